@@ -1,0 +1,66 @@
+// Bundles the CLI and the watcher with esbuild.
+// Why a bundle: start-up is a product requirement (`--help` within 1.3x of `node -e ''`),
+// and resolving hundreds of node_modules files costs more than parsing one file.
+// Heavy dependencies (ink/react, @linode/api-v4) are reached only through dynamic
+// import(), so with code splitting they land in separate chunks that light commands never load.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** Lets `import text from './file.sh?raw'` work as it does under Vitest. */
+const rawTextPlugin = {
+  name: 'raw-text',
+  setup(build) {
+    build.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+      namespace: 'raw-text',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'text',
+      watchFiles: [args.path],
+    }));
+  },
+};
+
+const shared = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  logLevel: 'warning',
+  legalComments: 'none',
+  plugins: [rawTextPlugin],
+};
+
+// The watcher first: the buildwatch capability embeds its bundle in user-data.
+const watcherEntry = path.join(root, 'watcher/src/main.ts');
+if (existsSync(watcherEntry)) {
+  await esbuild.build({
+    ...shared,
+    entryPoints: [watcherEntry],
+    outfile: path.join(root, 'watcher/dist/buildwatch.js'),
+    // The instance runs this file directly with `node`; keep it one self-contained file.
+    splitting: false,
+    minify: true,
+    banner: { js: '// BuildWatch: on-instance watcher for linode-build deployments.' },
+  });
+}
+
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+await esbuild.build({
+  ...shared,
+  entryPoints: { cli: path.join(root, 'src/cli/main.ts') },
+  outdir: path.join(root, 'dist'),
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  jsx: 'automatic',
+  // CommonJS dependencies bundled into ESM need a require() for node built-ins.
+  banner: {
+    js: "import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(import.meta.url);",
+  },
+  metafile: true,
+});

@@ -1,0 +1,12 @@
+import { commandSpec, defineCommand } from '../framework/command.js';
+
+export const versionSpec = commandSpec({
+  name: 'version',
+  summary: 'Print the version of linode-build and of Node.js',
+  options: {
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  examples: [{ command: 'linode-build version --json', description: 'Versions as JSON' }],
+});
+
+export const versionCommand = defineCommand(versionSpec, () => import('../handlers/version.js'));

@@ -1,0 +1,120 @@
+/**
+ * A command is one typed definition: its name, help text, options, examples, and a lazily
+ * loaded handler. Definitions are cheap to import (help and dispatch need them at start-up);
+ * the handler module, with its heavy imports, loads only when the command runs.
+ */
+import type { Output } from './output.js';
+
+export type OptionType = 'string' | 'boolean' | 'number';
+
+export interface OptionSpec {
+  readonly type: OptionType;
+  readonly description: string;
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** Shown in help as `--name PLACEHOLDER`. */
+  readonly placeholder?: string;
+  readonly choices?: readonly string[];
+  /** Default value shown in help; applied when the option is absent. */
+  readonly default?: string | number | boolean;
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required?: boolean;
+}
+
+export interface Example {
+  readonly command: string;
+  readonly description: string;
+}
+
+type ScalarOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['type'] extends 'number'
+    ? number
+    : string;
+
+type ValueOf<S extends OptionSpec> = S extends { multiple: true }
+  ? ScalarOf<S>[]
+  : S['type'] extends 'boolean'
+    ? boolean
+    : S extends { default: string | number }
+      ? ScalarOf<S>
+      : ScalarOf<S> | undefined;
+
+export type OptionValues<O extends Record<string, OptionSpec>> = { -readonly [K in keyof O]: ValueOf<O[K]> };
+
+export type PositionalValues<P extends readonly PositionalSpec[]> = {
+  [K in P[number]['name']]: string | undefined;
+};
+
+export interface ParsedArgs<O extends Record<string, OptionSpec>, P extends readonly PositionalSpec[]> {
+  readonly options: OptionValues<O>;
+  readonly positionals: PositionalValues<P>;
+  /** Global flags every command accepts. */
+  readonly debug: boolean;
+}
+
+export interface CommandContext {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: Output;
+  /** True when stdin and stdout are terminals: only then may a command prompt. */
+  readonly interactive: boolean;
+}
+
+export type Handler<O extends Record<string, OptionSpec>, P extends readonly PositionalSpec[]> = (
+  args: ParsedArgs<O, P>,
+  context: CommandContext,
+) => // biome-ignore lint/suspicious/noConfusingVoidType: a handler that just succeeds returns nothing.
+Promise<number | undefined | void>;
+
+/** The declarative part of a command: everything but its handler. */
+export interface CommandSpec<
+  O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
+  P extends readonly PositionalSpec[] = readonly PositionalSpec[],
+> {
+  /** Space-separated words, e.g. `templates list`. */
+  readonly name: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly positionals?: P;
+  readonly options?: O;
+  readonly examples: readonly Example[];
+}
+
+export interface CommandDefinition<
+  O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
+  P extends readonly PositionalSpec[] = readonly PositionalSpec[],
+> extends CommandSpec<O, P> {
+  /** Loads the module whose default export runs the command. */
+  readonly handler: () => Promise<{ default: Handler<O, P> }>;
+}
+
+/**
+ * Declares a command's spec (kept separate from the handler so the handler module can type
+ * its arguments with `ArgsOf<typeof spec>` without a circular type reference).
+ */
+export function commandSpec<
+  const O extends Record<string, OptionSpec>,
+  const P extends readonly PositionalSpec[] = [],
+>(spec: CommandSpec<O, P>): CommandSpec<O, P> {
+  return spec;
+}
+
+/** Joins a spec with its lazily loaded handler module. */
+export function defineCommand<O extends Record<string, OptionSpec>, P extends readonly PositionalSpec[]>(
+  spec: CommandSpec<O, P>,
+  handler: () => Promise<{ default: Handler<O, P> }>,
+): CommandDefinition<O, P> {
+  return { ...spec, handler };
+}
+
+/** The parsed-argument type of a command spec, for its handler module. */
+export type ArgsOf<C> = C extends CommandSpec<infer O, infer P> ? ParsedArgs<O, P> : never;
+
+/** A definition with its generic parameters erased, for the command table. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds commands of different option types.
+export type AnyCommand = CommandDefinition<any, any>;

@@ -1,0 +1,144 @@
+/**
+ * Everything a command prints goes through Output, so colour, JSON mode and the
+ * "never print a secret" rule are handled in one place.
+ */
+import type { Writable } from 'node:stream';
+
+export interface OutputOptions {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan';
+const codes: Record<Style, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+};
+
+/** Colour only on a terminal, never with NO_COLOR (any value) or TERM=dumb; FORCE_COLOR forces it. */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}
+
+export interface Column<Row> {
+  readonly header: string;
+  readonly value: (row: Row) => string;
+  readonly align?: 'left' | 'right';
+}
+
+export class Output {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly color: boolean;
+  private readonly redactions = new Set<string>();
+
+  constructor(options: OutputOptions) {
+    this.stdout = options.stdout;
+    this.stderr = options.stderr;
+    this.color = colorEnabled(options.stdout, options.env);
+  }
+
+  /**
+   * Registers a secret value: any later output containing it has it replaced by `[redacted]`.
+   * A last line of defence; commands should print names, never values.
+   */
+  redact(secret: string): void {
+    // Very short values would redact ordinary words; they are not plausible secrets anyway.
+    if (secret.length >= 4) this.redactions.add(secret);
+  }
+
+  private scrub(text: string): string {
+    let result = text;
+    for (const secret of this.redactions) result = result.split(secret).join('[redacted]');
+    return result;
+  }
+
+  style(style: Style, text: string): string {
+    if (!this.color) return text;
+    const [open, close] = codes[style];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  }
+
+  /** A line on stdout. */
+  line(text = ''): void {
+    this.stdout.write(`${this.scrub(text)}\n`);
+  }
+
+  /** A line on stderr (progress, warnings). */
+  info(text: string): void {
+    this.stderr.write(`${this.scrub(text)}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.style('yellow', 'Warning:')} ${this.scrub(text)}\n`);
+  }
+
+  /** The two-line error format: what went wrong, then what to do. */
+  error(message: string, hint?: string): void {
+    this.stderr.write(`${this.style('red', 'Error:')} ${this.scrub(message)}\n`);
+    if (hint) this.stderr.write(`${this.style('dim', 'Hint:')} ${this.scrub(hint)}\n`);
+  }
+
+  /** Machine output: one JSON document on stdout. */
+  json(value: unknown): void {
+    this.stdout.write(`${this.scrub(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /** An aligned table without trailing spaces. */
+  table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): void {
+    for (const line of renderTable(rows, columns)) this.line(line);
+  }
+}
+
+export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string[] {
+  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...cells.map((rowCells) => [...rowCells[i]!].length)),
+  );
+  const format = (values: readonly string[]) =>
+    values
+      .map((value, i) => {
+        const pad = ' '.repeat(widths[i]! - [...value].length);
+        return columns[i]!.align === 'right' ? pad + value : value + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [format(columns.map((column) => column.header)), ...cells.map(format)];
+}
+
+/**
+ * Progress for long operations: each step printed with the elapsed time, to stderr so that
+ * `--json` output on stdout stays clean.
+ */
+export class Progress {
+  private readonly started: number;
+  constructor(
+    private readonly out: Output,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.started = now();
+  }
+
+  elapsed(): string {
+    return formatDuration(this.now() - this.started);
+  }
+
+  step(text: string): void {
+    this.out.info(`${this.out.style('dim', `[${this.elapsed()}]`)} ${text}`);
+  }
+}
+
+export function formatDuration(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return minutes > 0 ? `${minutes}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+}

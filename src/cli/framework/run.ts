@@ -1,0 +1,113 @@
+/** Finds the command for argv, parses it, runs its handler, and turns errors into exit codes. */
+import { CliError, UsageError } from '../../errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { AnyCommand, CommandContext } from './command.js';
+import { commandHelp, groupHelp } from './help.js';
+import { Output } from './output.js';
+import { parseCommandArgs } from './parse.js';
+
+export interface RunOptions {
+  readonly argv: readonly string[];
+  readonly commands: readonly AnyCommand[];
+  readonly version: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdinIsTTY?: boolean;
+}
+
+/** Splits argv into the longest matching command name and the rest. */
+export function findCommand(
+  commands: readonly AnyCommand[],
+  argv: readonly string[],
+): { command: AnyCommand; rest: string[] } | { prefix: string; rest: string[] } {
+  const words = argv.filter((word) => !word.startsWith('-'));
+  for (let length = Math.min(words.length, 3); length > 0; length--) {
+    const name = words.slice(0, length).join(' ');
+    const command = commands.find((c) => c.name === name);
+    if (command) {
+      const rest = [...argv];
+      // Remove the command words (they are the first `length` non-flag words).
+      let removed = 0;
+      for (let i = 0; i < rest.length && removed < length; ) {
+        if (!rest[i]!.startsWith('-')) {
+          rest.splice(i, 1);
+          removed++;
+        } else i++;
+      }
+      return { command, rest };
+    }
+  }
+  const first = words[0] ?? '';
+  return { prefix: first, rest: argv.filter((word) => word !== first) };
+}
+
+export async function runCli(options: RunOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const stdout = (options.stdout ?? process.stdout) as NodeJS.WriteStream;
+  const stderr = (options.stderr ?? process.stderr) as NodeJS.WriteStream;
+  const out = new Output({ stdout, stderr, env });
+  const argv = options.argv;
+  const debug = argv.includes('--debug');
+
+  try {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+      out.line(options.version);
+      return 0;
+    }
+    const found = findCommand(options.commands, argv);
+    if (!('command' in found)) {
+      const isGroup =
+        found.prefix !== '' && options.commands.some((c) => c.name.startsWith(`${found.prefix} `));
+      if (found.prefix === '' || isGroup) {
+        const unknownFlag = found.rest.find(
+          (word) => word.startsWith('-') && word !== '--help' && word !== '-h',
+        );
+        if (unknownFlag && !(found.prefix === '' && unknownFlag === '--debug')) {
+          throw new UsageError(`unknown option '${unknownFlag}'.`, "Run 'linode-build --help' for usage.");
+        }
+        stdout.write(groupHelp(options.commands, found.prefix, options.version));
+        return 0;
+      }
+      const topLevel = [...new Set(options.commands.map((c) => c.name.split(' ')[0]!))];
+      throw new UsageError(
+        `unknown command '${found.prefix}'${didYouMean(found.prefix, topLevel)}.`,
+        "Run 'linode-build --help' to list the commands.",
+      );
+    }
+
+    const { command, rest } = found;
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.help) {
+      stdout.write(commandHelp(command));
+      return 0;
+    }
+    const context: CommandContext = {
+      cwd: options.cwd ?? process.cwd(),
+      env,
+      out,
+      interactive: (options.stdinIsTTY ?? process.stdin.isTTY === true) && stdout.isTTY === true,
+    };
+    const module = await command.handler();
+    const code = await module.default(
+      // The parser produced values shaped by this command's own spec.
+      { options: parsed.options as never, positionals: parsed.positionals as never, debug: parsed.debug },
+      context,
+    );
+    return typeof code === 'number' ? code : 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      out.error(error.message, error.hint);
+      if (debug && error.stack) out.info(error.stack);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    out.error(
+      `unexpected failure: ${message}`,
+      'Run again with --debug for details, and report it if it persists.',
+    );
+    if (debug && error instanceof Error && error.stack) out.info(error.stack);
+    return 1;
+  }
+}
