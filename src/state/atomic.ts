@@ -1,0 +1,80 @@
+/**
+ * Crash-safe file replacement. A reader sees either the old content or the new content, never
+ * a truncated mix: write a temp file in the same directory (same filesystem, so rename is
+ * atomic), fsync it, rename it over the target, then fsync the directory so the rename itself
+ * survives a power loss. The original wrote files in place (truncate + write), which is how
+ * entries were lost.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** File mode applied at creation (never chmod-ed afterwards, so no window with wider access). */
+  readonly mode?: number;
+  /** Mode for directories this call creates. */
+  readonly directoryMode?: number;
+}
+
+/** Private by default: state files may name hosts and ports, secret files hold secrets. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIRECTORY_MODE = 0o700;
+
+export async function ensurePrivateDirectory(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+}
+
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const directory = path.dirname(target);
+  await mkdir(directory, { recursive: true, mode: options.directoryMode ?? PRIVATE_DIRECTORY_MODE });
+  const temporary = path.join(
+    directory,
+    `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  // 'wx': fail rather than follow a planted file or symlink at the temp name.
+  const handle = await open(temporary, 'wx', options.mode ?? PRIVATE_FILE_MODE);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/** Makes a completed rename durable. Some platforms cannot open directories; that is not fatal. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Windows and some network filesystems refuse fsync on a directory; the rename still happened.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Reads a file as UTF-8, or undefined when it does not exist (any other error propagates). */
+export async function readFileIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+export function isErrnoCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}

@@ -1,0 +1,169 @@
+/**
+ * The local registry of deployments (registry.json): versioned, locked across processes,
+ * replaced atomically. A file we cannot understand is reported with its path and left exactly
+ * as it is — the original silently replaced unreadable state and lost every other entry.
+ */
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import { statePaths } from '../paths.js';
+import { ensurePrivateDirectory, isErrnoCode, readFileIfExists, writeFileAtomic } from './atomic.js';
+import type { DeploymentRecord, RegistryFile } from './types.js';
+
+export const REGISTRY_VERSION = 1;
+
+type Env = NodeJS.ProcessEnv;
+
+export function emptyRegistry(): RegistryFile {
+  return { version: REGISTRY_VERSION, deployments: [] };
+}
+
+export async function readRegistry(env: Env = process.env): Promise<RegistryFile> {
+  const file = statePaths.registry(env);
+  const text = await readFileIfExists(file);
+  if (text === undefined) return emptyRegistry();
+  return parseRegistry(text, file);
+}
+
+/** Parses registry text; `file` is only used to name the file in errors. */
+export function parseRegistry(text: string, file: string): RegistryFile {
+  const untouched = `${file} was left untouched`;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `The deployment registry ${file} is not valid JSON (${(error as Error).message}); it was left untouched.`,
+      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
+    );
+  }
+  if (!isObject(data) || typeof data.version !== 'number') {
+    throw new CliError(
+      `The deployment registry ${file} is not in a format linode-build understands; ${untouched}.`,
+      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
+    );
+  }
+  if (data.version > REGISTRY_VERSION) {
+    throw new CliError(
+      `The deployment registry ${file} has format version ${data.version}, written by a newer linode-build; ${untouched}.`,
+      'Upgrade linode-build (npm install -g linode-build) to read it.',
+    );
+  }
+  if (data.version !== REGISTRY_VERSION || !Array.isArray(data.deployments)) {
+    throw new CliError(
+      `The deployment registry ${file} has an unknown layout (version ${data.version}); ${untouched}.`,
+      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
+    );
+  }
+  const deployments = data.deployments as unknown[];
+  deployments.forEach((record, index) => {
+    if (!isObject(record) || !isNonEmptyString(record.id) || typeof record.app !== 'string') {
+      throw new CliError(
+        `The deployment registry ${file} has a malformed entry at position ${index + 1}; ${untouched}.`,
+        `Fix or remove that entry in ${file}, then run the command again.`,
+      );
+    }
+  });
+  return { version: REGISTRY_VERSION, deployments: deployments as DeploymentRecord[] };
+}
+
+export function serializeRegistry(registry: RegistryFile): string {
+  return `${JSON.stringify(registry, null, 2)}\n`;
+}
+
+/**
+ * Read-modify-write under an inter-process lock, so parallel commands never lose a record.
+ * `mutate` receives a copy of the records and returns the new list.
+ */
+export async function updateRegistry(
+  env: Env,
+  mutate: (records: DeploymentRecord[]) => DeploymentRecord[],
+): Promise<RegistryFile> {
+  const file = statePaths.registry(env);
+  return withFileLock(file, async () => {
+    const current = await readRegistry(env);
+    const next: RegistryFile = { version: REGISTRY_VERSION, deployments: mutate([...current.deployments]) };
+    await writeFileAtomic(file, serializeRegistry(next));
+    return next;
+  });
+}
+
+/** Inserts the record, or replaces the one with the same id. */
+export function upsertDeployment(env: Env, record: DeploymentRecord): Promise<RegistryFile> {
+  return updateRegistry(env, (records) => {
+    const index = records.findIndex((existing) => existing.id === record.id);
+    if (index === -1) records.push(record);
+    else records[index] = record;
+    return records;
+  });
+}
+
+/** Removes the record with this exact id; removing an absent id is not an error (destroy is idempotent). */
+export function removeDeployment(env: Env, id: string): Promise<RegistryFile> {
+  return updateRegistry(env, (records) => records.filter((record) => record.id !== id));
+}
+
+/** Exact id first, else a unique prefix. Never matches by app or template name. */
+export function findDeployment<T extends Pick<DeploymentRecord, 'id' | 'app' | 'env'>>(
+  records: readonly T[],
+  idOrPrefix: string,
+): T {
+  const wanted = idOrPrefix.trim();
+  if (wanted === '') {
+    throw new CliError('No deployment id given.', 'Pass an id or prefix; `linode-build status` lists them.');
+  }
+  const exact = records.find((record) => record.id === wanted);
+  if (exact) return exact;
+  const matches = records.filter((record) => record.id.startsWith(wanted));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new CliError(
+      `No deployment matches "${wanted}".`,
+      'Run `linode-build status` to list deployments and their ids.',
+    );
+  }
+  const candidates = matches.map((record) => `${record.id} (${record.app}, ${record.env})`).join(', ');
+  throw new CliError(
+    `"${wanted}" matches ${matches.length} deployments: ${candidates}.`,
+    'Use a longer prefix or the full id.',
+  );
+}
+
+const LOCK_STALE_MS = 10_000;
+
+/**
+ * Holds `<file>.lock` (a directory created atomically by proper-lockfile, refreshed while held
+ * and considered stale after 10 s without refresh, so a killed process cannot wedge everyone).
+ */
+async function withFileLock<T>(file: string, action: () => Promise<T>): Promise<T> {
+  const { default: lockfile } = await import('proper-lockfile');
+  await ensurePrivateDirectory(path.dirname(file));
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+    });
+  } catch (error) {
+    if (isErrnoCode(error, 'ELOCKED')) {
+      throw new CliError(
+        `The deployment registry is locked by another linode-build process (${file}.lock).`,
+        `Wait for it to finish and retry; if no linode-build is running, remove ${file}.lock.`,
+      );
+    }
+    throw error;
+  }
+  try {
+    return await action();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}

@@ -1,0 +1,140 @@
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/errors.js';
+import {
+  findDeployment,
+  readRegistry,
+  removeDeployment,
+  updateRegistry,
+  upsertDeployment,
+} from '../../src/state/registry.js';
+import { sampleRecord } from './fixtures/records.js';
+
+function home(): { env: NodeJS.ProcessEnv; dir: string; file: string } {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'lb-reg-')), 'state');
+  return { env: { LINODE_BUILD_HOME: dir }, dir, file: path.join(dir, 'registry.json') };
+}
+
+async function caught(promise: Promise<unknown>): Promise<CliError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CliError) return error;
+    throw error;
+  }
+  throw new Error('expected a CliError');
+}
+
+describe('registry', () => {
+  it('reads a missing registry as empty without creating anything', async () => {
+    const { env, dir } = home();
+    expect(await readRegistry(env)).toEqual({ version: 1, deployments: [] });
+    expect(() => statSync(dir)).toThrow();
+  });
+
+  it('upserts, replaces by id and removes', async () => {
+    const { env, file } = home();
+    await upsertDeployment(env, sampleRecord('aaaa1111'));
+    await upsertDeployment(env, sampleRecord('bbbb2222'));
+    await upsertDeployment(env, sampleRecord('aaaa1111', { status: 'failed' }));
+    let registry = await readRegistry(env);
+    expect(registry.deployments.map((r) => [r.id, r.status])).toEqual([
+      ['aaaa1111', 'failed'],
+      ['bbbb2222', 'active'],
+    ]);
+    await removeDeployment(env, 'aaaa1111');
+    await removeDeployment(env, 'aaaa1111'); // idempotent
+    registry = await readRegistry(env);
+    expect(registry.deployments.map((r) => r.id)).toEqual(['bbbb2222']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
+  });
+
+  it('creates the file 0600 in a 0700 directory and leaves no temp or lock files', async () => {
+    const { env, dir, file } = home();
+    await upsertDeployment(env, sampleRecord('aaaa1111'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(dir)).toEqual(['registry.json']);
+  });
+
+  it.each([
+    ['unparseable JSON', '{"version": 1, "deployments": [', 'not valid JSON'],
+    ['a JSON array', '[]', 'not in a format'],
+    ['a future version', '{"version": 2, "deployments": []}', 'newer linode-build'],
+    ['a malformed entry', '{"version": 1, "deployments": [{"app": "x"}]}', 'malformed entry at position 1'],
+  ])(
+    'reports %s with its path and leaves it byte-identical, even on update',
+    async (_name, content, phrase) => {
+      const { env, dir, file } = home();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, content);
+      const readError = await caught(readRegistry(env));
+      expect(readError.message).toContain(file);
+      expect(readError.message).toContain(phrase);
+      expect(readError.message).toContain('left untouched');
+      expect(readError.hint).toBeTruthy();
+      const updateError = await caught(upsertDeployment(env, sampleRecord('aaaa1111')));
+      expect(updateError.message).toContain(file);
+      expect(readFileSync(file, 'utf8')).toBe(content);
+    },
+  );
+
+  it('does not write when the mutation throws', async () => {
+    const { env, file } = home();
+    await upsertDeployment(env, sampleRecord('aaaa1111'));
+    const before = readFileSync(file, 'utf8');
+    await expect(
+      updateRegistry(env, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    // The lock was released: a later update still works.
+    await upsertDeployment(env, sampleRecord('bbbb2222'));
+    expect((await readRegistry(env)).deployments).toHaveLength(2);
+  });
+});
+
+describe('findDeployment', () => {
+  const records = [
+    sampleRecord('abc12345', { app: 'chat', env: 'prod' }),
+    sampleRecord('abd99999', { app: 'chat', env: 'staging' }),
+    sampleRecord('abc', { app: 'short', env: 'dev' }),
+    sampleRecord('zzz00000', { app: 'abc12345-named-app' }),
+  ];
+
+  it('prefers an exact id, else a unique prefix', () => {
+    expect(findDeployment(records, 'abc').app).toBe('short');
+    expect(findDeployment(records, 'abc1').id).toBe('abc12345');
+    expect(findDeployment(records, 'abd').env).toBe('staging');
+  });
+
+  it('lists every candidate (id, app, env) when a prefix is ambiguous', () => {
+    let error: unknown;
+    try {
+      findDeployment(records, 'ab');
+    } catch (caughtError) {
+      error = caughtError;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    const message = (error as CliError).message;
+    expect(message).toContain('matches 3 deployments');
+    expect(message).toContain('abc12345 (chat, prod)');
+    expect(message).toContain('abd99999 (chat, staging)');
+    expect(message).toContain('abc (short, dev)');
+  });
+
+  it('never matches by app name and points at status when nothing matches', () => {
+    let error: unknown;
+    try {
+      findDeployment(records, 'chat');
+    } catch (caughtError) {
+      error = caughtError;
+    }
+    expect((error as CliError).message).toContain('No deployment matches "chat"');
+    expect((error as CliError).hint).toContain('linode-build status');
+  });
+});
