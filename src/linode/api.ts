@@ -1,0 +1,68 @@
+/**
+ * The one place @linode/api-v4 is loaded (lazily: `--help`, `plan` and `templates` never pay for
+ * it). One axios request interceptor on api-v4's `baseRequest`, installed once, adds the token,
+ * a User-Agent and a timeout, and redirects to LINODE_API_URL when set, keeping the library's
+ * own /v4 or /v4beta path.
+ */
+import { CliError } from '../errors.js';
+import { VERSION } from '../version.js';
+
+export type LinodeApiModule = typeof import('@linode/api-v4');
+
+export interface ApiConnection {
+  readonly token: string;
+  /** Origin (plus optional path prefix) replacing https://api.linode.com, or undefined. */
+  readonly baseUrl: string | undefined;
+  readonly timeoutMs: number;
+}
+
+let connection: ApiConnection | undefined;
+let loading: Promise<LinodeApiModule> | undefined;
+
+export const defaultApiOrigin = 'https://api.linode.com';
+
+/** Validates LINODE_API_URL: an http(s) origin, optionally with a path prefix. */
+export function apiBaseUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.LINODE_API_URL?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(
+      `LINODE_API_URL is not a URL: '${value}'.`,
+      'Set it to an origin such as http://127.0.0.1:4010, or unset it to use the real API.',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(
+      `LINODE_API_URL must use http or https; got '${url.protocol}'.`,
+      'For example: http://127.0.0.1:4010',
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Rewrites an api-v4 request URL (absolute, on api.linode.com) onto `baseUrl`. */
+export function redirectUrl(requestUrl: string, baseUrl: string | undefined): string {
+  if (!baseUrl) return requestUrl;
+  const parsed = new URL(requestUrl, defaultApiOrigin);
+  return `${baseUrl}${parsed.pathname}${parsed.search}`;
+}
+
+export async function loadLinodeApi(next: ApiConnection): Promise<LinodeApiModule> {
+  connection = next;
+  loading ??= import('@linode/api-v4').then((api) => {
+    api.baseRequest.interceptors.request.use((config) => {
+      const active = connection;
+      if (!active) return config;
+      config.url = redirectUrl(config.url ?? '', active.baseUrl);
+      config.headers.set('Authorization', `Bearer ${active.token}`);
+      config.headers.set('User-Agent', `linode-build/${VERSION}`);
+      config.timeout = active.timeoutMs;
+      return config;
+    });
+    return api;
+  });
+  return loading;
+}

@@ -1,0 +1,42 @@
+/**
+ * A small on-disk cache for slow-changing API catalogues (types, regions) under
+ * statePaths.cache, keyed by API origin so a test server's answers never leak into real use.
+ * A cache that cannot be read or written is ignored: it only saves requests.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { statePaths } from '../paths.js';
+import { writeFileAtomic } from '../state/atomic.js';
+
+interface CacheEntry<T> {
+  readonly fetchedAt: number;
+  readonly data: T;
+}
+
+export const catalogTtlMs = 24 * 3_600_000;
+
+export function cacheFile(env: NodeJS.ProcessEnv, name: string, apiOrigin: string): string {
+  const key = createHash('sha256').update(apiOrigin).digest('hex').slice(0, 12);
+  return path.join(statePaths.cache(env), `${name}-${key}.json`);
+}
+
+export async function cached<T>(
+  file: string,
+  ttlMs: number,
+  now: number,
+  load: () => Promise<T>,
+): Promise<T> {
+  try {
+    const entry = JSON.parse(await readFile(file, 'utf8')) as CacheEntry<T>;
+    if (typeof entry.fetchedAt === 'number' && now - entry.fetchedAt < ttlMs && entry.fetchedAt <= now) {
+      return entry.data;
+    }
+  } catch {
+    // Missing or unreadable: fetch afresh.
+  }
+  const data = await load();
+  const entry: CacheEntry<T> = { fetchedAt: now, data };
+  await writeFileAtomic(file, JSON.stringify(entry), { mode: 0o644 }).catch(() => undefined);
+  return data;
+}

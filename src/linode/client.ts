@@ -1,0 +1,248 @@
+/**
+ * LinodeClient: every Linode API call linode-build makes, with retries, paging, tag filters and
+ * actionable errors. Failures reach callers as CliError (one line + what to do).
+ *
+ * Creates are not idempotent, so they are never blindly retried: when a create fails in a way
+ * that leaves its outcome unknown (5xx, dropped connection, timeout), the client looks the
+ * resource up (instance: by its unique `build-id:` tag; firewall: by its unique label) and
+ * creates again only when it does not exist.
+ */
+import type { Firewall, Image, Linode, LinodeType, Region, ResourcePage } from '@linode/api-v4';
+import type { FirewallCreateBody, InstanceCreateBody } from '../plan/types.js';
+import {
+  type ApiConnection,
+  apiBaseUrlFromEnv,
+  defaultApiOrigin,
+  type LinodeApiModule,
+  loadLinodeApi,
+} from './api.js';
+import { explainApiError, type LinodeApiError, toLinodeApiError } from './api-error.js';
+import { cached, cacheFile, catalogTtlMs } from './cache.js';
+import {
+  backoffDelay,
+  isTransient,
+  type RetryClock,
+  type RetryPolicy,
+  retryPolicyFromEnv,
+  systemClock,
+  withRetries,
+} from './retry.js';
+import { resolveLinodeToken } from './token.js';
+
+export type { Firewall, Image, Linode as Instance, LinodeType, Region };
+
+/** A filter for X-Filter (see the API's "Filtering and sorting"). */
+export type ApiFilter = Record<string, unknown>;
+
+export interface LinodeClientOptions {
+  readonly clock?: RetryClock;
+  readonly policy?: RetryPolicy;
+  /** Told about each transient failure before its retry (progress or --debug output). */
+  readonly onRetry?: (message: string) => void;
+}
+
+/** The API's maximum page size: 200 deployments fit in one request. */
+export const pageSize = 500;
+
+export class LinodeClient {
+  private readonly clock: RetryClock;
+  private readonly policy: RetryPolicy;
+
+  private constructor(
+    private readonly api: LinodeApiModule,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly apiOrigin: string,
+    private readonly options: LinodeClientOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.policy = options.policy ?? retryPolicyFromEnv(env);
+  }
+
+  /** Resolves the token and base URL, and loads the API library. */
+  static async connect(env: NodeJS.ProcessEnv, options: LinodeClientOptions = {}): Promise<LinodeClient> {
+    const baseUrl = apiBaseUrlFromEnv(env);
+    const connection: ApiConnection = { token: resolveLinodeToken(env), baseUrl, timeoutMs: 30_000 };
+    const api = await loadLinodeApi(connection);
+    return new LinodeClient(api, env, baseUrl ?? defaultApiOrigin, options);
+  }
+
+  // --- instances -------------------------------------------------------------------------
+
+  /** Every instance matching `filter`, all pages. */
+  listInstances(filter: ApiFilter = {}): Promise<Linode[]> {
+    return this.allPages('listing instances', (page) =>
+      this.api.getLinodes({ page, page_size: pageSize }, filter),
+    );
+  }
+
+  /** Instances carrying `tag` (X-Filter on tags: a list field matches when it holds the value). */
+  instancesWithTag(tag: string): Promise<Linode[]> {
+    return this.listInstances({ tags: tag });
+  }
+
+  /** The instance, or undefined when the API says 404. */
+  getInstance(id: number): Promise<Linode | undefined> {
+    return this.call(`reading instance ${id}`, () => this.api.getLinode(id), { notFound: undefined });
+  }
+
+  /** Creates the instance exactly once; `uniqueTag` (build-id:…) finds it after a lost response. */
+  createInstance(body: InstanceCreateBody, uniqueTag: string): Promise<Linode> {
+    return this.createOnce(
+      `creating instance ${body.label}`,
+      // api-v4's request type is mutable; our plan body is readonly and otherwise identical.
+      () => this.api.createLinode(body as Parameters<LinodeApiModule['createLinode']>[0]),
+      async () => (await this.instancesWithTag(uniqueTag))[0],
+    );
+  }
+
+  /** Deletes; 'absent' when it was already gone (destroy is idempotent). */
+  async deleteInstance(id: number): Promise<'deleted' | 'absent'> {
+    const result = await this.call(
+      `deleting instance ${id}`,
+      async () => {
+        await this.api.deleteLinode(id);
+        return 'deleted' as const;
+      },
+      { notFound: 'absent' as const },
+    );
+    return result;
+  }
+
+  // --- firewalls -------------------------------------------------------------------------
+
+  listFirewalls(filter: ApiFilter = {}): Promise<Firewall[]> {
+    return this.allPages('listing firewalls', (page) =>
+      this.api.getFirewalls({ page, page_size: pageSize }, filter),
+    );
+  }
+
+  createFirewall(body: FirewallCreateBody): Promise<Firewall> {
+    return this.createOnce(
+      `creating firewall ${body.label}`,
+      () => this.api.createFirewall(body as Parameters<LinodeApiModule['createFirewall']>[0]),
+      async () => (await this.listFirewalls({ label: body.label }))[0],
+    );
+  }
+
+  async deleteFirewall(id: number): Promise<'deleted' | 'absent'> {
+    return this.call(
+      `deleting firewall ${id}`,
+      async () => {
+        await this.api.deleteFirewall(id);
+        return 'deleted' as const;
+      },
+      { notFound: 'absent' as const },
+    );
+  }
+
+  // --- catalogues ------------------------------------------------------------------------
+
+  /** All plans with prices; cached on disk for a day. */
+  listTypes(): Promise<LinodeType[]> {
+    return cached(cacheFile(this.env, 'types', this.apiOrigin), catalogTtlMs, this.clock.now(), () =>
+      this.allPages('listing Linode types', (page) => this.api.getLinodeTypes({ page, page_size: pageSize })),
+    );
+  }
+
+  /** All regions with capabilities; cached on disk for a day. */
+  listRegions(): Promise<Region[]> {
+    return cached(cacheFile(this.env, 'regions', this.apiOrigin), catalogTtlMs, this.clock.now(), () =>
+      this.allPages('listing regions', (page) => this.api.getRegions({ page, page_size: pageSize })),
+    );
+  }
+
+  getImage(id: string): Promise<Image | undefined> {
+    return this.call(`reading image ${id}`, () => this.api.getImage(id), { notFound: undefined });
+  }
+
+  // --- plumbing --------------------------------------------------------------------------
+
+  private retryNotice(action: string) {
+    return (error: LinodeApiError, attempt: number, delayMs: number) => {
+      const what =
+        error.status === undefined ? (error.networkCode ?? 'connection lost') : `HTTP ${error.status}`;
+      this.options.onRetry?.(
+        `Linode API ${what} while ${action}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1}/${this.policy.maxAttempts})`,
+      );
+    };
+  }
+
+  /** One idempotent call with retries; API errors become CliError. `notFound` maps a 404 to a value. */
+  private async call<T, N = never>(
+    action: string,
+    operation: () => Promise<T>,
+    options: { notFound?: N } = {},
+  ): Promise<T | N> {
+    try {
+      return await withRetries(
+        operation,
+        toLinodeApiError,
+        this.policy,
+        this.clock,
+        this.retryNotice(action),
+      );
+    } catch (raw) {
+      const error = toLinodeApiError(raw);
+      if (error.status === 404 && 'notFound' in options) return options.notFound as N;
+      throw explainApiError(error, action, this.apiOrigin);
+    }
+  }
+
+  private async allPages<T>(
+    action: string,
+    fetchPage: (page: number) => Promise<ResourcePage<T>>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.call(`${action} (page ${page})`, () => fetchPage(page));
+      items.push(...result.data);
+      if (page >= result.pages || result.data.length === 0) return items;
+    }
+  }
+
+  /**
+   * Create with at-most-once semantics. A 429 means the request was refused before anything
+   * happened, so it is simply retried after Retry-After. Any other transient failure may have
+   * created the resource: `lookup` decides before the next attempt.
+   */
+  private async createOnce<T>(
+    action: string,
+    create: () => Promise<T>,
+    lookup: () => Promise<T | undefined>,
+  ) {
+    const started = this.clock.now();
+    let uncertain = false;
+    for (let attempt = 1; ; attempt++) {
+      if (uncertain) {
+        const existing = await lookup();
+        if (existing !== undefined) return existing;
+      }
+      try {
+        return await create();
+      } catch (raw) {
+        const error = toLinodeApiError(raw);
+        // A duplicate-label refusal after an uncertain attempt means that attempt succeeded.
+        if (uncertain && error.status === 400) {
+          const existing = await lookup();
+          if (existing !== undefined) return existing;
+        }
+        const delay = backoffDelay(attempt, this.policy, this.clock.random, error.retryAfterMs);
+        const exhausted =
+          !isTransient(error) ||
+          attempt >= this.policy.maxAttempts ||
+          this.clock.now() + delay - started > this.policy.maxTotalMs;
+        if (exhausted) {
+          // The last attempt's outcome may be unknown too: never report failure for a create that happened.
+          if (error.status !== 429 && isTransient(error)) {
+            const existing = await lookup().catch(() => undefined);
+            if (existing !== undefined) return existing;
+          }
+          throw explainApiError(error, action, this.apiOrigin);
+        }
+        if (error.status !== 429) uncertain = true;
+        this.retryNotice(action)(error, attempt, delay);
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+}

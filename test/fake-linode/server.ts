@@ -1,0 +1,609 @@
+/**
+ * A stateful fake of the Linode API v4 on 127.0.0.1:<random port>, for tests and benchmarks.
+ *
+ * - Implements what linode-build uses: instances (create/get/list/delete, with status moving
+ *   provisioning → booting → running over time and deleting → gone), firewalls, types, regions,
+ *   images and the profile, under both /v4 and /v4beta.
+ * - Validates every request body with @linode/validation, Linode's own schemas, and answers
+ *   Linode-style `{errors: [{field, reason}]}`; also checks what the real API checks beyond the
+ *   schema (known region/type/image, Metadata and cloud-init support, unique labels, the
+ *   user-data size limit).
+ * - Pages lists (`page`, `page_size` 25–500) and evaluates X-Filter.
+ * - Injects faults: 429 with Retry-After, 500, 503, a dropped connection before handling, or a
+ *   dropped response AFTER handling (the instance exists, the client sees a hang-up); at a
+ *   random rate (seeded) or one-shot; plus latency. Every request is logged for counting.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Firewall, Linode, LinodeStatus } from '@linode/api-v4';
+import { CreateFirewallSchema, CreateLinodeSchema } from '@linode/validation';
+import { fakeImages, fakeRegions, fakeTypes } from './catalog.js';
+import { FilterError, matchesFilter, parseFilterHeader } from './filter.js';
+
+export type FaultKind = 'rate-limit' | 'server-error' | 'unavailable' | 'drop-before' | 'drop-after';
+
+export const allFaultKinds: readonly FaultKind[] = [
+  'rate-limit',
+  'server-error',
+  'unavailable',
+  'drop-before',
+  'drop-after',
+];
+
+export interface RandomFaults {
+  /** Fraction of requests (0–1) that fail. */
+  readonly rate: number;
+  readonly kinds?: readonly FaultKind[];
+  /** Never fail more than this many requests in a row on one route (keeps tests bounded). */
+  readonly maxConsecutive?: number;
+  readonly retryAfterSeconds?: number;
+}
+
+export interface FakeLinodeOptions {
+  /** The bearer token the fake accepts; any other gets 401. */
+  readonly token?: string;
+  readonly provisionMs?: number;
+  readonly bootMs?: number;
+  /** How long a deleted instance stays in `deleting` before GET returns 404. */
+  readonly deleteMs?: number;
+  readonly latencyMs?: number;
+  readonly faults?: RandomFaults;
+  readonly seed?: number;
+  /** Account instance limit: creates beyond it fail like the real quota error. */
+  readonly instanceLimit?: number;
+}
+
+export interface LoggedRequest {
+  readonly method: string;
+  /** Path without the /v4 or /v4beta prefix, e.g. `/linode/instances`. */
+  readonly path: string;
+  readonly apiVersion: string;
+  readonly query: string;
+  readonly filter?: string;
+  readonly authorization?: string;
+  status: number | 'dropped';
+  fault?: FaultKind;
+  readonly body?: unknown;
+}
+
+interface InstanceRecord {
+  linode: Linode;
+  readonly createdAt: number;
+  deletedAt?: number;
+  statusOverride?: LinodeStatus;
+  readonly userData?: string;
+  readonly firewallId?: number;
+}
+
+interface OneShotFault {
+  readonly kind: FaultKind;
+  readonly method?: string;
+  readonly path?: RegExp;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: readonly { field?: string; reason: string }[],
+  ) {
+    super(errors.map((error) => error.reason).join('; '));
+  }
+}
+
+const instanceFilterable = new Set(['id', 'label', 'tags', 'region', 'type', 'image', 'status', 'group']);
+const firewallFilterable = new Set(['id', 'label', 'tags', 'status']);
+const userDataLimit = 65_535;
+
+function apiTimestamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** Small seeded PRNG (mulberry32): reproducible fault sequences for a given request order. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FakeLinode {
+  readonly requests: LoggedRequest[] = [];
+  private readonly server: http.Server;
+  private readonly instances = new Map<number, InstanceRecord>();
+  private readonly firewalls = new Map<number, Firewall>();
+  private readonly oneShotFaults: OneShotFault[] = [];
+  private readonly consecutiveFaults = new Map<string, number>();
+  private readonly random: () => number;
+  private options: FakeLinodeOptions;
+  private nextInstanceId = 41_000_001;
+  private nextFirewallId = 900_001;
+  private origin = '';
+
+  constructor(options: FakeLinodeOptions = {}) {
+    this.options = options;
+    this.random = seededRandom(options.seed ?? 1);
+    this.server = http.createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) {
+          this.send(response, 500, { errors: [{ reason: `fake server bug: ${String(error)}` }] });
+        }
+      });
+    });
+  }
+
+  /** The origin to put in LINODE_API_URL, e.g. `http://127.0.0.1:40123`. */
+  get url(): string {
+    return this.origin;
+  }
+
+  async start(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    const address = this.server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${address.port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Changes fault injection, latency or timing for the following requests. */
+  configure(options: Partial<FakeLinodeOptions>): void {
+    this.options = { ...this.options, ...options };
+  }
+
+  /** The next request matching method/path fails with `kind` (once). */
+  injectOnce(kind: FaultKind, match: { method?: string; path?: RegExp } = {}): void {
+    this.oneShotFaults.push({ kind, ...match });
+  }
+
+  clearLog(): void {
+    this.requests.length = 0;
+  }
+
+  countRequests(match: { method?: string; path?: RegExp } = {}): number {
+    return this.requests.filter(
+      (entry) =>
+        (match.method === undefined || entry.method === match.method) &&
+        (match.path === undefined || match.path.test(entry.path)),
+    ).length;
+  }
+
+  /** Live (not deleted) instances, with their current status. */
+  listInstances(): Linode[] {
+    return [...this.instances.values()].filter((record) => this.refresh(record)).map((r) => r.linode);
+  }
+
+  listFirewalls(): Firewall[] {
+    return [...this.firewalls.values()];
+  }
+
+  userDataOf(instanceId: number): string | undefined {
+    return this.instances.get(instanceId)?.userData;
+  }
+
+  setInstanceStatus(instanceId: number, status: LinodeStatus): void {
+    const record = this.instances.get(instanceId);
+    if (record) record.statusOverride = status;
+  }
+
+  /** Removes an instance behind the client's back (as if deleted in Cloud Manager). */
+  removeInstance(instanceId: number): void {
+    this.instances.delete(instanceId);
+  }
+
+  /** Adds a running instance directly (no request logged), e.g. to seed 200 deployments. */
+  seedInstance(fields: { label: string; region: string; type: string; tags: readonly string[] }): Linode {
+    const record = this.createInstanceRecord(
+      { ...fields, image: 'linode/ubuntu24.04' },
+      Date.now() - 3_600_000,
+      undefined,
+    );
+    return record.linode;
+  }
+
+  private refresh(record: InstanceRecord): boolean {
+    const now = Date.now();
+    if (record.deletedAt !== undefined) {
+      if (now - record.deletedAt >= (this.options.deleteMs ?? 50)) {
+        this.instances.delete(record.linode.id);
+        return false;
+      }
+      record.linode.status = 'deleting';
+      return true;
+    }
+    const age = now - record.createdAt;
+    const provisionMs = this.options.provisionMs ?? 100;
+    const bootMs = this.options.bootMs ?? 100;
+    record.linode.status =
+      record.statusOverride ??
+      (age < provisionMs ? 'provisioning' : age < provisionMs + bootMs ? 'booting' : 'running');
+    return true;
+  }
+
+  private chooseFault(method: string, path: string): FaultKind | undefined {
+    const index = this.oneShotFaults.findIndex(
+      (fault) => (!fault.method || fault.method === method) && (!fault.path || fault.path.test(path)),
+    );
+    if (index >= 0) return this.oneShotFaults.splice(index, 1)[0]!.kind;
+    const faults = this.options.faults;
+    if (!faults || faults.rate <= 0) return undefined;
+    const route = `${method} ${path.replace(/\/\d+$/, '/:id')}`;
+    const streak = this.consecutiveFaults.get(route) ?? 0;
+    if (streak >= (faults.maxConsecutive ?? 3) || this.random() >= faults.rate) {
+      this.consecutiveFaults.set(route, 0);
+      return undefined;
+    }
+    this.consecutiveFaults.set(route, streak + 1);
+    const kinds = faults.kinds ?? allFaultKinds;
+    return kinds[Math.floor(this.random() * kinds.length)]!;
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const match = /^\/(v4|v4beta)(\/.*)$/.exec(url.pathname);
+    const rawBody = await readBody(request);
+    const entry: LoggedRequest = {
+      method: request.method ?? 'GET',
+      path: match ? match[2]!.replace(/\/$/, '') : url.pathname,
+      apiVersion: match ? match[1]! : '',
+      query: url.search,
+      status: 0,
+      ...(typeof request.headers['x-filter'] === 'string' ? { filter: request.headers['x-filter'] } : {}),
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+    };
+    this.requests.push(entry);
+    if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
+
+    const fault = this.chooseFault(entry.method, entry.path);
+    if (fault) entry.fault = fault;
+    if (fault === 'drop-before') {
+      entry.status = 'dropped';
+      request.socket.destroy();
+      return;
+    }
+    if (fault === 'rate-limit' || fault === 'server-error' || fault === 'unavailable') {
+      const status = fault === 'rate-limit' ? 429 : fault === 'server-error' ? 500 : 503;
+      entry.status = status;
+      const headers: Record<string, string> =
+        fault === 'rate-limit' ? { 'Retry-After': String(this.options.faults?.retryAfterSeconds ?? 1) } : {};
+      const reason = { 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+      this.send(response, status, { errors: [{ reason: reason[status] }] }, headers);
+      return;
+    }
+
+    let status: number;
+    let payload: unknown;
+    try {
+      if (!match) throw new HttpError(404, [{ reason: 'Not found' }]);
+      if (this.options.token && request.headers.authorization !== `Bearer ${this.options.token}`) {
+        throw new HttpError(401, [{ reason: 'Invalid Token' }]);
+      }
+      payload = await this.route(entry.method, entry.path, url, rawBody, request.headers['x-filter']);
+      status = 200;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        status = error.status;
+        payload = { errors: error.errors };
+      } else if (error instanceof FilterError) {
+        status = 400;
+        payload = { errors: [{ field: 'X-Filter', reason: error.message }] };
+      } else throw error;
+    }
+    if (fault === 'drop-after') {
+      entry.status = 'dropped';
+      request.socket.destroy();
+      return;
+    }
+    entry.status = status;
+    this.send(response, status, payload);
+  }
+
+  private async route(
+    method: string,
+    path: string,
+    url: URL,
+    rawBody: string,
+    filterHeader: string | string[] | undefined,
+  ): Promise<unknown> {
+    const filter = parseFilterHeader(typeof filterHeader === 'string' ? filterHeader : undefined);
+    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const key = `${method} /${segments.map((s, i) => (i >= 2 && /^\d+$/.test(s) ? ':id' : s)).join('/')}`;
+    const id = Number(segments[2]);
+
+    switch (key) {
+      case 'GET /linode/instances':
+        return page(
+          this.listInstances().filter((linode) =>
+            matchesFilter(linode as unknown as Record<string, unknown>, filter, instanceFilterable),
+          ),
+          url,
+        );
+      case 'POST /linode/instances':
+        return this.createInstance(parseJson(rawBody));
+      case 'GET /linode/instances/:id':
+        return this.liveInstance(id).linode;
+      case 'DELETE /linode/instances/:id': {
+        const record = this.liveInstance(id);
+        if (record.deletedAt === undefined) record.deletedAt = Date.now();
+        return {};
+      }
+      case 'GET /networking/firewalls':
+        return page(
+          this.listFirewalls().filter((firewall) =>
+            matchesFilter(firewall as unknown as Record<string, unknown>, filter, firewallFilterable),
+          ),
+          url,
+        );
+      case 'POST /networking/firewalls':
+        return this.createFirewall(parseJson(rawBody));
+      case 'GET /networking/firewalls/:id':
+        return this.firewall(id);
+      case 'DELETE /networking/firewalls/:id':
+        this.firewall(id);
+        this.firewalls.delete(id);
+        return {};
+      case 'GET /linode/types':
+        return page([...fakeTypes], url);
+      case 'GET /regions':
+        return page([...fakeRegions], url);
+      case 'GET /images':
+        return page([...fakeImages], url);
+      case 'GET /profile':
+        return {
+          username: 'fake-user',
+          email: 'fake-user@example.com',
+          uid: 1234,
+          restricted: false,
+          authorized_keys: null,
+          timezone: 'UTC',
+        };
+      default:
+        break;
+    }
+    if (method === 'GET' && segments[0] === 'linode' && segments[1] === 'types' && segments.length === 3) {
+      return findOr404(fakeTypes, segments[2]!, 'Type');
+    }
+    if (method === 'GET' && segments[0] === 'regions' && segments.length === 2) {
+      return findOr404(fakeRegions, segments[1]!, 'Region');
+    }
+    if (method === 'GET' && segments[0] === 'images' && segments.length >= 2) {
+      return findOr404(fakeImages, segments.slice(1).join('/'), 'Image');
+    }
+    throw new HttpError(404, [{ reason: 'Not found' }]);
+  }
+
+  private liveInstance(id: number): InstanceRecord {
+    const record = this.instances.get(id);
+    if (!record || !this.refresh(record)) throw new HttpError(404, [{ reason: 'Not found' }]);
+    return record;
+  }
+
+  private firewall(id: number): Firewall {
+    const firewall = this.firewalls.get(id);
+    if (!firewall) throw new HttpError(404, [{ reason: 'Not found' }]);
+    return firewall;
+  }
+
+  private async createInstance(body: Record<string, unknown>): Promise<Linode> {
+    await validateWith(CreateLinodeSchema, body);
+    const errors: { field?: string; reason: string }[] = [];
+    const region = fakeRegions.find((r) => r.id === body.region);
+    const type = fakeTypes.find((t) => t.id === body.type);
+    const image = fakeImages.find((i) => i.id === body.image);
+    if (!region) errors.push({ field: 'region', reason: 'region is not valid' });
+    if (!type) errors.push({ field: 'type', reason: 'A valid plan type by that ID was not found' });
+    if (body.image !== undefined && !image) errors.push({ field: 'image', reason: 'image is not valid' });
+    const metadata = body.metadata as { user_data?: string } | undefined;
+    let userData: string | undefined;
+    if (metadata?.user_data !== undefined) {
+      userData = Buffer.from(metadata.user_data, 'base64').toString('utf8');
+      if (region && !region.capabilities.includes('Metadata')) {
+        errors.push({ field: 'metadata', reason: `Metadata is not available in region ${region.id}` });
+      }
+      if (image && !image.capabilities.includes('cloud-init')) {
+        errors.push({ field: 'metadata', reason: `Image ${image.id} does not support cloud-init` });
+      }
+      if (Buffer.byteLength(userData) > userDataLimit) {
+        errors.push({
+          field: 'metadata.user_data',
+          reason: `user_data must be ${userDataLimit} bytes or less`,
+        });
+      }
+    }
+    if (typeof body.label === 'string' && this.listInstances().some((l) => l.label === body.label)) {
+      errors.push({ field: 'label', reason: 'Label must be unique among your Linodes' });
+    }
+    const firewallId = typeof body.firewall_id === 'number' ? body.firewall_id : undefined;
+    if (firewallId !== undefined && !this.firewalls.has(firewallId)) {
+      errors.push({ field: 'firewall_id', reason: `Firewall ${firewallId} not found` });
+    }
+    if (errors.length > 0) throw new HttpError(400, errors);
+    const limit = this.options.instanceLimit;
+    if (limit !== undefined && this.listInstances().length >= limit) {
+      throw new HttpError(400, [
+        { reason: 'Account limit reached for Linodes. Please open a support ticket to raise it.' },
+      ]);
+    }
+    const record = this.createInstanceRecord(
+      {
+        label: String(body.label ?? `linode${this.nextInstanceId}`),
+        region: region!.id,
+        type: type!.id,
+        image: image?.id ?? null,
+        tags: (body.tags as string[] | undefined) ?? [],
+      },
+      Date.now(),
+      userData,
+      firewallId,
+    );
+    if (firewallId !== undefined) {
+      const firewall = this.firewalls.get(firewallId)!;
+      firewall.entities.push({
+        id: record.linode.id,
+        label: record.linode.label,
+        type: 'linode',
+        url: `/v4/linode/instances/${record.linode.id}`,
+        parent_entity: null,
+      });
+    }
+    return record.linode;
+  }
+
+  private createInstanceRecord(
+    fields: { label: string; region: string; type: string; image: string | null; tags: readonly string[] },
+    createdAt: number,
+    userData: string | undefined,
+    firewallId?: number,
+  ): InstanceRecord {
+    const id = this.nextInstanceId++;
+    const n = id - 41_000_000;
+    const type = fakeTypes.find((t) => t.id === fields.type);
+    const linode: Linode = {
+      id,
+      label: fields.label,
+      region: fields.region,
+      type: fields.type,
+      image: fields.image,
+      status: 'provisioning',
+      // Loopback addresses: a test may probe them, and nothing outside this machine is reached.
+      ipv4: [`127.0.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`],
+      ipv6: `2001:db8::${n.toString(16)}/128`,
+      tags: [...fields.tags],
+      created: apiTimestamp(createdAt),
+      updated: apiTimestamp(createdAt),
+      group: '',
+      hypervisor: 'kvm',
+      specs: {
+        vcpus: type?.vcpus ?? 1,
+        memory: type?.memory ?? 1024,
+        disk: type?.disk ?? 25600,
+        gpus: type?.gpus ?? 0,
+        transfer: type?.transfer ?? 1000,
+        accelerated_devices: 0,
+      },
+      alerts: { cpu: 180, io: 10000, network_in: 10, network_out: 10, transfer_quota: 80 },
+      backups: { enabled: false, last_successful: null, schedule: { day: null, window: null } },
+      capabilities: [],
+      has_user_data: userData !== undefined,
+      lke_cluster_id: null,
+      locks: [],
+      maintenance_policy: null,
+      placement_group: null,
+      site_type: 'core',
+      watchdog_enabled: true,
+      disk_encryption: 'disabled',
+    };
+    const record: InstanceRecord = {
+      linode,
+      createdAt,
+      ...(userData !== undefined ? { userData } : {}),
+      ...(firewallId !== undefined ? { firewallId } : {}),
+    };
+    this.instances.set(id, record);
+    this.refresh(record);
+    return record;
+  }
+
+  private async createFirewall(body: Record<string, unknown>): Promise<Firewall> {
+    await validateWith(CreateFirewallSchema, body);
+    if (this.listFirewalls().some((f) => f.label === body.label)) {
+      throw new HttpError(400, [{ field: 'label', reason: 'Label must be unique among your Firewalls' }]);
+    }
+    const rules = body.rules as Firewall['rules'];
+    const now = apiTimestamp(Date.now());
+    const firewall: Firewall = {
+      id: this.nextFirewallId++,
+      label: String(body.label),
+      status: 'enabled',
+      tags: (body.tags as string[] | undefined) ?? [],
+      created: now,
+      updated: now,
+      entities: [],
+      rules: { ...rules, fingerprint: 'f1f2f3f4', version: 1 },
+    };
+    this.firewalls.set(firewall.id, firewall);
+    return firewall;
+  }
+
+  private send(
+    response: http.ServerResponse,
+    status: number,
+    payload: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = JSON.stringify(payload);
+    response.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
+    response.end(text);
+  }
+}
+
+async function readBody(request: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new HttpError(400, [{ reason: 'Request body must be a JSON object' }]);
+}
+
+interface YupLikeSchema {
+  validate(value: unknown, options: { abortEarly: boolean }): Promise<unknown>;
+}
+
+/** Runs one of Linode's own schemas; failures become the API's 400 shape. */
+async function validateWith(schema: YupLikeSchema, body: unknown): Promise<void> {
+  try {
+    await schema.validate(body, { abortEarly: false });
+  } catch (error) {
+    const inner = (error as { inner?: { path?: string; message: string }[]; message?: string }).inner;
+    const errors =
+      inner && inner.length > 0
+        ? inner.map((item) => ({ ...(item.path ? { field: item.path } : {}), reason: item.message }))
+        : [{ reason: String((error as Error).message) }];
+    throw new HttpError(400, errors);
+  }
+}
+
+function findOr404<T extends { id: string }>(items: readonly T[], id: string, what: string): T {
+  const found = items.find((item) => item.id === id);
+  if (!found) throw new HttpError(404, [{ reason: `${what} ${id} not found` }]);
+  return found;
+}
+
+/** The API's paging: `page` from 1, `page_size` 25–500 (default 100). */
+function page<T>(items: readonly T[], url: URL): { data: T[]; page: number; pages: number; results: number } {
+  const pageNumber = Number(url.searchParams.get('page') ?? '1');
+  const pageSize = Number(url.searchParams.get('page_size') ?? '100');
+  if (!Number.isInteger(pageNumber) || pageNumber < 1) {
+    throw new HttpError(400, [{ field: 'page', reason: 'page must be a positive integer' }]);
+  }
+  if (!Number.isInteger(pageSize) || pageSize < 25 || pageSize > 500) {
+    throw new HttpError(400, [{ field: 'page_size', reason: 'page_size must be between 25 and 500' }]);
+  }
+  const pages = Math.max(1, Math.ceil(items.length / pageSize));
+  return {
+    data: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+    page: pageNumber,
+    pages,
+    results: items.length,
+  };
+}
