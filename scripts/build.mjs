@@ -44,6 +44,8 @@ if (existsSync(watcherEntry)) {
     entryPoints: [watcherEntry],
     outfile: path.join(root, 'watcher/dist/buildwatch.js'),
     // The instance runs this file directly with `node`; keep it one self-contained file.
+    // node12: Ubuntu 22.04's own nodejs package (24.04 has 18), so no Node download at boot.
+    target: 'node12',
     splitting: false,
     minify: true,
     banner: { js: '// BuildWatch: on-instance watcher for linode-build deployments.' },

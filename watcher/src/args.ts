@@ -1,0 +1,126 @@
+/** Command-line options of the daemon (hand-parsed: util.parseArgs is newer than the instance's Node). */
+import { DEFAULT_THRESHOLDS, type Thresholds } from './detector.js';
+
+export interface DaemonOptions {
+  dockerSocket: string;
+  host: string;
+  port: number;
+  tokenFile: string;
+  stateDir: string;
+  thresholds: Thresholds;
+  bootStatusFile: string;
+  cloudInitDir: string;
+  maxEvents: number;
+  eventsMaxBytes: number;
+  requestTimeoutSeconds: number;
+  defaultContainer: string;
+}
+
+export class ArgumentError extends Error {}
+
+export const USAGE = `Usage: buildwatch --token-file FILE [options]
+
+  --docker-socket PATH       Docker Engine socket (default /var/run/docker.sock)
+  --listen HOST:PORT         Address of the HTTP API (default 127.0.0.1:9090)
+  --token-file FILE          File holding the API bearer token (required)
+  --state-dir DIR            Events, issues and state (default /var/lib/buildwatch)
+  --crash-loop-count N       Dies within the window that make a crash loop (default 3)
+  --crash-loop-window SEC    Crash-loop window in seconds (default 300)
+  --slow-start SEC           Not healthy/running this long after start → slow_start (default 600)
+  --stable-after SEC         Running this long resolves exit/OOM/crash issues (default: the window)
+  --boot-status-file FILE    Boot runner status (default /var/lib/linode-build/boot-status.json)
+  --cloud-init-dir DIR       cloud-init run directory (default /run/cloud-init)
+  --default-container NAME   Container /logs shows by default (default app)
+  --max-events N             Events kept in memory and on restart (default 2000)
+  --events-max-bytes N       events.jsonl size before rotation (default 4194304)
+  --request-timeout SEC      Time a client has to send its request (default 10)
+  --version, --help`;
+
+const VALUE_FLAGS = new Set([
+  'docker-socket',
+  'listen',
+  'token-file',
+  'state-dir',
+  'crash-loop-count',
+  'crash-loop-window',
+  'slow-start',
+  'stable-after',
+  'boot-status-file',
+  'cloud-init-dir',
+  'default-container',
+  'max-events',
+  'events-max-bytes',
+  'request-timeout',
+]);
+
+function positiveNumber(name: string, value: string, integer: boolean): number {
+  const number = Number(value);
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(number) ||
+    number <= 0 ||
+    (integer && !Number.isInteger(number))
+  ) {
+    throw new ArgumentError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  }
+  return number;
+}
+
+/** `HOST:PORT`, `[v6]:PORT` or `PORT`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match =
+    /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) {
+    throw new ArgumentError(`--listen must be HOST:PORT (e.g. 127.0.0.1:9090), got "${value}"`);
+  }
+  return { host: match[1] || match[2] || '127.0.0.1', port };
+}
+
+export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help' | 'version' {
+  const values = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] ?? '';
+    if (argument === '--help' || argument === '-h') return 'help';
+    if (argument === '--version') return 'version';
+    if (!argument.startsWith('--')) throw new ArgumentError(`unexpected argument "${argument}"`);
+    const equals = argument.indexOf('=');
+    const name = argument.slice(2, equals === -1 ? undefined : equals);
+    if (!VALUE_FLAGS.has(name)) throw new ArgumentError(`unknown option --${name}`);
+    let value: string | undefined;
+    if (equals !== -1) value = argument.slice(equals + 1);
+    else {
+      value = argv[index + 1];
+      index += 1;
+    }
+    if (value === undefined) throw new ArgumentError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  const tokenFile = values.get('token-file');
+  if (!tokenFile) throw new ArgumentError('--token-file is required');
+  const number = (name: string, fallback: number, integer = true) => {
+    const value = values.get(name);
+    return value === undefined ? fallback : positiveNumber(name, value, integer);
+  };
+  const windowSeconds = number('crash-loop-window', DEFAULT_THRESHOLDS.crashLoopWindowMs / 1000, false);
+  const { host, port } = parseListen(values.get('listen') ?? '127.0.0.1:9090');
+  return {
+    dockerSocket: values.get('docker-socket') ?? '/var/run/docker.sock',
+    host,
+    port,
+    tokenFile,
+    stateDir: values.get('state-dir') ?? '/var/lib/buildwatch',
+    thresholds: {
+      crashLoopCount: number('crash-loop-count', DEFAULT_THRESHOLDS.crashLoopCount),
+      crashLoopWindowMs: windowSeconds * 1000,
+      slowStartMs: number('slow-start', DEFAULT_THRESHOLDS.slowStartMs / 1000, false) * 1000,
+      stableMs: number('stable-after', windowSeconds, false) * 1000,
+    },
+    bootStatusFile: values.get('boot-status-file') ?? '/var/lib/linode-build/boot-status.json',
+    cloudInitDir: values.get('cloud-init-dir') ?? '/run/cloud-init',
+    defaultContainer: values.get('default-container') ?? 'app',
+    maxEvents: number('max-events', 2000),
+    eventsMaxBytes: number('events-max-bytes', 4 * 1024 * 1024),
+    requestTimeoutSeconds: number('request-timeout', 10, false),
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Docker event parsing. Reads `Type`/`Action`/`Actor` only: the legacy top-level `status`,
+ * `id` and `from` fields are gone from API 1.52 (Docker 29), so a watcher that reads them
+ * goes blind on upgrade.
+ */
+
+export type HealthState = 'starting' | 'healthy' | 'unhealthy';
+
+export interface WatchEvent {
+  /** Monotonic cursor assigned by this watcher (the `/events?since=` parameter). */
+  seq: number;
+  /** Nanoseconds since the epoch as a decimal string (exceeds 2^53, so never a JS number). */
+  timeNano: string;
+  /** ISO 8601 time of the event. */
+  time: string;
+  /** `die`, `start`, `oom`, `health_status`, … */
+  action: string;
+  container: { id: string; name: string; image: string };
+  exitCode?: number;
+  signal?: string;
+  health?: HealthState;
+}
+
+export type ParsedEvent = Omit<WatchEvent, 'seq'>;
+
+const TIME_NANO = /"timeNano"\s*:\s*(\d+)/;
+const HEALTH_STATES: readonly string[] = ['starting', 'healthy', 'unhealthy', 'running'];
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function stringAttribute(attributes: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = attributes?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Nanosecond string → ISO time (millisecond precision). */
+export function isoFromNano(timeNano: string): string {
+  return new Date(Number(BigInt(timeNano) / 1000000n)).toISOString();
+}
+
+/** Nanosecond string → the `seconds.nanoseconds` form the `since` parameter accepts. */
+export function sinceParameter(timeNano: string): string {
+  const value = BigInt(timeNano);
+  const nanos = (value % 1000000000n).toString();
+  return `${value / 1000000000n}.${'000000000'.slice(nanos.length)}${nanos}`;
+}
+
+/**
+ * Parses one line of the `/events` stream. Returns undefined for anything that is not a
+ * well-formed container event (other types, garbage, missing actor).
+ */
+export function parseEventLine(line: string): ParsedEvent | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const event = asRecord(raw);
+  if (event?.Type !== 'container' || typeof event.Action !== 'string') return undefined;
+  const actor = asRecord(event.Actor);
+  const id = actor && typeof actor.ID === 'string' ? actor.ID : undefined;
+  if (!id) return undefined;
+  const attributes = asRecord(actor?.Attributes);
+  // JSON.parse rounds 19-digit nanosecond times; take the digits from the text instead.
+  const match = TIME_NANO.exec(line);
+  let timeNano: string;
+  if (match?.[1]) timeNano = match[1];
+  else if (typeof event.time === 'number') timeNano = `${Math.floor(event.time)}000000000`;
+  else return undefined;
+
+  let action = event.Action;
+  let health: HealthState | undefined;
+  // `health_status: unhealthy` carries its state in the action; some versions send bare
+  // `health_status` with the state in an attribute.
+  if (action.startsWith('health_status')) {
+    const state = action.includes(':')
+      ? action.slice(action.indexOf(':') + 1).trim()
+      : stringAttribute(attributes, 'health_status');
+    action = 'health_status';
+    if (state && HEALTH_STATES.includes(state))
+      health = state === 'running' ? 'starting' : (state as HealthState);
+  } else if (action.includes(':')) {
+    // exec_start: <command> and similar: keep the verb only.
+    action = action.slice(0, action.indexOf(':'));
+  }
+  const parsed: ParsedEvent = {
+    timeNano,
+    time: isoFromNano(timeNano),
+    action,
+    container: {
+      id,
+      name: stringAttribute(attributes, 'name') ?? id.slice(0, 12),
+      image: stringAttribute(attributes, 'image') ?? '',
+    },
+  };
+  const exitCode = stringAttribute(attributes, 'exitCode');
+  if (exitCode !== undefined && /^-?\d+$/.test(exitCode)) parsed.exitCode = Number(exitCode);
+  const signal = stringAttribute(attributes, 'signal');
+  if (signal !== undefined) parsed.signal = signal;
+  if (health) parsed.health = health;
+  return parsed;
+}
+
+/**
+ * Drops events already seen. Docker's `since` is inclusive and replays up to 256 buffered
+ * events, so a reconnect re-delivers the last event (and possibly more): anything older than
+ * the newest time seen is a duplicate, and events sharing that time are told apart by
+ * (time, container, action).
+ */
+export class EventDeduper {
+  private watermark = -1n;
+  private readonly recent = new Set<string>();
+  private readonly order: string[] = [];
+  private next = 0;
+
+  constructor(
+    initialWatermark?: string,
+    private readonly capacity = 4096,
+  ) {
+    if (initialWatermark) this.watermark = BigInt(initialWatermark);
+  }
+
+  get newest(): string | undefined {
+    return this.watermark < 0n ? undefined : this.watermark.toString();
+  }
+
+  /** Marks a key as seen (used when restoring persisted events). */
+  remember(event: ParsedEvent): void {
+    this.accept(event);
+  }
+
+  /** True when the event is new (and records it). */
+  accept(event: ParsedEvent): boolean {
+    const time = BigInt(event.timeNano);
+    if (time < this.watermark) return false;
+    const key = `${event.timeNano}|${event.container.id}|${event.action}|${event.health ?? ''}`;
+    if (this.recent.has(key)) return false;
+    this.recent.add(key);
+    // A fixed ring of keys: memory stays bounded however long the stream runs.
+    const evicted = this.order[this.next];
+    if (evicted !== undefined) this.recent.delete(evicted);
+    this.order[this.next] = key;
+    this.next = (this.next + 1) % this.capacity;
+    if (time > this.watermark) this.watermark = time;
+    return true;
+  }
+}
+
+/** Splits a byte stream into lines without holding more than `maxLine` bytes of a partial line. */
+export class LineSplitter {
+  private partial = '';
+
+  constructor(private readonly maxLine = 1 << 20) {}
+
+  push(chunk: string): string[] {
+    const text = this.partial + chunk;
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    // A runaway line without a newline is not an event; drop it instead of growing forever.
+    if (this.partial.length > this.maxLine) this.partial = '';
+    return lines.filter((line) => line.trim() !== '');
+  }
+}

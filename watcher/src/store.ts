@@ -1,0 +1,148 @@
+/**
+ * Persistence in --state-dir: events and issues as JSON lines (bounded by size and rotated),
+ * plus a small snapshot of detector state. Writes are batched (one append per flush) so an
+ * event storm costs a few syscalls a second, and a full or read-only disk is reported on
+ * /health instead of crashing the watcher.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface StoreHealth {
+  writable: boolean;
+  lastError?: string;
+}
+
+const MAX_PENDING = 10000;
+
+/** An append-only JSON lines file that rotates (or compacts) past `maxBytes`. */
+export class JsonLinesLog<T> {
+  private pending: string[] = [];
+  private size = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly maxBytes: number,
+    private readonly health: StoreHealth,
+    /** When given, rotation rewrites the file with these records instead of renaming it to `.1`. */
+    private readonly compact?: () => T[],
+  ) {
+    try {
+      this.size = fs.statSync(file).size;
+    } catch {
+      this.size = 0;
+    }
+  }
+
+  append(record: T): void {
+    this.pending.push(JSON.stringify(record));
+    // If the disk stays unwritable, keep only the newest records rather than growing forever.
+    if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    try {
+      fs.appendFileSync(this.file, text, { mode: 0o600 });
+      this.pending = [];
+      this.size += Buffer.byteLength(text);
+      if (this.size > this.maxBytes) this.rotate();
+      this.health.writable = true;
+      this.health.lastError = undefined;
+    } catch (error) {
+      this.health.writable = false;
+      this.health.lastError = `${path.basename(this.file)}: ${(error as Error).message}`;
+    }
+  }
+
+  private rotate(): void {
+    if (this.compact) {
+      const temporary = `${this.file}.tmp`;
+      const records = this.compact();
+      const text = records.length ? `${records.map((record) => JSON.stringify(record)).join('\n')}\n` : '';
+      fs.writeFileSync(temporary, text, { mode: 0o600 });
+      fs.renameSync(temporary, this.file);
+      this.size = Buffer.byteLength(text);
+    } else {
+      fs.renameSync(this.file, `${this.file}.1`);
+      this.size = 0;
+    }
+  }
+
+  /** Every readable record, oldest first (rotated file, then current); bad lines are skipped. */
+  readAll(): T[] {
+    const records: T[] = [];
+    for (const file of [`${this.file}.1`, this.file]) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          records.push(JSON.parse(line) as T);
+        } catch {
+          // A line cut short by a crash or full disk: skip it, keep the rest.
+        }
+      }
+    }
+    return records;
+  }
+}
+
+/** Writes a JSON document atomically (temp file + rename), reporting failure through `health`. */
+export function writeJsonAtomic(file: string, value: unknown, health: StoreHealth): void {
+  const temporary = `${file}.tmp`;
+  try {
+    fs.writeFileSync(temporary, JSON.stringify(value), { mode: 0o600 });
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    health.writable = false;
+    health.lastError = `${path.basename(file)}: ${(error as Error).message}`;
+  }
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fixed-capacity buffer that keeps the newest items. */
+export class Ring<T> {
+  private readonly items: (T | undefined)[];
+  private start = 0;
+  private length = 0;
+
+  constructor(readonly capacity: number) {
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  push(item: T): void {
+    const index = (this.start + this.length) % this.capacity;
+    this.items[index] = item;
+    if (this.length < this.capacity) this.length += 1;
+    else this.start = (this.start + 1) % this.capacity;
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    const result: T[] = [];
+    for (let offset = 0; offset < this.length; offset++) {
+      result.push(this.items[(this.start + offset) % this.capacity] as T);
+    }
+    return result;
+  }
+
+  last(): T | undefined {
+    return this.length === 0 ? undefined : this.items[(this.start + this.length - 1) % this.capacity];
+  }
+}

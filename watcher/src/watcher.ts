@@ -1,0 +1,363 @@
+/**
+ * The watcher: keeps an event stream open to Docker (reconnecting with `since`), feeds the
+ * detector, persists events/issues, and answers the HTTP API's questions.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readBootProgress } from './boot.js';
+import { type ContainerState, Detector, type Thresholds } from './detector.js';
+import { type ContainerInspect, DockerClient, DockerError } from './docker/client.js';
+import { EventDeduper, type ParsedEvent, parseEventLine, type WatchEvent } from './docker/events.js';
+import type { LogLine } from './docker/logframe.js';
+import { type Issue, IssueBook } from './issues.js';
+import { JsonLinesLog, Ring, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
+
+export interface WatcherOptions {
+  dockerSocket: string;
+  stateDir: string;
+  thresholds: Thresholds;
+  cloudInitDir: string;
+  bootStatusFile: string;
+  /** Events kept in memory for /events (and restored after a restart). */
+  maxEvents: number;
+  /** Size at which events.jsonl rotates (one rotated file is kept). */
+  eventsMaxBytes: number;
+  log: (message: string) => void;
+  now?: () => number;
+}
+
+interface Snapshot {
+  seq: number;
+  watermark?: string;
+  oomCount: number;
+  containers: ContainerState[];
+  eventCounts: Record<string, number>;
+}
+
+export interface DockerStatus {
+  connected: boolean;
+  api_version?: string;
+  engine_version?: string;
+  reconnects: number;
+  last_error?: string;
+  last_event_at?: string;
+}
+
+const KNOWN_ACTIONS = new Set([
+  'create',
+  'start',
+  'restart',
+  'die',
+  'oom',
+  'kill',
+  'stop',
+  'destroy',
+  'pause',
+  'unpause',
+  'health_status',
+]);
+const MAX_PENDING_INSPECTS = 64;
+const LOG_SCAN_INTERVAL_MS = 2000;
+const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
+
+export class Watcher {
+  readonly docker: DockerClient;
+  readonly issues: IssueBook;
+  readonly detector: Detector;
+  readonly events: Ring<WatchEvent>;
+  readonly eventCounts = new Map<string, number>();
+  readonly storeHealth: StoreHealth = { writable: true };
+  readonly dockerStatus: DockerStatus = { connected: false, reconnects: 0 };
+  readonly startedAt: number;
+  eventsProcessed = 0;
+  private seq = 0;
+  private deduper = new EventDeduper();
+  private floorNano: string | undefined;
+  private readonly eventLog: JsonLinesLog<WatchEvent>;
+  private readonly issueLog: JsonLinesLog<Issue>;
+  private readonly snapshotFile: string;
+  private readonly now: () => number;
+  private stopped = false;
+  private closeStream: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private dirty = false;
+  private readonly pendingInspects = new Set<string>();
+  private inspecting = 0;
+  private readonly lastLogScan = new Map<string, number>();
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WatcherOptions) {
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.docker = new DockerClient(options.dockerSocket);
+    fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    this.eventLog = new JsonLinesLog(
+      path.join(options.stateDir, 'events.jsonl'),
+      options.eventsMaxBytes,
+      this.storeHealth,
+    );
+    this.issues = new IssueBook((issue) => {
+      this.issueLog.append(issue);
+      if (issue.state === 'open' && issue.count === 1) {
+        options.log(`issue ${issue.id} ${issue.kind} (${issue.severity}): ${issue.message}`);
+      } else if (issue.state === 'resolved') {
+        options.log(`issue ${issue.id} ${issue.kind} resolved: ${issue.resolution}`);
+      }
+    });
+    this.issueLog = new JsonLinesLog(
+      path.join(options.stateDir, 'issues.jsonl'),
+      Math.max(64 * 1024, options.eventsMaxBytes / 4),
+      this.storeHealth,
+      () => this.issues.list('all').reverse(),
+    );
+    this.snapshotFile = path.join(options.stateDir, 'state.json');
+    this.detector = new Detector(this.issues, options.thresholds);
+    this.events = new Ring(options.maxEvents);
+    this.restore();
+  }
+
+  /** Restores events, issues and detector state written by a previous run. */
+  private restore(): void {
+    const latest = new Map<string, Issue>();
+    for (const issue of this.issueLog.readAll())
+      if (issue && typeof issue.id === 'string') latest.set(issue.id, issue);
+    this.issues.restore(latest.values());
+    const snapshot = readJson<Snapshot>(this.snapshotFile);
+    for (const event of this.eventLog.readAll()) {
+      if (!event || typeof event.timeNano !== 'string' || !/^\d+$/.test(event.timeNano)) continue;
+      this.events.push(event);
+      this.deduper.remember(event);
+      if (event.seq > this.seq) this.seq = event.seq;
+    }
+    if (snapshot) {
+      if (snapshot.seq > this.seq) this.seq = snapshot.seq;
+      if (snapshot.watermark && /^\d+$/.test(snapshot.watermark) && !this.deduper.newest) {
+        this.deduper = new EventDeduper(snapshot.watermark);
+      }
+      this.detector.restore(
+        Array.isArray(snapshot.containers) ? snapshot.containers : [],
+        snapshot.oomCount ?? 0,
+      );
+      for (const [action, count] of Object.entries(snapshot.eventCounts ?? {}))
+        this.eventCounts.set(action, count);
+    }
+    if (this.events.size || latest.size) {
+      this.options.log(`restored ${this.events.size} events and ${this.issues.openCount()} open issues`);
+    }
+  }
+
+  start(): void {
+    this.timers.push(
+      setInterval(() => this.tick(), 1000),
+      setInterval(() => this.flush(), 250),
+    );
+    for (const timer of this.timers) timer.unref();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.closeStream?.();
+    this.wake?.();
+    await this.loop;
+    this.flush();
+    this.saveSnapshot();
+  }
+
+  private tick(): void {
+    this.detector.tick(this.now());
+    if (this.dirty) this.saveSnapshot();
+  }
+
+  private flush(): void {
+    this.eventLog.flush();
+    this.issueLog.flush();
+  }
+
+  private saveSnapshot(): void {
+    this.dirty = false;
+    const snapshot: Snapshot = {
+      seq: this.seq,
+      watermark: this.deduper.newest,
+      oomCount: this.detector.oomCount,
+      containers: this.detector.snapshot(),
+      eventCounts: Object.fromEntries(this.eventCounts),
+    };
+    writeJsonAtomic(this.snapshotFile, snapshot, this.storeHealth);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Connect, reconcile, stream; on loss, back off (bounded) and resume from the last event. */
+  private async run(): Promise<void> {
+    let failures = 0;
+    let initial = true;
+    while (!this.stopped) {
+      try {
+        const { apiVersion, engine } = await this.docker.negotiate();
+        this.dockerStatus.api_version = apiVersion;
+        this.dockerStatus.engine_version = engine;
+        const since = this.deduper.newest ?? this.floorNano;
+        const stream = this.docker.streamEvents(since, {
+          onOpen: () => {
+            this.dockerStatus.connected = true;
+            this.dockerStatus.last_error = undefined;
+            // With no event yet, resume after a daemon restart from when we first connected.
+            if (!this.floorNano) this.floorNano = `${this.now() - 1000}000000`;
+            failures = 0;
+          },
+          onLine: (line) => this.ingestLine(line),
+        });
+        this.closeStream = stream.close;
+        // Reconcile after subscribing, so nothing happens in between unseen.
+        const reconcile = this.reconcile(initial).catch((error: Error) => {
+          this.options.log(`reconcile failed: ${error.message}`);
+        });
+        initial = false;
+        await stream.done;
+        await reconcile;
+        if (!this.stopped) this.options.log('Docker event stream ended; reconnecting');
+      } catch (error) {
+        const message = error instanceof DockerError ? error.message : String(error);
+        if (this.dockerStatus.last_error !== message) this.options.log(message);
+        this.dockerStatus.last_error = message;
+      }
+      if (this.dockerStatus.connected) this.dockerStatus.reconnects += 1;
+      this.dockerStatus.connected = false;
+      if (this.stopped) break;
+      await this.sleep(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)] ?? 5000);
+      failures += 1;
+    }
+  }
+
+  private async reconcile(initial: boolean): Promise<void> {
+    const containers = await this.docker.listContainers();
+    for (const summary of containers.slice(0, 200)) {
+      try {
+        const info = await this.docker.inspect(summary.Id);
+        this.detector.onInspect(info, this.now(), initial);
+      } catch {
+        // Removed between list and inspect: nothing to reconcile.
+      }
+    }
+    this.dirty = true;
+  }
+
+  /** One line of the event stream: parse, drop duplicates, record, detect, follow up. */
+  ingestLine(line: string): void {
+    const parsed = parseEventLine(line);
+    if (parsed) this.ingest(parsed);
+  }
+
+  ingest(parsed: ParsedEvent): void {
+    if (!this.deduper.accept(parsed)) return;
+    this.seq += 1;
+    const event: WatchEvent = { seq: this.seq, ...parsed };
+    this.eventsProcessed += 1;
+    this.events.push(event);
+    this.eventLog.append(event);
+    const action = KNOWN_ACTIONS.has(event.action) ? event.action : 'other';
+    this.eventCounts.set(action, (this.eventCounts.get(action) ?? 0) + 1);
+    this.dockerStatus.last_event_at = event.time;
+    this.detector.onEvent(event);
+    this.dirty = true;
+    if (event.action === 'die' || event.action === 'start' || event.action === 'oom') {
+      this.scheduleInspect(event.container.id);
+    }
+    if (event.action === 'die' && event.exitCode !== 0) this.scanLogs(event);
+  }
+
+  /** Inspect after die/start (OOMKilled, restart count, health check); coalesced and bounded. */
+  private scheduleInspect(id: string): void {
+    if (this.pendingInspects.has(id) || this.pendingInspects.size >= MAX_PENDING_INSPECTS) return;
+    this.pendingInspects.add(id);
+    this.drainInspects();
+  }
+
+  private drainInspects(): void {
+    while (this.inspecting < 2 && this.pendingInspects.size > 0) {
+      const id = this.pendingInspects.values().next().value as string;
+      this.pendingInspects.delete(id);
+      this.inspecting += 1;
+      this.docker
+        .inspect(id)
+        .then((info: ContainerInspect) => {
+          this.detector.onInspect(info, this.now(), false);
+          this.dirty = true;
+        })
+        .catch(() => {
+          // Already removed, or Docker went away: the stream loop handles the latter.
+        })
+        .then(() => {
+          this.inspecting -= 1;
+          this.drainInspects();
+        });
+    }
+  }
+
+  /** GPU OOM shows only in the app's output: read the log tail when it dies (rate-limited). */
+  private scanLogs(event: WatchEvent): void {
+    const now = this.now();
+    const last = this.lastLogScan.get(event.container.name) ?? 0;
+    if (now - last < LOG_SCAN_INTERVAL_MS) return;
+    this.lastLogScan.set(event.container.name, now);
+    if (this.lastLogScan.size > 500) this.lastLogScan.clear();
+    this.docker
+      .logs(event.container.id, 200)
+      .then((lines) => {
+        this.detector.onLogs(
+          event.container,
+          lines.map((line) => line.text),
+          now,
+        );
+      })
+      .catch(() => {
+        // Container gone before we could read it.
+      });
+  }
+
+  /** Events after cursor `since` (exclusive), oldest first. */
+  eventsSince(since: number, limit: number): { events: WatchEvent[]; oldest?: number } {
+    const all = this.events.toArray();
+    const events: WatchEvent[] = [];
+    for (const event of all) {
+      if (event.seq > since) {
+        events.push(event);
+        if (events.length >= limit) break;
+      }
+    }
+    return { events, oldest: all[0]?.seq };
+  }
+
+  containerLogs(container: string, lines: number): Promise<LogLine[]> {
+    return this.docker.logs(container, lines);
+  }
+
+  boot() {
+    return readBootProgress(this.options.cloudInitDir, this.options.bootStatusFile);
+  }
+
+  containers() {
+    return this.detector.snapshot().map((state) => ({
+      id: state.id,
+      name: state.name,
+      image: state.image,
+      state: state.status,
+      health: state.health ?? null,
+      restart_count: state.restartCount,
+      exit_code: state.exitCode ?? null,
+      oom_killed: state.oomKilled,
+      started_at: state.startedAtMs !== undefined ? new Date(state.startedAtMs).toISOString() : null,
+    }));
+  }
+}
