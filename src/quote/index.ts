@@ -1,0 +1,111 @@
+/**
+ * The one place where strings are escaped for another language: POSIX shell, systemd unit
+ * files and YAML (cloud-init). Everything security-sensitive that the planner writes onto an
+ * instance goes through here, and test/quote/ checks each function against the real consumer
+ * (bash/dash, a systemd-compatible parser, PyYAML via cloud-init).
+ */
+import { Document } from 'yaml';
+
+/** Characters that never need quoting in a POSIX shell word. */
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Rejects what no quoting can carry: NUL cannot appear in an argv element or a C string. */
+function assertNoNul(value: string, what: string): void {
+  if (value.includes('\0')) throw new Error(`${what} contains a NUL character, which cannot be quoted`);
+}
+
+/**
+ * Quotes one argument for a POSIX shell (sh, dash, bash): the shell reads back exactly `arg`.
+ * Plain words stay readable; anything else is single-quoted, with `'` written as `'\''`.
+ */
+export function shellQuote(arg: string): string {
+  assertNoNul(arg, 'shell argument');
+  if (SHELL_SAFE.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Quotes an argv array into one shell command line whose words are exactly `argv`. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
+/** A shell variable assignment `NAME='value'`, for files our own scripts source. */
+export function shellAssignment(name: string, value: string): string {
+  if (!isEnvName(name)) throw new Error(`invalid shell variable name: ${JSON.stringify(name)}`);
+  return `${name}=${shellQuote(value)}`;
+}
+
+/** A portable environment variable name (what shells, docker and systemd all accept). */
+export function isEnvName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/**
+ * C-style escapes inside a double-quoted systemd word: backslash, double quote, and every
+ * control character (systemd would otherwise end the line or reject the byte).
+ */
+function systemdCEscape(value: string): string {
+  let result = '';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === '\\') result += '\\\\';
+    else if (char === '"') result += '\\"';
+    else if (char === '\n') result += '\\n';
+    else if (char === '\t') result += '\\t';
+    else if (char === '\r') result += '\\r';
+    else if (code < 0x20 || code === 0x7f) result += `\\x${code.toString(16).padStart(2, '0')}`;
+    else result += char;
+  }
+  return result;
+}
+
+/**
+ * Quotes one argument of an `ExecStart=`-style line. systemd expands `%` specifiers and
+ * `$VAR`/`${VAR}` in command lines, so both are doubled; the word is double-quoted with
+ * C escapes so that spaces, quotes and control characters survive.
+ */
+export function systemdExecArg(arg: string): string {
+  assertNoNul(arg, 'systemd argument');
+  // A lone `;` separates commands on Exec lines; no call site needs one as an argument.
+  if (arg === ';') throw new Error('a lone ";" cannot be an ExecStart argument');
+  const escaped = systemdCEscape(arg).replaceAll('%', '%%').replaceAll('$', '$$$$');
+  return `"${escaped}"`;
+}
+
+/** Quotes an argv array for an `ExecStart=` line. The first element must be an absolute path. */
+export function systemdExecLine(argv: readonly string[]): string {
+  const [program] = argv;
+  if (program === undefined || !program.startsWith('/')) {
+    throw new Error('a systemd command line needs an absolute program path first');
+  }
+  return argv.map(systemdExecArg).join(' ');
+}
+
+/**
+ * One `Environment=` assignment. systemd unquotes it with C escapes and expands `%`
+ * specifiers; `$` has no meaning there, so only `%` is doubled.
+ */
+export function systemdEnvironment(name: string, value: string): string {
+  if (!isEnvName(name)) throw new Error(`invalid environment variable name: ${JSON.stringify(name)}`);
+  assertNoNul(value, 'systemd environment value');
+  return `Environment="${name}=${systemdCEscape(value).replaceAll('%', '%%')}"`;
+}
+
+/**
+ * A single-line value for a systemd setting that does not unquote (e.g. `Description=`):
+ * specifiers doubled, line breaks and other control characters replaced by spaces.
+ */
+export function systemdPlainValue(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('%', '%%');
+}
+
+/**
+ * Serialises data as YAML for cloud-init, which reads YAML 1.1 with PyYAML: under 1.1,
+ * scalars such as `0644`, `yes`, `on` or `1_000` must be quoted or they change type, and the
+ * `yaml` package's 1.1 mode does exactly that. No directives, no line folding (long lines stay
+ * as written, so file contents are byte-exact and easy to review).
+ */
+export function yamlDocument(value: unknown): string {
+  const document = new Document(value, { version: '1.1' });
+  return document.toString({ lineWidth: 0, directives: false, indentSeq: true });
+}

@@ -1,0 +1,195 @@
+/**
+ * The quoting module checked against the real consumers: bash and dash read back every
+ * shell-quoted string exactly; systemd accepts every escaped Environment=/Exec value (checked
+ * with systemd-analyze) and a parser following systemd's unquoting rules reads it back; YAML
+ * emitted for cloud-init keeps modes and YAML 1.1 booleans as strings.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  shellJoin,
+  shellQuote,
+  systemdEnvironment,
+  systemdExecArg,
+  systemdExecLine,
+  systemdPlainValue,
+  yamlDocument,
+} from '../../src/quote/index.js';
+import { toolsAvailable } from '../support/tools.js';
+
+/** Strings a shell or systemd might misread: quotes, $, backticks, %, #, =, spaces, unicode, controls. */
+export const nastyString = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...'\'"$`\\%#=;&|<>(){}[]*? \t\n~!-', 'a', 'é', '😀') }),
+  fc.string({ unit: 'binary' }).map((s) => s.replace(/[\0\uD800-\uDFFF]/g, '')),
+  fc.constantFrom(
+    '',
+    "'",
+    "''",
+    '$(id)',
+    '`id`',
+    '${HOME}',
+    '%h',
+    '--',
+    '-n',
+    'a b',
+    '\n',
+    ' lead',
+    'trail ',
+  ),
+);
+
+/** Runs `shell -c 'printf "%s\0" ARGS'` and returns what the shell passed to printf. */
+function echoThroughShell(shell: string, quotedArgs: string): string[] {
+  const result = spawnSync(shell, ['-c', `printf '%s\\0' ${quotedArgs}`], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout.split('\0').slice(0, -1);
+}
+
+describe('shellQuote', () => {
+  it('leaves plain words alone and quotes everything else', () => {
+    expect(shellQuote('docker')).toBe('docker');
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('')).toBe("''");
+    expect(() => shellQuote('a\0b')).toThrow(/NUL/);
+  });
+
+  for (const shell of ['bash', 'sh']) {
+    it(`round-trips arbitrary strings through ${shell}`, () => {
+      const samples = fc.sample(fc.array(nastyString, { minLength: 1, maxLength: 6 }), 150);
+      // One shell process per batch of argv arrays keeps this fast.
+      const flat = samples.flat();
+      expect(echoThroughShell(shell, shellJoin(flat))).toEqual(flat);
+    });
+  }
+
+  it('keeps each argv element one word (property, bash)', () => {
+    fc.assert(
+      fc.property(fc.array(nastyString, { minLength: 1, maxLength: 5 }), (argv) => {
+        const back = echoThroughShell('bash', shellJoin(argv));
+        expect(back).toEqual(argv);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+/**
+ * systemd's unquoting of one word (extract_first_word with UNQUOTE|CUNESCAPE), then `%%` and
+ * (for Exec lines) `$$` collapsing, as far as our escaper's output uses them.
+ */
+function systemdUnquote(text: string, exec: boolean): string[] {
+  const words: string[] = [];
+  let index = 0;
+  while (index < text.length) {
+    while (text[index] === ' ') index += 1;
+    if (index >= text.length) break;
+    let word = '';
+    if (text[index] !== '"') throw new Error(`expected a quoted word at ${index}`);
+    index += 1;
+    while (text[index] !== '"') {
+      const char = text[index];
+      if (char === undefined) throw new Error('unterminated quote');
+      if (char === '\\') {
+        const next = text[index + 1]!;
+        const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"' };
+        if (next in simple) {
+          word += simple[next];
+          index += 2;
+        } else if (next === 'x') {
+          word += String.fromCharCode(Number.parseInt(text.slice(index + 2, index + 4), 16));
+          index += 4;
+        } else throw new Error(`unknown escape \\${next}`);
+      } else if (char === '%') {
+        if (text[index + 1] !== '%') throw new Error('lone % would be a specifier');
+        word += '%';
+        index += 2;
+      } else if (exec && char === '$') {
+        if (text[index + 1] !== '$') throw new Error('lone $ would be a variable');
+        word += '$';
+        index += 2;
+      } else {
+        word += char;
+        index += 1;
+      }
+    }
+    index += 1;
+    words.push(word);
+  }
+  return words;
+}
+
+const systemdValue = nastyString.filter((s) => s !== ';');
+
+describe('systemd escaping', () => {
+  it('round-trips Exec arguments and Environment values through systemd unquoting', () => {
+    fc.assert(
+      fc.property(fc.array(systemdValue, { minLength: 1, maxLength: 4 }), systemdValue, (args, value) => {
+        const line = systemdExecLine(['/usr/bin/env', ...args]);
+        expect(systemdUnquote(line, true)).toEqual(['/usr/bin/env', ...args]);
+        const assignment = systemdEnvironment('VALUE', value).slice('Environment='.length);
+        expect(systemdUnquote(assignment, false)).toEqual([`VALUE=${value}`]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses what it cannot express', () => {
+    expect(() => systemdExecArg(';')).toThrow();
+    expect(() => systemdExecLine(['relative'])).toThrow(/absolute/);
+    expect(() => systemdEnvironment('1BAD', 'x')).toThrow(/name/);
+    expect(systemdPlainValue('a\nb % c')).toBe('a b %% c');
+  });
+
+  it.runIf(toolsAvailable('systemd-analyze'))(
+    'produces units systemd-analyze accepts without complaint',
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-quote-'));
+      const values = fc.sample(systemdValue, 200);
+      const unit = [
+        '[Unit]',
+        `Description=${systemdPlainValue(values.join(' ').slice(0, 200))}`,
+        '',
+        '[Service]',
+        'Type=oneshot',
+        ...values.map((value, i) => systemdEnvironment(`V${i}`, value)),
+        `ExecStart=${systemdExecLine(['/bin/true', ...values.slice(0, 50)])}`,
+        '',
+      ].join('\n');
+      const file = path.join(dir, 'quote-check.service');
+      writeFileSync(file, unit);
+      const result = spawnSync('systemd-analyze', ['verify', '--man=no', file], { encoding: 'utf8' });
+      expect(`${result.stdout}${result.stderr}`).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
+});
+
+describe('yamlDocument', () => {
+  it('quotes YAML 1.1 look-alikes so cloud-init keeps them as strings', () => {
+    const text = yamlDocument({ permissions: '0644', flag: 'yes', off: 'off', number: '1_000', path: '/a' });
+    expect(text).toContain('permissions: "0644"');
+    expect(text).toContain('flag: "yes"');
+    expect(parse(text, { version: '1.1' })).toEqual({
+      permissions: '0644',
+      flag: 'yes',
+      off: 'off',
+      number: '1_000',
+      path: '/a',
+    });
+  });
+
+  it('round-trips arbitrary strings (yaml 1.1 reader)', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1 }), nastyString), (data) => {
+        expect(parse(yamlDocument(data), { version: '1.1' })).toEqual(data);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
