@@ -21,27 +21,7 @@ import {
   yamlDocument,
 } from '../../src/quote/index.js';
 import { toolsAvailable } from '../support/tools.js';
-
-/** Strings a shell or systemd might misread: quotes, $, backticks, %, #, =, spaces, unicode, controls. */
-export const nastyString = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...'\'"$`\\%#=;&|<>(){}[]*? \t\n~!-', 'a', 'é', '😀') }),
-  fc.string({ unit: 'binary' }).map((s) => s.replace(/[\0\uD800-\uDFFF]/g, '')),
-  fc.constantFrom(
-    '',
-    "'",
-    "''",
-    '$(id)',
-    '`id`',
-    '${HOME}',
-    '%h',
-    '--',
-    '-n',
-    'a b',
-    '\n',
-    ' lead',
-    'trail ',
-  ),
-);
+import { nastyString } from './arbitraries.js';
 
 /** Runs `shell -c 'printf "%s\0" ARGS'` and returns what the shell passed to printf. */
 function echoThroughShell(shell: string, quotedArgs: string): string[] {

@@ -1,0 +1,23 @@
+/** fast-check generators shared by the quoting, env and fuzz tests. */
+import fc from 'fast-check';
+
+/** Strings a shell or systemd might misread: quotes, $, backticks, %, #, =, spaces, unicode, controls. */
+export const nastyString = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...'\'"$`\\%#=;&|<>(){}[]*? \t\n~!-', 'a', 'é', '😀') }),
+  fc.string({ unit: 'binary' }).map((s) => s.replace(/[\0\uD800-\uDFFF]/g, '')),
+  fc.constantFrom(
+    '',
+    "'",
+    "''",
+    '$(id)',
+    '`id`',
+    `$${'{'}HOME}`,
+    '%h',
+    '--',
+    '-n',
+    'a b',
+    '\n',
+    ' lead',
+    'trail ',
+  ),
+);
