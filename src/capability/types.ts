@@ -90,6 +90,12 @@ export interface CapabilityContext {
   readonly capabilities: ReadonlySet<string>;
   /** Generated per-deployment secrets a capability may embed (e.g. `watcherToken`). */
   readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * Validated config (defaults applied) of every resolved capability, by name. Lets one
+   * capability fold another's settings into a file it owns (docker writes the single
+   * daemon.json, including docker-optimize's settings). Absent entries mean defaults.
+   */
+  readonly configs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface CapabilityDefinition<Config = Record<string, unknown>> {
@@ -105,6 +111,8 @@ export interface CapabilityDefinition<Config = Record<string, unknown>> {
   /** Capabilities added automatically when this one is present. */
   readonly requires?: (config: Config, context: { readonly runtime: Runtime }) => readonly string[];
   readonly conflicts?: readonly string[];
+  /** Capabilities this one must come after when they are present (ordering only, not added). */
+  readonly after?: readonly string[];
   /** Runtimes it works with; absent means all. */
   readonly runtimes?: readonly Runtime[];
   /** Linode images it supports (e.g. `linode/ubuntu22.04`); absent means any. */
@@ -120,4 +128,9 @@ export interface ResolvedCapability {
   readonly config: Readonly<Record<string, unknown>>;
   /** `template` when declared; otherwise the name of the capability that required it. */
   readonly addedBy: string;
+  /**
+   * Resolved capabilities this one depends on (its requirements and `after` entries that are
+   * present), so the boot runner can skip its steps when one of them failed.
+   */
+  readonly dependsOn?: readonly string[];
 }

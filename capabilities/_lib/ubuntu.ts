@@ -1,0 +1,10 @@
+/** Facts about the Ubuntu images the built-in capabilities support. */
+
+export const UBUNTU_22_04 = 'linode/ubuntu22.04';
+export const UBUNTU_24_04 = 'linode/ubuntu24.04';
+
+/** Images whose archives and third-party repositories the capabilities below are written for. */
+export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_24_04];
+
+/** Keyserver used for keys pinned by full fingerprint (cloud-init fetches them at boot). */
+export const UBUNTU_KEYSERVER = 'keyserver.ubuntu.com';

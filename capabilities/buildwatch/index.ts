@@ -1,0 +1,34 @@
+import { defineCapability } from '../../src/capability/define.js';
+import { type BuildwatchConfig, buildwatchSchema } from './schema.js';
+
+export default defineCapability<BuildwatchConfig>({
+  name: 'buildwatch',
+  kind: 'feature',
+  summary: 'On-instance watcher: OOM kills, crash loops, boot progress, over an authenticated API.',
+  description: [
+    "Runs the BuildWatch daemon on the instance. It follows the Docker engine's events and",
+    'reports OOM kills, crash loops (N exits within a window), non-zero exits, unhealthy',
+    'transitions, slow starts and GPU out-of-memory errors, plus boot progress from cloud-init',
+    'and the boot status file. Its HTTP API (`/health`, `/status`, `/events`, `/issues`,',
+    '`/logs`, `/metrics`) requires a per-deployment bearer token for everything but `/health`.',
+    '',
+    'The port is not opened to the internet unless `allowed_sources` lists CIDRs. Events and',
+    'issues are persisted with the retention below.',
+  ].join('\n'),
+  configSchema: buildwatchSchema,
+  example: [
+    'capabilities:',
+    '  runtime: docker',
+    '  features:',
+    '    - name: buildwatch',
+    '      config:',
+    '        crash_loop_count: 5',
+    '        retention:',
+    '          days: 14',
+  ].join('\n'),
+  requires: () => ['docker'],
+  runtimes: ['docker'],
+  // The delivery (bundle, unit, token) arrives with the watcher; the config and the place in
+  // the order (after docker) are reserved here.
+  fragments: () => ({}),
+});
