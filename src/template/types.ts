@@ -70,6 +70,11 @@ export interface SetupFile {
   readonly permissions: string;
   readonly owner: string;
   readonly content: string;
+  /**
+   * Relative path of a file next to the template that supplied `content` (loadTemplateFile
+   * reads it; install and init copy it). Absent when the content is inline.
+   */
+  readonly source?: string;
 }
 
 export interface EnvVarSpec {
@@ -110,6 +115,11 @@ export interface Template {
     readonly summary?: string;
     readonly examples: readonly GuidanceExample[];
   };
+  /**
+   * Name of the deployed app (instance label, `build-app:` tag). Set by `init --app-name`;
+   * when absent the template name is used.
+   */
+  readonly app_name?: string;
   /** Default lifetime (e.g. `8h`) after which `reap` may destroy the deployment. */
   readonly lifetime?: string;
 }

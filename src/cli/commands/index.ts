@@ -3,6 +3,22 @@
  * To add a command: create `src/cli/commands/<name>.ts` with defineCommand and add it here.
  */
 import type { AnyCommand } from '../framework/command.js';
+import { initCommand } from './init.js';
+import { templatesInstallCommand } from './templates-install.js';
+import { templatesListCommand } from './templates-list.js';
+import { templatesScaffoldCommand } from './templates-scaffold.js';
+import { templatesShowCommand } from './templates-show.js';
+import { templatesUninstallCommand } from './templates-uninstall.js';
+import { templatesValidateCommand } from './templates-validate.js';
 import { versionCommand } from './version.js';
 
-export const commands: readonly AnyCommand[] = [versionCommand];
+export const commands: readonly AnyCommand[] = [
+  initCommand,
+  templatesListCommand,
+  templatesShowCommand,
+  templatesValidateCommand,
+  templatesScaffoldCommand,
+  templatesInstallCommand,
+  templatesUninstallCommand,
+  versionCommand,
+];

@@ -1,0 +1,165 @@
+/**
+ * Where templates come from: bundled ones (templates/ in the package), user ones (installed
+ * under the state directory, overriding bundled ones of the same name), or a path.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import { packageRoot, statePaths } from '../paths.js';
+import { checkTemplateFile, countBySeverity, type LoadOptions, loadTemplateFile } from '../template/index.js';
+import type { Diagnostic, LoadedTemplate, TemplateSource } from '../template/types.js';
+import { closestMatch } from '../util/suggest.js';
+import { builtinCapabilityKnowledge, type CapabilityKnowledge } from './capability-names.js';
+import { looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
+
+export { type InstallResult, installTemplate, uninstallTemplate } from './install.js';
+
+export { DEPLOY_FILE, looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
+
+export interface CatalogOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly knowledge?: CapabilityKnowledge;
+  /** Overrides the bundled templates directory (tests). */
+  readonly bundledDirectory?: string;
+}
+
+export interface CatalogEntry {
+  readonly name: string;
+  readonly source: Exclude<TemplateSource, 'path'>;
+  readonly file: string;
+  readonly display_name?: string;
+  readonly version?: string;
+  readonly description?: string;
+  /** A user template that hides a bundled one of the same name. */
+  readonly overridesBundled: boolean;
+  /** Present when the template does not load; it is listed anyway, marked broken. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly valid: boolean;
+}
+
+export function bundledTemplatesDirectory(options: CatalogOptions = {}): string {
+  return options.bundledDirectory ?? path.join(packageRoot(), 'templates');
+}
+
+export function userTemplatesDirectory(options: CatalogOptions = {}): string {
+  return statePaths.userTemplates(options.env);
+}
+
+function knowledgeOf(options: CatalogOptions): CapabilityKnowledge {
+  return options.knowledge ?? builtinCapabilityKnowledge();
+}
+
+/** Sub-directories holding a template.yml. */
+function templateDirectories(directory: string): { name: string; file: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => !name.startsWith('.'))
+    .map((name) => ({ name, file: path.join(directory, name, TEMPLATE_FILE) }))
+    .filter(({ file }) => existsSync(file));
+}
+
+function entryFor(
+  name: string,
+  file: string,
+  source: CatalogEntry['source'],
+  overridesBundled: boolean,
+  options: CatalogOptions,
+): CatalogEntry {
+  const check = checkTemplateFile(file, { ...knowledgeOf(options), source });
+  const template = check.template;
+  const nameProblem: Diagnostic[] =
+    template && template.name !== name
+      ? [
+          {
+            severity: 'error',
+            path: 'name',
+            message: `the directory is '${name}' but the template is named '${template.name}'`,
+            hint: 'Reinstall it with `linode-build templates install`, which names the directory after the template.',
+            file,
+          },
+        ]
+      : [];
+  const diagnostics = [...check.diagnostics, ...nameProblem];
+  return {
+    name,
+    source,
+    file,
+    ...(template
+      ? { display_name: template.display_name, version: template.version, description: template.description }
+      : {}),
+    overridesBundled,
+    diagnostics,
+    valid: template !== undefined && nameProblem.length === 0,
+  };
+}
+
+/** Bundled and user templates, user ones overriding bundled ones, sorted by name. Broken ones included. */
+export function listTemplates(options: CatalogOptions = {}): CatalogEntry[] {
+  const bundled = templateDirectories(bundledTemplatesDirectory(options));
+  const user = templateDirectories(userTemplatesDirectory(options));
+  const userNames = new Set(user.map((entry) => entry.name));
+  const bundledNames = new Set(bundled.map((entry) => entry.name));
+  const entries = [
+    ...user.map(({ name, file }) => entryFor(name, file, 'user', bundledNames.has(name), options)),
+    ...bundled
+      .filter(({ name }) => !userNames.has(name))
+      .map(({ name, file }) => entryFor(name, file, 'bundled', false, options)),
+  ];
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface ResolveOptions extends CatalogOptions {
+  readonly cwd: string;
+}
+
+/**
+ * A bundled name, an installed name (either optionally `@version`, which must match), or a path.
+ * Throws TemplateError (all diagnostics) when the template is invalid.
+ */
+export function resolveTemplate(reference: string, options: ResolveOptions): LoadedTemplate {
+  const loadOptions = (source: TemplateSource, file: string): LoadOptions => ({
+    ...knowledgeOf(options),
+    source,
+    displayPath: source === 'path' ? path.relative(options.cwd, file) || file : file,
+  });
+  if (looksLikePath(reference)) {
+    const file = templateFileForPath(reference, options.cwd, options.env);
+    return loadTemplateFile(file, loadOptions('path', file));
+  }
+  const [name, wantedVersion] = reference.split('@', 2) as [string, string | undefined];
+  const userFile = path.join(userTemplatesDirectory(options), name, TEMPLATE_FILE);
+  const bundledFile = path.join(bundledTemplatesDirectory(options), name, TEMPLATE_FILE);
+  const found = existsSync(userFile)
+    ? { file: userFile, source: 'user' as const }
+    : existsSync(bundledFile)
+      ? { file: bundledFile, source: 'bundled' as const }
+      : undefined;
+  if (!found || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+    const names = listTemplates(options).map((entry) => entry.name);
+    const suggestion = closestMatch(name, names);
+    throw new CliError(
+      `template '${name}' not found${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`,
+      "Run 'linode-build templates list' to see the templates, or give a path (e.g. ./my-template).",
+    );
+  }
+  const loaded = loadTemplateFile(found.file, loadOptions(found.source, found.file));
+  if (wantedVersion !== undefined && loaded.template.version !== wantedVersion) {
+    throw new CliError(
+      `template '${name}' is version ${loaded.template.version}, not ${wantedVersion}.`,
+      `Use '${name}' (version ${loaded.template.version}), or install version ${wantedVersion} with 'linode-build templates install PATH'.`,
+    );
+  }
+  return loaded;
+}
+
+/** One-line summary of a broken entry, for list output. */
+export function problemSummary(entry: CatalogEntry): string {
+  const first = entry.diagnostics.find((d) => d.severity === 'error');
+  const { errors } = countBySeverity(entry.diagnostics);
+  return first ? `${first.message}${errors > 1 ? ` (+${errors - 1} more)` : ''}` : '';
+}

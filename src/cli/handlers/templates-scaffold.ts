@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { registryKnowledge } from '../../catalog/capability-names.js';
+import { writeFilesAtomically } from '../../catalog/write-files.js';
+import { CliError, UsageError } from '../../errors.js';
+import { TemplateError } from '../../template/load.js';
+import { titleCase } from '../../template/normalize.js';
+import { parseTemplateText } from '../../template/parse.js';
+import { type ScaffoldAnswers, scaffoldTemplate } from '../../template/scaffold.js';
+import { validateTemplate } from '../../template/validate.js';
+import type { templatesScaffoldSpec } from '../commands/templates-scaffold.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function checkPort(flag: string, value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 65535)) {
+    throw new UsageError(
+      `--${flag} must be a whole number from 1 to 65535; got ${value}.`,
+      `For example: --${flag} 8080`,
+    );
+  }
+  return value;
+}
+
+type Ask = (question: string, fallback: string) => Promise<string>;
+
+/** Asks, on a terminal, for every answer not given as a flag. */
+async function promptMissing(answers: ScaffoldAnswers, ask: Ask): Promise<ScaffoldAnswers> {
+  const displayName = answers.displayName ?? (await ask('Display name', titleCase(answers.name)));
+  const description = answers.description ?? (await ask('Description', `${displayName} on Linode.`));
+  const runtime =
+    answers.runtime ?? ((await ask('Runtime (docker/native)', 'docker')) === 'native' ? 'native' : 'docker');
+  const gpu = answers.gpu ?? /^y(es)?$/i.test(await ask('NVIDIA GPU plan? (y/N)', 'n'));
+  if (runtime === 'native') return { ...answers, displayName, description, runtime, gpu };
+  const image = answers.image ?? ((await ask('Container image (empty: demo web server)', '')) || undefined);
+  const askPort = async (flag: string, label: string, fallback: number) => {
+    const text = await ask(label, String(fallback));
+    return checkPort(flag, Number(text)) ?? fallback;
+  };
+  const internalPort =
+    answers.internalPort ?? (await askPort('internal-port', 'Port inside the container', 8000));
+  const externalPort = answers.externalPort ?? (await askPort('external-port', 'Published port', 80));
+  const healthPath = answers.healthPath ?? (await ask('Health check path', image ? '/health' : '/'));
+  return {
+    ...answers,
+    displayName,
+    description,
+    runtime,
+    gpu,
+    ...(image ? { image } : {}),
+    internalPort,
+    externalPort,
+    healthPath,
+  };
+}
+
+export default async function templatesScaffold(
+  args: ArgsOf<typeof templatesScaffoldSpec>,
+  { out, cwd, interactive }: CommandContext,
+) {
+  const name = args.positionals.name!;
+  if (!NAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `'${name}' is not a valid template name.`,
+      'Use lowercase letters, digits and -, starting with a letter or digit (e.g. my-api).',
+    );
+  }
+  const options = args.options;
+  const target = path.resolve(cwd, options['output-dir'], name);
+  if (existsSync(target)) {
+    throw new CliError(
+      `${target} already exists.`,
+      'Choose another name or --output-dir; scaffold never overwrites.',
+    );
+  }
+  let answers: ScaffoldAnswers = {
+    name,
+    ...(options['display-name'] !== undefined ? { displayName: options['display-name'] } : {}),
+    ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.runtime !== undefined ? { runtime: options.runtime as 'docker' | 'native' } : {}),
+    ...(options.gpu ? { gpu: true } : {}),
+    ...(options.image !== undefined ? { image: options.image } : {}),
+    ...(options['internal-port'] !== undefined
+      ? { internalPort: checkPort('internal-port', options['internal-port'])! }
+      : {}),
+    ...(options['external-port'] !== undefined
+      ? { externalPort: checkPort('external-port', options['external-port'])! }
+      : {}),
+    ...(options['health-path'] !== undefined ? { healthPath: options['health-path'] } : {}),
+  };
+  if (interactive && !options.yes) {
+    const readline = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      answers = await promptMissing(answers, async (question, fallback) => {
+        const reply = (await readline.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
+        return reply === '' ? fallback : reply;
+      });
+    } finally {
+      readline.close();
+    }
+  }
+
+  const files = scaffoldTemplate(answers);
+  // The scaffold must validate as written; check before anything touches the disk.
+  const shown = path.join(path.relative(cwd, target) || '.', 'template.yml');
+  const parsed = parseTemplateText(files['template.yml'], shown);
+  const result = validateTemplate(parsed.value, {
+    ...(await registryKnowledge()),
+    file: shown,
+    positions: parsed.positions,
+  });
+  if (!result.template) throw new TemplateError(shown, [...parsed.diagnostics, ...result.diagnostics]);
+  writeFilesAtomically(target, new Map(Object.entries(files)));
+
+  const relative = path.relative(cwd, target) || '.';
+  out.line(`${out.style('green', '✓')} Created template '${name}' in ${relative}`);
+  for (const file of Object.keys(files)) out.line(`  ${file}`);
+  out.line('\nNext steps:');
+  out.line(`  linode-build templates validate ${relative}`);
+  out.line(`  linode-build templates install ${relative}   # then: linode-build init ${name}`);
+}

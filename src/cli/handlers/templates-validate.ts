@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { registryKnowledge } from '../../catalog/capability-names.js';
+import { templateFileForPath } from '../../catalog/paths.js';
+import { countBySeverity, formatDiagnostics, plural } from '../../template/diagnostics.js';
+import { checkTemplateFile } from '../../template/load.js';
+import type { templatesValidateSpec } from '../commands/templates-validate.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+export default async function templatesValidate(
+  args: ArgsOf<typeof templatesValidateSpec>,
+  { out, env, cwd }: CommandContext,
+): Promise<number> {
+  const file = templateFileForPath(args.positionals.path ?? '.', cwd, env);
+  const shown = path.relative(cwd, file) || file;
+  const check = checkTemplateFile(file, { ...(await registryKnowledge()), displayPath: shown });
+  const { errors, warnings } = countBySeverity(check.diagnostics);
+  const valid = check.template !== undefined;
+  if (args.options.json) {
+    out.json({ file: shown, valid, errors, warnings, diagnostics: check.diagnostics });
+    return valid ? 0 : 1;
+  }
+  if (check.diagnostics.length > 0) out.line(formatDiagnostics(check.diagnostics));
+  if (valid) {
+    const suffix = warnings > 0 ? ` (${plural(warnings, 'warning')})` : '';
+    out.line(
+      `${out.style('green', '✓')} ${shown} is a valid template: ${check.template!.name} ${check.template!.version}${suffix}`,
+    );
+    return 0;
+  }
+  out.line(
+    `${out.style('red', '✗')} ${shown}: ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}`,
+  );
+  return 1;
+}
