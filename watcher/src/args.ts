@@ -71,7 +71,8 @@ export function parseListen(value: string): { host: string; port: number } {
   const match =
     /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);
-  if (!match || port < 1 || port > 65535) {
+  // Port 0 asks the kernel for a free port (tests); the log line says which one.
+  if (!match || port > 65535) {
     throw new ArgumentError(`--listen must be HOST:PORT (e.g. 127.0.0.1:9090), got "${value}"`);
   }
   return { host: match[1] || match[2] || '127.0.0.1', port };

@@ -1,0 +1,268 @@
+/**
+ * The built watcher against a fake Docker socket: authentication on every endpoint, hostile
+ * and malformed requests, slow clients, reconnect with `since`, and restart persistence.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeDocker, startFakeDocker } from './fake-docker.js';
+import { fixtureLines } from './helpers.js';
+import { type RunningWatcher, startWatcher, waitUntil } from './process.js';
+
+const PROTECTED = ['/status', '/events', '/issues', '/logs', '/metrics'];
+
+function rawRequest(port: number, text: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      // The status line and headers are all these tests look at.
+      if (answer.includes('\r\n\r\n')) socket.destroy();
+    });
+    socket.on('connect', () => socket.write(text));
+    socket.on('error', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    setTimeout(() => {
+      socket.destroy();
+      resolve(answer);
+    }, timeoutMs);
+  });
+}
+
+function statusOf(answer: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+}
+
+describe('watcher HTTP API (built bundle, fake Docker)', () => {
+  let docker: FakeDocker;
+  let watcher: RunningWatcher;
+  let port: number;
+
+  beforeAll(async () => {
+    docker = await startFakeDocker();
+    watcher = await startWatcher({ socket: docker.socket, args: ['--request-timeout', '2'] });
+    port = Number(new URL(watcher.url).port);
+    await waitUntil(
+      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
+      5000,
+      'events stream',
+    );
+  });
+
+  afterAll(async () => {
+    await watcher?.stop();
+    await docker?.close();
+  });
+
+  it('serves /health without a token and reports Docker connectivity', async () => {
+    const health = await watcher.get('/health', null);
+    expect(health.status).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok', docker_connected: true, state_dir_writable: true });
+  });
+
+  it('answers 401 on every protected endpoint without a token or with a wrong one', async () => {
+    for (const endpoint of PROTECTED) {
+      for (const token of [null, 'wrong-token', `${watcher.token}x`, watcher.token.slice(1)]) {
+        const response = await watcher.get(endpoint, token);
+        expect(response.status, `${endpoint} with ${token === null ? 'no token' : 'a wrong token'}`).toBe(
+          401,
+        );
+        expect(response.json()).toEqual({ error: 'missing or wrong bearer token' });
+      }
+      expect((await watcher.get(endpoint)).status, endpoint).not.toBe(401);
+    }
+  });
+
+  it('negotiated the API version and streams with type and event filters', () => {
+    const events = docker.requests.find((r) => r.includes('/events')) ?? '';
+    expect(events.startsWith('/v1.52/events?filters=')).toBe(true);
+    const filters = JSON.parse(decodeURIComponent(events.split('filters=')[1]?.split('&')[0] ?? ''));
+    expect(filters.type).toEqual(['container']);
+    expect(filters.event).toEqual(expect.arrayContaining(['die', 'oom', 'start', 'health_status']));
+  });
+
+  it('detects issues from streamed Docker 29 events and pages /events with a cursor', async () => {
+    docker.emit(fixtureLines('docker29-oom-stop-health.jsonl'));
+    const issues = await waitUntil(
+      async () => {
+        const body = (await watcher.get('/issues?state=all')).json() as { issues: { kind: string }[] };
+        return body.issues.length >= 3 ? body.issues : undefined;
+      },
+      2000,
+      'issues',
+    );
+    expect(issues.map((issue) => issue.kind).sort()).toEqual(['nonzero_exit', 'oom_killed', 'unhealthy']);
+    const open = (await watcher.get('/issues')).json() as { issues: { kind: string }[] };
+    expect(open.issues.map((issue) => issue.kind).sort()).toEqual(['nonzero_exit', 'oom_killed']);
+    const first = (await watcher.get('/events?limit=5')).json() as {
+      events: { seq: number }[];
+      next_since: number;
+    };
+    expect(first.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5]);
+    const rest = (await watcher.get(`/events?since=${first.next_since}&limit=1000`)).json() as {
+      count: number;
+    };
+    expect(rest.count).toBe(8);
+    const metrics = await watcher.get('/metrics');
+    expect(metrics.body).toContain('buildwatch_events_total{action="die"} 3');
+    expect(metrics.body).toContain('buildwatch_open_issues{kind="oom_killed"} 1');
+    expect(metrics.body).toContain('buildwatch_oom_kills_total 1');
+    expect(metrics.body).toMatch(/buildwatch_resident_memory_bytes \d{6,}/);
+  });
+
+  it('returns demultiplexed log tails and JSON errors for bad /logs parameters', async () => {
+    const header = Buffer.from([2, 0, 0, 0, 0, 0, 0, 13]);
+    docker.logs = Buffer.concat([header, Buffer.from('error: boom!\n')]);
+    const logs = await watcher.get('/logs?container=app&lines=10');
+    expect(logs.json()).toEqual({
+      container: 'app',
+      lines: [{ stream: 'stderr', text: 'error: boom!' }],
+      count: 1,
+    });
+    expect((await watcher.get('/logs?container=missing')).status).toBe(404);
+    for (const query of [
+      'lines=0',
+      'lines=abc',
+      'lines=5001',
+      'lines=1&lines=2',
+      'container=../etc',
+      'container=a%20b',
+    ]) {
+      const response = await watcher.get(`/logs?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(typeof (response.json() as { error: string }).error).toBe('string');
+    }
+  });
+
+  it('survives 1,000+ malformed requests and slowloris clients, and keeps serving others promptly', async () => {
+    // Slow clients: partial request lines and headers that never finish.
+    const slow: net.Socket[] = [];
+    for (let index = 0; index < 60; index++) {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(index % 2 ? 'GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'GE');
+      slow.push(socket);
+    }
+    const bad: Promise<number>[] = [];
+    const huge = `GET /issues HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`;
+    const shapes = [
+      () => watcher.get('/events?since=-1').then((r) => r.status),
+      () => watcher.get('/events?limit=0').then((r) => r.status),
+      () => watcher.get('/events?limit=1e3').then((r) => r.status),
+      () => watcher.get('/issues?state=closed').then((r) => r.status),
+      () => watcher.get('/nope').then((r) => r.status),
+      () => watcher.get('/%E0%A4%A').then((r) => r.status),
+      () => rawRequest(port, huge).then(statusOf),
+      () => rawRequest(port, 'THIS IS NOT HTTP\r\n\r\n').then(statusOf),
+      () => rawRequest(port, 'GET /health HTTP/1.1\r\nContent-Length: -5\r\n\r\n').then(statusOf),
+      () => rawRequest(port, 'POST /issues HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n').then(statusOf),
+      () => rawRequest(port, `GET /${'x'.repeat(3000)} HTTP/1.1\r\nHost: x\r\n\r\n`).then(statusOf),
+      () =>
+        rawRequest(port, 'GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n\r\n').then(
+          statusOf,
+        ),
+    ];
+    for (let index = 0; index < 1200; index++) {
+      bad.push(shapes[index % shapes.length]!());
+      if (index % 100 === 99) await Promise.all(bad.slice(-100));
+    }
+    const statuses = await Promise.all(bad);
+    expect(
+      statuses.every((status) => status >= 400 && status < 500),
+      `statuses: ${[...new Set(statuses)]}`,
+    ).toBe(true);
+    expect(new Set(statuses)).toEqual(new Set([400, 401, 404, 405, 431]));
+    // With the slow clients still connected, a normal request is answered quickly.
+    const started = Date.now();
+    const status = await watcher.get('/status');
+    expect(status.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // The server drops the slow clients after its request timeout (2 s here).
+    await waitUntil(
+      async () => (slow.every((socket) => socket.destroyed || socket.readableEnded) ? true : undefined),
+      6000,
+      'slow clients dropped',
+    );
+    for (const socket of slow) socket.destroy();
+    expect(watcher.child.exitCode).toBeNull();
+    expect((await watcher.get('/health', null)).status).toBe(200);
+  });
+
+  it('never writes the token to its log', () => {
+    expect(watcher.output()).not.toContain(watcher.token);
+  });
+});
+
+describe('reconnect and restart (fake Docker)', () => {
+  it('resumes from the last event with since after the stream drops, and restores state after a restart', async () => {
+    const docker = await startFakeDocker('1.50');
+    let watcher = await startWatcher({ socket: docker.socket });
+    const lines = fixtureLines('docker28-crash-loop.jsonl');
+    await waitUntil(
+      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
+      5000,
+      'stream',
+    );
+    docker.emit(lines.slice(0, 5));
+    await waitUntil(
+      async () => ((await watcher.get('/events')).json() as { count: number }).count === 5 || undefined,
+      2000,
+      '5 events',
+    );
+    // Daemon restart: the stream ends; the watcher reconnects with since = last timeNano.
+    await docker.close();
+    const docker2 = await startFakeDockerAt(docker.socket);
+    const resumed = await waitUntil(
+      async () => docker2.requests.find((r) => r.includes('/events')),
+      8000,
+      'reconnect',
+    );
+    expect(resumed.startsWith('/v1.50/events')).toBe(true);
+    expect(resumed).toContain('since=1763900000.940000004');
+    // Docker replays from `since` inclusive: the last event again, then new ones.
+    docker2.emit(lines.slice(4));
+    const issues = await waitUntil(
+      async () => {
+        const body = (await watcher.get('/issues')).json() as { issues: { kind: string; id: string }[] };
+        return body.issues.some((issue) => issue.kind === 'crash_loop') ? body.issues : undefined;
+      },
+      2000,
+      'crash loop',
+    );
+    const events = (await watcher.get('/events?limit=1000')).json() as { events: { timeNano: string }[] };
+    expect(events.events.map((event) => event.timeNano)).toEqual(
+      lines.map((line) => /"timeNano":(\d+)/.exec(line)?.[1]),
+    );
+
+    // Restart the watcher on the same state directory: same open issues, no duplicate events.
+    await watcher.stop();
+    watcher = await startWatcher({ socket: docker2.socket, stateDir: watcher.stateDir });
+    const restored = (await watcher.get('/issues')).json() as { issues: { kind: string; id: string }[] };
+    expect(restored.issues.map((issue) => issue.id).sort()).toEqual(issues.map((issue) => issue.id).sort());
+    await waitUntil(
+      async () => (docker2.requests.filter((r) => r.includes('/events')).length >= 2 ? true : undefined),
+      5000,
+      'stream after restart',
+    );
+    expect(docker2.requests.filter((r) => r.includes('/events')).pop()).toContain(
+      'since=1763900001.560000006',
+    );
+    docker2.emit(lines.slice(-2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = (await watcher.get('/events?limit=1000')).json() as { events: { seq: number }[] };
+    expect(after.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const crash = (
+      (await watcher.get('/issues')).json() as { issues: { kind: string; count: number }[] }
+    ).issues.find((issue) => issue.kind === 'crash_loop');
+    expect(crash?.count).toBe(1);
+    await watcher.stop();
+    await docker2.close();
+  });
+});
+
+async function startFakeDockerAt(socket: string): Promise<FakeDocker> {
+  const fs = await import('node:fs');
+  fs.rmSync(socket, { force: true });
+  return startFakeDocker('1.50', socket);
+}

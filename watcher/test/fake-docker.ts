@@ -1,0 +1,69 @@
+/**
+ * A stand-in Docker Engine on a unix socket for API tests that do not need real containers:
+ * answers /version, /containers/json, inspect, logs, and holds /events open, replaying
+ * whatever lines the test pushes.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface FakeDocker {
+  readonly socket: string;
+  /** Sends event lines to every open /events stream. */
+  emit(lines: readonly string[]): void;
+  /** Requests the fake received (paths). */
+  readonly requests: string[];
+  /** Log body returned for any container (multiplexed frames or raw). */
+  logs: Buffer;
+  close(): Promise<void>;
+}
+
+export async function startFakeDocker(apiVersion = '1.52', socketPath?: string): Promise<FakeDocker> {
+  const socket =
+    socketPath ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-fake-docker-')), 'docker.sock');
+  const streams = new Set<http.ServerResponse>();
+  const requests: string[] = [];
+  const fake: FakeDocker = {
+    socket,
+    requests,
+    logs: Buffer.alloc(0),
+    emit(lines) {
+      for (const stream of streams) stream.write(lines.map((line) => `${line}\n`).join(''));
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const stream of streams) stream.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+  const server = http.createServer((request, response) => {
+    const url = request.url ?? '/';
+    requests.push(url);
+    const route = url.replace(/^\/v[\d.]+/, '').split('?')[0] ?? '';
+    if (route === '/version') {
+      response.end(JSON.stringify({ ApiVersion: apiVersion, Version: '29.0.0', MinAPIVersion: '1.44' }));
+    } else if (route === '/containers/json') {
+      response.end('[]');
+    } else if (route === '/events') {
+      response.writeHead(200, { 'Content-Type': 'application/jsonl' });
+      response.flushHeaders();
+      streams.add(response);
+      response.on('close', () => streams.delete(response));
+    } else if (/^\/containers\/[^/]+\/logs$/.test(route)) {
+      if (route.includes('missing')) {
+        response.writeHead(404);
+        response.end('{"message":"No such container"}');
+      } else response.end(fake.logs);
+    } else if (/^\/containers\/[^/]+\/json$/.test(route)) {
+      response.writeHead(404);
+      response.end('{"message":"No such container"}');
+    } else {
+      response.writeHead(404);
+      response.end('{"message":"page not found"}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return fake;
+}
