@@ -13,10 +13,14 @@ export function schemaProperties(
   return properties as Record<string, Readonly<Record<string, unknown>>>;
 }
 
+/** Defaults the way Ajv's `useDefaults` fills an empty config, nested objects included. */
 export function schemaDefaults(schema: JsonSchema): Record<string, unknown> {
   const defaults: Record<string, unknown> = {};
   for (const [key, property] of Object.entries(schemaProperties(schema))) {
-    if ('default' in property) defaults[key] = structuredClone(property.default);
+    if (!('default' in property)) continue;
+    const value = structuredClone(property.default);
+    const nested = property.type === 'object' && typeof value === 'object' && value !== null;
+    defaults[key] = nested ? { ...schemaDefaults(property), ...value } : value;
   }
   return defaults;
 }

@@ -1,5 +1,7 @@
 /** Builds normalised templates for capability tests (only the fields resolution reads matter). */
-import type { CapabilityContext } from '../../src/capability/types.js';
+import { listCapabilities } from '../../src/capability/registry.js';
+import { type CapabilityResolution, resolveCapabilities } from '../../src/capability/resolve.js';
+import type { CapabilityContext, Fragments } from '../../src/capability/types.js';
 import type { FeatureRef, Runtime, Template } from '../../src/template/types.js';
 
 export type FeatureInput = string | { name: string; config?: Record<string, unknown> };
@@ -65,4 +67,44 @@ export function capabilityContext(
     secrets: {},
     configs,
   };
+}
+
+/** Resolves a template and calls every capability's fragments() the way the composer does. */
+export function composeFragments(input: TemplateInput): {
+  resolution: CapabilityResolution;
+  fragments: Map<string, Fragments>;
+} {
+  const template = makeTemplate(input);
+  const resolution = resolveCapabilities(template, resolveContextOf(template));
+  const names = resolution.capabilities.map((c) => c.definition.name);
+  const configs = Object.fromEntries(
+    resolution.capabilities.map((c) => [c.definition.name, { ...c.config }]),
+  );
+  const context = capabilityContext(template, names, configs);
+  const fragments = new Map(
+    resolution.capabilities.map((c) => [c.definition.name, c.definition.fragments(c.config, context)]),
+  );
+  return { resolution, fragments };
+}
+
+/** Every combination of runtime, image and capability the built-ins support, for sweeping tests. */
+export function everyCombination(): TemplateInput[] {
+  const inputs: TemplateInput[] = [];
+  for (const definition of listCapabilities()) {
+    if (definition.name === 'packages') continue;
+    for (const runtime of definition.runtimes ?? (['docker', 'native'] as Runtime[])) {
+      for (const image of definition.images ?? ['linode/ubuntu22.04', 'linode/ubuntu24.04']) {
+        const features: FeatureInput[] = definition.kind === 'feature' ? [definition.name] : [];
+        const type = definition.name === 'gpu-nvidia' ? 'g2-gpu-rtx4000a1-s' : 'g6-standard-2';
+        inputs.push({
+          runtime: definition.kind === 'runtime' ? (definition.name as Runtime) : runtime,
+          features,
+          image,
+          type,
+        });
+        inputs.push({ runtime, features: [...features, 'docker-optimize'], image, type, packages: ['htop'] });
+      }
+    }
+  }
+  return inputs;
 }
