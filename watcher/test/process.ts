@@ -27,6 +27,8 @@ export interface WatcherSetup {
   stateDir?: string;
   token?: string;
   args?: readonly string[];
+  /** Extra node flags (e.g. a preload). */
+  nodeArgs?: readonly string[];
 }
 
 export function newToken(): string {
@@ -43,6 +45,7 @@ export async function startWatcher(setup: WatcherSetup): Promise<RunningWatcher>
   const child = spawn(
     process.execPath,
     [
+      ...(setup.nodeArgs ?? []),
       bundlePath,
       '--docker-socket',
       setup.socket,

@@ -1,0 +1,54 @@
+/**
+ * The bundle must run on the Node the instance has: Ubuntu 22.04's nodejs is 12.22 (24.04 has
+ * 18). We cannot run Node 12 here, so the build targets node12 syntax (esbuild refuses what it
+ * cannot lower) and this test runs the bundle with the newer APIs removed.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { startFakeDocker } from './fake-docker.js';
+import { bundlePath, startWatcher } from './process.js';
+
+const guard = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node12-guard.mjs');
+
+describe('bundle compatibility', () => {
+  it('imports no node: specifiers (Node 12.22 ESM resolves bare built-in names) and stays small', () => {
+    const text = fs.readFileSync(bundlePath, 'utf8');
+    expect(text).not.toMatch(/from\s*"node:/);
+    expect(text).not.toMatch(/\?\?=|\|\|=|&&=|#[a-zA-Z_]+\s*[=;(]/);
+    // It travels gzip+base64 inside user-data (64 KiB limit for everything).
+    expect(gzipSync(text, { level: 9 }).length).toBeLessThan(16 * 1024);
+  });
+
+  it('prints its usage and runs the API with post-Node-12 APIs removed', async () => {
+    const help = spawnSync(process.execPath, ['--import', guard, bundlePath, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--docker-socket PATH');
+    const docker = await startFakeDocker('1.41');
+    const watcher = await startWatcher({ socket: docker.socket, nodeArgs: ['--import', guard] });
+    try {
+      expect((await watcher.get('/health', null)).status).toBe(200);
+      expect((await watcher.get('/issues')).status).toBe(200);
+      expect((await watcher.get('/metrics')).body).toContain('buildwatch_docker_connected');
+      expect(docker.requests.some((request) => request.startsWith('/v1.41/events'))).toBe(true);
+    } finally {
+      await watcher.stop();
+      await docker.close();
+    }
+  });
+
+  it('exits 2 with a one-line reason on bad arguments', () => {
+    const result = spawnSync(
+      process.execPath,
+      [bundlePath, '--token-file', '/nonexistent', '--listen', 'nope'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--listen must be HOST:PORT');
+  });
+});
