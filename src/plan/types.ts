@@ -32,6 +32,8 @@ export interface PlanInput {
 }
 
 export interface PlannedStep {
+  /** Boot-status id, `NN-capability-name` (added by the composer). */
+  readonly id?: string;
   readonly capability: string;
   readonly name: string;
   readonly description: string;
@@ -107,4 +109,6 @@ export interface DeployPlan {
   /** Every secret value in the plan, so output layers can redact them. */
   readonly secretValues: readonly string[];
   readonly warnings: readonly Diagnostic[];
+  /** Every file written by write_files: path, size-report part, bytes before encoding. */
+  readonly files?: readonly { readonly path: string; readonly part: string; readonly bytes: number }[];
 }

@@ -1,0 +1,90 @@
+/**
+ * Renders the single `#cloud-config` document. Key order and list order are fixed by the
+ * caller's order, so the same input gives the same bytes. Large files are stored as
+ * `gz+b64` (gzip output from zlib with no timestamp is deterministic).
+ */
+import { gzipSync } from 'node:zlib';
+import type { AptSource } from '../capability/types.js';
+import { yamlDocument } from '../quote/index.js';
+import type { CloudFile } from './types.js';
+
+/** Files above this size are compressed when that makes them smaller. */
+export const COMPRESS_THRESHOLD = 2048;
+
+export interface CloudConfigSpec {
+  readonly files: readonly CloudFile[];
+  readonly aptSources: readonly { readonly part: string; readonly source: AptSource }[];
+  readonly bootcmd: readonly { readonly part: string; readonly argv: readonly string[] }[];
+  readonly runcmd: readonly (readonly string[])[];
+}
+
+export interface RenderedCloudConfig {
+  readonly text: string;
+  /** Bytes attributable to each part; whatever is left is YAML structure (part `document`). */
+  readonly partBytes: ReadonlyMap<string, number>;
+}
+
+type WriteFileEntry = Record<string, string | boolean>;
+
+/** gzip with the header's OS byte pinned to Unix, so the bytes do not depend on the build host. */
+function gzipBase64(raw: Buffer): string {
+  const packed = gzipSync(raw, { level: 9 });
+  packed[9] = 3;
+  return packed.toString('base64');
+}
+
+export function writeFileEntry(file: CloudFile): WriteFileEntry {
+  const entry: WriteFileEntry = { path: file.path, owner: file.owner, permissions: file.permissions };
+  const raw = Buffer.from(file.content, 'utf8');
+  const packed = raw.length > COMPRESS_THRESHOLD ? gzipBase64(raw) : undefined;
+  if (packed !== undefined && packed.length < raw.length) {
+    entry.encoding = 'gz+b64';
+    entry.content = packed;
+  } else {
+    entry.content = file.content;
+  }
+  if (file.defer) entry.defer = true;
+  return entry;
+}
+
+function aptSourceEntry(source: AptSource): Record<string, string> {
+  const entry: Record<string, string> = { source: source.source };
+  if (source.key !== undefined) entry.key = source.key;
+  if (source.keyid !== undefined) entry.keyid = source.keyid;
+  if (source.keyserver !== undefined) entry.keyserver = source.keyserver;
+  return entry;
+}
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+export function renderCloudConfig(spec: CloudConfigSpec): RenderedCloudConfig {
+  const partBytes = new Map<string, number>();
+  const add = (part: string, bytes: number) => partBytes.set(part, (partBytes.get(part) ?? 0) + bytes);
+
+  const document: Record<string, unknown> = {};
+  if (spec.bootcmd.length > 0) {
+    document.bootcmd = spec.bootcmd.map((item) => [...item.argv]);
+    for (const item of spec.bootcmd) add(item.part, byteLength(yamlDocument([[...item.argv]])));
+  }
+  if (spec.aptSources.length > 0) {
+    const sources: Record<string, Record<string, string>> = {};
+    for (const { part, source } of spec.aptSources) {
+      if (Object.hasOwn(sources, source.name)) throw new Error(`duplicate apt source name ${source.name}`);
+      sources[source.name] = aptSourceEntry(source);
+      add(part, byteLength(yamlDocument({ [source.name]: sources[source.name] })));
+    }
+    document.apt = { sources };
+  }
+  const entries = spec.files.map((file) => {
+    const entry = writeFileEntry(file);
+    add(file.part, byteLength(yamlDocument([entry])));
+    return entry;
+  });
+  document.write_files = entries;
+  document.runcmd = spec.runcmd.map((argv) => [...argv]);
+
+  const text = `#cloud-config\n${yamlDocument(document)}`;
+  const attributed = [...partBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
+  add('document', Math.max(0, byteLength(text) - attributed));
+  return { text, partBytes };
+}

@@ -1,0 +1,90 @@
+/**
+ * The boot runner and its helpers, and the files that describe the steps it runs: one script
+ * per step, an optional env file per step (exported `NAME='value'` lines quoted by src/quote,
+ * loaded in the step's own subshell), and the manifest the runner walks.
+ */
+import { shellAssignment, shellJoin } from '../quote/index.js';
+import { LIB_DIR, MANIFEST_PATH, STEPS_DIR } from './layout.js';
+import aptInstall from './scripts/apt-install.sh?raw';
+import aptUpdate from './scripts/apt-update.sh?raw';
+import bootRunner from './scripts/boot-runner.sh?raw';
+import bootStatus from './scripts/boot-status.py?raw';
+import runScript from './scripts/run-script.sh?raw';
+import type { BootStep, CloudFile } from './types.js';
+
+export const RUNNER_PART = 'runner';
+export const BOOT_RUNNER_PATH = `${LIB_DIR}/boot-runner`;
+export const APT_INSTALL_PATH = `${LIB_DIR}/apt-install`;
+export const RUN_SCRIPT_PATH = `${LIB_DIR}/run-script`;
+
+export function executable(path: string, content: string, part: string): CloudFile {
+  return { path, content, permissions: '0755', owner: 'root:root', part };
+}
+
+/** The runner, its JSON status writer, the apt helpers and the script launcher. */
+export function runnerFiles(): CloudFile[] {
+  return [
+    executable(BOOT_RUNNER_PATH, bootRunner, RUNNER_PART),
+    executable(`${LIB_DIR}/boot-status.py`, bootStatus, RUNNER_PART),
+    executable(`${LIB_DIR}/apt-update`, aptUpdate, RUNNER_PART),
+    executable(APT_INSTALL_PATH, aptInstall, RUNNER_PART),
+    executable(RUN_SCRIPT_PATH, runScript, RUNNER_PART),
+  ];
+}
+
+/** The runcmd entry: one argv item that runs the runner. */
+export function runnerCommand(): string[] {
+  return ['/bin/bash', BOOT_RUNNER_PATH];
+}
+
+/** A generated step script: strict bash running one argv per line. */
+export function commandScript(purpose: string, commands: readonly (readonly string[])[]): string {
+  const lines = commands.map((argv) => shellJoin(argv));
+  return `#!/bin/bash\n# ${purpose.replace(/\s+/g, ' ')}\nset -euo pipefail\n${lines.join('\n')}\n`;
+}
+
+/** Manifest fields are tab-separated; keep free text on one line without tabs. */
+function oneLine(text: string): string {
+  return text.replace(/[\t\r\n]+/g, ' ').trim();
+}
+
+export function stepEnvFile(env: Readonly<Record<string, string>>): string {
+  const names = Object.keys(env).sort();
+  return `${names.map((name) => `export ${shellAssignment(name, env[name]!)}`).join('\n')}\n`;
+}
+
+export function manifestLine(step: BootStep): string {
+  const depends = step.dependsOn.length > 0 ? step.dependsOn.join(',') : '-';
+  return [step.id, step.capability, step.name, depends, oneLine(step.description)].join('\t');
+}
+
+/** Step scripts, step env files and the manifest. */
+export function stepFiles(steps: readonly BootStep[]): CloudFile[] {
+  const files: CloudFile[] = [];
+  for (const step of steps) {
+    files.push({
+      path: `${STEPS_DIR}/${step.id}.sh`,
+      content: step.script,
+      permissions: '0700',
+      owner: 'root:root',
+      part: step.part,
+    });
+    if (step.env && Object.keys(step.env).length > 0) {
+      files.push({
+        path: `${STEPS_DIR}/${step.id}.env`,
+        content: stepEnvFile(step.env),
+        permissions: '0600',
+        owner: 'root:root',
+        part: step.part,
+      });
+    }
+  }
+  files.push({
+    path: MANIFEST_PATH,
+    content: `${steps.map(manifestLine).join('\n')}\n`,
+    permissions: '0644',
+    owner: 'root:root',
+    part: RUNNER_PART,
+  });
+  return files;
+}

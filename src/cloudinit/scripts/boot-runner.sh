@@ -1,0 +1,91 @@
+#!/bin/bash
+# linode-build boot runner: runs the deployment's boot steps in order, once, from cloud-init's
+# runcmd. Each step is a whole script (bash STEP.sh, with its env file loaded). Progress goes to
+# the console, to /var/log/linode-build/boot.log and, as JSON, to
+# /var/lib/linode-build/boot-status.json (format: docs/plan.md). A step whose capability failed,
+# or depends on one that failed, is skipped and recorded as skipped; the app steps depend on
+# every capability, so the app never starts on a broken base. Exit status: 0 only if every
+# step succeeded.
+set -uo pipefail
+
+LIB_DIR=${LINODE_BUILD_LIB:-/usr/local/lib/linode-build}
+STATE_DIR=${LINODE_BUILD_STATE:-/var/lib/linode-build}
+LOG_DIR=${LINODE_BUILD_LOG:-/var/log/linode-build}
+MANIFEST="$LIB_DIR/steps/manifest.tsv"
+STATUS_FILE="$STATE_DIR/boot-status.json"
+BOOT_LOG="$LOG_DIR/boot.log"
+
+umask 077
+mkdir -p "$STATE_DIR" "$LOG_DIR/steps"
+
+log() {
+  printf '%s\n' "$*" | tee -a "$BOOT_LOG"
+}
+
+# Status updates are informational: a failure to write them is logged, never fatal.
+status() {
+  python3 -I "$LIB_DIR/boot-status.py" "$STATUS_FILE" "$MANIFEST" "$@" || log "warning: could not update $STATUS_FILE"
+}
+
+if [ ! -r "$MANIFEST" ]; then
+  log "error: step manifest $MANIFEST is missing"
+  exit 1
+fi
+
+declare -A failed=()
+any_failed=0
+status init
+log "==> linode-build boot: $(grep -c . "$MANIFEST") step(s)"
+
+while IFS=$'\t' read -r id capability name depends description; do
+  [ -n "$id" ] || continue
+  blocker=""
+  if [ -n "${failed[$capability]:-}" ]; then
+    blocker=$capability
+  elif [ "$depends" != "-" ]; then
+    IFS=',' read -r -a needs <<<"$depends"
+    for need in "${needs[@]}"; do
+      if [ -n "${failed[$need]:-}" ]; then
+        blocker=$need
+        break
+      fi
+    done
+  fi
+  if [ -n "$blocker" ]; then
+    failed[$capability]=1
+    log "==> [$capability] $name: skipped ($blocker failed)"
+    status skip "$id" "$blocker failed"
+    continue
+  fi
+
+  log "==> [$capability] $name: $description"
+  status start "$id"
+  step_log="$LOG_DIR/steps/$id.log"
+  started=$SECONDS
+  (
+    cd /
+    if [ -r "$LIB_DIR/steps/$id.env" ]; then
+      # shellcheck source=/dev/null
+      . "$LIB_DIR/steps/$id.env"
+    fi
+    exec bash "$LIB_DIR/steps/$id.sh"
+  ) </dev/null 2>&1 | tee "$step_log" | tee -a "$BOOT_LOG"
+  code=${PIPESTATUS[0]}
+  status finish "$id" "$code" "$step_log"
+  if [ "$code" -eq 0 ]; then
+    log "==> [$capability] $name: ok ($((SECONDS - started))s)"
+  else
+    failed[$capability]=1
+    any_failed=1
+    log "==> [$capability] $name: FAILED with exit code $code ($((SECONDS - started))s); last lines:"
+    tail -n 20 "$step_log" | sed 's/^/    /' | tee -a "$BOOT_LOG"
+  fi
+done <"$MANIFEST"
+
+if [ "$any_failed" -ne 0 ]; then
+  status end failed
+  log "==> linode-build boot: FAILED (see $STATUS_FILE and $LOG_DIR/steps/)"
+  exit 1
+fi
+status end "done"
+log "==> linode-build boot: done"

@@ -1,0 +1,6 @@
+export { commandArgv, splitCommand } from './command.js';
+export { parseDotenv } from './dotenv.js';
+export { checkEnvValue, renderEnvFile } from './envfile.js';
+export { expandString, expandWithNames, type Lookup } from './expand.js';
+export { placeholderEnv, placeholderValue } from './placeholders.js';
+export { declaredEnvNames, missingRequired, type ResolvedEnv, resolveEnv } from './resolve.js';
