@@ -3,8 +3,8 @@
  * document defensively, because they run even when the schema found problems, so that every
  * error is reported in one go.
  */
-import { didYouMean } from '../util/suggest.js';
 import { childPath } from './parse.js';
+import { suggestion } from './schema-check.js';
 import type { Diagnostic } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -170,7 +170,7 @@ function checkFeatures(capabilities: Raw, options: RuleOptions, error: Report, w
     } else if (!options.knownCapabilities.has(name)) {
       error(
         path,
-        `unknown capability '${name}'${didYouMean(name, candidates)}`,
+        `unknown capability '${name}'${suggestion(name, candidates)}`,
         `Known capabilities: ${[...options.knownCapabilities].sort().join(', ')}.`,
       );
       return;

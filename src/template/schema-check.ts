@@ -9,7 +9,7 @@
  * walker agree on valid and invalid documents, so the editor (which uses the schema) and the
  * CLI never disagree.
  */
-import { didYouMean } from '../util/suggest.js';
+import { closestMatch } from '../util/suggest.js';
 import { childPath } from './parse.js';
 import type { Diagnostic } from './types.js';
 
@@ -33,6 +33,20 @@ export interface SchemaNode {
   readonly oneOf?: readonly SchemaNode[];
   readonly definitions?: Readonly<Record<string, SchemaNode>>;
   readonly 'x-hint'?: string;
+}
+
+/**
+ * " (did you mean 'x'?)": edit distance via closestMatch, plus swapped neighbouring letters
+ * (`imgae` → `image`), the most common typo, which plain edit distance counts as two edits.
+ */
+export function suggestion(input: string, candidates: readonly string[]): string {
+  const swaps = Array.from(
+    { length: Math.max(0, input.length - 1) },
+    (_, i) => input.slice(0, i) + input[i + 1] + input[i] + input.slice(i + 2),
+  );
+  const swapped = candidates.find((candidate) => swaps.includes(candidate));
+  const match = swapped ?? closestMatch(input, candidates);
+  return match === undefined ? '' : ` (did you mean '${match}'?)`;
 }
 
 type Issue = Omit<Diagnostic, 'severity' | 'file' | 'line' | 'column'>;
@@ -125,7 +139,7 @@ export class SchemaChecker {
       const choices = node.enum.map(String);
       issues.push({
         path,
-        message: `${where} must be one of ${choices.join(', ')}; got ${JSON.stringify(value)}${didYouMean(String(value), choices)}`,
+        message: `${where} must be one of ${choices.join(', ')}; got ${JSON.stringify(value)}${suggestion(String(value), choices)}`,
         hint: hint ?? `Use one of: ${choices.join(', ')}.`,
       });
       return;
@@ -241,7 +255,7 @@ export class SchemaChecker {
       } else if (node.additionalProperties === false) {
         issues.push({
           path: keyPath,
-          message: `unknown field '${key}' in ${where}${didYouMean(key, known)}`,
+          message: `unknown field '${key}' in ${where}${suggestion(key, known)}`,
           hint: `Remove it, or use one of: ${known.join(', ')}.`,
         });
       } else if (typeof node.additionalProperties === 'object') {

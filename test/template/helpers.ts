@@ -1,0 +1,52 @@
+/** Shared helpers for the template tests: validate YAML text the way the CLI does. */
+import { builtinCapabilityKnowledge } from '../../src/catalog/capability-names.js';
+import { parseTemplateText } from '../../src/template/parse.js';
+import type { Diagnostic, Template } from '../../src/template/types.js';
+import { validateTemplate } from '../../src/template/validate.js';
+
+export function validateText(
+  text: string,
+  file = 'template.yml',
+): { template?: Template; diagnostics: Diagnostic[] } {
+  const parsed = parseTemplateText(text, file);
+  if (parsed.diagnostics.length > 0) return { diagnostics: parsed.diagnostics };
+  return validateTemplate(parsed.value, {
+    ...builtinCapabilityKnowledge(),
+    file,
+    positions: parsed.positions,
+  });
+}
+
+export const errorsOf = (diagnostics: readonly Diagnostic[]) =>
+  diagnostics.filter((d) => d.severity === 'error');
+export const warningsOf = (diagnostics: readonly Diagnostic[]) =>
+  diagnostics.filter((d) => d.severity === 'warning');
+
+/** A small valid template; tests change one thing at a time. */
+export const BASE_TEMPLATE = `name: demo
+display_name: Demo
+version: 1.0.0
+description: A demo.
+capabilities:
+  runtime: docker
+  features:
+    - buildwatch
+deploy:
+  target: linode
+  linode:
+    image: linode/ubuntu24.04
+    region_default: us-ord
+    type_default: g6-standard-2
+    container:
+      image: nginx:1.27
+      internal_port: 8080
+      external_port: 80
+      health:
+        type: http
+        path: /health
+env:
+  required:
+    - name: API_KEY
+      description: The key.
+  optional: []
+`;
