@@ -90,6 +90,7 @@ describe('bundled templates', () => {
     );
     expect(load('llm-api').env.required.map((v) => v.name)).toEqual(['HF_TOKEN']);
     expect(load('ml-pipeline').deploy.linode.container!.env.REDIS_HOST).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${} text of the template.
       '${REDIS_HOST:-host.docker.internal}',
     );
     expect(load('chat-agent').deploy.linode.container!.post_start_script).toMatch(/api\/pull/);

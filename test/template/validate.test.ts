@@ -4,7 +4,8 @@ import { builtinCapabilityKnowledge } from '../../src/catalog/capability-names.j
 import { validateTemplate } from '../../src/template/validate.js';
 import { BASE_TEMPLATE, errorsOf, validateText, warningsOf } from './helpers.js';
 
-type Doc = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: tests poke arbitrary YAML shapes.
+// biome-ignore lint/suspicious/noExplicitAny: tests poke arbitrary YAML shapes.
+type Doc = Record<string, any>;
 
 /** The base template with `change` applied to a deep copy of its data. */
 function variant(change: (doc: Doc) => void): string {
