@@ -4,12 +4,13 @@
 # plus the no-DKMS userspace. When the archive has no prebuilt module for this kernel, it
 # falls back to DKMS (built against this kernel's headers). Either way the step ends by
 # checking that an nvidia module exists for the running kernel.
-# Env: DRIVER_BRANCH (e.g. 570).
+# Env: DRIVER_BRANCH (e.g. 570); LINODE_BUILD_LIB (the runner's helpers, overridden in tests).
 set -euo pipefail
 
 : "${DRIVER_BRANCH:?DRIVER_BRANCH must be set}"
-apt_install=/usr/local/lib/linode-build/apt-install
-apt_update=/usr/local/lib/linode-build/apt-update
+lib="${LINODE_BUILD_LIB:-/usr/local/lib/linode-build}"
+apt_install="$lib/apt-install"
+apt_update="$lib/apt-update"
 kernel="$(uname -r)"
 branch="${DRIVER_BRANCH}-server"
 prebuilt="linux-modules-nvidia-${branch}-${kernel}"

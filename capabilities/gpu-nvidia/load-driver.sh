@@ -3,12 +3,13 @@
 # nouveau is blacklisted by /etc/modprobe.d/blacklist-nouveau.conf (written once by
 # cloud-init), but it may already be loaded on this first boot: it is unloaded here, and the
 # initramfs is rebuilt once so later boots never load it.
-# Env: MODPROBE_ATTEMPTS, SMI_ATTEMPTS (bounded retries, 3 s apart).
+# Env: MODPROBE_ATTEMPTS, SMI_ATTEMPTS (bounded retries), RETRY_DELAY_SECONDS (default 3).
 set -euo pipefail
 
 kernel="$(uname -r)"
 modprobe_attempts="${MODPROBE_ATTEMPTS:-5}"
 smi_attempts="${SMI_ATTEMPTS:-5}"
+delay="${RETRY_DELAY_SECONDS:-3}"
 
 if grep -q '^nouveau ' /proc/modules; then
   echo "gpu-nvidia: unloading nouveau"
@@ -27,7 +28,7 @@ until modprobe nvidia; do
     exit 1
   fi
   attempt=$((attempt + 1))
-  sleep 3
+  sleep "$delay"
 done
 modprobe nvidia-uvm
 
@@ -38,7 +39,7 @@ until nvidia-smi; do
     exit 1
   fi
   attempt=$((attempt + 1))
-  sleep 3
+  sleep "$delay"
 done
 
 initrd="/boot/initrd.img-${kernel}"
