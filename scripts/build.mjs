@@ -60,6 +60,8 @@ await esbuild.build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   jsx: 'automatic',
+  // Ink imports react-devtools-core only when DEV=true; it is not installed, so leave it unresolved.
+  external: ['react-devtools-core'],
   // CommonJS dependencies bundled into ESM need a require() for node built-ins.
   banner: {
     js: "import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(import.meta.url);",
