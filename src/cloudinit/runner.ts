@@ -48,9 +48,12 @@ function oneLine(text: string): string {
   return text.replace(/[\t\r\n]+/g, ' ').trim();
 }
 
+/** shellcheck findings that are about intent, wrong for generated, quoted data files. */
+export const DATA_FILE_CHECKS_OFF = 'SC2016,SC2209';
+
 export function stepEnvFile(env: Readonly<Record<string, string>>): string {
   const names = Object.keys(env).sort();
-  return `${names.map((name) => `export ${shellAssignment(name, env[name]!)}`).join('\n')}\n`;
+  return `# shellcheck shell=bash disable=${DATA_FILE_CHECKS_OFF}\n${names.map((name) => `export ${shellAssignment(name, env[name]!)}`).join('\n')}\n`;
 }
 
 export function manifestLine(step: BootStep): string {

@@ -240,7 +240,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
   });
   const size = sizeReport(rendered.text, rendered.partBytes);
 
-  const tags = buildTags(input);
+  const { tags, warnings: tagWarnings } = buildTags(input);
   const firewall = buildFirewall({
     template,
     appName: context.appName,
@@ -281,7 +281,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
     firewall: firewall.body,
     envNames: Object.keys(env.values),
     secretValues: secretValues(input, env.values),
-    warnings: [...(input.warnings ?? []), ...env.warnings],
+    warnings: [...(input.warnings ?? []), ...env.warnings, ...tagWarnings],
     files: allFiles.map((file) => ({
       path: file.path,
       part: file.part,
@@ -290,7 +290,8 @@ export function composePlan(input: ComposeInput): DeployPlan {
   };
 }
 
-function buildTags(input: PlanInput): string[] {
+/** build-* tags, then the template's own (Linode tags are 3–50 characters; others are dropped with a warning). */
+function buildTags(input: PlanInput): { tags: string[]; warnings: Diagnostic[] } {
   const { context, template } = input;
   const tags = [
     tag('build-id', context.deploymentId),
@@ -298,11 +299,19 @@ function buildTags(input: PlanInput): string[] {
     tag('build-env', context.envName),
     tag('build-tmpl', template.name),
   ];
+  const warnings: Diagnostic[] = [];
   for (const extra of template.deploy.linode.tags) {
-    if (extra.length >= 3 && extra.length <= TAG_MAX && !tags.includes(extra)) tags.push(extra);
+    if (extra.length < 3 || extra.length > TAG_MAX) {
+      warnings.push({
+        severity: 'warning',
+        path: 'deploy.linode.tags',
+        message: `tag ${JSON.stringify(extra)} is not 3–50 characters long, so Linode would refuse it; it is left out`,
+        hint: 'Use tags of 3 to 50 characters.',
+      });
+    } else if (!tags.includes(extra)) tags.push(extra);
   }
   if (context.expiresAt) tags.push(tag('build-expires', expiryStamp(context.expiresAt)));
-  return tags;
+  return { tags, warnings };
 }
 
 /** Every value output layers must redact: env values, .env values, the root password, tokens. */

@@ -2,7 +2,8 @@
  * Plans for real template files with a fixed context (id, time, secrets), as the golden and
  * conformance tests need them.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveTemplate } from '../../src/catalog/index.js';
 import { placeholderEnv } from '../../src/env/placeholders.js';
@@ -32,6 +33,20 @@ export function originalTemplateNames(): string[] {
 
 export function loadTemplate(file: string): Template {
   return resolveTemplate(file, { cwd: repoRoot, env: { HOME: '/nonexistent' } }).template;
+}
+
+/**
+ * One of the original tool's templates. Its llm-api names a non-GPU plan with gpu-nvidia (its
+ * defect 12), which our validator rejects; the copy planned here names a GPU plan instead, as
+ * a user would with --type.
+ */
+export function loadOriginalTemplate(name: string): Template {
+  const text = readFileSync(path.join(originalDir, name, 'template.yml'), 'utf8');
+  const fixed = text.replace(/type_default: g6-standard-8\b/, 'type_default: g2-gpu-rtx4000a1-s');
+  const dir = mkdtempSync(path.join(os.tmpdir(), `lb-original-${name}-`));
+  const file = path.join(dir, 'template.yml');
+  writeFileSync(file, fixed);
+  return loadTemplate(file);
 }
 
 /** A plan with the golden context: id abcd1234, fixed time, placeholder secrets. */

@@ -1,0 +1,104 @@
+/**
+ * Every document the conformance and fuzz checks look at: each bundled template, each of the
+ * original tool's four templates (skipped with a reason when ../shared is absent), and
+ * synthetic templates covering what the bundled ones do not (native runtime, metadata access,
+ * setup script, post-start with another interpreter, tcp and exec health checks, odd values).
+ */
+import path from 'node:path';
+import type { DeployPlan } from '../../src/plan/types.js';
+import { makeTemplate } from '../plan/fixtures.js';
+import {
+  bundledDir,
+  bundledTemplateNames,
+  loadOriginalTemplate,
+  loadTemplate,
+  originalTemplateNames,
+  planFor,
+} from '../plan/support.js';
+
+export interface PlanCase {
+  readonly name: string;
+  readonly plan: () => DeployPlan;
+}
+
+const D = '$';
+
+export function syntheticCases(): PlanCase[] {
+  return [
+    {
+      name: 'synthetic/native-setup',
+      plan: () =>
+        planFor(
+          makeTemplate({
+            name: 'native-app',
+            runtime: 'native',
+            setupScript: '#!/bin/bash\nset -euo pipefail\necho "installing $BUILD_APP"\n',
+            container: { post_start_script: '#!/usr/bin/env python3\nprint("hello")\n' },
+            health: {
+              type: 'tcp',
+              port: 8000,
+              success_codes: [],
+              initial_delay_seconds: 1,
+              timeout_seconds: 1,
+              interval_seconds: 1,
+              max_retries: 3,
+            },
+          }),
+        ),
+    },
+    {
+      name: 'synthetic/metadata-allowed-exec-health',
+      plan: () =>
+        planFor(
+          makeTemplate({
+            name: 'odd-values',
+            container: {
+              allow_metadata_access: true,
+              volumes: ['/srv/my data:/data:ro', 'named_volume:/cache'],
+              command: `serve --name "it's ${D}{NAME:-x y}" --pct 100% --hash '#x' '${D}(id)'`,
+              health: {
+                type: 'exec',
+                command: ['sh', '-c', 'test -e /tmp/ready && echo "$HOME"'],
+                success_codes: [],
+                initial_delay_seconds: 0,
+                timeout_seconds: 5,
+                interval_seconds: 2,
+                max_retries: 5,
+              },
+              post_start_script: 'echo "no shebang: bash runs me"\n',
+            },
+            containerEnv: { GREETING: `it's "quoted" ${D}{NAME:-default} %h \`x\` #c a=b é 😀` },
+            env: { required: [], optional: [{ name: 'NAME', description: '', secret: false }] },
+            setupFiles: [
+              {
+                path: '/opt/app/big.txt',
+                permissions: '0644',
+                owner: 'root:root',
+                content: 'x'.repeat(5000),
+              },
+              {
+                path: '/opt/app/owned.cfg',
+                permissions: '0640',
+                owner: 'www-data:www-data',
+                content: 'yes\n',
+              },
+            ],
+            packages: ['htop'],
+          }),
+          { NAME: `Jo "$(rm -rf /)" 'x' \`y\`` },
+        ),
+    },
+  ];
+}
+
+export function templateCases(): PlanCase[] {
+  const bundled = bundledTemplateNames().map((name) => ({
+    name: `bundled/${name}`,
+    plan: () => planFor(loadTemplate(path.join(bundledDir, name, 'template.yml'))),
+  }));
+  const original = originalTemplateNames().map((name) => ({
+    name: `original/${name}`,
+    plan: () => planFor(loadOriginalTemplate(name)),
+  }));
+  return [...bundled, ...original, ...syntheticCases()];
+}
