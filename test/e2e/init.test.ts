@@ -1,0 +1,128 @@
+/** `init` through the built binary: what it writes, and that refusals leave nothing behind. */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot, runCli, tempHome } from '../support/cli.js';
+
+function listing(directory: string): string[] {
+  return readdirSync(directory, { recursive: true }).map(String).sort();
+}
+
+describe('init', () => {
+  test('writes deploy.yml with the schema modeline, .env.example, README.md and .gitignore', async () => {
+    const { home, env } = tempHome();
+    const result = await runCli(['init', 'llm-api', '--directory', 'proj'], { env, cwd: home });
+    expect(result.code).toBe(0);
+    const project = path.join(home, 'proj');
+    expect(listing(project)).toEqual(['.env.example', '.gitignore', 'README.md', 'deploy.yml']);
+    const deploy = readFileSync(path.join(project, 'deploy.yml'), 'utf8');
+    const template = readFileSync(path.join(repoRoot, 'templates/llm-api/template.yml'), 'utf8');
+    expect(deploy).toBe(
+      `# yaml-language-server: $schema=${path.join(repoRoot, 'schema/template.schema.json')}\n${template}`,
+    );
+    expect(readFileSync(path.join(project, '.gitignore'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining(['.env', '.linode/']),
+    );
+    expect(readFileSync(path.join(project, '.env.example'), 'utf8')).toMatch(/^HF_TOKEN=$/m);
+    expect(result.stdout).toContain('cp .env.example .env    # set HF_TOKEN');
+
+    const validate = await runCli(['templates', 'validate', 'deploy.yml'], { env, cwd: project });
+    expect(validate.code).toBe(0);
+  });
+
+  test('--region, --type and --app-name are written into deploy.yml', async () => {
+    const { home, env } = tempHome();
+    const result = await runCli(
+      [
+        'init',
+        'chat-agent',
+        '-d',
+        'p',
+        '--region',
+        'de-fra-2',
+        '--type',
+        'g6-standard-8',
+        '--app-name',
+        'helpdesk',
+        '--json',
+      ],
+      { env, cwd: home },
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ template: 'chat-agent', source: 'bundled' });
+    const deploy = parse(readFileSync(path.join(home, 'p/deploy.yml'), 'utf8'));
+    expect(deploy).toMatchObject({
+      app_name: 'helpdesk',
+      deploy: { linode: { region_default: 'de-fra-2', type_default: 'g6-standard-8' } },
+    });
+  });
+
+  test('from a path into the current directory: keeps README.md, extends .gitignore', async () => {
+    const { home, env } = tempHome();
+    const project = path.join(home, 'existing');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'README.md'), 'mine\n');
+    writeFileSync(path.join(project, '.gitignore'), 'node_modules\n');
+    const source = path.join(repoRoot, 'templates/embeddings-python');
+    const result = await runCli(['init', source], { env, cwd: project });
+    expect(result.code).toBe(0);
+    expect(readFileSync(path.join(project, 'README.md'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(path.join(project, '.gitignore'), 'utf8')).toMatch(
+      /^node_modules\n\n# linode-build.*\n\.env\n\.linode\/\n$/,
+    );
+  });
+
+  describe('refusals change nothing', () => {
+    test('a non-empty --directory', async () => {
+      const { home, env } = tempHome();
+      const target = path.join(home, 'full');
+      mkdirSync(target);
+      writeFileSync(path.join(target, 'keep.txt'), 'x');
+      const result = await runCli(['init', 'chat-agent', '-d', 'full'], { env, cwd: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^Error: full is not empty\.\nHint: /);
+      expect(listing(target)).toEqual(['keep.txt']);
+    });
+
+    test('a missing template', async () => {
+      const { home, env } = tempHome();
+      const result = await runCli(['init', 'no-such-template', '-d', 'new'], { env, cwd: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/template 'no-such-template' not found/);
+      expect(listing(home).filter((entry) => !entry.startsWith('.'))).toEqual([]);
+    });
+
+    test('an existing deploy.yml in the current directory', async () => {
+      const { home, env } = tempHome();
+      writeFileSync(path.join(home, 'deploy.yml'), 'name: mine\n');
+      const before = listing(home);
+      const result = await runCli(['init', 'chat-agent'], { env, cwd: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/deploy\.yml already exists/);
+      expect(listing(home)).toEqual(before);
+      expect(readFileSync(path.join(home, 'deploy.yml'), 'utf8')).toBe('name: mine\n');
+    });
+
+    test('a --type without a GPU for a GPU template', async () => {
+      const { home, env } = tempHome();
+      const result = await runCli(['init', 'ml-pipeline', '-d', 'gpu', '--type', 'g6-standard-2'], {
+        env,
+        cwd: home,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/'g6-standard-2' has no GPU/);
+      expect(result.stderr).toMatch(/nothing was written/);
+      expect(listing(home).filter((entry) => !entry.startsWith('.'))).toEqual([]);
+    });
+
+    test('an invalid template path', async () => {
+      const { home, env } = tempHome();
+      writeFileSync(path.join(home, 'bad.yml'), 'name: x\nversion: 1.0.0\ndeploy: {linode: {}}\n');
+      const result = await runCli(['init', './bad.yml', '-d', 'out'], { env, cwd: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/bad\.yml:3:10: error: runtime docker needs a container image/);
+      expect(listing(home).filter((entry) => !entry.startsWith('.'))).toEqual(['bad.yml']);
+    });
+  });
+});
