@@ -3,7 +3,10 @@
  * To add a command: create `src/cli/commands/<name>.ts` with defineCommand and add it here.
  */
 import type { AnyCommand } from '../framework/command.js';
+import { deployCommand } from './deploy.js';
+import { destroyCommand } from './destroy.js';
 import { initCommand } from './init.js';
+import { statusCommand } from './status.js';
 import { templatesInstallCommand } from './templates-install.js';
 import { templatesListCommand } from './templates-list.js';
 import { templatesScaffoldCommand } from './templates-scaffold.js';
@@ -14,6 +17,9 @@ import { versionCommand } from './version.js';
 
 export const commands: readonly AnyCommand[] = [
   initCommand,
+  deployCommand,
+  statusCommand,
+  destroyCommand,
   templatesListCommand,
   templatesShowCommand,
   templatesValidateCommand,

@@ -1,0 +1,73 @@
+import { commandSpec, defineCommand } from '../framework/command.js';
+
+export const deploySpec = commandSpec({
+  name: 'deploy',
+  summary: 'Create the Linode instance and firewall for deploy.yml, and record the deployment',
+  description:
+    'Reads deploy.yml and .env from the project directory, checks everything that can be checked before spending money (template, required env, user-data size, region Metadata support, image cloud-init support, plan type), then creates a per-deployment Cloud Firewall and the instance. The root password is generated and kept only in a 0600 file under the state directory. Asks for confirmation on a terminal; pass --yes otherwise.',
+  options: {
+    directory: {
+      type: 'string',
+      short: 'd',
+      description: 'Project directory (default: current directory)',
+      placeholder: 'DIR',
+    },
+    region: {
+      type: 'string',
+      description: 'Region (default: region_default in deploy.yml)',
+      placeholder: 'REGION',
+    },
+    type: {
+      type: 'string',
+      description: 'Linode plan (default: type_default in deploy.yml)',
+      placeholder: 'TYPE',
+    },
+    image: { type: 'string', description: 'Linode image (must support cloud-init)', placeholder: 'IMAGE' },
+    'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
+    env: {
+      type: 'string',
+      description: 'Environment name, e.g. prod (default: default)',
+      placeholder: 'ENV',
+    },
+    'env-file': { type: 'string', description: 'The .env file (default: DIR/.env)', placeholder: 'FILE' },
+    'ssh-key': {
+      type: 'string',
+      multiple: true,
+      description: 'Public key file for root (repeatable; default: ~/.ssh/*.pub)',
+      placeholder: 'PATH',
+    },
+    'no-root-pass': { type: 'boolean', description: 'Keep no root password (SSH keys only)' },
+    wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
+    timeout: {
+      type: 'number',
+      description: 'Seconds --wait may take',
+      placeholder: 'SECONDS',
+      default: 1200,
+    },
+    ttl: {
+      type: 'string',
+      description: 'Lifetime, e.g. 8h (recorded as an expiry tag)',
+      placeholder: 'DURATION',
+    },
+    'dry-run': { type: 'boolean', description: 'Show the plan and create nothing (same as plan)' },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
+    json: { type: 'boolean', description: 'Print the result as JSON' },
+  },
+  examples: [
+    {
+      command: 'linode-build deploy --wait',
+      description: 'Deploy the project in the current directory and wait until healthy',
+    },
+    {
+      command: 'linode-build deploy -d my-llm --region us-ord --env prod --yes',
+      description: 'Another directory, region and environment, no prompt',
+    },
+    {
+      command: 'linode-build deploy --ssh-key ~/.ssh/id_ed25519.pub --no-root-pass',
+      description: 'Key-only root login',
+    },
+    { command: 'linode-build deploy --dry-run', description: 'Show what would be created' },
+  ],
+});
+
+export const deployCommand = defineCommand(deploySpec, () => import('../handlers/deploy.js'));

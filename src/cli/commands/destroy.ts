@@ -1,0 +1,28 @@
+import { commandSpec, defineCommand } from '../framework/command.js';
+
+export const destroySpec = commandSpec({
+  name: 'destroy',
+  summary: 'Delete a deployment: its instance, its firewall and its local state',
+  description:
+    "Deletes the instance and its firewall, waits until the API reports the instance gone, then removes the registry record and secrets and marks the project's .linode/state.json as destroyed. Running it again is harmless. A prefix matching several deployments is an error listing them; a deployment is never chosen by template name. Asks for confirmation on a terminal; pass --yes otherwise.",
+  positionals: [
+    { name: 'id', description: "Deployment id or unique prefix (default: this project's deployment)" },
+  ],
+  options: {
+    app: {
+      type: 'string',
+      description: 'Select by app (with --env when there are several)',
+      placeholder: 'APP',
+    },
+    env: { type: 'string', description: 'Select by environment', placeholder: 'ENV' },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
+    json: { type: 'boolean', description: 'Print the result as JSON' },
+  },
+  examples: [
+    { command: 'linode-build destroy', description: "Destroy this project's deployment (asks first)" },
+    { command: 'linode-build destroy k3x9 --yes', description: 'By id prefix, without asking' },
+    { command: 'linode-build destroy --app chat --env staging --yes', description: 'By app and environment' },
+  ],
+});
+
+export const destroyCommand = defineCommand(destroySpec, () => import('../handlers/destroy.js'));

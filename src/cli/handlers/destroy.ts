@@ -1,0 +1,66 @@
+import { obtainConsent } from '../../deploy/confirm.js';
+import { destroyDeployment } from '../../destroy/destroy.js';
+import { selectDeployment } from '../../destroy/select.js';
+import { LinodeClient } from '../../linode/client.js';
+import { markProjectDestroyed, readProjectState } from '../../state/project.js';
+import { collectDeploymentsWithRecords } from '../../status/collect.js';
+import type { destroySpec } from '../commands/destroy.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+import { Progress } from '../framework/output.js';
+
+export default async function destroy(
+  args: ArgsOf<typeof destroySpec>,
+  context: CommandContext,
+): Promise<number> {
+  const { options } = args;
+  const { out, env } = context;
+  const progress = new Progress(out);
+  const client = await LinodeClient.connect(env, { onRetry: (message) => progress.step(message) });
+  const project = await readProjectState(context.cwd);
+  const { views, records } = await collectDeploymentsWithRecords({ env, client, checkHealth: false });
+  const selection = selectDeployment({
+    ...(args.positionals.id ? { id: args.positionals.id } : {}),
+    ...(options.app ? { app: options.app } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    views,
+    records,
+    ...(project ? { project } : {}),
+    cwd: context.cwd,
+  });
+
+  if (selection.kind === 'nothing') {
+    if (project?.deploymentId === selection.id) await markProjectDestroyed(context.cwd, new Date());
+    if (options.json) out.json({ id: selection.id, destroyed: false, reason: selection.reason });
+    else out.line(`Nothing to destroy for ${selection.id}: ${selection.reason}.`);
+    return 0;
+  }
+
+  const { view, target } = selection;
+  out.info('This will delete:');
+  out.info(
+    `  ${view.id}  ${view.app} (${view.env})  ${view.linodeId !== undefined ? `Linode ${view.linodeId}${view.label ? ` "${view.label}"` : ''} in ${view.region}` : 'no instance found'}, its firewall and local state`,
+  );
+  const go = await obtainConsent({
+    yes: options.yes,
+    interactive: context.interactive,
+    action: `destroy deployment ${view.id}`,
+    question: `Destroy ${view.id}?`,
+  });
+  if (!go) {
+    out.info('Cancelled; nothing was deleted.');
+    return 1;
+  }
+  const result = await destroyDeployment({
+    env,
+    client,
+    target,
+    onProgress: (text) => progress.step(text),
+  });
+  if (options.json) out.json({ id: view.id, destroyed: true, ...result });
+  else {
+    out.line(
+      `Destroyed ${view.id} (${result.instancesDeleted} instance(s), ${result.firewallsDeleted} firewall(s)) in ${progress.elapsed()}.`,
+    );
+  }
+  return 0;
+}

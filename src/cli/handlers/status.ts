@@ -1,0 +1,93 @@
+import { readProjectState } from '../../state/project.js';
+import { findDeployment } from '../../state/registry.js';
+import { collectDeploymentsWithRecords, type StatusFilters } from '../../status/collect.js';
+import { detailLines, statusColumns } from '../../status/format.js';
+import { adoptDeployments, pruneDeployments } from '../../status/reconcile.js';
+import type { DeploymentView } from '../../status/types.js';
+import type { statusSpec } from '../commands/status.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+export default async function status(
+  args: ArgsOf<typeof statusSpec>,
+  context: CommandContext,
+): Promise<number> {
+  const { options } = args;
+  const { out, env } = context;
+  const now = new Date();
+  let id = args.positionals.id;
+  const listingAll = options.all || options.app !== undefined || options.env !== undefined;
+  let fromProject = false;
+  if (!id && !listingAll && !options.adopt && !options.prune) {
+    const project = await readProjectState(context.cwd);
+    if (project?.destroyedAt) {
+      out.info(`This project's deployment ${project.deploymentId} was destroyed at ${project.destroyedAt}.`);
+    } else if (project) {
+      id = project.deploymentId;
+      fromProject = true;
+    }
+  }
+  const filters: StatusFilters = {
+    ...(id ? { id } : {}),
+    ...(options.app ? { app: options.app } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  };
+  const { views, records } = await collectDeploymentsWithRecords({
+    env,
+    filters,
+    checkHealth: !options['no-health'],
+    onRetry: (message) => out.info(message),
+  });
+
+  if (id) {
+    const view = findDeployment(views, id);
+    if (options.json) out.json(view);
+    else {
+      if (fromProject)
+        out.info(`Deployment of this project (${context.cwd}); 'status --all' lists every deployment.`);
+      for (const line of detailLines(view, now)) out.line(line);
+    }
+    return 0;
+  }
+
+  let shown: DeploymentView[] = views;
+  const notes: string[] = [];
+  if (options.adopt) {
+    const adopted = new Set(await adoptDeployments(env, views, now));
+    shown = shown.map((view) =>
+      adopted.has(view.id) ? { ...view, source: 'both', recordStatus: 'active' } : view,
+    );
+    notes.push(`Adopted ${adopted.size} deployment(s) into the local registry.`);
+  }
+  if (options.prune) {
+    const pruned = new Set(await pruneDeployments(env, views, records, now));
+    shown = shown.filter((view) => !pruned.has(view.id));
+    notes.push(`Pruned ${pruned.size} record(s) whose instance no longer exists.`);
+  }
+
+  if (options.json) {
+    out.json(shown);
+    for (const note of notes) out.info(note);
+    return 0;
+  }
+  for (const note of notes) out.info(note);
+  if (shown.length === 0) {
+    out.line('No deployments found.');
+    out.info("Create one with 'linode-build init <template>' and 'linode-build deploy'.");
+    return 0;
+  }
+  out.table(shown, statusColumns(now));
+  const untracked = shown.filter((view) => view.source === 'tags').length;
+  const missing = shown.filter((view) => view.instanceStatus === 'missing').length;
+  if (untracked > 0) {
+    out.info(
+      `${untracked} deployment(s) known only by their tags (made elsewhere): add them with 'linode-build status --adopt'.`,
+    );
+  }
+  if (missing > 0) {
+    out.info(`${missing} record(s) whose instance is gone: remove them with 'linode-build status --prune'.`);
+  }
+  out.info(
+    'Costs are estimates from hourly prices; Linode bills an instance until it is destroyed, even powered off.',
+  );
+  return 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * Checks made before anything is created, so a deploy that cannot work fails without leaving
+ * resources (or a bill) behind: user-data size, the region's Metadata capability, the image's
+ * cloud-init capability, and that the plan type exists.
+ */
+import { CliError } from '../errors.js';
+import type { LinodeClient } from '../linode/client.js';
+import type { DeployPlan } from '../plan/types.js';
+import { priceOf } from '../status/merge.js';
+import { closestMatch } from '../util/suggest.js';
+
+export interface PreflightFacts {
+  readonly hourlyPrice?: number;
+  readonly typeLabel?: string;
+  readonly regionLabel?: string;
+}
+
+export function checkUserDataSize(plan: DeployPlan): void {
+  const { total, limit, parts } = plan.size;
+  if (total <= limit) return;
+  const largest = parts
+    .slice(0, 3)
+    .map((part) => `${part.name} ${part.bytes} B`)
+    .join(', ');
+  throw new CliError(
+    `user-data is ${total} bytes, over Linode's limit of ${limit} (largest parts: ${largest}).`,
+    "Remove capabilities or setup files you do not need; 'linode-build plan' shows every part's size.",
+  );
+}
+
+export async function preflight(client: LinodeClient, plan: DeployPlan): Promise<PreflightFacts> {
+  checkUserDataSize(plan);
+  const { region, type, image } = plan.context;
+  const [regions, types, imageInfo] = await Promise.all([
+    client.listRegions(),
+    client.listTypes(),
+    client.getImage(image),
+  ]);
+  const regionInfo = regions.find((r) => r.id === region);
+  if (!regionInfo) {
+    const suggestion = closestMatch(
+      region,
+      regions.map((r) => r.id),
+    );
+    throw new CliError(
+      `unknown region '${region}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`,
+      `Pass --region with one of: ${regions.map((r) => r.id).join(', ')}.`,
+    );
+  }
+  if (!regionInfo.capabilities.includes('Metadata')) {
+    const usable = regions.filter((r) => r.capabilities.includes('Metadata')).map((r) => r.id);
+    throw new CliError(
+      `region ${region} does not support cloud-init metadata, so the instance would boot unconfigured.`,
+      `Pass --region with a region that has the Metadata capability: ${usable.join(', ')}.`,
+    );
+  }
+  if (!imageInfo) {
+    throw new CliError(
+      `unknown image '${image}'.`,
+      'Pass --image with a public image such as linode/ubuntu24.04.',
+    );
+  }
+  if (!imageInfo.capabilities.includes('cloud-init')) {
+    throw new CliError(
+      `image ${image} does not support cloud-init, so the template's user-data would be ignored.`,
+      'Pass --image with a cloud-init image such as linode/ubuntu24.04 or linode/ubuntu22.04.',
+    );
+  }
+  const typeInfo = types.find((t) => t.id === type);
+  if (!typeInfo) {
+    const suggestion = closestMatch(
+      type,
+      types.map((t) => t.id),
+    );
+    throw new CliError(
+      `unknown Linode type '${type}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`,
+      "Pass --type with a plan id; 'linode-cli linodes types' lists them (GPU plans start with g1-gpu or g2-gpu).",
+    );
+  }
+  const price = priceOf([typeInfo], type, region);
+  return {
+    ...(price ? { hourlyPrice: price.hourly } : {}),
+    typeLabel: typeInfo.label,
+    regionLabel: regionInfo.label,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * `deploy --wait`: follow the instance through provisioning → booting → running, then probe the
+ * app through its published port until it is healthy.
+ *
+ * Health semantics: while the app has never answered (connection refused / timeout) the boot is
+ * still going (packages, drivers, image pull), so we keep waiting until --timeout. Once it
+ * answers, the template's rules apply: failures during `initial_delay_seconds` do not count,
+ * after that `max_retries` failed probes `interval_seconds` apart mean unhealthy.
+ */
+import { CliError } from '../errors.js';
+import type { Instance, LinodeClient } from '../linode/client.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { healthAddress } from '../status/endpoint.js';
+import { type ProbeResult, probeHealth } from '../status/health.js';
+import type { HealthCheck } from '../template/types.js';
+
+export interface WaitContext {
+  readonly client: LinodeClient;
+  readonly env: NodeJS.ProcessEnv;
+  readonly step: (text: string) => void;
+  /** Epoch ms after which waiting fails. */
+  readonly deadline: number;
+  readonly pollMs: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export class WaitFailure extends CliError {
+  constructor(
+    message: string,
+    hint: string,
+    /** The last things observed (probe results, statuses), oldest first. */
+    readonly lastLines: readonly string[],
+  ) {
+    super(message, hint);
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function destroyHint(record: DeploymentRecord): string {
+  const ssh = record.ipv4
+    ? `Inspect it with 'ssh root@${record.ipv4} tail -n 50 /var/log/cloud-init-output.log'; `
+    : '';
+  return `${ssh}the instance was left running for inspection: remove it with 'linode-build destroy ${record.id}'.`;
+}
+
+export async function waitUntilRunning(
+  context: WaitContext,
+  record: DeploymentRecord,
+  linodeId: number,
+): Promise<Instance> {
+  const now = context.now ?? Date.now;
+  const sleep = context.sleep ?? defaultSleep;
+  let last = '';
+  const seen: string[] = [];
+  for (;;) {
+    const instance = await context.client.getInstance(linodeId);
+    if (!instance) {
+      throw new WaitFailure(
+        `instance ${linodeId} disappeared while waiting for it to boot.`,
+        `It was deleted outside linode-build; clean up the record with 'linode-build status --prune'.`,
+        seen,
+      );
+    }
+    if (instance.status !== last) {
+      context.step(`Instance is ${instance.status}`);
+      seen.push(`instance status: ${instance.status}`);
+      last = instance.status;
+    }
+    if (instance.status === 'running') return instance;
+    if (now() > context.deadline) {
+      throw new WaitFailure(
+        `instance ${linodeId} did not reach running before the timeout (still ${instance.status}).`,
+        destroyHint(record),
+        seen,
+      );
+    }
+    await sleep(context.pollMs);
+  }
+}
+
+export interface HealthOutcome {
+  readonly result: ProbeResult;
+  readonly address: string;
+}
+
+export async function waitUntilHealthy(
+  context: WaitContext,
+  record: DeploymentRecord,
+  check: HealthCheck,
+): Promise<HealthOutcome | undefined> {
+  const now = context.now ?? Date.now;
+  const sleep = context.sleep ?? defaultSleep;
+  const address = healthAddress(record.ipv4, record.externalPort, context.env);
+  if (!address || (check.type !== 'http' && check.type !== 'tcp')) return undefined;
+  const target = check.type === 'http' ? `http://${address}${check.path ?? '/'}` : `tcp://${address}`;
+  context.step(`Checking health at ${target}`);
+  const started = now();
+  const history: string[] = [];
+  let answered = false;
+  let failures = 0;
+  let lastDetail = '';
+  for (;;) {
+    const result = await probeHealth(check, address);
+    if (result.detail !== lastDetail) {
+      history.push(`health ${target}: ${result.detail}`);
+      if (!result.ok) context.step(`Not healthy yet: ${result.detail}`);
+      lastDetail = result.detail;
+    }
+    if (result.ok) {
+      context.step(`Healthy (${result.detail})`);
+      return { result, address };
+    }
+    if (/^HTTP \d+$/.test(result.detail)) answered = true;
+    if (answered && now() - started >= check.initial_delay_seconds * 1000) failures++;
+    if (failures > check.max_retries) {
+      throw new WaitFailure(
+        `the app at ${target} answered but is unhealthy: ${result.detail} after ${failures} checks.`,
+        destroyHint(record),
+        history.slice(-10),
+      );
+    }
+    if (now() > context.deadline) {
+      throw new WaitFailure(
+        `the app at ${target} was not healthy before the timeout (last: ${result.detail}).`,
+        destroyHint(record),
+        history.slice(-10),
+      );
+    }
+    // LINODE_BUILD_POLL_MS (tests) overrides the template interval.
+    await sleep(
+      context.env.LINODE_BUILD_POLL_MS ? context.pollMs : Math.min(check.interval_seconds * 1000, 30_000),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Destroying one deployment: its instance (found by id and by its build-id tag), waiting until
+ * the API answers 404, then its firewall, then local state (registry record, secrets, and a
+ * `destroyedAt` note in the project's .linode/state.json). Every step tolerates "already gone",
+ * so running it again is harmless.
+ */
+import { CliError } from '../errors.js';
+import { LinodeClient } from '../linode/client.js';
+import { markProjectDestroyed } from '../state/project.js';
+import { removeDeployment, updateRegistry } from '../state/registry.js';
+import { removeSecrets } from '../state/secrets.js';
+
+export interface DestroyTarget {
+  readonly id: string;
+  readonly app: string;
+  readonly env: string;
+  readonly linodeId?: number;
+  readonly firewallId?: number;
+  readonly projectDir?: string;
+}
+
+export interface DestroyOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly target: DestroyTarget;
+  readonly client?: LinodeClient;
+  readonly onProgress?: (text: string) => void;
+  readonly now?: () => Date;
+  /** How long to wait for the API to report the instance gone (default 10 min). */
+  readonly goneTimeoutMs?: number;
+}
+
+export interface DestroyResult {
+  readonly instancesDeleted: number;
+  readonly firewallsDeleted: number;
+}
+
+/** Poll interval for state changes; LINODE_BUILD_POLL_MS shortens it in tests. */
+export function pollInterval(env: NodeJS.ProcessEnv, fallbackMs = 2000): number {
+  const value = Number(env.LINODE_BUILD_POLL_MS);
+  return env.LINODE_BUILD_POLL_MS && Number.isFinite(value) && value >= 0 ? value : fallbackMs;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function destroyDeployment(options: DestroyOptions): Promise<DestroyResult> {
+  const { env, target } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
+  const client = options.client ?? (await LinodeClient.connect(env, { onRetry: progress }));
+  const tag = `build-id:${target.id}`;
+
+  await updateRegistry(env, (records) =>
+    records.map((record) =>
+      record.id === target.id ? { ...record, status: 'destroying', updatedAt: now().toISOString() } : record,
+    ),
+  );
+
+  const instanceIds = new Set((await client.instancesWithTag(tag)).map((instance) => instance.id));
+  if (target.linodeId !== undefined) instanceIds.add(target.linodeId);
+  let instancesDeleted = 0;
+  for (const linodeId of instanceIds) {
+    if ((await client.deleteInstance(linodeId)) === 'deleted') instancesDeleted++;
+    await waitUntilGone(client, linodeId, env, progress, options.goneTimeoutMs ?? 600_000);
+  }
+
+  const firewallIds = new Set((await client.listFirewalls({ tags: tag })).map((firewall) => firewall.id));
+  if (target.firewallId !== undefined) firewallIds.add(target.firewallId);
+  let firewallsDeleted = 0;
+  for (const firewallId of firewallIds) {
+    if ((await client.deleteFirewall(firewallId)) === 'deleted') {
+      firewallsDeleted++;
+      progress(`Deleted firewall ${firewallId}`);
+    }
+  }
+
+  await removeDeployment(env, target.id);
+  await removeSecrets(env, target.id);
+  if (target.projectDir) {
+    // The project may have been moved or deleted; the deployment is gone either way.
+    await markProjectDestroyed(target.projectDir, now()).catch(() => undefined);
+  }
+  return { instancesDeleted, firewallsDeleted };
+}
+
+async function waitUntilGone(
+  client: LinodeClient,
+  linodeId: number,
+  env: NodeJS.ProcessEnv,
+  progress: (text: string) => void,
+  timeoutMs: number,
+): Promise<void> {
+  const started = Date.now();
+  let last = '';
+  for (;;) {
+    const instance = await client.getInstance(linodeId);
+    if (!instance) {
+      progress(`Instance ${linodeId} is gone`);
+      return;
+    }
+    if (instance.status !== last) {
+      progress(`Instance ${linodeId} is ${instance.status}; waiting until it is gone`);
+      last = instance.status;
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new CliError(
+        `instance ${linodeId} still exists ${Math.round(timeoutMs / 1000)}s after it was deleted (status ${instance.status}).`,
+        'Run the same destroy command again later; it picks up where it stopped.',
+      );
+    }
+    await sleep(pollInterval(env));
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The data behind `status` and the TUI: the registry merged with ONE paged, tag-filtered
+ * instance list (never a GET per deployment), plus cached prices and optional health probes.
+ */
+import { LinodeClient } from '../linode/client.js';
+import { readRegistry } from '../state/registry.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { healthAddress } from './endpoint.js';
+import { probeHealth } from './health.js';
+import { deploymentIdOf, type InstanceFacts, mergeDeployments } from './merge.js';
+import type { DeploymentView, Health } from './types.js';
+
+export interface StatusFilters {
+  /** A deployment id or a prefix of one. */
+  readonly id?: string;
+  readonly app?: string;
+  readonly env?: string;
+}
+
+export interface CollectOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly filters?: StatusFilters;
+  /** Probe the app's health endpoint of running deployments (default false). */
+  readonly checkHealth?: boolean;
+  readonly signal?: AbortSignal;
+  /** Reuse a connected client (the TUI refreshes often). */
+  readonly client?: LinodeClient;
+  readonly now?: Date;
+  readonly onRetry?: (message: string) => void;
+}
+
+export interface Collected {
+  readonly views: DeploymentView[];
+  readonly records: readonly DeploymentRecord[];
+}
+
+/** The X-Filter that narrows the list on the server as far as the API allows. */
+export function instanceFilter(filters: StatusFilters): Record<string, unknown> {
+  const conditions: Record<string, string>[] = [];
+  if (filters.id && /^[0-9a-z]{8}$/.test(filters.id)) conditions.push({ tags: `build-id:${filters.id}` });
+  if (filters.app) conditions.push({ tags: `build-app:${filters.app}` });
+  if (filters.env) conditions.push({ tags: `build-env:${filters.env}` });
+  if (conditions.length === 0) return {};
+  return conditions.length === 1 ? conditions[0]! : { '+and': conditions };
+}
+
+export function matchesFilters(
+  view: Pick<DeploymentView, 'id' | 'app' | 'env'>,
+  filters: StatusFilters,
+): boolean {
+  return (
+    (!filters.id || view.id.startsWith(filters.id)) &&
+    (!filters.app || view.app === filters.app) &&
+    (!filters.env || view.env === filters.env)
+  );
+}
+
+export async function collectDeploymentsWithRecords(options: CollectOptions): Promise<Collected> {
+  const filters = options.filters ?? {};
+  const client = options.client ?? (await LinodeClient.connect(options.env, { onRetry: options.onRetry }));
+  const [registry, instances, types] = await Promise.all([
+    readRegistry(options.env),
+    client.listInstances(instanceFilter(filters)),
+    client.listTypes().catch(() => []),
+  ]);
+  const ours: InstanceFacts[] = instances.filter((instance) => deploymentIdOf(instance) !== undefined);
+  const views = mergeDeployments({
+    records: registry.deployments,
+    instances: ours,
+    types,
+    now: options.now ?? new Date(),
+  }).filter((view) => matchesFilters(view, filters));
+  const checked = options.checkHealth
+    ? await withHealth(views, registry.deployments, options.env, options.signal)
+    : views;
+  return { views: checked, records: registry.deployments };
+}
+
+export async function collectDeployments(options: CollectOptions): Promise<DeploymentView[]> {
+  return (await collectDeploymentsWithRecords(options)).views;
+}
+
+const probeConcurrency = 16;
+
+async function withHealth(
+  views: DeploymentView[],
+  records: readonly DeploymentRecord[],
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<DeploymentView[]> {
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const results: DeploymentView[] = [...views];
+  let next = 0;
+  const worker = async () => {
+    while (next < results.length) {
+      const index = next++;
+      const view = results[index]!;
+      results[index] = { ...view, health: await healthOf(view, byId.get(view.id), env, signal) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(probeConcurrency, results.length) }, worker));
+  return results;
+}
+
+async function healthOf(
+  view: DeploymentView,
+  record: DeploymentRecord | undefined,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<Health> {
+  if (view.instanceStatus !== 'running') return 'not-checked';
+  const check = record?.health;
+  const address = healthAddress(view.ipv4, record?.externalPort, env);
+  if (!check || !address || (check.type !== 'http' && check.type !== 'tcp')) return 'unknown';
+  // A status listing should not stall on one slow host: cap each probe at 5 s.
+  const result = await probeHealth(
+    { ...check, timeout_seconds: Math.min(check.timeout_seconds, 5) },
+    address,
+    signal,
+  );
+  return result.ok ? 'healthy' : 'unhealthy';
+}

@@ -1,0 +1,142 @@
+/**
+ * Pure merging of the local registry with the instances found by tags into DeploymentViews.
+ * No I/O, the clock passed in. Unknown facts stay undefined; nothing is invented (the original
+ * printed `http://:None` for deployments it had no local record of).
+ */
+import type { DeploymentRecord } from '../state/types.js';
+import { appUrl, linodeHostname } from './endpoint.js';
+import type { DeploymentView } from './types.js';
+
+/** The fields of an API instance that status needs (a structural subset of api-v4's Linode). */
+export interface InstanceFacts {
+  readonly id: number;
+  readonly label: string;
+  readonly status: string;
+  readonly region: string;
+  readonly type: string | null;
+  readonly ipv4: readonly string[];
+  readonly tags: readonly string[];
+  readonly created: string;
+}
+
+export interface TypePrice {
+  readonly id: string;
+  readonly price: { readonly hourly: number | null; readonly monthly: number | null };
+  readonly region_prices: readonly {
+    readonly id: string;
+    readonly hourly: number | null;
+    readonly monthly: number | null;
+  }[];
+}
+
+export function tagValue(tags: readonly string[], key: string): string | undefined {
+  const prefix = `build-${key}:`;
+  return tags.find((tag) => tag.startsWith(prefix))?.slice(prefix.length);
+}
+
+export function deploymentIdOf(instance: Pick<InstanceFacts, 'tags'>): string | undefined {
+  return tagValue(instance.tags, 'id');
+}
+
+/** API timestamps are UTC without a zone designator. */
+export function parseApiTime(value: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
+
+export function priceOf(
+  types: readonly TypePrice[],
+  typeId: string | undefined,
+  region: string | undefined,
+): { hourly: number; monthly?: number } | undefined {
+  const type = types.find((t) => t.id === typeId);
+  if (!type) return undefined;
+  const regional = type.region_prices.find((p) => p.id === region);
+  const hourly = regional?.hourly ?? type.price.hourly;
+  if (hourly === null || hourly === undefined) return undefined;
+  const monthly = regional?.monthly ?? type.price.monthly;
+  return monthly === null || monthly === undefined ? { hourly } : { hourly, monthly };
+}
+
+/**
+ * Linode bills each started hour, up to the monthly cap, whether the instance is running or
+ * powered off. This estimate caps at one monthly price (it does not know billing-cycle dates).
+ */
+export function accruedCost(
+  price: { hourly: number; monthly?: number },
+  createdMs: number,
+  nowMs: number,
+): number {
+  const hours = Math.max(1, Math.ceil((nowMs - createdMs) / 3_600_000));
+  const cost = hours * price.hourly;
+  return Math.round((price.monthly !== undefined ? Math.min(cost, price.monthly) : cost) * 10_000) / 10_000;
+}
+
+export interface MergeInput {
+  readonly records: readonly DeploymentRecord[];
+  /** Instances carrying a build-id tag (others are ignored). */
+  readonly instances: readonly InstanceFacts[];
+  readonly types: readonly TypePrice[];
+  readonly now: Date;
+}
+
+export function mergeDeployments(input: MergeInput): DeploymentView[] {
+  const byId = new Map<string, InstanceFacts>();
+  for (const instance of input.instances) {
+    const id = deploymentIdOf(instance);
+    if (id && !byId.has(id)) byId.set(id, instance);
+  }
+  const views: DeploymentView[] = [];
+  const seen = new Set<string>();
+  for (const record of input.records) {
+    seen.add(record.id);
+    const instance = byId.get(record.id);
+    views.push(viewOf(record, instance, input));
+  }
+  for (const [id, instance] of byId) {
+    if (!seen.has(id)) views.push(viewOf(undefined, instance, input));
+  }
+  return views.sort(
+    (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.id.localeCompare(b.id),
+  );
+}
+
+function viewOf(
+  record: DeploymentRecord | undefined,
+  instance: InstanceFacts | undefined,
+  input: MergeInput,
+): DeploymentView {
+  const tags = instance?.tags ?? [];
+  const id = record?.id ?? deploymentIdOf(instance!)!;
+  const region = instance?.region ?? record?.region ?? 'unknown';
+  const type = instance?.type ?? record?.type ?? 'unknown';
+  const ipv4 = instance?.ipv4[0] ?? record?.ipv4;
+  const createdMs = instance
+    ? parseApiTime(instance.created)
+    : record
+      ? Date.parse(record.createdAt)
+      : Number.NaN;
+  const createdAt = Number.isNaN(createdMs) ? undefined : new Date(createdMs).toISOString();
+  const price = priceOf(input.types, type, region);
+  const billed = instance !== undefined && price !== undefined && !Number.isNaN(createdMs);
+  const url = appUrl(record?.hostname ?? linodeHostname(ipv4), record?.externalPort);
+  return {
+    id,
+    app: record?.app ?? tagValue(tags, 'app') ?? 'unknown',
+    env: record?.env ?? tagValue(tags, 'env') ?? 'unknown',
+    template: record?.template ?? tagValue(tags, 'tmpl') ?? 'unknown',
+    region,
+    type,
+    ...(instance || record?.linodeId !== undefined ? { linodeId: instance?.id ?? record?.linodeId } : {}),
+    ...(instance?.label || record?.label ? { label: instance?.label ?? record?.label } : {}),
+    instanceStatus: instance ? instance.status : 'missing',
+    recordStatus: record ? record.status : 'untracked',
+    health: 'not-checked',
+    ...(url ? { url } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(createdAt ? { createdAt } : {}),
+    ...(price ? { hourlyPrice: price.hourly } : {}),
+    ...(billed ? { accruedCost: accruedCost(price, createdMs, input.now.getTime()) } : {}),
+    ...(record?.expiresAt ? { expiresAt: record.expiresAt } : {}),
+    source: record && instance ? 'both' : record ? 'registry' : 'tags',
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `status --adopt` and `--prune`: bring the registry in line with what the tags say. Each is one
+ * locked registry update, however many deployments it touches.
+ */
+import { updateRegistry } from '../state/registry.js';
+import { removeSecrets } from '../state/secrets.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { linodeHostname } from './endpoint.js';
+import type { DeploymentView } from './types.js';
+
+/** A record younger than this may still be mid-create in another process: never pruned. */
+export const creatingGraceMs = 15 * 60_000;
+
+export function recordFromView(view: DeploymentView, now: Date): DeploymentRecord {
+  const hostname = linodeHostname(view.ipv4);
+  return {
+    id: view.id,
+    app: view.app,
+    env: view.env,
+    template: view.template,
+    templateVersion: 'unknown',
+    status: 'active',
+    region: view.region,
+    type: view.type,
+    image: 'unknown',
+    label: view.label ?? view.id,
+    ...(view.linodeId !== undefined ? { linodeId: view.linodeId } : {}),
+    ...(view.ipv4 ? { ipv4: view.ipv4 } : {}),
+    ...(hostname ? { hostname } : {}),
+    createdAt: view.createdAt ?? now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}
+
+export function isPrunable(view: DeploymentView, record: DeploymentRecord | undefined, now: Date): boolean {
+  if (view.instanceStatus !== 'missing' || !record) return false;
+  if (record.status !== 'creating') return true;
+  return now.getTime() - Date.parse(record.updatedAt) > creatingGraceMs;
+}
+
+export async function adoptDeployments(env: NodeJS.ProcessEnv, views: readonly DeploymentView[], now: Date) {
+  const adopted = views.filter((view) => view.source === 'tags').map((view) => recordFromView(view, now));
+  if (adopted.length > 0) {
+    await updateRegistry(env, (records) => {
+      const known = new Set(records.map((record) => record.id));
+      return [...records, ...adopted.filter((record) => !known.has(record.id))];
+    });
+  }
+  return adopted.map((record) => record.id);
+}
+
+export async function pruneDeployments(
+  env: NodeJS.ProcessEnv,
+  views: readonly DeploymentView[],
+  records: readonly DeploymentRecord[],
+  now: Date,
+) {
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const pruned = views.filter((view) => isPrunable(view, byId.get(view.id), now)).map((view) => view.id);
+  if (pruned.length > 0) {
+    const gone = new Set(pruned);
+    await updateRegistry(env, (current) => current.filter((record) => !gone.has(record.id)));
+    for (const id of pruned) await removeSecrets(env, id);
+  }
+  return pruned;
+}

@@ -1,0 +1,155 @@
+/**
+ * The deployment lifecycle end to end: the built CLI as a child process, in a temp HOME, against
+ * the fake Linode API over HTTP. init → deploy --wait → status → destroy (twice), refusals that
+ * must create nothing, a failing health check, and no secret in any output or file.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesContaining, type Lab, labToken, startLab } from '../fake-linode/harness.js';
+
+const canary = 'hf_CANARY_9c1f3e7d5b_do-not-print';
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab();
+});
+afterAll(() => lab.close());
+
+function registry(): { deployments: { id: string; status: string }[] } {
+  return JSON.parse(readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'));
+}
+
+describe('deploy → status → destroy', () => {
+  it('runs the whole lifecycle and leaves nothing behind', async () => {
+    const project = await lab.project('llm', 'llm-api', `HF_TOKEN=${canary}\n`);
+
+    const deploy = await lab.run(['deploy', '--wait', '--yes', '--env', 'prod'], { cwd: project });
+    expect(deploy.stderr).not.toMatch(/Error/);
+    expect(deploy.code).toBe(0);
+    const id = /Deployed .* as ([0-9a-z]{8})/.exec(deploy.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(deploy.stdout).toContain('ssh root@127.0.');
+    expect(deploy.stderr).toMatch(/\[\d+s\] Instance is provisioning/);
+    expect(deploy.stderr).toMatch(/Instance is running/);
+    expect(deploy.stderr).toMatch(/Healthy \(HTTP 200\)/);
+    expect(lab.app.hits.length).toBeGreaterThan(0);
+
+    // What the API received: one firewall, one instance wired to it, with our tags.
+    const instances = lab.fake.listInstances();
+    expect(instances).toHaveLength(1);
+    const instance = instances[0]!;
+    expect(instance.tags).toEqual(
+      expect.arrayContaining([`build-id:${id}`, 'build-app:llm-api', 'build-env:prod']),
+    );
+    const firewalls = lab.fake.listFirewalls();
+    expect(firewalls).toHaveLength(1);
+    expect(firewalls[0]!.entities.map((e) => e.id)).toEqual([instance.id]);
+    expect(lab.fake.userDataOf(instance.id)).toMatch(/^#cloud-config/);
+
+    const record = registry().deployments.find((d) => d.id === id);
+    expect(record?.status).toBe('active');
+    const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'));
+    expect(state).toMatchObject({ deploymentId: id, linodeId: instance.id });
+    const passwordFile = path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/root-password`);
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+
+    // In the project directory, status shows this deployment in detail.
+    const detail = await lab.run(['status'], { cwd: project });
+    expect(detail.code).toBe(0);
+    expect(detail.stdout).toContain(`Deployment ${id}`);
+    expect(detail.stdout).toMatch(/Health:\s+healthy/);
+    expect(detail.stdout).toMatch(/Cost:\s+\$0\.5200\/hour/);
+
+    const json = await lab.run(['status', '--all', '--json']);
+    const views = JSON.parse(json.stdout) as { id: string; instanceStatus: string; source: string }[];
+    expect(views).toEqual([expect.objectContaining({ id, instanceStatus: 'running', source: 'both' })]);
+
+    const table = await lab.run(['status', '--all']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID\s+APP\s+ENV\s+REGION\s+TYPE\s+STATUS\s+HEALTH\s+URL\s+AGE\s+\$\/HOUR\s+COST$/,
+    );
+    expect(table.stderr).toContain('even powered off');
+
+    const destroy = await lab.run(['destroy', '--yes'], { cwd: project });
+    expect(destroy.code).toBe(0);
+    expect(destroy.stdout).toContain(`Destroyed ${id} (1 instance(s), 1 firewall(s))`);
+    expect(destroy.stderr).toMatch(/is gone/);
+    expect(lab.fake.listInstances()).toHaveLength(0);
+    expect(lab.fake.listFirewalls()).toHaveLength(0);
+    expect(registry().deployments).toHaveLength(0);
+    expect(
+      JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).destroyedAt,
+    ).toBeTruthy();
+    expect(() => statSync(passwordFile)).toThrow();
+
+    const again = await lab.run(['destroy', '--yes'], { cwd: project });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to destroy');
+    const byId = await lab.run(['destroy', id!, '--yes']);
+    expect(byId.code).toBe(0);
+
+    // Neither the .env canary nor the token appears in any output or any file we wrote.
+    for (const text of lab.transcript) {
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain(labToken);
+    }
+    const allowed = (file: string) => file === path.join(project, '.env');
+    expect(filesContaining(lab.home, canary, allowed)).toEqual([]);
+    expect(filesContaining(lab.home, labToken, () => false)).toEqual([]);
+  });
+
+  it('refuses before creating anything when the deploy cannot work', async () => {
+    const project = await lab.project('refusals', 'embeddings-python');
+    const gated = await lab.project('gated', 'llm-api', 'HF_TOKEN=x\n');
+    lab.fake.clearLog();
+    const cases: [string[], RegExp][] = [
+      [['--region', 'eu-west'], /region eu-west does not support cloud-init metadata/],
+      [['--image', 'linode/centos7'], /does not support cloud-init/],
+      [['--type', 'g6-standrd-2'], /unknown Linode type 'g6-standrd-2' \(did you mean 'g6-standard-2'\?\)/],
+      [['--region', 'mars-1'], /unknown region 'mars-1'/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await lab.run(['deploy', '--yes', ...flags], { cwd: project });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+    const noEnv = await lab.run(['deploy', '--yes', '--env-file', '/dev/null'], { cwd: gated });
+    expect(noEnv.stderr).toMatch(/missing required environment variable: HF_TOKEN/);
+    const noYes = await lab.run(['deploy'], { cwd: project });
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toMatch(/Pass --yes/);
+    const noToken = await lab.run(['deploy', '--yes'], { cwd: project, env: { LINODE_TOKEN: '' } });
+    expect(noToken.stderr).toMatch(/no Linode API token: LINODE_TOKEN and LINODE_CLI_TOKEN/);
+    expect(lab.fake.countRequests({ method: 'POST' })).toBe(0);
+    expect(lab.fake.listInstances()).toHaveLength(0);
+  });
+
+  it('reports a failing health check, exits 1, and leaves the instance for inspection', async () => {
+    const project = await lab.project('sick', 'chat-agent');
+    const deployFile = path.join(project, 'deploy.yml');
+    const yaml = readFileSync(deployFile, 'utf8');
+    writeFileSync(
+      deployFile,
+      yaml
+        .replace(/initial_delay_seconds: \d+/, 'initial_delay_seconds: 0')
+        .replace(/max_retries: \d+/, 'max_retries: 2'),
+    );
+    lab.app.setStatus(503);
+    try {
+      const result = await lab.run(['deploy', '--wait', '--yes'], { cwd: project });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /Error: the app at http:\/\/127\.0\.0\.1:\d+\/api\/tags answered but is unhealthy: HTTP 503/,
+      );
+      expect(result.stderr).toMatch(/linode-build destroy [0-9a-z]{8}/);
+      expect(result.stderr).toContain('Last observations:');
+      expect(lab.fake.listInstances()).toHaveLength(1);
+    } finally {
+      lab.app.setStatus(200);
+    }
+    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId;
+    const destroy = await lab.run(['destroy', id, '--yes']);
+    expect(destroy.code, destroy.stderr).toBe(0);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * One place that wires an end-to-end test: the fake Linode API, a local "app" for health
+ * checks, a throwaway HOME, and the built CLI pointed at both. Every secret a test plants is
+ * tracked so the test can assert none of them leaks into output or files.
+ */
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { binPath, type CliResult, tempHome } from '../support/cli.js';
+import { type HealthApp, startHealthApp } from './health.js';
+import { FakeLinode, type FakeLinodeOptions } from './server.js';
+
+export const labToken = 'lbtest-token-4f9d2c7a1e8b';
+
+export interface Lab {
+  readonly fake: FakeLinode;
+  readonly app: HealthApp;
+  readonly home: string;
+  readonly env: Record<string, string>;
+  /** Every output of every CLI run, for leak checks. */
+  readonly transcript: string[];
+  run(
+    args: readonly string[],
+    options?: { cwd?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<CliResult>;
+  /** A project directory with deploy.yml from a bundled template (via `init`) and a .env. */
+  project(name: string, template: string, dotenv?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startLab(options: FakeLinodeOptions = {}): Promise<Lab> {
+  const fake = await new FakeLinode({
+    token: labToken,
+    provisionMs: 150,
+    bootMs: 150,
+    deleteMs: 100,
+    ...options,
+  }).start();
+  const app = await startHealthApp();
+  const { home, env: homeEnv } = tempHome();
+  const env: Record<string, string> = {
+    ...homeEnv,
+    LINODE_TOKEN: labToken,
+    LINODE_API_URL: fake.url,
+    LINODE_BUILD_HEALTH_HOST: app.address,
+    LINODE_BUILD_POLL_MS: '40',
+    LINODE_BUILD_RETRY_BASE_MS: '10',
+  };
+  const transcript: string[] = [];
+  const run: Lab['run'] = async (args, runOptions = {}) => {
+    const result = await runBinary(
+      args,
+      runOptions.cwd ?? home,
+      { ...env, ...runOptions.env },
+      runOptions.timeoutMs,
+    );
+    transcript.push(result.stdout, result.stderr);
+    return result;
+  };
+  return {
+    fake,
+    app,
+    home,
+    env,
+    transcript,
+    run,
+    async project(name, template, dotenv = '') {
+      const directory = path.join(home, name);
+      const init = await run(['init', template, '--directory', directory]);
+      if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+      writeFileSync(path.join(directory, '.env'), dotenv, { mode: 0o600 });
+      return directory;
+    },
+    async close() {
+      await Promise.all([fake.close(), app.close()]);
+    },
+  };
+}
+
+/** Every regular file under `root` (skipping node_modules), for leak scans. */
+export function filesUnder(root: string): string[] {
+  const found: string[] = [];
+  const walk = (directory: string) => {
+    for (const name of readdirSync(directory)) {
+      const full = path.join(directory, name);
+      const stats = statSync(full);
+      if (stats.isDirectory()) walk(full);
+      else if (stats.isFile()) found.push(full);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/** Files under `root` containing `secret`, except those allowed to (e.g. the .env that holds it). */
+export function filesContaining(root: string, secret: string, allowed: (file: string) => boolean): string[] {
+  return filesUnder(root).filter((file) => !allowed(file) && readFileSync(file, 'utf8').includes(secret));
+}
+
+export function writeSshKey(home: string): string {
+  const directory = path.join(home, '.ssh');
+  mkdirSync(directory, { recursive: true });
+  const file = path.join(directory, 'id_ed25519.pub');
+  writeFileSync(
+    file,
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000000 test@lab\n',
+  );
+  return file;
+}
+
+/**
+ * Runs the built CLI like test/support's runCli, with only the environment given (no developer
+ * token can leak in). LINODE_BUILD_TEST_BIN may name another build of the CLI, so a developer
+ * can test a private build while other work rebuilds dist/.
+ */
+export function runBinary(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<CliResult> {
+  const bin = process.env.LINODE_BUILD_TEST_BIN || binPath;
+  const childEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
