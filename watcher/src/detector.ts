@@ -3,7 +3,7 @@
  * (or the `now` the caller passes to tick), so recorded streams give the same issues every run.
  */
 import type { ContainerInspect } from './docker/client.js';
-import type { ParsedEvent } from './docker/events.js';
+import { msFromNano, type ParsedEvent } from './docker/events.js';
 import type { ContainerRef, IssueBook } from './issues.js';
 
 export interface Thresholds {
@@ -45,10 +45,6 @@ export interface ContainerState {
   dies: number[];
   stopRequestedAtMs?: number;
   lastSeenMs: number;
-}
-
-function msFromNano(timeNano: string): number {
-  return Number(BigInt(timeNano) / 1000000n);
 }
 
 function iso(ms: number): string {

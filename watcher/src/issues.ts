@@ -56,6 +56,8 @@ export class IssueBook {
   private readonly open = new Map<string, Issue>();
   private readonly resolved: Issue[] = [];
   private nextId = 1;
+  /** Bumped on every change, so readers can cache what they derived from the book. */
+  version = 0;
 
   constructor(
     private readonly onChange: (issue: Issue) => void = () => {},
@@ -64,6 +66,11 @@ export class IssueBook {
 
   private static key(kind: IssueKind, containerName: string): string {
     return `${kind}|${containerName}`;
+  }
+
+  private changed(issue: Issue): void {
+    this.version += 1;
+    this.onChange(issue);
   }
 
   isOpen(kind: IssueKind, containerName: string): boolean {
@@ -87,7 +94,7 @@ export class IssueBook {
       existing.container = { ...container };
       existing.message = message;
       existing.evidence = { ...existing.evidence, ...evidence };
-      this.onChange(existing);
+      this.changed(existing);
       return existing;
     }
     const issue: Issue = {
@@ -103,7 +110,7 @@ export class IssueBook {
       state: 'open',
     };
     this.open.set(key, issue);
-    this.onChange(issue);
+    this.changed(issue);
     return issue;
   }
 
@@ -118,7 +125,7 @@ export class IssueBook {
     this.resolved.push(issue);
     if (this.resolved.length > this.historyLimit)
       this.resolved.splice(0, this.resolved.length - this.historyLimit);
-    this.onChange(issue);
+    this.changed(issue);
   }
 
   /** Open issues first (newest first), then resolved ones when `all`. */
@@ -142,5 +149,6 @@ export class IssueBook {
     }
     if (this.resolved.length > this.historyLimit)
       this.resolved.splice(0, this.resolved.length - this.historyLimit);
+    this.version += 1;
   }
 }

@@ -19,6 +19,11 @@ export interface ServerOptions {
   defaultContainer: string;
 }
 
+function memorySummary() {
+  const usage = process.memoryUsage();
+  return { rss_bytes: usage.rss, heap_used_bytes: usage.heapUsed, heap_total_bytes: usage.heapTotal };
+}
+
 class BadRequest extends Error {
   constructor(
     message: string,
@@ -69,7 +74,7 @@ function choiceParameter(
 function send(
   response: http.ServerResponse,
   status: number,
-  body: string,
+  body: string | Buffer,
   contentType: string,
   head: boolean,
 ) {
@@ -86,9 +91,18 @@ function sendJson(response: http.ServerResponse, status: number, value: unknown,
   send(response, status, JSON.stringify(value), 'application/json; charset=utf-8', head);
 }
 
-type Route = (params: URLSearchParams) => Promise<{ status?: number; json?: unknown; text?: string }>;
+interface RouteResult {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  /** Pre-serialised JSON (cached between changes). */
+  raw?: Buffer;
+}
+
+type Route = (params: URLSearchParams) => Promise<RouteResult>;
 
 export function createApiServer(watcher: Watcher, token: TokenCheck, options: ServerOptions): http.Server {
+  const issuesCache: Partial<Record<'open' | 'all', { version: number; body: Buffer }>> = {};
   const routes: Record<string, Route> = {
     '/status': async () => ({
       json: {
@@ -97,6 +111,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
           started_at: new Date(watcher.startedAt).toISOString(),
           uptime_seconds: Math.round((Date.now() - watcher.startedAt) / 1000),
           events_processed: watcher.eventsProcessed,
+          memory: memorySummary(),
           state_dir_writable: watcher.storeHealth.writable,
           docker: watcher.dockerStatus,
         },
@@ -121,8 +136,13 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
     },
     '/issues': async (params) => {
       const state = choiceParameter(params, 'state', ['open', 'all'], 'open') as 'open' | 'all';
+      // Dashboards poll this; serialise once per change of the issue book, not per request.
+      const cached = issuesCache[state];
+      if (cached && cached.version === watcher.issues.version) return { raw: cached.body };
       const issues = watcher.issues.list(state);
-      return { json: { issues, count: issues.length } };
+      const body = Buffer.from(JSON.stringify({ issues, count: issues.length }));
+      issuesCache[state] = { version: watcher.issues.version, body };
+      return { raw: body };
     },
     '/logs': async (params) => {
       const lines = integerParameter(params, 'lines', 100, 1, 5000);
@@ -201,6 +221,8 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
     try {
       const result = await route(url.searchParams);
       if (result.text !== undefined) send(response, 200, result.text, 'text/plain; version=0.0.4', head);
+      else if (result.raw !== undefined)
+        send(response, 200, result.raw, 'application/json; charset=utf-8', head);
       else sendJson(response, result.status ?? 200, result.json, head);
     } catch (error) {
       if (error instanceof BadRequest) sendJson(response, error.status, { error: error.message }, head);

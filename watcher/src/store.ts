@@ -12,11 +12,9 @@ export interface StoreHealth {
   lastError?: string;
 }
 
-const MAX_PENDING = 10000;
-
 /** An append-only JSON lines file that rotates (or compacts) past `maxBytes`. */
 export class JsonLinesLog<T> {
-  private pending: string[] = [];
+  private pending: T[] = [];
   private size = 0;
 
   constructor(
@@ -25,6 +23,11 @@ export class JsonLinesLog<T> {
     private readonly health: StoreHealth,
     /** When given, rotation rewrites the file with these records instead of renaming it to `.1`. */
     private readonly compact?: () => T[],
+    /**
+     * Records kept between flushes. Under a storm only the newest matter (a restart restores
+     * that many), so older ones are dropped before paying for their serialisation.
+     */
+    private readonly maxPending = 10000,
   ) {
     try {
       this.size = fs.statSync(file).size;
@@ -34,14 +37,18 @@ export class JsonLinesLog<T> {
   }
 
   append(record: T): void {
-    this.pending.push(JSON.stringify(record));
-    // If the disk stays unwritable, keep only the newest records rather than growing forever.
-    if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+    this.pending.push(record);
+    // Also bounds memory when the disk stays unwritable.
+    if (this.pending.length >= this.maxPending * 2)
+      this.pending.splice(0, this.pending.length - this.maxPending);
   }
 
   flush(): void {
     if (this.pending.length === 0) return;
-    const text = `${this.pending.join('\n')}\n`;
+    const records =
+      this.pending.length > this.maxPending ? this.pending.slice(-this.maxPending) : this.pending;
+    let text = '';
+    for (const record of records) text += `${JSON.stringify(record)}\n`;
     try {
       fs.appendFileSync(this.file, text, { mode: 0o600 });
       this.pending = [];

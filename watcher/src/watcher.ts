@@ -58,6 +58,7 @@ const KNOWN_ACTIONS = new Set([
 ]);
 const MAX_PENDING_INSPECTS = 64;
 const LOG_SCAN_INTERVAL_MS = 2000;
+const INSPECT_INTERVAL_MS = 1000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 
 export class Watcher {
@@ -81,7 +82,9 @@ export class Watcher {
   private closeStream: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private dirty = false;
+  private readonly changedIssues = new Map<string, Issue>();
   private readonly pendingInspects = new Set<string>();
+  private readonly lastInspect = new Map<string, number>();
   private inspecting = 0;
   private readonly lastLogScan = new Map<string, number>();
   private loop: Promise<void> | undefined;
@@ -98,7 +101,8 @@ export class Watcher {
       this.storeHealth,
     );
     this.issues = new IssueBook((issue) => {
-      this.issueLog.append(issue);
+      // Coalesced: a crash loop updates its issue on every die; one line per flush is enough.
+      this.changedIssues.set(issue.id, issue);
       if (issue.state === 'open' && issue.count === 1) {
         options.log(`issue ${issue.id} ${issue.kind} (${issue.severity}): ${issue.message}`);
       } else if (issue.state === 'resolved') {
@@ -172,6 +176,8 @@ export class Watcher {
   }
 
   private flush(): void {
+    for (const issue of this.changedIssues.values()) this.issueLog.append(issue);
+    this.changedIssues.clear();
     this.eventLog.flush();
     this.issueLog.flush();
   }
@@ -277,17 +283,26 @@ export class Watcher {
     if (event.action === 'die' && event.exitCode !== 0) this.scanLogs(event);
   }
 
-  /** Inspect after die/start (OOMKilled, restart count, health check); coalesced and bounded. */
+  /**
+   * Inspect after die/start (OOMKilled, restart count, health check): coalesced per container,
+   * at most one per INSPECT_INTERVAL_MS each (a trailing one catches the final state), bounded.
+   */
   private scheduleInspect(id: string): void {
     if (this.pendingInspects.has(id) || this.pendingInspects.size >= MAX_PENDING_INSPECTS) return;
     this.pendingInspects.add(id);
-    this.drainInspects();
+    const wait = (this.lastInspect.get(id) ?? 0) + INSPECT_INTERVAL_MS - this.now();
+    if (wait > 0) setTimeout(() => this.drainInspects(), wait).unref();
+    else this.drainInspects();
   }
 
   private drainInspects(): void {
-    while (this.inspecting < 2 && this.pendingInspects.size > 0) {
-      const id = this.pendingInspects.values().next().value as string;
+    const now = this.now();
+    for (const id of this.pendingInspects) {
+      if (this.inspecting >= 2) break;
+      if (now - (this.lastInspect.get(id) ?? 0) < INSPECT_INTERVAL_MS) continue;
       this.pendingInspects.delete(id);
+      this.lastInspect.set(id, now);
+      if (this.lastInspect.size > 1000) this.lastInspect.clear();
       this.inspecting += 1;
       this.docker
         .inspect(id)

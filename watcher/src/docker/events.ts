@@ -37,16 +37,26 @@ function stringAttribute(attributes: Record<string, unknown> | undefined, key: s
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Nanosecond string → milliseconds (string slicing: BigInt arithmetic per event is costly under storms). */
+export function msFromNano(timeNano: string): number {
+  return timeNano.length > 6 ? Number(timeNano.slice(0, -6)) : 0;
+}
+
 /** Nanosecond string → ISO time (millisecond precision). */
 export function isoFromNano(timeNano: string): string {
-  return new Date(Number(BigInt(timeNano) / 1000000n)).toISOString();
+  return new Date(msFromNano(timeNano)).toISOString();
+}
+
+/** Orders two canonical decimal strings numerically without BigInt. */
+export function compareNano(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Nanosecond string → the `seconds.nanoseconds` form the `since` parameter accepts. */
 export function sinceParameter(timeNano: string): string {
-  const value = BigInt(timeNano);
-  const nanos = (value % 1000000000n).toString();
-  return `${value / 1000000000n}.${'000000000'.slice(nanos.length)}${nanos}`;
+  const padded = timeNano.length < 10 ? `${'0000000000'.slice(timeNano.length)}${timeNano}` : timeNano;
+  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
 }
 
 /**
@@ -69,7 +79,7 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
   // JSON.parse rounds 19-digit nanosecond times; take the digits from the text instead.
   const match = TIME_NANO.exec(line);
   let timeNano: string;
-  if (match?.[1]) timeNano = match[1];
+  if (match?.[1]) timeNano = match[1].replace(/^0+(?=\d)/, '');
   else if (typeof event.time === 'number') timeNano = `${Math.floor(event.time)}000000000`;
   else return undefined;
 
@@ -113,7 +123,8 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
  * (time, container, action).
  */
 export class EventDeduper {
-  private watermark = -1n;
+  /** Newest event time seen, as a canonical decimal string ('' before the first). */
+  private watermark = '';
   private readonly recent = new Set<string>();
   private readonly order: string[] = [];
   private next = 0;
@@ -122,11 +133,11 @@ export class EventDeduper {
     initialWatermark?: string,
     private readonly capacity = 4096,
   ) {
-    if (initialWatermark) this.watermark = BigInt(initialWatermark);
+    if (initialWatermark) this.watermark = initialWatermark.replace(/^0+(?=\d)/, '');
   }
 
   get newest(): string | undefined {
-    return this.watermark < 0n ? undefined : this.watermark.toString();
+    return this.watermark === '' ? undefined : this.watermark;
   }
 
   /** Marks a key as seen (used when restoring persisted events). */
@@ -136,8 +147,9 @@ export class EventDeduper {
 
   /** True when the event is new (and records it). */
   accept(event: ParsedEvent): boolean {
-    const time = BigInt(event.timeNano);
-    if (time < this.watermark) return false;
+    const time = event.timeNano;
+    const order = this.watermark === '' ? 1 : compareNano(time, this.watermark);
+    if (order < 0) return false;
     const key = `${event.timeNano}|${event.container.id}|${event.action}|${event.health ?? ''}`;
     if (this.recent.has(key)) return false;
     this.recent.add(key);
@@ -146,7 +158,7 @@ export class EventDeduper {
     if (evicted !== undefined) this.recent.delete(evicted);
     this.order[this.next] = key;
     this.next = (this.next + 1) % this.capacity;
-    if (time > this.watermark) this.watermark = time;
+    if (order > 0) this.watermark = time;
     return true;
   }
 }
