@@ -13,6 +13,7 @@ import { templatesScaffoldCommand } from './templates-scaffold.js';
 import { templatesShowCommand } from './templates-show.js';
 import { templatesUninstallCommand } from './templates-uninstall.js';
 import { templatesValidateCommand } from './templates-validate.js';
+import { tuiCommand } from './tui.js';
 import { versionCommand } from './version.js';
 
 export const commands: readonly AnyCommand[] = [
@@ -26,5 +27,6 @@ export const commands: readonly AnyCommand[] = [
   templatesScaffoldCommand,
   templatesInstallCommand,
   templatesUninstallCommand,
+  tuiCommand,
   versionCommand,
 ];

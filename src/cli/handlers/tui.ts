@@ -1,0 +1,35 @@
+import { CliError, UsageError } from '../../errors.js';
+import type { tuiSpec } from '../commands/tui.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+const MAX_INTERVAL_SECONDS = 3600;
+
+export default async function tui(args: ArgsOf<typeof tuiSpec>, context: CommandContext): Promise<number> {
+  const interval = args.options.interval;
+  if (!Number.isFinite(interval) || interval < 0 || interval > MAX_INTERVAL_SECONDS) {
+    throw new UsageError(
+      `--interval must be between 0 and ${MAX_INTERVAL_SECONDS} seconds (got ${interval}).`,
+      'For example: linode-build tui --interval 10',
+    );
+  }
+  if (!context.interactive) {
+    throw new CliError(
+      'The dashboard needs an interactive terminal (stdin and stdout must both be a TTY).',
+      'For scripts and pipes use `linode-build status --json`.',
+    );
+  }
+  // Ink and React load here and only here: no other command pays for them. The Linode client
+  // loads behind the first frame (lazySource), so the screen appears before it is ready.
+  const [{ runTui }, { lazySource }] = await Promise.all([
+    import('../../tui/run.js'),
+    import('../../tui/lazy-source.js'),
+  ]);
+  const source = lazySource(async () =>
+    (await import('../../tui/live-source.js')).createLiveSource({
+      env: context.env,
+      cwd: context.cwd,
+      checkHealth: !args.options['no-health'],
+    }),
+  );
+  return runTui({ source, intervalMs: Math.round(interval * 1000), env: context.env });
+}

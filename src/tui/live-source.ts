@@ -1,0 +1,140 @@
+/**
+ * The production DataSource: the same functions as `status` and `destroy` (one paged,
+ * tag-filtered list per refresh, merged with the registry; destroy via destroyDeployment),
+ * plus the on-instance watcher for boot steps, issues, events and logs when it is enabled.
+ */
+
+import { destroyDeployment } from '../destroy/destroy.js';
+import { selectDeployment } from '../destroy/select.js';
+import { CliError } from '../errors.js';
+import { LinodeClient } from '../linode/client.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { collectDeploymentsWithRecords } from '../status/collect.js';
+import type { DeploymentView } from '../status/types.js';
+import type { DataSource, DetailView, HealthSample, WatcherPanel } from './data.js';
+
+/** Reads the on-instance watcher of one deployment (only called when it has one). */
+export interface WatcherReader {
+  panel(record: DeploymentRecord, view: DeploymentView): Promise<WatcherPanel>;
+  logs(record: DeploymentRecord, view: DeploymentView, lines: number): Promise<string[]>;
+}
+
+export interface LiveSourceOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Probe each running deployment's health endpoint on every refresh. */
+  readonly checkHealth: boolean;
+  readonly watcher?: WatcherReader;
+  readonly now?: () => Date;
+}
+
+/** Health samples kept per deployment: what this session measured, newest last. */
+const HISTORY = 20;
+
+export function createLiveSource(options: LiveSourceOptions): DataSource {
+  const { env } = options;
+  const now = options.now ?? (() => new Date());
+  let client: Promise<LinodeClient> | undefined;
+  let latest: { views: DeploymentView[]; records: readonly DeploymentRecord[] } = { views: [], records: [] };
+  const history = new Map<string, HealthSample[]>();
+
+  const connect = () => {
+    // A failed connect (no token) is retried on the next refresh rather than cached.
+    client ??= LinodeClient.connect(env).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+
+  const collect = async () => {
+    const collected = await collectDeploymentsWithRecords({
+      env,
+      client: await connect(),
+      checkHealth: options.checkHealth,
+      now: now(),
+    });
+    latest = collected;
+    const at = now().toISOString();
+    for (const view of collected.views) {
+      if (view.health !== 'healthy' && view.health !== 'unhealthy') continue;
+      const samples = history.get(view.id) ?? [];
+      samples.push({ at, ok: view.health === 'healthy' });
+      history.set(view.id, samples.slice(-HISTORY));
+    }
+    return collected;
+  };
+
+  const recordOf = (id: string) => latest.records.find((record) => record.id === id);
+
+  const viewOf = async (id: string): Promise<DeploymentView> => {
+    const known = latest.views.find((view) => view.id === id);
+    if (known) return known;
+    const fresh = (await collect()).views.find((view) => view.id === id);
+    if (!fresh) {
+      throw new CliError(`Deployment ${id} is no longer listed.`, 'Press r to refresh the list.');
+    }
+    return fresh;
+  };
+
+  return {
+    async list() {
+      return (await collect()).views;
+    },
+
+    async detail(id): Promise<DetailView> {
+      const deployment = await viewOf(id);
+      const record = recordOf(id);
+      let watcher: WatcherPanel;
+      if (!record?.watcherPort) watcher = { state: 'disabled' };
+      else if (!options.watcher) {
+        watcher = { state: 'unreachable', error: 'this build of linode-build has no watcher client' };
+      } else {
+        watcher = await options.watcher.panel(record, deployment).catch(
+          (error: unknown): WatcherPanel => ({
+            state: 'unreachable',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
+      const samples = history.get(id);
+      return { deployment, watcher, ...(samples ? { healthHistory: [...samples] } : {}) };
+    },
+
+    async logs(id, lines) {
+      const deployment = await viewOf(id);
+      const record = recordOf(id);
+      if (!record?.watcherPort || !options.watcher) {
+        throw new CliError(
+          `No log source for ${id}: its watcher is not enabled.`,
+          `Deploy with the buildwatch capability, or read them over SSH: ssh root@${deployment.ipv4 ?? 'IP'} docker logs app`,
+        );
+      }
+      return options.watcher.logs(record, deployment, lines);
+    },
+
+    async destroy(id, onProgress) {
+      const selection = selectDeployment({
+        id,
+        views: latest.views,
+        records: latest.records,
+        cwd: options.cwd,
+      });
+      if (selection.kind === 'nothing') {
+        onProgress(`Nothing to destroy: ${selection.reason}.`);
+        return;
+      }
+      onProgress(
+        selection.view.linodeId !== undefined
+          ? `Deleting Linode ${selection.view.linodeId} and its firewall…`
+          : 'No instance found; removing the firewall and local records…',
+      );
+      await destroyDeployment({ env, client: await connect(), target: selection.target, onProgress });
+      latest = {
+        views: latest.views.filter((view) => view.id !== id),
+        records: latest.records.filter((record) => record.id !== id),
+      };
+      history.delete(id);
+    },
+  };
+}
