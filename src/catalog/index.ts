@@ -2,74 +2,43 @@
  * Where templates come from: bundled ones (templates/ in the package), user ones (installed
  * under the state directory, overriding bundled ones of the same name), or a path.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
-import { packageRoot, statePaths } from '../paths.js';
-import { checkTemplateFile, countBySeverity, type LoadOptions, loadTemplateFile } from '../template/index.js';
+import { checkTemplateFile, type LoadOptions, loadTemplateFile } from '../template/index.js';
 import type { Diagnostic, LoadedTemplate, TemplateSource } from '../template/types.js';
 import { closestMatch } from '../util/suggest.js';
 import { builtinCapabilityKnowledge, type CapabilityKnowledge } from './capability-names.js';
+import {
+  bundledTemplatesDirectory,
+  type CatalogEntry,
+  type CatalogOptions,
+  type DiscoveredTemplate,
+  discoverTemplates,
+  userTemplatesDirectory,
+} from './locations.js';
 import { looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
 
 export { type InstallResult, installTemplate, uninstallTemplate } from './install.js';
 
+export {
+  bundledTemplatesDirectory,
+  type CatalogEntry,
+  type CatalogOptions,
+  type DiscoveredTemplate,
+  discoverTemplates,
+  problemSummary,
+  userTemplatesDirectory,
+} from './locations.js';
 export { DEPLOY_FILE, looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
-
-export interface CatalogOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly knowledge?: CapabilityKnowledge;
-  /** Overrides the bundled templates directory (tests). */
-  readonly bundledDirectory?: string;
-}
-
-export interface CatalogEntry {
-  readonly name: string;
-  readonly source: Exclude<TemplateSource, 'path'>;
-  readonly file: string;
-  readonly display_name?: string;
-  readonly version?: string;
-  readonly description?: string;
-  /** A user template that hides a bundled one of the same name. */
-  readonly overridesBundled: boolean;
-  /** Present when the template does not load; it is listed anyway, marked broken. */
-  readonly diagnostics: readonly Diagnostic[];
-  readonly valid: boolean;
-}
-
-export function bundledTemplatesDirectory(options: CatalogOptions = {}): string {
-  return options.bundledDirectory ?? path.join(packageRoot(), 'templates');
-}
-
-export function userTemplatesDirectory(options: CatalogOptions = {}): string {
-  return statePaths.userTemplates(options.env);
-}
 
 function knowledgeOf(options: CatalogOptions): CapabilityKnowledge {
   return options.knowledge ?? builtinCapabilityKnowledge();
 }
 
-/** Sub-directories holding a template.yml. */
-function templateDirectories(directory: string): { name: string; file: string }[] {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => !name.startsWith('.'))
-    .map((name) => ({ name, file: path.join(directory, name, TEMPLATE_FILE) }))
-    .filter(({ file }) => existsSync(file));
-}
-
-function entryFor(
-  name: string,
-  file: string,
-  source: CatalogEntry['source'],
-  overridesBundled: boolean,
-  options: CatalogOptions,
-): CatalogEntry {
+/** Loads one discovered template for the listing (never throws: problems become diagnostics). */
+export function entryFor(candidate: DiscoveredTemplate, options: CatalogOptions = {}): CatalogEntry {
+  const { name, file, source, overridesBundled } = candidate;
   const check = checkTemplateFile(file, { ...knowledgeOf(options), source });
   const template = check.template;
   const nameProblem: Diagnostic[] =
@@ -100,17 +69,7 @@ function entryFor(
 
 /** Bundled and user templates, user ones overriding bundled ones, sorted by name. Broken ones included. */
 export function listTemplates(options: CatalogOptions = {}): CatalogEntry[] {
-  const bundled = templateDirectories(bundledTemplatesDirectory(options));
-  const user = templateDirectories(userTemplatesDirectory(options));
-  const userNames = new Set(user.map((entry) => entry.name));
-  const bundledNames = new Set(bundled.map((entry) => entry.name));
-  const entries = [
-    ...user.map(({ name, file }) => entryFor(name, file, 'user', bundledNames.has(name), options)),
-    ...bundled
-      .filter(({ name }) => !userNames.has(name))
-      .map(({ name, file }) => entryFor(name, file, 'bundled', false, options)),
-  ];
-  return entries.sort((a, b) => a.name.localeCompare(b.name));
+  return discoverTemplates(options).map((candidate) => entryFor(candidate, options));
 }
 
 export interface ResolveOptions extends CatalogOptions {
@@ -155,11 +114,4 @@ export function resolveTemplate(reference: string, options: ResolveOptions): Loa
     );
   }
   return loaded;
-}
-
-/** One-line summary of a broken entry, for list output. */
-export function problemSummary(entry: CatalogEntry): string {
-  const first = entry.diagnostics.find((d) => d.severity === 'error');
-  const { errors } = countBySeverity(entry.diagnostics);
-  return first ? `${first.message}${errors > 1 ? ` (+${errors - 1} more)` : ''}` : '';
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { listTemplates, resolveTemplate } from '../../src/catalog/index.js';
 import { installTemplate, uninstallTemplate } from '../../src/catalog/install.js';
+import { listCacheFile, listTemplatesCached } from '../../src/catalog/list-cache.js';
 import { isEmptyDirectory, writeFilesAtomically } from '../../src/catalog/write-files.js';
 import { CliError } from '../../src/errors.js';
 import { TemplateError } from '../../src/template/load.js';
@@ -73,6 +74,44 @@ describe('listTemplates', () => {
     const entry = listTemplates({ env }).find((candidate) => candidate.name === 'other');
     expect(entry?.valid).toBe(false);
     expect(entry?.diagnostics.at(-1)?.message).toMatch(/named 'demo'/);
+  });
+});
+
+describe('listTemplatesCached', () => {
+  test('gives what listTemplates gives, and notices a changed template', async () => {
+    installTemplate(templateDirectory(), { cwd: root, env });
+    expect(await listTemplatesCached({ env })).toEqual(listTemplates({ env }));
+    expect(existsSync(listCacheFile({ env }))).toBe(true);
+    expect(await listTemplatesCached({ env })).toEqual(listTemplates({ env }));
+
+    const file = path.join(userDirectory, 'demo', 'template.yml');
+    writeFileSync(file, BASE_TEMPLATE.replace('version: 1.0.0', 'version: 1.0.0-changed.1'));
+    const changed = await listTemplatesCached({ env });
+    expect(changed.find((entry) => entry.name === 'demo')?.version).toBe('1.0.0-changed.1');
+
+    writeFileSync(file, 'not: [valid\n');
+    expect((await listTemplatesCached({ env })).find((entry) => entry.name === 'demo')?.valid).toBe(false);
+    uninstallTemplate('demo', { env });
+    expect((await listTemplatesCached({ env })).map((entry) => entry.name)).not.toContain('demo');
+  });
+
+  test('serves entries from the cache when nothing changed', async () => {
+    await listTemplatesCached({ env });
+    const cache = JSON.parse(readFileSync(listCacheFile({ env }), 'utf8'));
+    const key = Object.keys(cache.entries).find((candidate) =>
+      candidate.endsWith('chat-agent/template.yml'),
+    )!;
+    cache.entries[key].entry.description = 'from the cache';
+    writeFileSync(listCacheFile({ env }), JSON.stringify(cache));
+    const entries = await listTemplatesCached({ env });
+    expect(entries.find((entry) => entry.name === 'chat-agent')?.description).toBe('from the cache');
+  });
+
+  test('a corrupt cache is ignored and replaced', async () => {
+    mkdirSync(path.dirname(listCacheFile({ env })), { recursive: true });
+    writeFileSync(listCacheFile({ env }), '{corrupt');
+    expect(await listTemplatesCached({ env })).toEqual(listTemplates({ env }));
+    expect(() => JSON.parse(readFileSync(listCacheFile({ env }), 'utf8'))).not.toThrow();
   });
 });
 

@@ -1,4 +1,5 @@
-import { type CatalogEntry, listTemplates, problemSummary } from '../../catalog/index.js';
+import { listTemplatesCached } from '../../catalog/list-cache.js';
+import { type CatalogEntry, problemSummary } from '../../catalog/locations.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
 import type { templatesListSpec } from '../commands/templates-list.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
@@ -18,7 +19,8 @@ export default async function templatesList(
   args: ArgsOf<typeof templatesListSpec>,
   { out, env }: CommandContext,
 ) {
-  const entries = listTemplates({ env });
+  // Cached: listing must not load the YAML parser unless a template changed (start-up budget).
+  const entries = await listTemplatesCached({ env });
   if (args.options.json) {
     out.json(
       entries.map((entry) => ({
