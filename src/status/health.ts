@@ -3,6 +3,7 @@
  * container's internal port, which is not published, and reported healthy apps as degraded).
  * One probe never throws: it returns what happened, so callers can print why.
  */
+import http from 'node:http';
 import net from 'node:net';
 import type { HealthCheck } from '../template/types.js';
 
@@ -21,32 +22,40 @@ export async function probeHealth(
   if (check.type === 'tcp') return probeTcp(address, timeoutMs);
   if (check.type !== 'http') return { ok: false, detail: `${check.type} checks run on the instance only` };
   const path = check.path?.startsWith('/') ? check.path : `/${check.path ?? ''}`;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(`http://${address}${path}`, {
-      redirect: 'manual',
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+  const codes = check.success_codes.length > 0 ? check.success_codes : [200];
+  // node:http rather than fetch: fetch refuses "bad ports" (e.g. 6000, 6667) an app may use.
+  return new Promise((resolve) => {
+    const { host, port } = splitAddress(address);
+    const request = http.get({ host, port, path, timeout: timeoutMs, signal, agent: false }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      resolve({ ok: codes.includes(status), detail: `HTTP ${status}` });
     });
-    await response.body?.cancel();
-    const codes = check.success_codes.length > 0 ? check.success_codes : [200];
-    return { ok: codes.includes(response.status), detail: `HTTP ${response.status}` };
-  } catch (error) {
-    return { ok: false, detail: describeFailure(error, timeout.aborted, check.timeout_seconds) };
-  }
+    request.on('timeout', () => {
+      request.destroy();
+      resolve({ ok: false, detail: `timed out after ${check.timeout_seconds}s` });
+    });
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, detail: networkDetail(error) }),
+    );
+  });
 }
 
-function describeFailure(error: unknown, timedOut: boolean, seconds: number): string {
-  if (timedOut) return `timed out after ${seconds}s`;
-  const cause = (error as { cause?: { code?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause?.code) return cause.code;
-  return error instanceof Error ? error.message : String(error);
+function networkDetail(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  return error.code ?? error.message;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return {
+    host: address.slice(0, separator).replace(/^\[|\]$/g, ''),
+    port: Number(address.slice(separator + 1)),
+  };
 }
 
 function probeTcp(address: string, timeoutMs: number): Promise<ProbeResult> {
-  const separator = address.lastIndexOf(':');
-  const host = address.slice(0, separator);
-  const port = Number(address.slice(separator + 1));
+  const { host, port } = splitAddress(address);
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (result: ProbeResult) => {
