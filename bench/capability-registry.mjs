@@ -1,0 +1,88 @@
+// Start-up cost of the capability registry and resolver, as ratios measured in one run:
+// `node <bundle that imports the registry and resolves a GPU template>` against `node -e ''`.
+// The registry sits on the start-up path of `templates validate` and `plan`.
+// Run: node bench/capability-registry.mjs [runs]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const runs = Number(process.argv[2] ?? 20);
+
+const rawText = {
+  name: 'raw-text',
+  setup(build) {
+    build.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+      namespace: 'raw-text',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'text',
+    }));
+  },
+};
+
+const template = {
+  capabilities: {
+    runtime: 'docker',
+    features: ['gpu-nvidia', 'docker-optimize', 'redis', 'buildwatch'].map((name) => ({ name, config: {} })),
+    packages: ['htop'],
+  },
+};
+const entries = {
+  registry: "import { listCapabilities } from './src/capability/registry.ts'; listCapabilities();",
+  resolve: `import { resolveCapabilities } from './src/capability/resolve.ts';
+const r = resolveCapabilities(${JSON.stringify(template)}, { image: 'linode/ubuntu22.04', type: 'g2-gpu-rtx4000a1-s', runtime: 'docker' });
+if (r.capabilities.length !== 6) throw new Error('unexpected resolution');`,
+  // A feature with config: the only case that loads and compiles Ajv.
+  withConfig: `import { resolveCapabilities } from './src/capability/resolve.ts';
+const t = ${JSON.stringify({ ...template, capabilities: { ...template.capabilities, features: [{ name: 'redis', config: { maxmemory: '1gb' } }] } })};
+const r = resolveCapabilities(t, { image: 'linode/ubuntu22.04', type: 'g6-standard-2', runtime: 'docker' });
+if (r.diagnostics.some((d) => d.severity === 'error')) throw new Error('unexpected errors');`,
+};
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-cap-'));
+const files = {};
+for (const [name, contents] of Object.entries(entries)) {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'warning',
+    plugins: [rawText],
+  });
+  files[name] = path.join(dir, `${name}.mjs`);
+  writeFileSync(files[name], result.outputFiles[0].text);
+}
+
+function median(argv) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, argv, { stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${argv.join(' ')} failed`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+// Interleave the baseline with each candidate so machine noise hits both alike.
+const baseline = median(['-e', '']);
+const registry = median([files.registry]);
+const resolve = median([files.resolve]);
+const withConfig = median([files.withConfig]);
+const baselineAgain = median(['-e', '']);
+const base = (baseline + baselineAgain) / 2;
+console.log(`node -e '' median: ${base.toFixed(1)} ms (${runs} runs)`);
+console.log(`import registry:            ${registry.toFixed(1)} ms  ratio ${(registry / base).toFixed(2)}x`);
+console.log(`import + resolve (GPU tmpl): ${resolve.toFixed(1)} ms  ratio ${(resolve / base).toFixed(2)}x`);
+console.log(
+  `resolve with a config (Ajv): ${withConfig.toFixed(1)} ms  ratio ${(withConfig / base).toFixed(2)}x`,
+);
