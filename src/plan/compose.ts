@@ -20,7 +20,7 @@ import {
 import type { BootStep, CloudFile } from '../cloudinit/types.js';
 import { commandArgv } from '../env/command.js';
 import { renderEnvFile } from '../env/envfile.js';
-import { resolveEnv } from '../env/resolve.js';
+import { type ResolvedEnv, resolveEnv } from '../env/resolve.js';
 import { CliError } from '../errors.js';
 import type { Diagnostic, Runtime } from '../template/types.js';
 import { buildFirewall } from './firewall.js';
@@ -280,7 +280,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
     },
     firewall: firewall.body,
     envNames: Object.keys(env.values),
-    secretValues: secretValues(input, env.values),
+    secretValues: secretValues(input, env),
     warnings: [...(input.warnings ?? []), ...env.warnings, ...tagWarnings],
     files: allFiles.map((file) => ({
       path: file.path,
@@ -314,18 +314,19 @@ function buildTags(input: PlanInput): { tags: string[]; warnings: Diagnostic[] }
   return { tags, warnings };
 }
 
-/** Every value output layers must redact: env values, .env values, the root password, tokens. */
-function secretValues(input: PlanInput, shipped: Readonly<Record<string, string>>): string[] {
+/**
+ * Every value output layers must redact: all .env values, env values derived from them, the
+ * root password and generated tokens. Literal values written in the template are not secret
+ * (the template is a shared file); redacting them would only garble output such as labels.
+ */
+function secretValues(input: PlanInput, env: ResolvedEnv): string[] {
   const values = new Set<string>();
   const add = (value: string | undefined) => {
     if (value !== undefined && value !== '') values.add(value);
   };
   for (const value of Object.values(input.dotenv)) add(value);
+  for (const name of env.fromDotenv) add(env.values[name]);
   for (const value of Object.values(input.context.secrets)) add(value);
   add(input.context.rootPass);
-  const builtin = new Set([input.context.appName, input.context.envName, input.context.deploymentId]);
-  for (const [name, value] of Object.entries(shipped)) {
-    if (!name.startsWith('BUILD_') || !builtin.has(value)) add(value);
-  }
   return [...values].sort();
 }

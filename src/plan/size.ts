@@ -7,6 +7,11 @@ import type { SizeReport } from './types.js';
 
 export const USER_DATA_LIMIT = 65_535;
 
+/** 12,345 (toLocaleString would load ICU data, which is measurable at start-up). */
+export function groupDigits(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function sizeReport(userData: string, partBytes: ReadonlyMap<string, number>): SizeReport {
   const total = Buffer.byteLength(userData, 'utf8');
   const parts = [...partBytes.entries()]
@@ -15,10 +20,10 @@ export function sizeReport(userData: string, partBytes: ReadonlyMap<string, numb
   if (total > USER_DATA_LIMIT) {
     const biggest = parts
       .slice(0, 3)
-      .map((part) => `${part.name} (${part.bytes.toLocaleString('en-US')} bytes)`)
+      .map((part) => `${part.name} (${groupDigits(part.bytes)} bytes)`)
       .join(', ');
     throw new CliError(
-      `The user-data is ${total.toLocaleString('en-US')} bytes, over Linode's limit of 65,535 by ${(total - USER_DATA_LIMIT).toLocaleString('en-US')}`,
+      `The user-data is ${groupDigits(total)} bytes, over Linode's limit of 65,535 by ${groupDigits(total - USER_DATA_LIMIT)}`,
       `Biggest parts: ${biggest}. Shrink setup.files (ship large files in the image) or drop a capability.`,
     );
   }

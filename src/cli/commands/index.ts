@@ -6,6 +6,8 @@ import type { AnyCommand } from '../framework/command.js';
 import { deployCommand } from './deploy.js';
 import { destroyCommand } from './destroy.js';
 import { initCommand } from './init.js';
+import { logsCommand } from './logs.js';
+import { planCommand } from './plan.js';
 import { statusCommand } from './status.js';
 import { templatesInstallCommand } from './templates-install.js';
 import { templatesListCommand } from './templates-list.js';
@@ -18,8 +20,10 @@ import { versionCommand } from './version.js';
 
 export const commands: readonly AnyCommand[] = [
   initCommand,
+  planCommand,
   deployCommand,
   statusCommand,
+  logsCommand,
   destroyCommand,
   templatesListCommand,
   templatesShowCommand,

@@ -1,0 +1,52 @@
+import { commandSpec, defineCommand } from '../framework/command.js';
+
+export const planSpec = commandSpec({
+  name: 'plan',
+  summary: 'Show exactly what a deploy would create: boot steps, user-data, API requests',
+  description:
+    'Builds the deployment plan from deploy.yml (in --directory, default the current directory) or straight from a template (--template NAME), without creating anything or reading credentials: capabilities in boot order, packages, boot steps, open ports, the user-data byte budget, and the instance and firewall requests with the root password and every env value redacted (env variables are shown by name). Planning from a template needs no .env: required variables get placeholder values and the summary says so. --out DIR writes user-data.yaml (the exact bytes that would be sent, secrets included, mode 0600), create-request.json and firewall-request.json. The deployment id shown is a preview; deploy picks a new one.',
+  options: {
+    directory: {
+      type: 'string',
+      short: 'd',
+      description: 'Project directory holding deploy.yml (default: current directory)',
+      placeholder: 'DIR',
+    },
+    template: {
+      type: 'string',
+      short: 't',
+      description: 'Plan a bundled or installed template (or a template path) instead of deploy.yml',
+      placeholder: 'NAME',
+    },
+    'env-file': { type: 'string', description: 'The .env file (default: DIR/.env)', placeholder: 'FILE' },
+    region: { type: 'string', description: 'Region (default: region_default)', placeholder: 'REGION' },
+    type: { type: 'string', description: 'Linode plan (default: type_default)', placeholder: 'TYPE' },
+    image: {
+      type: 'string',
+      description: 'Linode image (default: the template image)',
+      placeholder: 'IMAGE',
+    },
+    'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
+    env: { type: 'string', description: 'Environment name (default: default)', placeholder: 'ENV' },
+    out: {
+      type: 'string',
+      description: 'Write user-data.yaml, create-request.json and firewall-request.json here',
+      placeholder: 'DIR',
+    },
+    json: { type: 'boolean', description: 'Print the plan as one JSON document' },
+  },
+  examples: [
+    { command: 'linode-build plan', description: 'Plan the project in the current directory' },
+    {
+      command: 'linode-build plan --template llm-api',
+      description: 'Plan a bundled template, no .env needed',
+    },
+    {
+      command: 'linode-build plan --out ./plan-out',
+      description: 'Also write the exact user-data and API requests to ./plan-out',
+    },
+    { command: 'linode-build plan --json | jq .size', description: 'The user-data byte budget as JSON' },
+  ],
+});
+
+export const planCommand = defineCommand(planSpec, () => import('../handlers/plan.js'));

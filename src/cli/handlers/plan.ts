@@ -1,0 +1,249 @@
+/**
+ * `plan`: builds the DeployPlan without creating anything and shows it. Reads deploy.yml (or a
+ * template), the .env file, and nothing else: no credentials, no SSH keys, no Linode client.
+ * Secrets never reach the output: env values are shown by name, the root password and tokens
+ * are placeholders, and every secret value is registered for redaction as a last defence.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { registryKnowledge } from '../../catalog/capability-names.js';
+import { DEPLOY_FILE, resolveTemplate } from '../../catalog/index.js';
+import { parseDuration } from '../../deploy/duration.js';
+import { newDeploymentId } from '../../deploy/identity.js';
+import { parseDotenv } from '../../env/dotenv.js';
+import { placeholderEnv } from '../../env/placeholders.js';
+import { CliError, UsageError } from '../../errors.js';
+import { buildPlan } from '../../plan/index.js';
+import { redactedCreateRequest, scrubSecrets } from '../../plan/redact.js';
+import { groupDigits } from '../../plan/size.js';
+import type { DeployPlan } from '../../plan/types.js';
+import { formatDiagnostic } from '../../template/diagnostics.js';
+import { loadTemplateFile } from '../../template/load.js';
+import type { LoadedTemplate } from '../../template/types.js';
+import type { planSpec } from '../commands/plan.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { Output } from '../framework/output.js';
+
+type Args = ArgsOf<typeof planSpec>;
+
+/** Stand-ins for the secrets deploy generates; plan output never needs the real ones. */
+const PREVIEW_ROOT_PASS = 'preview-root-password-not-used';
+const PREVIEW_WATCHER_TOKEN = 'preview-watcher-token-not-used';
+
+interface Source {
+  readonly loaded: LoadedTemplate;
+  readonly dotenv: Record<string, string>;
+  readonly placeholders: string[];
+  readonly description: string;
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  try {
+    return parseDotenv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(
+      `cannot read env file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      'Check the path given with --env-file.',
+    );
+  }
+}
+
+async function loadSource(args: Args, context: CommandContext): Promise<Source> {
+  const { options } = args;
+  const knowledge = await registryKnowledge();
+  const envFile = options['env-file'] ? path.resolve(context.cwd, options['env-file']) : undefined;
+  if (envFile && !existsSync(envFile)) {
+    throw new CliError(`env file ${envFile} not found.`, 'Check the path given with --env-file.');
+  }
+  if (options.template !== undefined) {
+    if (options.directory !== undefined) {
+      throw new UsageError('--template and --directory cannot be used together.', 'Give one of them.');
+    }
+    const loaded = resolveTemplate(options.template, { cwd: context.cwd, env: context.env, knowledge });
+    const filled = placeholderEnv(loaded.template, envFile ? readEnvFile(envFile) : {});
+    return {
+      loaded,
+      dotenv: filled.values,
+      placeholders: filled.names,
+      description: `${loaded.source} template ${loaded.template.name} ${loaded.template.version}`,
+    };
+  }
+  const directory = path.resolve(context.cwd, options.directory ?? '.');
+  const file = path.join(directory, DEPLOY_FILE);
+  if (!existsSync(file)) {
+    throw new CliError(
+      `no ${DEPLOY_FILE} in ${directory}.`,
+      "Plan a template with 'linode-build plan --template NAME', or create a project with 'linode-build init NAME'.",
+    );
+  }
+  const loaded = loadTemplateFile(file, { ...knowledge, source: 'path', displayPath: file });
+  const defaultEnv = path.join(directory, '.env');
+  const dotenv = envFile ? readEnvFile(envFile) : existsSync(defaultEnv) ? readEnvFile(defaultEnv) : {};
+  return { loaded, dotenv, placeholders: [], description: file };
+}
+
+function makePlan(args: Args, source: Source, now: Date): DeployPlan {
+  const { options } = args;
+  const template = source.loaded.template;
+  const linode = template.deploy.linode;
+  const region = options.region ?? linode.region_default;
+  const type = options.type ?? linode.type_default;
+  if (!region)
+    throw new UsageError(
+      'no region: the template has no region_default.',
+      'Pass --region, e.g. --region us-ord.',
+    );
+  if (!type)
+    throw new UsageError(
+      'no Linode type: the template has no type_default.',
+      'Pass --type, e.g. --type g6-standard-2.',
+    );
+  const watcher = template.capabilities.features.some((feature) => feature.name === 'buildwatch');
+  const expiresAt = template.lifetime
+    ? new Date(now.getTime() + parseDuration(template.lifetime, 'lifetime'))
+    : undefined;
+  return buildPlan({
+    template,
+    dotenv: source.dotenv,
+    context: {
+      deploymentId: newDeploymentId(),
+      appName: options['app-name'] ?? template.name,
+      envName: options.env ?? 'default',
+      now,
+      region,
+      type,
+      image: options.image ?? linode.image,
+      sshKeys: [],
+      rootPass: PREVIEW_ROOT_PASS,
+      secrets: watcher ? { watcherToken: PREVIEW_WATCHER_TOKEN } : {},
+      ...(expiresAt ? { expiresAt } : {}),
+    },
+  });
+}
+
+function planDocument(plan: DeployPlan, source: Source) {
+  return {
+    preview: true,
+    deploymentId: plan.context.deploymentId,
+    template: {
+      name: plan.template.name,
+      version: plan.template.version,
+      source: source.loaded.source,
+      file: source.loaded.file,
+    },
+    region: plan.context.region,
+    type: plan.context.type,
+    image: plan.context.image,
+    capabilities: plan.capabilities,
+    packages: plan.packages,
+    steps: plan.steps,
+    ports: plan.ports,
+    envNames: plan.envNames,
+    placeholders: source.placeholders,
+    size: plan.size,
+    files: plan.files ?? [],
+    createRequest: redactedCreateRequest(plan),
+    firewallRequest: plan.firewall,
+    warnings: plan.warnings,
+  };
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function writeOut(directory: string, plan: DeployPlan): string[] {
+  mkdirSync(directory, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, content: string, mode: number) => {
+    const file = path.join(directory, name);
+    writeFileSync(file, content, { mode });
+    chmodSync(file, mode);
+    written.push(file);
+  };
+  // The exact payload: it holds the env values and generated secrets, so only the owner reads it.
+  write('user-data.yaml', plan.userData, 0o600);
+  write('create-request.json', scrubSecrets(json(redactedCreateRequest(plan)), plan.secretValues), 0o644);
+  write('firewall-request.json', scrubSecrets(json(plan.firewall), plan.secretValues), 0o644);
+  return written;
+}
+
+const number = groupDigits;
+
+function printSummary(out: Output, plan: DeployPlan, source: Source): void {
+  const bold = (text: string) => out.style('bold', text);
+  const { context } = plan;
+  out.line(`${bold('Plan')} for ${source.description}`);
+  out.line(
+    `  preview id ${context.deploymentId} · region ${context.region} · type ${context.type} · image ${context.image}`,
+  );
+  out.line(`  label ${plan.instance.label} · nothing is created by plan`);
+  out.line();
+  out.line(bold('Capabilities (boot order)'));
+  out.table(plan.capabilities, [
+    { header: '  NAME', value: (c) => `  ${c.name}` },
+    { header: 'ADDED BY', value: (c) => c.addedBy },
+  ]);
+  out.line();
+  out.line(`${bold('Packages')} (${plan.packages.length}): ${plan.packages.join(', ') || 'none'}`);
+  out.line();
+  out.line(bold(`Boot steps (${plan.steps.length}), run in order by the boot runner`));
+  out.table(plan.steps, [
+    { header: '  ID', value: (s) => `  ${s.id ?? s.name}` },
+    { header: 'DESCRIPTION', value: (s) => s.description },
+  ]);
+  out.line();
+  out.line(bold('Inbound firewall (everything else dropped)'));
+  out.table(plan.ports, [
+    { header: '  PORT', value: (p) => `  ${p.protocol} ${p.port}` },
+    { header: 'WHAT', value: (p) => p.description },
+  ]);
+  out.line();
+  out.line(`${bold('Env shipped to the app')} (names only; values are never printed)`);
+  out.line(
+    `  ${plan.envNames.map((name) => (source.placeholders.includes(name) ? `${name}*` : name)).join(', ')}`,
+  );
+  if (source.placeholders.length > 0) {
+    out.line(
+      `  * placeholder value: no .env was given for ${source.placeholders.join(', ')}; set it before deploying`,
+    );
+  }
+  out.line();
+  const percent = Math.round((plan.size.total / plan.size.limit) * 100);
+  out.line(
+    `${bold('User-data')}: ${number(plan.size.total)} of ${number(plan.size.limit)} bytes (${percent}%)`,
+  );
+  out.table(plan.size.parts, [
+    { header: '  PART', value: (p) => `  ${p.name}` },
+    { header: 'BYTES', value: (p) => number(p.bytes), align: 'right' },
+  ]);
+  out.line();
+  out.line(`${bold('Create request')} (POST /linode/instances; root_pass and user_data redacted)`);
+  for (const line of json(redactedCreateRequest(plan)).trimEnd().split('\n')) out.line(`  ${line}`);
+  out.line(
+    `  authorized_keys are added by deploy (--ssh-key or ~/.ssh/*.pub); firewall ${plan.firewall.label}`,
+  );
+  if (plan.warnings.length > 0) {
+    out.info('');
+    for (const warning of plan.warnings) out.info(formatDiagnostic(warning));
+  }
+}
+
+export default async function plan(args: Args, context: CommandContext): Promise<number> {
+  const { out } = context;
+  const source = await loadSource(args, context);
+  const result = makePlan(args, source, new Date());
+  for (const secret of result.secretValues) out.redact(secret);
+  const written = args.options.out ? writeOut(path.resolve(context.cwd, args.options.out), result) : [];
+  if (args.options.json) {
+    out.json({ ...planDocument(result, source), written });
+    return 0;
+  }
+  printSummary(out, result, source);
+  if (written.length > 0) {
+    out.line();
+    out.line(`Wrote ${written.map((file) => path.relative(context.cwd, file) || file).join(', ')}`);
+    out.line('  user-data.yaml is the exact payload: it contains the env values and secrets (mode 0600).');
+  }
+  return 0;
+}
