@@ -146,6 +146,11 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
     },
     '/logs': async (params) => {
       const lines = integerParameter(params, 'lines', 100, 1, 5000);
+      const sinceValues = params.getAll('since');
+      const since = sinceValues[0];
+      if (sinceValues.length > 1 || (since !== undefined && !/^\d{1,12}(\.\d{1,9})?$/.test(since))) {
+        throw new BadRequest('since must be a Unix time in seconds, e.g. 1763900000.5');
+      }
       const names = params.getAll('container');
       const container = names[0] ?? options.defaultContainer;
       if (names.length > 1 || !CONTAINER_NAME.test(container)) {
@@ -154,7 +159,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         );
       }
       try {
-        const logs = await watcher.containerLogs(container, lines);
+        const logs = await watcher.containerLogs(container, lines, since);
         return { json: { container, lines: logs, count: logs.length } };
       } catch (error) {
         if (error instanceof DockerError && error.statusCode === 404) {

@@ -354,8 +354,8 @@ export class Watcher {
     return { events, oldest: all[0]?.seq };
   }
 
-  containerLogs(container: string, lines: number): Promise<LogLine[]> {
-    return this.docker.logs(container, lines);
+  containerLogs(container: string, lines: number, since?: string): Promise<LogLine[]> {
+    return this.docker.logs(container, lines, since);
   }
 
   boot() {

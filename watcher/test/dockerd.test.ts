@@ -170,7 +170,10 @@ describe.skipIf(!haveDocker)('watcher against a real dockerd', () => {
     const logs = (await watcher.get('/logs?container=bw-gpu&lines=10')).json() as {
       lines: { stream: string; text: string }[];
     };
-    expect(logs.lines).toEqual([
+    expect(logs.lines.every((line) => /^\d{4}-\d\d-\d\dT/.test((line as { time?: string }).time ?? ''))).toBe(
+      true,
+    );
+    expect(logs.lines.map(({ stream, text }) => ({ stream, text }))).toEqual([
       { stream: 'stdout', text: 'loading model' },
       {
         stream: 'stderr',

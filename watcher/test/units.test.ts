@@ -6,7 +6,7 @@ import { ArgumentError, parseDaemonArgs, parseListen } from '../src/args.js';
 import { TokenCheck } from '../src/auth.js';
 import { readBootProgress } from '../src/boot.js';
 import { compareApiVersions, negotiateVersion } from '../src/docker/client.js';
-import { demultiplexLogs } from '../src/docker/logframe.js';
+import { demultiplexLogs, splitTimestamps } from '../src/docker/logframe.js';
 import { escapeLabel, renderMetrics } from '../src/metrics.js';
 import { JsonLinesLog, Ring, type StoreHealth } from '../src/store.js';
 
@@ -31,6 +31,18 @@ describe('docker log framing', () => {
       { stream: 'stdout', text: 'world' },
       { stream: 'stderr', text: 'CUDA out of memory' },
       { stream: 'stdout', text: 'tail without newline' },
+    ]);
+  });
+
+  it('moves Docker timestamps out of the text', () => {
+    expect(
+      splitTimestamps([
+        { stream: 'stdout', text: '2025-11-23T12:00:00.123456789Z ready on :8000' },
+        { stream: 'stderr', text: 'no timestamp here' },
+      ]),
+    ).toEqual([
+      { stream: 'stdout', text: 'ready on :8000', time: '2025-11-23T12:00:00.123456789Z' },
+      { stream: 'stderr', text: 'no timestamp here' },
     ]);
   });
 

@@ -6,6 +6,7 @@ import type { AnyCommand } from '../framework/command.js';
 import { deployCommand } from './deploy.js';
 import { destroyCommand } from './destroy.js';
 import { initCommand } from './init.js';
+import { logsCommand } from './logs.js';
 import { planCommand } from './plan.js';
 import { statusCommand } from './status.js';
 import { templatesInstallCommand } from './templates-install.js';
@@ -22,6 +23,7 @@ export const commands: readonly AnyCommand[] = [
   planCommand,
   deployCommand,
   statusCommand,
+  logsCommand,
   destroyCommand,
   templatesListCommand,
   templatesShowCommand,

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { LineSplitter, sinceParameter } from './events.js';
-import { demultiplexLogs, type LogLine } from './logframe.js';
+import { demultiplexLogs, type LogLine, splitTimestamps } from './logframe.js';
 
 /** The newest API version this watcher understands (Docker 29 = 1.52 dropped legacy fields; we never read them). */
 export const MAX_API_VERSION = '1.52';
@@ -142,13 +142,17 @@ export class DockerClient {
     return this.json<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`);
   }
 
-  /** The last `lines` log lines, stdout and stderr, demultiplexed; body capped at 1 MiB. */
-  async logs(id: string, lines: number): Promise<LogLine[]> {
-    const path = `${this.prefix()}/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=${lines}`;
+  /**
+   * The last `lines` log lines (optionally only since a Unix time), stdout and stderr,
+   * demultiplexed, each with Docker's timestamp; body capped at 1 MiB.
+   */
+  async logs(id: string, lines: number, since?: string): Promise<LogLine[]> {
+    let path = `${this.prefix()}/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&timestamps=1&tail=${lines}`;
+    if (since) path += `&since=${since}`;
     const { status, body } = await this.request(path, 1 << 20);
     if (status === 404) throw new DockerError(`no such container: ${id}`, 404);
     if (status !== 200) throw new DockerError(`Docker API logs answered ${status}`, status);
-    return demultiplexLogs(body);
+    return splitTimestamps(demultiplexLogs(body));
   }
 
   /**

@@ -7,6 +7,20 @@
 export interface LogLine {
   stream: 'stdout' | 'stderr';
   text: string;
+  /** RFC 3339 time Docker recorded for the line (when requested with timestamps=1). */
+  time?: string;
+}
+
+const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
+
+/** Moves Docker's `timestamps=1` prefix from the text into `time`. */
+export function splitTimestamps(lines: LogLine[]): LogLine[] {
+  return lines.map((line) => {
+    const match = TIMESTAMP.exec(line.text);
+    return match?.[1]
+      ? { stream: line.stream, text: line.text.slice(match[0].length), time: match[1] }
+      : line;
+  });
 }
 
 const STREAMS: Record<number, LogLine['stream']> = { 0: 'stdout', 1: 'stdout', 2: 'stderr' };

@@ -1,0 +1,51 @@
+import { commandSpec, defineCommand } from '../framework/command.js';
+
+export const logsSpec = commandSpec({
+  name: 'logs',
+  summary: 'Show container logs or boot progress through the on-instance watcher',
+  description:
+    "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher's port is closed to the internet unless the template's allowed_sources lists your address; otherwise open an SSH tunnel and pass --watcher-url.",
+  positionals: [
+    { name: 'id', description: "Deployment id or unique prefix (default: this project's, or the only one)" },
+  ],
+  options: {
+    boot: { type: 'boolean', description: 'Show boot progress instead of container logs' },
+    lines: { type: 'number', description: 'How many log lines (1-5000)', placeholder: 'N', default: 100 },
+    follow: {
+      type: 'boolean',
+      short: 'f',
+      description: 'Keep printing new lines (or boot steps) until Ctrl-C',
+    },
+    container: {
+      type: 'string',
+      description: 'Container name (default: the app container)',
+      placeholder: 'NAME',
+    },
+    timestamps: { type: 'boolean', description: "Prefix each line with Docker's timestamp" },
+    'watcher-url': {
+      type: 'string',
+      description: 'Reach the watcher here instead (e.g. the local end of an SSH tunnel)',
+      placeholder: 'URL',
+    },
+    interval: {
+      type: 'number',
+      description: 'Seconds between polls with --follow',
+      placeholder: 'SEC',
+      default: 2,
+    },
+    json: { type: 'boolean', description: 'Print JSON (not with --follow)' },
+  },
+  examples: [
+    { command: 'linode-build logs', description: "Last 100 lines of this project's app container" },
+    { command: 'linode-build logs k3x9 --lines 500', description: 'More lines of one deployment' },
+    { command: 'linode-build logs --follow', description: 'Keep streaming new lines' },
+    { command: 'linode-build logs --boot --follow', description: 'Watch the boot steps until they finish' },
+    {
+      command:
+        'ssh -N -L 9090:127.0.0.1:9090 root@IP & linode-build logs --watcher-url http://127.0.0.1:9090',
+      description: 'Through an SSH tunnel when the port is closed',
+    },
+  ],
+});
+
+export const logsCommand = defineCommand(logsSpec, () => import('../handlers/logs.js'));

@@ -1,0 +1,118 @@
+import { UsageError } from '../../errors.js';
+import { type BootProgress, type LogLine, WatcherClient } from '../../watcher-client/client.js';
+import { newLines, renderBoot, renderLogLine } from '../../watcher-client/format.js';
+import { explainWatcherError, resolveWatcher, selectRecord } from '../../watcher-client/resolve.js';
+import type { logsSpec } from '../commands/logs.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Stops --follow loops on Ctrl-C / SIGTERM with exit 0. */
+function interruption(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+function bootFinished(boot: BootProgress): boolean {
+  return boot.state === 'done' || boot.state === 'failed' || boot.cloud_init.status === 'error';
+}
+
+export default async function logs(args: ArgsOf<typeof logsSpec>, context: CommandContext): Promise<number> {
+  const { options } = args;
+  const { out, env } = context;
+  const lines = options.lines;
+  if (!Number.isInteger(lines) || lines < 1 || lines > 5000) {
+    throw new UsageError(`--lines must be a whole number from 1 to 5000, got ${lines}.`);
+  }
+  if (!(options.interval >= 0.2 && options.interval <= 3600)) {
+    throw new UsageError(`--interval must be between 0.2 and 3600 seconds, got ${options.interval}.`);
+  }
+  if (options.json && options.follow) throw new UsageError('--json and --follow cannot be combined.');
+
+  const record = await selectRecord(env, context.cwd, args.positionals.id);
+  const resolved = await resolveWatcher(env, record, options['watcher-url']);
+  out.redact(resolved.endpoint.token);
+  const client = new WatcherClient(resolved.endpoint);
+  const call = <T>(promise: Promise<T>): Promise<T> =>
+    promise.catch((error: unknown) => {
+      throw explainWatcherError(error, resolved);
+    });
+
+  if (options.boot) {
+    const status = await call(client.status());
+    if (options.json) {
+      out.json({ id: record.id, boot: status.boot });
+      return status.boot.state === 'failed' ? 1 : 0;
+    }
+    let printed = renderBoot(status.boot);
+    for (const line of printed) out.line(line);
+    if (!options.follow) return status.boot.state === 'failed' ? 1 : 0;
+    const stop = interruption();
+    try {
+      let boot = status.boot;
+      while (!bootFinished(boot) && !stop.signal.aborted) {
+        await sleep(options.interval * 1000, stop.signal);
+        if (stop.signal.aborted) break;
+        boot = (await call(client.status())).boot;
+        const next = renderBoot(boot);
+        // Print the steps whose line changed since the last poll.
+        for (const line of next) if (!printed.includes(line)) out.line(line);
+        printed = next;
+      }
+      return boot.state === 'failed' ? 1 : 0;
+    } finally {
+      stop.dispose();
+    }
+  }
+
+  const container = options.container;
+  const first = await call(client.logs(lines, container));
+  if (options.json) {
+    out.json({ id: record.id, container: first.container, lines: first.lines });
+    return 0;
+  }
+  for (const line of first.lines) out.line(renderLogLine(line, options.timestamps));
+  if (!options.follow) return 0;
+  const stop = interruption();
+  try {
+    let previous: LogLine[] = first.lines;
+    while (!stop.signal.aborted) {
+      await sleep(options.interval * 1000, stop.signal);
+      if (stop.signal.aborted) break;
+      const since = lastTime(previous);
+      const batch = await call(client.logs(since ? 5000 : lines, container, since));
+      for (const line of newLines(previous, batch.lines)) out.line(renderLogLine(line, options.timestamps));
+      if (batch.lines.length > 0) previous = batch.lines;
+    }
+    return 0;
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** Docker's `since` in Unix seconds from the newest line's RFC 3339 time (inclusive; overlap is dropped). */
+function lastTime(lines: readonly LogLine[]): string | undefined {
+  const time = lines[lines.length - 1]?.time;
+  if (!time) return undefined;
+  const match = /^(.*T\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(time);
+  if (!match?.[1]) return undefined;
+  const seconds = Date.parse(`${match[1]}Z`) / 1000;
+  return Number.isFinite(seconds) ? `${seconds}${match[2] ?? ''}` : undefined;
+}
