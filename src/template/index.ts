@@ -34,4 +34,9 @@ export {
   scaffoldTemplate,
 } from './scaffold.js';
 export type * from './types.js';
-export { type ValidateOptions, type ValidationResult, validateTemplate } from './validate.js';
+export {
+  type ValidateOptions,
+  type ValidationResult,
+  validateTemplate,
+  validateTemplateText,
+} from './validate.js';

@@ -7,9 +7,9 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { countBySeverity, formatDiagnostics, plural } from './diagnostics.js';
-import { MAX_TEMPLATE_BYTES, parseTemplateText } from './parse.js';
+import { MAX_TEMPLATE_BYTES } from './parse.js';
 import type { Diagnostic, LoadedTemplate, SetupFile, Template, TemplateSource } from './types.js';
-import { type ValidateOptions, validateTemplate } from './validate.js';
+import { type ValidateOptions, validateTemplateText } from './validate.js';
 
 /** A template that failed to load: carries all diagnostics; the message lists them. */
 export class TemplateError extends CliError {
@@ -68,9 +68,7 @@ export function checkTemplateFile(file: string, options: LoadOptions): TemplateC
         )
       : fileProblem(shown, `cannot read the file (${code ?? String(error)})`, 'Check its permissions.');
   }
-  const parsed = parseTemplateText(text, shown);
-  if (parsed.diagnostics.length > 0) return { file: shown, diagnostics: parsed.diagnostics };
-  const result = validateTemplate(parsed.value, { ...options, file: shown, positions: parsed.positions });
+  const result = validateTemplateText(text, { ...options, file: shown });
   if (!result.template) return { file: shown, diagnostics: result.diagnostics };
   const sourced = readSourcedFiles(result.template, path.dirname(file), shown);
   if ('diagnostics' in sourced)

@@ -38,25 +38,24 @@ export function childPath(parent: string, key: string | number): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/** A whole-document failure, reported at the top of the file. */
+function documentFailure(file: string, message: string, hint: string): ParsedTemplateText {
+  return {
+    value: undefined,
+    positions: new Map(),
+    diagnostics: [{ severity: 'error', path: '', message, hint, file, line: 1, column: 1 }],
+  };
+}
+
 export function parseTemplateText(text: string, file: string): ParsedTemplateText {
   const positions = new Map<string, FieldPosition>();
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_TEMPLATE_BYTES) {
-    return {
-      value: undefined,
-      positions,
-      diagnostics: [
-        {
-          severity: 'error',
-          path: '',
-          message: `file is ${bytes} bytes; templates are limited to ${MAX_TEMPLATE_BYTES} bytes`,
-          hint: 'Move large content out of the template (e.g. into the container image).',
-          file,
-          line: 1,
-          column: 1,
-        },
-      ],
-    };
+    return documentFailure(
+      file,
+      `file is ${bytes} bytes; templates are limited to ${MAX_TEMPLATE_BYTES} bytes`,
+      'Move large content out of the template (e.g. into the container image).',
+    );
   }
 
   const lineCounter = new LineCounter();
@@ -86,21 +85,11 @@ export function parseTemplateText(text: string, file: string): ParsedTemplateTex
   } catch (error) {
     // yaml throws a ReferenceError when aliases expand past maxAliasCount.
     const message = error instanceof Error ? error.message : String(error);
-    return {
-      value: undefined,
-      positions,
-      diagnostics: [
-        {
-          severity: 'error',
-          path: '',
-          message: `YAML aliases expand too much (${firstLine(message)})`,
-          hint: `Write the values out instead of using more than ${MAX_ALIAS_COUNT} alias expansions.`,
-          file,
-          line: 1,
-          column: 1,
-        },
-      ],
-    };
+    return documentFailure(
+      file,
+      `YAML aliases expand too much (${firstLine(message)})`,
+      `Write the values out instead of using more than ${MAX_ALIAS_COUNT} alias expansions.`,
+    );
   }
 
   const record = (node: Node | null | undefined, path: string, key?: Position): void => {

@@ -6,7 +6,7 @@
 import templateSchema from '../../schema/template.schema.json';
 import { locateDiagnostics, sortDiagnostics } from './diagnostics.js';
 import { normalizeTemplate } from './normalize.js';
-import type { PositionMap } from './parse.js';
+import { type PositionMap, parseTemplateText } from './parse.js';
 import { checkRules } from './rules.js';
 import { SchemaChecker, type SchemaNode } from './schema-check.js';
 import type { Diagnostic, Template } from './types.js';
@@ -64,4 +64,14 @@ export function validateTemplate(raw: unknown, options: ValidateOptions): Valida
   );
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return { template: normalizeTemplate(document, options.capabilityAliases ?? new Map()), diagnostics };
+}
+
+/** Parse and validate YAML text in one step (pure): syntax errors, or the validation result. */
+export function validateTemplateText(
+  text: string,
+  options: Omit<ValidateOptions, 'positions'>,
+): ValidationResult {
+  const parsed = parseTemplateText(text, options.file);
+  if (parsed.diagnostics.length > 0) return { diagnostics: parsed.diagnostics };
+  return validateTemplate(parsed.value, { ...options, positions: parsed.positions });
 }

@@ -1,20 +1,13 @@
 /** Shared helpers for the template tests: validate YAML text the way the CLI does. */
 import { builtinCapabilityKnowledge } from '../../src/catalog/capability-names.js';
-import { parseTemplateText } from '../../src/template/parse.js';
 import type { Diagnostic, Template } from '../../src/template/types.js';
-import { validateTemplate } from '../../src/template/validate.js';
+import { validateTemplateText } from '../../src/template/validate.js';
 
 export function validateText(
   text: string,
   file = 'template.yml',
 ): { template?: Template; diagnostics: Diagnostic[] } {
-  const parsed = parseTemplateText(text, file);
-  if (parsed.diagnostics.length > 0) return { diagnostics: parsed.diagnostics };
-  return validateTemplate(parsed.value, {
-    ...builtinCapabilityKnowledge(),
-    file,
-    positions: parsed.positions,
-  });
+  return validateTemplateText(text, { ...builtinCapabilityKnowledge(), file });
 }
 
 export const errorsOf = (diagnostics: readonly Diagnostic[]) =>

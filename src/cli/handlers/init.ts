@@ -7,14 +7,13 @@ import { CliError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
 import { formatDiagnostics } from '../../template/diagnostics.js';
 import { TemplateError } from '../../template/load.js';
-import { parseTemplateText } from '../../template/parse.js';
 import {
   mergeGitignore,
   renderDeployFile,
   renderEnvExample,
   renderProjectReadme,
 } from '../../template/project.js';
-import { validateTemplate } from '../../template/validate.js';
+import { validateTemplateText } from '../../template/validate.js';
 import type { initSpec } from '../commands/init.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
@@ -48,12 +47,11 @@ export default async function init(args: ArgsOf<typeof initSpec>, { out, env, cw
 
   // The flags may make the template invalid (e.g. --type without a GPU for a GPU template).
   const shown = `${DEPLOY_FILE} (from ${template.name} with your flags)`;
-  const parsed = parseTemplateText(deployText, shown);
-  const result = validateTemplate(parsed.value, { ...knowledge, file: shown, positions: parsed.positions });
+  const result = validateTemplateText(deployText, { ...knowledge, file: shown });
   if (!result.template) {
     throw new TemplateError(
       shown,
-      [...parsed.diagnostics, ...result.diagnostics].filter((d) => d.severity === 'error'),
+      result.diagnostics.filter((d) => d.severity === 'error'),
       'Change the flag values (--region, --type, --app-name) named above; nothing was written.',
     );
   }

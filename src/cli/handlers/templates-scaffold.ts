@@ -6,9 +6,8 @@ import { writeFilesAtomically } from '../../catalog/write-files.js';
 import { CliError, UsageError } from '../../errors.js';
 import { TemplateError } from '../../template/load.js';
 import { titleCase } from '../../template/normalize.js';
-import { parseTemplateText } from '../../template/parse.js';
 import { type ScaffoldAnswers, scaffoldTemplate } from '../../template/scaffold.js';
-import { validateTemplate } from '../../template/validate.js';
+import { validateTemplateText } from '../../template/validate.js';
 import type { templatesScaffoldSpec } from '../commands/templates-scaffold.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
@@ -105,13 +104,8 @@ export default async function templatesScaffold(
   const files = scaffoldTemplate(answers);
   // The scaffold must validate as written; check before anything touches the disk.
   const shown = path.join(path.relative(cwd, target) || '.', 'template.yml');
-  const parsed = parseTemplateText(files['template.yml'], shown);
-  const result = validateTemplate(parsed.value, {
-    ...(await registryKnowledge()),
-    file: shown,
-    positions: parsed.positions,
-  });
-  if (!result.template) throw new TemplateError(shown, [...parsed.diagnostics, ...result.diagnostics]);
+  const result = validateTemplateText(files['template.yml'], { ...(await registryKnowledge()), file: shown });
+  if (!result.template) throw new TemplateError(shown, result.diagnostics);
   writeFilesAtomically(target, new Map(Object.entries(files)));
 
   const relative = path.relative(cwd, target) || '.';
