@@ -194,3 +194,44 @@ describe('templates scaffold → validate → install → uninstall', () => {
     expect(readdirSync(home).filter((entry) => !entry.startsWith('.'))).toEqual([]);
   });
 });
+
+describe('start-up weight', () => {
+  // The bundle keeps esbuild's `// node_modules/<pkg>/…` origin comments; follow the chunks a
+  // command can load and make sure the heavy packages are not among them.
+  const distDirectory = path.resolve(import.meta.dirname, '../../dist');
+  const HEAVY = /^\/\/ node_modules\/(ink|react|react-dom|yoga-layout|@linode\/api-v4)\//m;
+
+  function reachable(start: string, followDynamic: boolean): Set<string> {
+    const seen = new Set<string>();
+    const pending = [start];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      const pattern = followDynamic
+        ? /(?:from |import\()\s*"(\.\/[^"]+\.js)"/g
+        : /(?:from |^import )\s*"(\.\/[^"]+\.js)"/gm;
+      for (const match of text.matchAll(pattern)) pending.push(path.resolve(path.dirname(file), match[1]!));
+    }
+    return seen;
+  }
+
+  test('--help loads neither Ink/React nor the Linode client', () => {
+    const files = reachable(path.join(distDirectory, 'cli.js'), false);
+    expect(files.size).toBeGreaterThan(1);
+    for (const file of files) expect(readFileSync(file, 'utf8')).not.toMatch(HEAVY);
+  });
+
+  test('templates list (even on a cache miss) loads neither', () => {
+    const chunks = readdirSync(path.join(distDirectory, 'chunks'));
+    const handler = chunks.find((name) => name.startsWith('templates-list-'));
+    expect(handler).toBeDefined();
+    const files = reachable(path.join(distDirectory, 'chunks', handler!), true);
+    const yamlChunk = [...files].some((file) =>
+      /^\/\/ node_modules\/yaml\//m.test(readFileSync(file, 'utf8')),
+    );
+    expect(yamlChunk).toBe(true); // the miss path is followed
+    for (const file of files) expect(readFileSync(file, 'utf8')).not.toMatch(HEAVY);
+  });
+});
