@@ -4,6 +4,7 @@
  * as it is — the original silently replaced unreadable state and lost every other entry.
  */
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { CliError } from '../errors.js';
 import { statePaths } from '../paths.js';
 import { ensurePrivateDirectory, isErrnoCode, readFileIfExists, writeFileAtomic } from './atomic.js';
@@ -135,7 +136,6 @@ const LOCK_STALE_MS = 10_000;
  * and considered stale after 10 s without refresh, so a killed process cannot wedge everyone).
  */
 async function withFileLock<T>(file: string, action: () => Promise<T>): Promise<T> {
-  const { default: lockfile } = await import('proper-lockfile');
   await ensurePrivateDirectory(path.dirname(file));
   let release: () => Promise<void>;
   try {

@@ -5,11 +5,12 @@
  * takes and saves a capture of the dashboard for the README (docs/tui-capture.txt).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
-import { binPath, repoRoot } from '../support/cli.js';
+import { binPath, repoRoot, runCli, tempHome } from '../support/cli.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
@@ -18,6 +19,19 @@ const columns = 100;
 const rows = 30;
 let lab: Lab;
 const ids: string[] = [];
+let snapshotBin = binPath;
+
+/**
+ * A private copy of the built CLI for the long-running dashboard: its lazy chunks must not
+ * change under it if the package is rebuilt while the test runs (other suites build too).
+ */
+function snapshotBuild(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lb-tui-build-'));
+  for (const part of ['bin', 'dist', 'package.json']) {
+    cpSync(path.join(repoRoot, part), path.join(root, part), { recursive: true });
+  }
+  return path.join(root, 'bin/linode-build.js');
+}
 
 function tmux(...args: string[]): string {
   const result = spawnSync('tmux', args, { encoding: 'utf8' });
@@ -25,7 +39,38 @@ function tmux(...args: string[]): string {
   return result.stdout;
 }
 
-const screen = () => tmux('capture-pane', '-p', '-t', session);
+const screen = (name = session) => tmux('capture-pane', '-p', '-t', name);
+
+/**
+ * Starts the built binary in a detached tmux session, inside a shell that reports the exit
+ * code and keeps the pane open, so the screen after exit can be inspected.
+ */
+function launch(name: string, args: readonly string[]): void {
+  const environment = Object.entries({ ...lab.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${v}`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    String(columns),
+    '-y',
+    String(rows),
+    '-c',
+    lab.home,
+    '--',
+    'sh',
+    '-c',
+    '"$@"; echo "EXITED:$?"; sleep 600',
+    'sh',
+    'env',
+    ...environment,
+    process.execPath,
+    snapshotBin,
+    'tui',
+    ...args,
+  );
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends keys one at a time with a pause: Ink needs ~0.2 s between keys under tmux. */
@@ -36,19 +81,58 @@ async function keys(...names: string[]): Promise<void> {
   }
 }
 
-async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 20_000) {
+async function waitForScreen(
+  predicate: (text: string) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+  name = session,
+) {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = screen();
+    text = screen(name);
     if (predicate(text)) return text;
     await sleep(20);
   }
   throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
 }
 
+describe('tui without a terminal, and start-up cost', () => {
+  it('says it needs a terminal, points at status --json and exits 1', async () => {
+    const result = await runCli(['tui'], { env: tempHome().env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('needs an interactive terminal');
+    expect(result.stderr).toContain('status --json');
+  });
+
+  it('no chunk statically reachable from the CLI entry contains Ink, Yoga or React', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g)) {
+        visit(path.resolve(path.dirname(file), match[1]!));
+      }
+    };
+    visit(path.join(repoRoot, 'dist/cli.js'));
+    expect(seen.size).toBeGreaterThan(1);
+    for (const file of seen) {
+      const source = readFileSync(file, 'utf8');
+      expect(source.includes('react.transitional.element') || source.includes('yoga'), file).toBe(false);
+    }
+    // The dashboard chunk does exist (it is loaded with import() by the tui handler only).
+    const chunks = readdirSync(path.join(repoRoot, 'dist/chunks')).map((name) =>
+      readFileSync(path.join(repoRoot, 'dist/chunks', name), 'utf8'),
+    );
+    expect(chunks.some((source) => source.includes('yoga'))).toBe(true);
+  });
+});
+
 describe.skipIf(!haveTmux)('tui in a real terminal', () => {
   beforeAll(async () => {
+    snapshotBin = snapshotBuild();
     lab = await startLab();
     const project = await lab.project('dash', 'embeddings-python');
     for (const env of ['prod', 'staging', 'dev']) {
@@ -66,31 +150,8 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
   });
 
   it('navigates, opens a detail view and destroys exactly one deployment', async () => {
-    const environment = Object.entries({ ...lab.env, TERM: 'xterm-256color' }).map(
-      ([key, value]) => `${key}=${value}`,
-    );
     const started = Date.now();
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      String(columns),
-      '-y',
-      String(rows),
-      '-c',
-      lab.home,
-      '--',
-      'env',
-      ...environment,
-      process.execPath,
-      binPath,
-      'tui',
-      '--interval',
-      '2',
-      '--no-health',
-    );
+    launch(session, ['--interval', '2', '--no-health']);
     await waitForScreen((text) => text.includes('linode-build ·'), 'the first frame');
     const firstFrameMs = Date.now() - started;
     let text = await waitForScreen((t) => ids.every((id) => t.includes(id)), 'three deployments');
@@ -153,10 +214,34 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
     ).toEqual(expect.not.arrayContaining([`build-id:${target}`]));
     expect(lab.fake.listInstances()).toHaveLength(2);
 
-    // Quit restores the terminal: the pane shows the shell's screen, not the dashboard.
+    // Resizing re-lays the screen out: at 80×24 every line still fits.
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    text = await waitForScreen((t) => {
+      const lines = t.trimEnd().split('\n');
+      return lines.length <= 24 && t.includes('q quit') && lines.every((line) => line.length <= 80);
+    }, 'the 80×24 layout');
+    expect(text).toContain('2 deployments');
+
+    // Quit restores the terminal: the shell's screen is back, the dashboard is gone.
     await keys('q');
-    await sleep(500);
-    const after = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
-    expect(after.status !== 0 || !after.stdout.includes('linode-build ·')).toBe(true);
+    text = await waitForScreen((t) => t.includes('EXITED:0'), 'the process to exit');
+    expect(text).not.toContain('linode-build ·');
   }, 180_000);
+
+  it('Ctrl-C exits from a dialog and restores the terminal', async () => {
+    const name = `${session}-c`;
+    launch(name, ['--interval', '0', '--no-health']);
+    try {
+      await waitForScreen((t) => t.includes('2 deployments'), 'the dashboard', 20_000, name);
+      tmux('send-keys', '-t', name, 'd');
+      await sleep(250);
+      await waitForScreen((t) => t.includes('Type the id'), 'the dialog', 20_000, name);
+      tmux('send-keys', '-t', name, 'C-c');
+      const text = await waitForScreen((t) => t.includes('EXITED:'), 'the process to exit', 20_000, name);
+      expect(text).not.toContain('Type the id');
+      expect(lab.fake.listInstances()).toHaveLength(2);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', name]);
+    }
+  }, 60_000);
 });
