@@ -3,28 +3,12 @@
 // The registry sits on the start-up path of `templates validate` and `plan`.
 // Run: node bench/capability-registry.mjs [runs]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bundleTsToFile } from '../scripts/bundle-ts.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const runs = Number(process.argv[2] ?? 20);
-
-const rawText = {
-  name: 'raw-text',
-  setup(build) {
-    build.onResolve({ filter: /\?raw$/ }, (args) => ({
-      path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
-      namespace: 'raw-text',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
-      contents: readFileSync(args.path, 'utf8'),
-      loader: 'text',
-    }));
-  },
-};
 
 const template = {
   capabilities: {
@@ -48,17 +32,7 @@ if (r.diagnostics.some((d) => d.severity === 'error')) throw new Error('unexpect
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-cap-'));
 const files = {};
 for (const [name, contents] of Object.entries(entries)) {
-  const result = await esbuild.build({
-    stdin: { contents, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    logLevel: 'warning',
-    plugins: [rawText],
-  });
-  files[name] = path.join(dir, `${name}.mjs`);
-  writeFileSync(files[name], result.outputFiles[0].text);
+  files[name] = await bundleTsToFile(contents, path.join(dir, `${name}.mjs`));
 }
 
 function median(argv) {

@@ -8,3 +8,18 @@ export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_
 
 /** Keyserver used for keys pinned by full fingerprint (cloud-init fetches them at boot). */
 export const UBUNTU_KEYSERVER = 'keyserver.ubuntu.com';
+
+/**
+ * For capabilities with one version per Ubuntu release in the archive (PostgreSQL, Python):
+ * which images ship `version` natively (as markdown code spans for the docs), and whether a
+ * given image needs the third-party repository for it.
+ */
+export function nativeVersions<Version>(nativeByImage: Readonly<Record<string, Version>>) {
+  return {
+    imagesShipping: (version: Version): string[] =>
+      Object.entries(nativeByImage)
+        .filter(([, native]) => native === version)
+        .map(([image]) => `\`${image}\``),
+    isNative: (image: string, version: Version): boolean => nativeByImage[image] === version,
+  };
+}

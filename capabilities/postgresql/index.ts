@@ -11,7 +11,13 @@ import {
   HOST_ALIAS,
   HOST_GATEWAY_RUN_ARGS,
 } from '../_lib/host-gateway.js';
-import { SUPPORTED_UBUNTU_IMAGES, UBUNTU_22_04, UBUNTU_24_04, UBUNTU_KEYSERVER } from '../_lib/ubuntu.js';
+import {
+  nativeVersions,
+  SUPPORTED_UBUNTU_IMAGES,
+  UBUNTU_22_04,
+  UBUNTU_24_04,
+  UBUNTU_KEYSERVER,
+} from '../_lib/ubuntu.js';
 import configureScript from './configure.sh?raw';
 
 export const POSTGRESQL_VERSIONS = [14, 15, 16] as const;
@@ -22,6 +28,7 @@ const NATIVE_VERSION: Readonly<Record<string, PostgresqlVersion>> = {
   [UBUNTU_22_04]: 14,
   [UBUNTU_24_04]: 16,
 };
+const NATIVE = nativeVersions(NATIVE_VERSION);
 
 /** apt.postgresql.org; key "PostgreSQL Debian Repository" (ACCC4CF8), pinned by full fingerprint. */
 export const pgdgSource: AptSource = {
@@ -42,9 +49,7 @@ export interface PostgresqlConfig {
 
 function postgresqlCapability(version: PostgresqlVersion): CapabilityDefinition {
   const name = `postgresql-${version}`;
-  const native = Object.entries(NATIVE_VERSION)
-    .filter(([, v]) => v === version)
-    .map(([image]) => `\`${image}\``);
+  const native = NATIVE.imagesShipping(version);
   return defineCapability<PostgresqlConfig>({
     name,
     kind: 'feature',
@@ -103,7 +108,7 @@ function postgresqlCapability(version: PostgresqlVersion): CapabilityDefinition 
         config.listen_docker_bridge && context.runtime === 'docker' && context.capabilities.has('docker');
       return {
         packages: [`postgresql-${version}`, `postgresql-client-${version}`],
-        aptSources: NATIVE_VERSION[context.image] === version ? [] : [pgdgSource],
+        aptSources: NATIVE.isNative(context.image, version) ? [] : [pgdgSource],
         steps: [
           {
             name: 'configure',

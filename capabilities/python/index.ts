@@ -6,7 +6,13 @@
  */
 import { defineCapability } from '../../src/capability/define.js';
 import type { AptSource, CapabilityDefinition, Fragments } from '../../src/capability/types.js';
-import { SUPPORTED_UBUNTU_IMAGES, UBUNTU_22_04, UBUNTU_24_04, UBUNTU_KEYSERVER } from '../_lib/ubuntu.js';
+import {
+  nativeVersions,
+  SUPPORTED_UBUNTU_IMAGES,
+  UBUNTU_22_04,
+  UBUNTU_24_04,
+  UBUNTU_KEYSERVER,
+} from '../_lib/ubuntu.js';
 import setupVenvScript from './setup-venv.sh?raw';
 
 export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12'] as const;
@@ -16,6 +22,7 @@ const NATIVE_VERSION: Readonly<Record<string, PythonVersion>> = {
   [UBUNTU_22_04]: '3.10',
   [UBUNTU_24_04]: '3.12',
 };
+const NATIVE = nativeVersions(NATIVE_VERSION);
 
 /** ppa:deadsnakes/ppa; Launchpad PPA signing key, pinned by full fingerprint. */
 export const deadsnakesSource: AptSource = {
@@ -31,9 +38,7 @@ export interface PythonConfig {
 
 function pythonCapability(version: PythonVersion): CapabilityDefinition {
   const name = `python-${version}`;
-  const native = Object.entries(NATIVE_VERSION)
-    .filter(([, v]) => v === version)
-    .map(([image]) => `\`${image}\``);
+  const native = NATIVE.imagesShipping(version);
   return defineCapability<PythonConfig>({
     name,
     kind: 'feature',
@@ -72,7 +77,7 @@ function pythonCapability(version: PythonVersion): CapabilityDefinition {
     images: SUPPORTED_UBUNTU_IMAGES,
     fragments: (config, context): Fragments => ({
       packages: [`python${version}`, `python${version}-venv`, `python${version}-dev`],
-      aptSources: NATIVE_VERSION[context.image] === version ? [] : [deadsnakesSource],
+      aptSources: NATIVE.isNative(context.image, version) ? [] : [deadsnakesSource],
       steps: [
         {
           name: 'setup-venv',
