@@ -133,13 +133,17 @@ export async function prepareDeployment(request: DeployRequest): Promise<Prepare
       ...(expiresAt ? { expiresAt } : {}),
     },
   });
-  const port = watcher?.config.port;
+  // The resolved config carries the capability's defaults (the template may not name a port).
+  const watcherConfig = plan.capabilities.find(
+    (capability) => capability.name === WATCHER_CAPABILITY,
+  )?.config;
+  const watcherPort = (watcherConfig as { port?: unknown } | undefined)?.port ?? watcher?.config.port;
   return {
     plan,
     loaded,
     projectDir,
     localSecrets,
     sshKeyCount: keys.length,
-    ...(typeof port === 'number' ? { watcherPort: port } : {}),
+    ...(typeof watcherPort === 'number' ? { watcherPort } : {}),
   };
 }

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
-function registry(): { deployments: { id: string; status: string }[] } {
+function registry(): { deployments: { id: string; status: string; watcherPort?: number }[] } {
   return JSON.parse(readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'));
 }
 
@@ -119,6 +119,12 @@ describe('deploy → status → destroy', () => {
     const noYes = await lab.run(['deploy'], { cwd: project });
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toMatch(/Pass --yes/);
+    // --dry-run is the plan: it talks to no API and creates nothing.
+    const requestsBefore = lab.fake.requests.length;
+    const dryRun = await lab.run(['deploy', '--dry-run', '--region', 'us-sea'], { cwd: project });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('us-sea');
+    expect(lab.fake.requests).toHaveLength(requestsBefore);
     const noToken = await lab.run(['deploy', '--yes'], { cwd: project, env: { LINODE_TOKEN: '' } });
     expect(noToken.stderr).toMatch(/no Linode API token: LINODE_TOKEN and LINODE_CLI_TOKEN/);
     expect(lab.fake.countRequests({ method: 'POST' })).toBe(0);
@@ -149,6 +155,12 @@ describe('deploy → status → destroy', () => {
       lab.app.setStatus(200);
     }
     const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId;
+    // chat-agent runs the watcher: its port is recorded and its token kept 0600 for `logs`/`tui`.
+    expect(registry().deployments.find((d) => d.id === id)).toMatchObject({
+      watcherPort: expect.any(Number),
+    });
+    const tokenFile = path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/watcher-token`);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const destroy = await lab.run(['destroy', id, '--yes']);
     expect(destroy.code, destroy.stderr).toBe(0);
   });

@@ -33,7 +33,7 @@ export const deploySpec = commandSpec({
     'ssh-key': {
       type: 'string',
       multiple: true,
-      description: 'Public key file for root (repeatable; default: ~/.ssh/*.pub)',
+      description: 'Public key file for root (default: every ~/.ssh/*.pub)',
       placeholder: 'PATH',
     },
     'no-root-pass': { type: 'boolean', description: 'Keep no root password (SSH keys only)' },

@@ -44,7 +44,7 @@ export default async function deploy(args: Args, context: CommandContext): Promi
   });
   const { plan } = prepared;
   for (const secret of plan.secretValues) out.redact(secret);
-  for (const warning of plan.warnings) out.warn(formatDiagnostic(warning));
+  for (const warning of plan.warnings) out.info(formatDiagnostic(warning));
 
   const client = await LinodeClient.connect(env, { onRetry: (message) => progress.step(message) });
   progress.step('Checking region, image and plan with the Linode API');
@@ -158,13 +158,20 @@ function printSummary(
   if (guidance && (guidance.summary || guidance.examples.length > 0)) {
     out.line('');
     out.line('Next steps:');
-    if (guidance.summary) out.line(`  ${guidance.summary.trim()}`);
+    if (guidance.summary) out.line(indent(guidance.summary.trim(), '  '));
     const host = record.hostname ?? record.ipv4 ?? '<host>';
     for (const example of guidance.examples) {
       out.line(`  ${example.description}`);
-      out.line(`    ${example.command.replaceAll('{host}', host)}`);
+      out.line(indent(example.command.trim().replaceAll('{host}', host), '    '));
     }
   }
   out.line('');
   out.line(`Status: linode-build status ${record.id}    Remove: linode-build destroy ${record.id}`);
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
 }
