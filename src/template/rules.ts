@@ -253,6 +253,14 @@ function checkSetupFiles(setup: Raw, error: Report): void {
         'Keep one: inline content, or source naming a file next to the template.',
       );
     }
+    const source = text(entry.source);
+    if (source !== undefined && isReservedSource(source)) {
+      error(
+        `${path}.source`,
+        `source ${JSON.stringify(source)} names a file linode-build manages or never copies (secrets, git data, the project files)`,
+        'Move the content into its own file, e.g. files/app.conf, and name that.',
+      );
+    }
     const target = text(entry.path);
     if (target === undefined) return;
     if (/(^|\/)\.\.(\/|$)/.test(target)) {
@@ -271,6 +279,23 @@ function checkSetupFiles(setup: Raw, error: Report): void {
       );
     } else seen.set(target, path);
   });
+}
+
+/**
+ * Files a setup source may not name: `init` writes the project files itself, and `.env`,
+ * `.git` and `.linode` hold secrets or local state that must never be copied around.
+ */
+const RESERVED_SOURCES = new Set(['template.yml', 'deploy.yml', '.env.example', '.gitignore', 'README.md']);
+
+export function isReservedSource(source: string): boolean {
+  const normalized = source.replace(/^(\.\/)+/, '').replace(/\/+/g, '/');
+  const first = normalized.split('/')[0] ?? '';
+  return (
+    RESERVED_SOURCES.has(normalized) ||
+    first === '.git' ||
+    first === '.linode' ||
+    /^\.env(\..*)?$/.test(first)
+  );
 }
 
 function checkEnvNames(env: Raw, error: Report): void {

@@ -247,6 +247,13 @@ const rules: RuleCase[] = [
     message: /invalid value/,
   },
   {
+    rule: 'setup file source may not name secrets or project files',
+    bad: (d) => (d.setup = { files: [{ path: '/app/.env', source: '.env' }] }),
+    good: (d) => (d.setup = { files: [{ path: '/app/.env', source: 'files/app.env' }] }),
+    path: 'setup.files[0].source',
+    message: /names a file linode-build manages or never copies/,
+  },
+  {
     rule: 'lifetime format',
     bad: (d) => (d.lifetime = '8 hours'),
     good: (d) => (d.lifetime = '8h'),
@@ -342,6 +349,19 @@ describe.each(rules)('rule: $rule', ({ bad, good, path, message }) => {
     expect(errorsOf(diagnostics)).toEqual([]);
     expect(template).toBeDefined();
   });
+});
+
+test.each([
+  '.env',
+  './.env',
+  '.env.production',
+  '.git/config',
+  '.linode/state.json',
+  'deploy.yml',
+  'README.md',
+])('reserved source %s is refused', (source) => {
+  const text = variant((d) => (d.setup = { files: [{ path: '/x', source }] }));
+  expect(errorsOf(validateText(text).diagnostics).map((d) => d.path)).toContain('setup.files[0].source');
 });
 
 describe('warnings', () => {
