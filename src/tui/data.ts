@@ -34,6 +34,7 @@ export type WatcherPanel =
       readonly state: 'ok';
       readonly bootSteps: readonly BootStep[];
       readonly issues: readonly WatcherIssueSummary[];
+      /** Newest first. */
       readonly events: readonly WatcherEvent[];
     }
   | { readonly state: 'disabled' }

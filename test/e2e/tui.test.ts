@@ -5,7 +5,7 @@
  * takes and saves a capture of the dashboard for the README (docs/tui-capture.txt).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,9 +161,12 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
     expect(text).toMatch(/ID +APP +ENV +REGION +TYPE +STATUS/);
     expect(text.split('\n').every((line) => line.length <= columns)).toBe(true);
 
-    // Keep a capture of the dashboard for the README.
-    const capture = text.replace(/updated \d+s ago/, 'updated 1s ago').replace(/\s+$/, '\n');
-    writeFileSync(path.join(repoRoot, 'docs/tui-capture.txt'), capture);
+    // The README's capture comes from here; refreshed with UPDATE_TUI_CAPTURE=1 (ids and ages
+    // change every run, so it is not rewritten on every test run).
+    const captureFile = path.join(repoRoot, 'docs/tui-capture.txt');
+    if (process.env.UPDATE_TUI_CAPTURE || !existsSync(captureFile)) {
+      writeFileSync(captureFile, `${text.replace(/updated \d+s ago/, 'updated 1s ago').trimEnd()}\n`);
+    }
 
     // Navigate: the selection moves with j/k and arrows.
     const selectedLine = (t: string) => t.split('\n').find((line) => line.startsWith('▶')) ?? '';

@@ -32,8 +32,10 @@ function watched(source: FakeSource): void {
         },
       ],
       events: [
-        { at: ago(130), kind: 'die', message: 'app exited 137' },
         { at: ago(125), kind: 'start', message: 'app started' },
+        { at: ago(130), kind: 'die', message: 'app exited 137' },
+        { at: ago(900), kind: 'create', message: 'oldest, beyond the three shown' },
+        { at: ago(901), kind: 'pull', message: 'older still' },
       ],
     },
     healthHistory: [
@@ -69,6 +71,8 @@ describe('detail view', () => {
     );
     expect(frame).toContain('evidence: docker event die exitCode=137 OOMKilled=true');
     expect(frame).toContain('die: app exited 137');
+    expect(frame).toContain('start: app started');
+    expect(frame).not.toContain('older still');
     expect(frame).toContain('Log tail (2 lines)');
     expect(frame).toContain('line two');
   });

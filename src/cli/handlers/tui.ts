@@ -24,12 +24,17 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
     import('../../tui/run.js'),
     import('../../tui/lazy-source.js'),
   ]);
-  const source = lazySource(async () =>
-    (await import('../../tui/live-source.js')).createLiveSource({
+  const source = lazySource(async () => {
+    const [{ createLiveSource }, { createTuiWatcher }] = await Promise.all([
+      import('../../tui/live-source.js'),
+      import('../../tui/watcher-source.js'),
+    ]);
+    return createLiveSource({
       env: context.env,
       cwd: context.cwd,
       checkHealth: !args.options['no-health'],
-    }),
-  );
+      watcher: createTuiWatcher(context.env),
+    });
+  });
   return runTui({ source, intervalMs: Math.round(interval * 1000), env: context.env });
 }

@@ -144,7 +144,7 @@ export function Detail(props: DetailProps) {
         </Text>,
       ]),
     ];
-    const events = watcher.events.slice(-MAX_EVENTS);
+    const events = watcher.events.slice(0, MAX_EVENTS);
     eventRows = [
       <Text key="events-h" bold>
         {`Recent events${events.length === 0 ? ': none' : ''}`}
