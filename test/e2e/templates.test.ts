@@ -1,8 +1,10 @@
 /** `templates *` through the built binary, in a throwaway HOME. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli, tempHome } from '../support/cli.js';
+import { binPath, runCli, tempHome } from '../support/cli.js';
+import { toolsAvailable } from '../support/tools.js';
 
 const BUNDLED = ['chat-agent', 'embeddings-python', 'llm-api', 'ml-pipeline'];
 
@@ -233,5 +235,63 @@ describe('start-up weight', () => {
     );
     expect(yamlChunk).toBe(true); // the miss path is followed
     for (const file of files) expect(readFileSync(file, 'utf8')).not.toMatch(HEAVY);
+  });
+});
+
+describe.skipIf(!toolsAvailable('tmux'))('templates scaffold on a terminal', () => {
+  test('asks for the answers not given as flags, in a real TTY (tmux)', async () => {
+    const { home, env } = tempHome();
+    const socket = `lb-scaffold-${process.pid}`;
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const command = [process.execPath, binPath, 'templates', 'scaffold', 'tty-api', '--gpu']
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const environment = Object.entries(env)
+      .map(([key, value]) => `${key}='${value}'`)
+      .join(' ');
+    expect(
+      tmux(
+        'new-session',
+        '-d',
+        '-x',
+        '200',
+        '-y',
+        '50',
+        '-c',
+        home,
+        `env ${environment} ${command}; sleep 30`,
+      ).status,
+    ).toBe(0);
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 100; i++) {
+        if (tmux('capture-pane', '-p').stdout.includes(text)) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`timed out waiting for '${text}': ${tmux('capture-pane', '-p').stdout}`);
+    };
+    try {
+      const answers: [string, string][] = [
+        ['Display name [Tty Api]:', 'TTY API'],
+        ['Description', ''],
+        ['Runtime (docker/native) [docker]:', ''],
+        ['Container image', 'ghcr.io/acme/tty:1'],
+        ['Port inside the container [8000]:', '7000'],
+        ['Published port [80]:', ''],
+        ['Health check path [/health]:', '/ready'],
+      ];
+      for (const [prompt, reply] of answers) {
+        await waitFor(prompt);
+        tmux('send-keys', reply === '' ? '' : reply, 'Enter');
+      }
+      await waitFor("Created template 'tty-api'");
+    } finally {
+      tmux('kill-server');
+    }
+    const text = readFileSync(path.join(home, 'tty-api/template.yml'), 'utf8');
+    expect(text).toContain('display_name: TTY API');
+    expect(text).toContain('image: ghcr.io/acme/tty:1');
+    expect(text).toContain('internal_port: 7000');
+    expect(text).toContain('path: /ready');
+    expect(text).toContain('type_default: g2-gpu-rtx4000a1-s');
   });
 });

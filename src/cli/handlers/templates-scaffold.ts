@@ -23,10 +23,10 @@ function checkPort(flag: string, value: number | undefined): number | undefined 
   return value;
 }
 
-type Ask = (question: string, fallback: string) => Promise<string>;
+export type Ask = (question: string, fallback: string) => Promise<string>;
 
 /** Asks, on a terminal, for every answer not given as a flag. */
-async function promptMissing(answers: ScaffoldAnswers, ask: Ask): Promise<ScaffoldAnswers> {
+export async function promptMissing(answers: ScaffoldAnswers, ask: Ask): Promise<ScaffoldAnswers> {
   const displayName = answers.displayName ?? (await ask('Display name', titleCase(answers.name)));
   const description = answers.description ?? (await ask('Description', `${displayName} on Linode.`));
   const runtime =
