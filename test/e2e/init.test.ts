@@ -73,6 +73,45 @@ describe('init', () => {
     );
   });
 
+  test('files named by setup.files[].source come along, and the project validates', async () => {
+    const { home, env } = tempHome();
+    const source = path.join(home, 'tpl');
+    mkdirSync(path.join(source, 'app'), { recursive: true });
+    writeFileSync(path.join(source, 'app', 'main.py'), 'print("hello")\n');
+    writeFileSync(path.join(source, '.env'), 'SECRET=canary-never-copied-42\n');
+    writeFileSync(
+      path.join(source, 'template.yml'),
+      [
+        'name: sourced',
+        'version: 0.1.0',
+        'deploy:',
+        '  linode:',
+        '    container:',
+        '      image: python:3.12-slim',
+        '      command: [python, /app/main.py]',
+        '      health: {type: tcp}',
+        'setup:',
+        '  files:',
+        '    - path: /app/main.py',
+        '      source: app/main.py',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['init', './tpl', '-d', 'proj'], { env, cwd: home });
+    expect(result.code).toBe(0);
+    expect(listing(path.join(home, 'proj'))).toEqual([
+      '.env.example',
+      '.gitignore',
+      'README.md',
+      'app',
+      path.join('app', 'main.py'),
+      'deploy.yml',
+    ]);
+    expect(result.stdout + result.stderr).not.toContain('canary-never-copied-42');
+    const validate = await runCli(['templates', 'validate', 'proj'], { env, cwd: home });
+    expect(validate.code).toBe(0);
+  });
+
   describe('refusals change nothing', () => {
     test('a non-empty --directory', async () => {
       const { home, env } = tempHome();
