@@ -28,6 +28,20 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * docker-optimize's validated config: from the context when the planner passes it, otherwise
+ * its template entry over the schema defaults (the resolver has already validated that entry,
+ * and the schema is flat, so this equals what validation produced).
+ */
+function dockerOptimizeConfig(context: CapabilityContext): DockerOptimizeConfig {
+  const resolved = context.configs?.['docker-optimize'];
+  if (resolved !== undefined) return resolved as unknown as DockerOptimizeConfig;
+  const declared = context.template.capabilities.features.find(
+    (feature) => feature.name === 'docker-optimize',
+  );
+  return { ...schemaDefaults(dockerOptimizeSchema), ...declared?.config } as unknown as DockerOptimizeConfig;
+}
+
 export function daemonJson(config: DockerConfig, context: CapabilityContext): string {
   const logOpts: Record<string, string> = {
     'max-file': String(config.log_max_file),
@@ -35,9 +49,7 @@ export function daemonJson(config: DockerConfig, context: CapabilityContext): st
   };
   let settings: Record<string, unknown> = {};
   if (context.capabilities.has('docker-optimize')) {
-    const optimize = (context.configs?.['docker-optimize'] ??
-      schemaDefaults(dockerOptimizeSchema)) as unknown as DockerOptimizeConfig;
-    const contributed = optimizeDaemonSettings(optimize);
+    const contributed = optimizeDaemonSettings(dockerOptimizeConfig(context));
     settings = contributed.settings;
     Object.assign(logOpts, contributed.logOpts);
   }

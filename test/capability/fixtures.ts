@@ -64,7 +64,7 @@ export function capabilityContext(
     appName: 'test-app',
     envName: 'dev',
     capabilities: new Set(capabilities),
-    secrets: {},
+    secrets: { watcherToken: 'test-watcher-token-0123456789abcdef' },
     configs,
   };
 }

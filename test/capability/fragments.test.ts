@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeFragments, everyCombination } from './fixtures.js';
+import { getCapability } from '../../src/capability/registry.js';
+import { capabilityContext, composeFragments, everyCombination, makeTemplate } from './fixtures.js';
 
 const FINGERPRINT = /^[0-9A-F]{40}$/;
 
@@ -24,7 +25,7 @@ describe('fragments of every capability in every supported combination', () => {
         expect(new Set(stepNames).size, `${where}: step names must be unique`).toBe(stepNames.length);
         for (const step of fragment.steps ?? []) {
           expect(step.name, where).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
-          expect(step.script.startsWith('#!/usr/bin/env bash\n'), `${where}/${step.name}`).toBe(true);
+          expect(step.script, `${where}/${step.name}`).toMatch(/^#!(\/usr\/bin\/env bash|\/bin\/bash)\n/);
           expect(step.script, `${where}/${step.name}`).toContain('\nset -euo pipefail\n');
           for (const [key, value] of Object.entries(step.env ?? {})) {
             expect(key, where).toMatch(/^[A-Z][A-Z0-9_]*$/);
@@ -74,6 +75,22 @@ describe('docker', () => {
     expect(json['live-restore']).toBe(true);
     expect(json['log-opts']).toEqual({ compress: 'true', 'max-file': '3', 'max-size': '10m' });
     expect(tuned.fragments.get('docker-optimize')!.writeFiles ?? []).toEqual([]);
+  });
+
+  it('reads docker-optimize settings from the template when the context carries no configs', () => {
+    const template = makeTemplate({
+      features: [{ name: 'docker-optimize', config: { max_concurrent_downloads: 20, live_restore: false } }],
+    });
+    const docker = getCapability('docker')!;
+    const context = { ...capabilityContext(template, ['docker', 'docker-optimize']), configs: undefined };
+    const json = JSON.parse(
+      docker.fragments({ log_max_size: '10m', log_max_file: 3 }, context).writeFiles![0]!.content,
+    );
+    expect(json).toMatchObject({
+      'max-concurrent-downloads': 20,
+      'live-restore': false,
+      'max-concurrent-uploads': 5,
+    });
   });
 
   it('writes daemon.json with sorted keys so the bytes are deterministic', () => {

@@ -233,5 +233,6 @@ describe.skipIf(!venvAvailable())('python/setup-venv with the real interpreter',
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(`venv ready at ${venv}`);
     expect(spawnSync(path.join(venv, 'bin/python'), ['-m', 'pip', '--version']).status).toBe(0);
-  });
+    // ensurepip installs pip twice (scratch venv and the app's); slow on a busy machine.
+  }, 180_000);
 });
