@@ -97,9 +97,10 @@ export function installTemplate(reference: string, options: InstallOptions): Ins
 
   const files = templateFilesToCopy(file, template);
   mkdirSync(root, { recursive: true });
-  // Stage next to the destination, then rename: a failed copy never leaves a half-installed template.
-  const staging = childOf(root, `${template.name}-staging-${process.pid}`.slice(0, 63));
-  const retired = childOf(root, `${template.name}-retired-${process.pid}`.slice(0, 63));
+  // Stage next to the destination, then rename: a failed copy never leaves a half-installed
+  // template. Dot-names, so that listing skips them even if a crash leaves one behind.
+  const staging = path.join(root, `.${template.name}.staging-${process.pid}`);
+  const retired = path.join(root, `.${template.name}.retired-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   try {
     copyFiles(files, staging);
