@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { AptSource } from '../capability/types.js';
-import { yamlDocument } from '../quote/index.js';
+import { type YamlValue, yamlDocument } from '../quote/index.js';
 import type { CloudFile } from './types.js';
 
 /** Files above this size are compressed when that makes them smaller. */
@@ -57,11 +57,26 @@ function aptSourceEntry(source: AptSource): Record<string, string> {
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
+/**
+ * Bytes of each write_files entry, read off the rendered document (serialising each entry
+ * again would double the work). Entries start with `  - path: ` at the list's indentation;
+ * everything inside an entry, block scalars included, is indented deeper.
+ */
+function entryBytes(text: string, count: number): number[] {
+  const start = text.indexOf('\nwrite_files:\n');
+  const end = text.indexOf('\nruncmd:', start);
+  const section = text.slice(start + '\nwrite_files:\n'.length, end + 1);
+  const entries = section.split(/^(?= {2}- path: )/m).filter((entry) => entry !== '');
+  if (entries.length !== count)
+    throw new Error(`expected ${count} write_files entries, found ${entries.length}`);
+  return entries.map(byteLength);
+}
+
 export function renderCloudConfig(spec: CloudConfigSpec): RenderedCloudConfig {
   const partBytes = new Map<string, number>();
   const add = (part: string, bytes: number) => partBytes.set(part, (partBytes.get(part) ?? 0) + bytes);
 
-  const document: Record<string, unknown> = {};
+  const document: Record<string, YamlValue> = {};
   if (spec.bootcmd.length > 0) {
     document.bootcmd = spec.bootcmd.map((item) => [...item.argv]);
     for (const item of spec.bootcmd) add(item.part, byteLength(yamlDocument([[...item.argv]])));
@@ -70,20 +85,17 @@ export function renderCloudConfig(spec: CloudConfigSpec): RenderedCloudConfig {
     const sources: Record<string, Record<string, string>> = {};
     for (const { part, source } of spec.aptSources) {
       if (Object.hasOwn(sources, source.name)) throw new Error(`duplicate apt source name ${source.name}`);
-      sources[source.name] = aptSourceEntry(source);
-      add(part, byteLength(yamlDocument({ [source.name]: sources[source.name] })));
+      const entry = aptSourceEntry(source);
+      sources[source.name] = entry;
+      add(part, byteLength(yamlDocument({ [source.name]: entry })));
     }
     document.apt = { sources };
   }
-  const entries = spec.files.map((file) => {
-    const entry = writeFileEntry(file);
-    add(file.part, byteLength(yamlDocument([entry])));
-    return entry;
-  });
-  document.write_files = entries;
+  document.write_files = spec.files.map(writeFileEntry);
   document.runcmd = spec.runcmd.map((argv) => [...argv]);
 
   const text = `#cloud-config\n${yamlDocument(document)}`;
+  entryBytes(text, spec.files.length).forEach((bytes, i) => add(spec.files[i]!.part, bytes));
   const attributed = [...partBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
   add('document', Math.max(0, byteLength(text) - attributed));
   return { text, partBytes };

@@ -26,6 +26,8 @@ export interface EnvInput {
 export interface ResolvedEnv {
   /** The shipped variables, sorted by name. Values are secret. */
   readonly values: Readonly<Record<string, string>>;
+  /** Names whose value came from .env, directly or through ${…}: their values are secret. */
+  readonly fromDotenv: readonly string[];
   readonly warnings: readonly Diagnostic[];
 }
 
@@ -51,6 +53,7 @@ export function resolveEnv(input: EnvInput): ResolvedEnv {
   const declared = new Set(declaredEnvNames(template));
   const warnings: Diagnostic[] = [];
   const merged = new Map<string, string>(Object.entries(input.capabilityEnv));
+  const fromDotenv = new Set<string>();
   const lookup = (name: string) => (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
   const containerEnv = template.deploy.linode.container?.env ?? {};
   for (const [name, raw] of Object.entries(containerEnv)) {
@@ -67,6 +70,8 @@ export function resolveEnv(input: EnvInput): ResolvedEnv {
       }
     }
     merged.set(name, value);
+    if (names.length > 0) fromDotenv.add(name);
+    else fromDotenv.delete(name);
   }
   for (const name of Object.keys(dotenv).sort()) {
     if (!declared.has(name)) {
@@ -79,14 +84,20 @@ export function resolveEnv(input: EnvInput): ResolvedEnv {
     }
   }
   for (const name of declared) {
-    if (Object.hasOwn(dotenv, name)) merged.set(name, dotenv[name]!);
+    if (Object.hasOwn(dotenv, name)) {
+      merged.set(name, dotenv[name]!);
+      fromDotenv.add(name);
+    }
   }
-  for (const [name, value] of Object.entries(input.builtins)) merged.set(name, value);
+  for (const [name, value] of Object.entries(input.builtins)) {
+    merged.set(name, value);
+    fromDotenv.delete(name);
+  }
   const values: Record<string, string> = {};
   for (const name of [...merged.keys()].sort()) {
     const value = merged.get(name)!;
     checkEnvValue(name, value);
     values[name] = value;
   }
-  return { values, warnings };
+  return { values, fromDotenv: [...fromDotenv].sort(), warnings };
 }

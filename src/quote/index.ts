@@ -4,7 +4,6 @@
  * instance goes through here, and test/quote/ checks each function against the real consumer
  * (bash/dash, a systemd-compatible parser, PyYAML via cloud-init).
  */
-import { Document } from 'yaml';
 
 /** Characters that never need quoting in a POSIX shell word. */
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -99,13 +98,4 @@ export function systemdPlainValue(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('%', '%%');
 }
 
-/**
- * Serialises data as YAML for cloud-init, which reads YAML 1.1 with PyYAML: under 1.1,
- * scalars such as `0644`, `yes`, `on` or `1_000` must be quoted or they change type, and the
- * `yaml` package's 1.1 mode does exactly that. No directives, no line folding (long lines stay
- * as written, so file contents are byte-exact and easy to review).
- */
-export function yamlDocument(value: unknown): string {
-  const document = new Document(value, { version: '1.1' });
-  return document.toString({ lineWidth: 0, directives: false, indentSeq: true });
-}
+export { type YamlValue, yamlDocument, yamlString } from './yaml.js';

@@ -21,3 +21,8 @@ export const nastyString = fc.oneof(
     'trail ',
   ),
 );
+
+/** Text with line breaks, for fields that allow them (file contents, scripts). */
+export const multiLineString = fc
+  .array(nastyString, { minLength: 2, maxLength: 4 })
+  .map((parts) => parts.join('\n'));

@@ -21,7 +21,7 @@ import {
   yamlDocument,
 } from '../../src/quote/index.js';
 import { toolsAvailable } from '../support/tools.js';
-import { nastyString } from './arbitraries.js';
+import { multiLineString, nastyString } from './arbitraries.js';
 
 /** Runs `shell -c 'printf "%s\0" ARGS'` and returns what the shell passed to printf. */
 function echoThroughShell(shell: string, quotedArgs: string): string[] {
@@ -152,24 +152,68 @@ describe('systemd escaping', () => {
 
 describe('yamlDocument', () => {
   it('quotes YAML 1.1 look-alikes so cloud-init keeps them as strings', () => {
-    const text = yamlDocument({ permissions: '0644', flag: 'yes', off: 'off', number: '1_000', path: '/a' });
+    const text = yamlDocument({
+      permissions: '0644',
+      flag: 'yes',
+      off: 'off',
+      number: '1_000',
+      time: '1:20',
+      path: '/a',
+    });
     expect(text).toContain('permissions: "0644"');
     expect(text).toContain('flag: "yes"');
+    expect(text).toContain('path: /a');
     expect(parse(text, { version: '1.1' })).toEqual({
       permissions: '0644',
       flag: 'yes',
       off: 'off',
       number: '1_000',
+      time: '1:20',
       path: '/a',
     });
   });
 
-  it('round-trips arbitrary strings (yaml 1.1 reader)', () => {
+  it('writes multi-line text as literal blocks with the right indicators', () => {
+    const text = yamlDocument({ a: 'x\ny\n', b: ' lead\nz', c: 'end\n\n\n', d: [['-', 'x']] });
+    expect(text).toBe('a: |\n  x\n  y\nb: |2-\n   lead\n  z\nc: |+\n  end\n\n\nd:\n  - - "-"\n    - x\n');
+  });
+
+  const tree = fc.dictionary(
+    fc.string({ minLength: 1 }).filter((s) => !/[\uD800-\uDFFF]/.test(s)),
+    fc.oneof(nastyString, multiLineString, fc.array(nastyString, { maxLength: 3 }), fc.boolean()),
+  );
+
+  it('round-trips arbitrary trees (yaml package, YAML 1.1 mode)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1 }), nastyString), (data) => {
+      fc.property(tree, (data) => {
         expect(parse(yamlDocument(data), { version: '1.1' })).toEqual(data);
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
+  });
+
+  it.runIf(toolsAvailable('python3'))(
+    'round-trips arbitrary trees through PyYAML (what cloud-init uses)',
+    () => {
+      const samples = fc.sample(tree, { numRuns: 400, seed: 7 });
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-yaml-'));
+      const files = samples.map((data, i) => {
+        const file = path.join(dir, `${i}.yaml`);
+        writeFileSync(file, `#cloud-config\n${yamlDocument(data)}`);
+        return file;
+      });
+      const python =
+        'import json, sys, yaml\nout = [yaml.safe_load(open(f, encoding="utf-8")) for f in sys.argv[1:]]\njson.dump(out, sys.stdout)';
+      const result = spawnSync('python3', ['-c', python, ...files], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual(samples);
+    },
+  );
+
+  it('refuses lone surrogates', () => {
+    expect(() => yamlDocument({ a: '\uD800' })).toThrow(/surrogate/);
   });
 });
