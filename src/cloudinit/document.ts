@@ -95,7 +95,9 @@ export function renderCloudConfig(spec: CloudConfigSpec): RenderedCloudConfig {
   document.runcmd = spec.runcmd.map((argv) => [...argv]);
 
   const text = `#cloud-config\n${yamlDocument(document)}`;
-  entryBytes(text, spec.files.length).forEach((bytes, i) => add(spec.files[i]!.part, bytes));
+  entryBytes(text, spec.files.length).forEach((bytes, i) => {
+    add(spec.files[i]!.part, bytes);
+  });
   const attributed = [...partBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
   add('document', Math.max(0, byteLength(text) - attributed));
   return { text, partBytes };

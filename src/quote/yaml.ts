@@ -57,8 +57,8 @@ export function doubleQuoted(text: string): string {
   let result = '"';
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    const escape = ESCAPES[char];
-    if (escape !== undefined) result += escape;
+    const escaped = ESCAPES[char];
+    if (escaped !== undefined) result += escaped;
     else if (printable(code)) result += char;
     else if (code <= 0xff) result += `\\x${hex(code, 2)}`;
     else if (code <= 0xffff) result += `\\u${hex(code, 4)}`;

@@ -96,6 +96,7 @@ describe('fuzzed templates and env values', () => {
       return file;
     });
     const script =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, not a JS template.
       'for conf in "$@"; do COMMAND=(); . "$conf"; printf "%s\\0" "${#COMMAND[@]}" "${COMMAND[@]}"; done';
     const result = spawnSync('bash', ['-c', script, 'bash', ...confs], {
       encoding: 'utf8',
