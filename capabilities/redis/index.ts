@@ -104,7 +104,12 @@ export default defineCapability<RedisConfig>({
           description: 'Redis (host and app container only)',
         },
       ],
-      probes: [{ name: 'redis-ping', argv: ['redis-cli', '-h', '127.0.0.1', 'ping'] }],
+      // With a password, PING needs it, and a secret never goes into an argv: check the unit.
+      probes: [
+        config.require_password
+          ? { name: 'redis-active', argv: ['systemctl', 'is-active', 'redis-server.service'] }
+          : { name: 'redis-ping', argv: ['redis-cli', '-h', '127.0.0.1', 'ping'] },
+      ],
       ...(bridge
         ? {
             container: {

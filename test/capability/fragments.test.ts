@@ -213,6 +213,9 @@ describe('redis', () => {
       '--env-file',
       '/etc/linode-build/redis.env',
     ]);
+    expect(redis.probes).toEqual([
+      { name: 'redis-active', argv: ['systemctl', 'is-active', 'redis-server.service'] },
+    ]);
   });
 });
 
