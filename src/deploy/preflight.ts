@@ -36,17 +36,12 @@ export async function preflight(client: LinodeClient, plan: DeployPlan): Promise
     client.listTypes(),
     client.getImage(image),
   ]);
-  const regionInfo = regions.find((r) => r.id === region);
-  if (!regionInfo) {
-    const suggestion = closestMatch(
-      region,
-      regions.map((r) => r.id),
-    );
-    throw new CliError(
-      `unknown region '${region}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`,
-      `Pass --region with one of: ${regions.map((r) => r.id).join(', ')}.`,
-    );
-  }
+  const regionInfo = findOrRefuse(
+    regions,
+    region,
+    'region',
+    `Pass --region with one of: ${regions.map((r) => r.id).join(', ')}.`,
+  );
   if (!regionInfo.capabilities.includes('Metadata')) {
     const usable = regions.filter((r) => r.capabilities.includes('Metadata')).map((r) => r.id);
     throw new CliError(
@@ -66,21 +61,32 @@ export async function preflight(client: LinodeClient, plan: DeployPlan): Promise
       'Pass --image with a cloud-init image such as linode/ubuntu24.04 or linode/ubuntu22.04.',
     );
   }
-  const typeInfo = types.find((t) => t.id === type);
-  if (!typeInfo) {
-    const suggestion = closestMatch(
-      type,
-      types.map((t) => t.id),
-    );
-    throw new CliError(
-      `unknown Linode type '${type}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`,
-      "Pass --type with a plan id; 'linode-cli linodes types' lists them (GPU plans start with g1-gpu or g2-gpu).",
-    );
-  }
+  const typeInfo = findOrRefuse(
+    types,
+    type,
+    'Linode type',
+    "Pass --type with a plan id; 'linode-cli linodes types' lists them (GPU plans start with g1-gpu or g2-gpu).",
+  );
   const price = priceOf([typeInfo], type, region);
   return {
     ...(price ? { hourlyPrice: price.hourly } : {}),
     typeLabel: typeInfo.label,
     regionLabel: regionInfo.label,
   };
+}
+
+/** The item with this id, or a CliError with the closest id as a suggestion. */
+function findOrRefuse<T extends { id: string }>(
+  items: readonly T[],
+  id: string,
+  what: string,
+  hint: string,
+): T {
+  const found = items.find((item) => item.id === id);
+  if (found) return found;
+  const suggestion = closestMatch(
+    id,
+    items.map((item) => item.id),
+  );
+  throw new CliError(`unknown ${what} '${id}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`, hint);
 }

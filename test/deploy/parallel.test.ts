@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => lab.close());
 
 it('50 parallel deploys leave 50 records and a registry that always parses', {
-  timeout: 300_000,
+  timeout: 600_000,
 }, async () => {
   const project = await lab.project('many', 'embeddings-python');
   const registryFile = path.join(lab.home, '.config/linode-cli.d/build/registry.json');

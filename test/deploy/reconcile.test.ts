@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { deploymentRecord } from './fixtures.js';
 
 let lab: Lab;
 const registryFile = () => path.join(lab.home, '.config/linode-cli.d/build/registry.json');
@@ -18,31 +19,16 @@ function writeRecords(records: DeploymentRecord[]): void {
 }
 
 function record(id: string, fields: Partial<DeploymentRecord> = {}): DeploymentRecord {
-  return {
-    id,
-    app: 'svc',
-    env: 'prod',
-    template: 'chat-agent',
-    templateVersion: '1.0.0',
-    status: 'active',
-    region: 'us-ord',
-    type: 'g6-standard-2',
-    image: 'linode/ubuntu24.04',
-    label: `svc-prod-${id}`,
-    externalPort: 80,
-    health: {
-      type: 'http',
-      path: '/health',
-      success_codes: [200],
-      initial_delay_seconds: 0,
-      timeout_seconds: 2,
-      interval_seconds: 1,
-      max_retries: 1,
-    },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...fields,
-  };
+  const health = {
+    type: 'http',
+    path: '/health',
+    success_codes: [200],
+    initial_delay_seconds: 0,
+    timeout_seconds: 2,
+    interval_seconds: 1,
+    max_retries: 1,
+  } as const;
+  return deploymentRecord(id, { health, ...fields });
 }
 
 function seed(id: string, app = 'svc', env = 'prod') {

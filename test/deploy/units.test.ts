@@ -16,26 +16,17 @@ import { accruedCost, type InstanceFacts, mergeDeployments, parseApiTime } from 
 import type { DeploymentView } from '../../src/status/types.js';
 import { fakeTypes } from '../fake-linode/catalog.js';
 import { type HealthApp, startHealthApp } from '../fake-linode/health.js';
+import { deploymentRecord } from './fixtures.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 
 function record(id: string, fields: Partial<DeploymentRecord> = {}): DeploymentRecord {
-  return {
-    id,
-    app: 'svc',
-    env: 'prod',
-    template: 'chat-agent',
-    templateVersion: '1.0.0',
-    status: 'active',
-    region: 'us-ord',
-    type: 'g6-standard-2',
-    image: 'linode/ubuntu24.04',
-    label: `svc-prod-${id}`,
+  return deploymentRecord(id, {
     externalPort: 8080,
     createdAt: '2026-03-01T10:00:00.000Z',
     updatedAt: '2026-03-01T10:00:00.000Z',
     ...fields,
-  };
+  });
 }
 
 function instance(id: string, fields: Partial<InstanceFacts> = {}): InstanceFacts {

@@ -4,10 +4,9 @@
  * tracked so the test can assert none of them leaks into output or files.
  */
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { binPath, type CliResult, tempHome } from '../support/cli.js';
+import { type CliResult, runCli, tempHome } from '../support/cli.js';
 import { type HealthApp, startHealthApp } from './health.js';
 import { FakeLinode, type FakeLinodeOptions } from './server.js';
 
@@ -49,12 +48,11 @@ export async function startLab(options: FakeLinodeOptions = {}): Promise<Lab> {
   };
   const transcript: string[] = [];
   const run: Lab['run'] = async (args, runOptions = {}) => {
-    const result = await runBinary(
-      args,
-      runOptions.cwd ?? home,
-      { ...env, ...runOptions.env },
-      runOptions.timeoutMs,
-    );
+    const result = await runCli(args, {
+      cwd: runOptions.cwd ?? home,
+      env: { ...env, ...runOptions.env },
+      timeoutMs: runOptions.timeoutMs ?? 90_000,
+    });
     transcript.push(result.stdout, result.stderr);
     return result;
   };
@@ -107,40 +105,4 @@ export function writeSshKey(home: string): string {
     'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000000 test@lab\n',
   );
   return file;
-}
-
-/**
- * Runs the built CLI like test/support's runCli, with only the environment given (no developer
- * token can leak in). LINODE_BUILD_TEST_BIN may name another build of the CLI, so a developer
- * can test a private build while other work rebuilds dist/.
- */
-export function runBinary(
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs = 90_000,
-): Promise<CliResult> {
-  const bin = process.env.LINODE_BUILD_TEST_BIN || binPath;
-  const childEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
 }
