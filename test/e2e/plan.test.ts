@@ -1,0 +1,124 @@
+/**
+ * `plan` end to end: the built binary in a throwaway HOME. A canary secret in .env must never
+ * appear in stdout, stderr, --json or the --out request files; only user-data.yaml (the exact
+ * payload, mode 0600) holds it.
+ */
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli, tempHome } from '../support/cli.js';
+
+const CANARY = 'hf_CANARY_9f8e7d6c5b4a';
+
+function project(envText?: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-plan-e2e-'));
+  copyFileSync(path.join(repoRoot, 'templates/llm-api/template.yml'), path.join(dir, 'deploy.yml'));
+  if (envText !== undefined) writeFileSync(path.join(dir, '.env'), envText);
+  return dir;
+}
+
+describe('linode-build plan', () => {
+  const { env } = tempHome();
+
+  it('plans a bundled template with no .env, saying which values are placeholders', async () => {
+    const result = await runCli(['plan', '--template', 'llm-api'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Plan for bundled template llm-api');
+    expect(result.stdout).toContain('placeholder value');
+    expect(result.stdout).toMatch(/User-data: [\d,]+ of 65,535 bytes/);
+    expect(result.stdout).toContain('"root_pass": "[redacted]"');
+    expect(result.stdout).not.toContain('placeholder-for-HF_TOKEN');
+  });
+
+  it('never shows a .env value, except inside user-data.yaml written with --out', async () => {
+    const dir = project(`HF_TOKEN=${CANARY}\nUNDECLARED=${CANARY}-other\n`);
+    const out = path.join(dir, 'plan-out');
+    const text = await runCli(['plan', '--out', out], { cwd: dir, env });
+    expect(text.code, text.stderr).toBe(0);
+    const json = await runCli(['plan', '--json', '--directory', dir], { env });
+    expect(json.code, json.stderr).toBe(0);
+    for (const output of [text.stdout, text.stderr, json.stdout, json.stderr])
+      expect(output).not.toContain(CANARY);
+    expect(text.stdout).toContain('HF_TOKEN');
+    expect(text.stdout).toContain('user-data.yaml is the exact payload');
+    expect(text.stderr).toContain('UNDECLARED is set in .env but the template does not declare it');
+
+    const userData = readFileSync(path.join(out, 'user-data.yaml'), 'utf8');
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+    expect(userData).toContain(`HF_TOKEN=${CANARY}`);
+    expect(userData).not.toContain(`${CANARY}-other`);
+    expect(statSync(path.join(out, 'user-data.yaml')).mode & 0o777).toBe(0o600);
+    const create = readFileSync(path.join(out, 'create-request.json'), 'utf8');
+    const firewall = readFileSync(path.join(out, 'firewall-request.json'), 'utf8');
+    expect(create).not.toContain(CANARY);
+    expect(firewall).not.toContain(CANARY);
+    const body = JSON.parse(create);
+    expect(body.metadata.user_data.bytes).toBe(Buffer.byteLength(userData));
+    expect(body.root_pass).toBe('[redacted]');
+    expect(JSON.parse(firewall).rules.inbound_policy).toBe('DROP');
+
+    const plan = JSON.parse(json.stdout);
+    expect(plan.preview).toBe(true);
+    expect(plan.deploymentId).toMatch(/^[0-9a-z]{8}$/);
+    expect(plan.envNames).toContain('HF_TOKEN');
+    expect(plan.steps.at(-1).id).toMatch(/app-wait-healthy$/);
+    expect(plan.size.total).toBeLessThan(65_535);
+  });
+
+  it('lists every missing required variable when the project has no value for it', async () => {
+    const dir = project('HF_TOKEN=\n');
+    const result = await runCli(['plan'], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('HF_TOKEN');
+    expect(result.stderr).toMatch(/Hint:/);
+  });
+
+  it('explains a directory without deploy.yml, and rejects conflicting flags with exit 2', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'lb-plan-empty-'));
+    const missing = await runCli(['plan'], { cwd: empty, env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no deploy.yml');
+    expect(missing.stderr).toContain('plan --template');
+    const both = await runCli(['plan', '--template', 'llm-api', '--directory', empty], { env });
+    expect(both.code).toBe(2);
+  });
+
+  it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {
+    const chunks = path.join(repoRoot, 'dist/chunks');
+    const planChunk = readdirSync(chunks).find((name) => /^plan-[A-Z0-9]+\.js$/.test(name));
+    expect(planChunk, 'dist has no plan chunk: run npm run build').toBeDefined();
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/^import\s[^;]*?from\s*"(\.[^"]+)"|^import\s*"(\.[^"]+)"/gms)) {
+        const next = path.resolve(path.dirname(file), match[1] ?? match[2]!);
+        if (existsSync(next)) visit(next);
+      }
+    };
+    visit(path.join(chunks, planChunk!));
+    expect(seen.size).toBeGreaterThan(1);
+    // esbuild marks bundled modules with their node_modules path in a comment.
+    const all = [...seen].map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(all).not.toContain('node_modules/ink/');
+    expect(all).not.toContain('node_modules/react/');
+    expect(all).not.toContain('node_modules/@linode/api-v4/');
+  });
+
+  it('has help with examples', async () => {
+    const help = await runCli(['plan', '--help'], { env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('linode-build plan --template llm-api');
+    expect(help.stdout).toContain('--out');
+  });
+});
