@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { CliError } from '../errors.js';
 
 export interface AtomicWriteOptions {
   /** File mode applied at creation (never chmod-ed afterwards, so no window with wider access). */
@@ -77,4 +78,19 @@ export async function readFileIfExists(file: string): Promise<string | undefined
 
 export function isErrnoCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}
+
+/**
+ * JSON.parse for a state file we never replace when it is unreadable: the error names the
+ * file (`what` says what it is), says it was left untouched, and gives `hint`.
+ */
+export function parseStateJson(text: string, file: string, what: string, hint: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `The ${what} ${file} is not valid JSON (${(error as Error).message}); it was left untouched.`,
+      hint,
+    );
+  }
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { CliError } from '../errors.js';
-import { readFileIfExists, writeFileAtomic } from './atomic.js';
+import { parseStateJson, readFileIfExists, writeFileAtomic } from './atomic.js';
 import type { ProjectState } from './types.js';
 
 export const PROJECT_STATE_DIRECTORY = '.linode';
@@ -18,15 +18,8 @@ export async function readProjectState(projectDir: string): Promise<ProjectState
   const file = projectStatePath(projectDir);
   const text = await readFileIfExists(file);
   if (text === undefined) return undefined;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(
-      `The project state ${file} is not valid JSON (${(error as Error).message}); it was left untouched.`,
-      `Repair or move it aside (mv ${file} ${file}.bak); \`linode-build status\` still lists deployments.`,
-    );
-  }
+  const repair = `Repair or move it aside (mv ${file} ${file}.bak); \`linode-build status\` still lists deployments.`;
+  const data = parseStateJson(text, file, 'project state', repair);
   if (
     typeof data !== 'object' ||
     data === null ||
@@ -35,7 +28,7 @@ export async function readProjectState(projectDir: string): Promise<ProjectState
   ) {
     throw new CliError(
       `The project state ${file} is not in a format linode-build understands; it was left untouched.`,
-      `Repair or move it aside (mv ${file} ${file}.bak); \`linode-build status\` still lists deployments.`,
+      repair,
     );
   }
   return data as ProjectState;

@@ -7,7 +7,13 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { CliError } from '../errors.js';
 import { statePaths } from '../paths.js';
-import { ensurePrivateDirectory, isErrnoCode, readFileIfExists, writeFileAtomic } from './atomic.js';
+import {
+  ensurePrivateDirectory,
+  isErrnoCode,
+  parseStateJson,
+  readFileIfExists,
+  writeFileAtomic,
+} from './atomic.js';
 import type { DeploymentRecord, RegistryFile } from './types.js';
 
 export const REGISTRY_VERSION = 1;
@@ -28,19 +34,12 @@ export async function readRegistry(env: Env = process.env): Promise<RegistryFile
 /** Parses registry text; `file` is only used to name the file in errors. */
 export function parseRegistry(text: string, file: string): RegistryFile {
   const untouched = `${file} was left untouched`;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(
-      `The deployment registry ${file} is not valid JSON (${(error as Error).message}); it was left untouched.`,
-      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
-    );
-  }
+  const repair = `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`;
+  const data = parseStateJson(text, file, 'deployment registry', repair);
   if (!isObject(data) || typeof data.version !== 'number') {
     throw new CliError(
       `The deployment registry ${file} is not in a format linode-build understands; ${untouched}.`,
-      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
+      repair,
     );
   }
   if (data.version > REGISTRY_VERSION) {
@@ -52,7 +51,7 @@ export function parseRegistry(text: string, file: string): RegistryFile {
   if (data.version !== REGISTRY_VERSION || !Array.isArray(data.deployments)) {
     throw new CliError(
       `The deployment registry ${file} has an unknown layout (version ${data.version}); ${untouched}.`,
-      `Repair or move the file aside (e.g. mv ${file} ${file}.bak), then run the command again.`,
+      repair,
     );
   }
   const deployments = data.deployments as unknown[];

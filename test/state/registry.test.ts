@@ -17,6 +17,16 @@ function home(): { env: NodeJS.ProcessEnv; dir: string; file: string } {
   return { env: { LINODE_BUILD_HOME: dir }, dir, file: path.join(dir, 'registry.json') };
 }
 
+function thrown(action: () => unknown): CliError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof CliError) return error;
+    throw error;
+  }
+  throw new Error('expected a CliError');
+}
+
 async function caught(promise: Promise<unknown>): Promise<CliError> {
   try {
     await promise;
@@ -113,14 +123,7 @@ describe('findDeployment', () => {
   });
 
   it('lists every candidate (id, app, env) when a prefix is ambiguous', () => {
-    let error: unknown;
-    try {
-      findDeployment(records, 'ab');
-    } catch (caughtError) {
-      error = caughtError;
-    }
-    expect(error).toBeInstanceOf(CliError);
-    const message = (error as CliError).message;
+    const message = thrown(() => findDeployment(records, 'ab')).message;
     expect(message).toContain('matches 3 deployments');
     expect(message).toContain('abc12345 (chat, prod)');
     expect(message).toContain('abd99999 (chat, staging)');
@@ -128,13 +131,8 @@ describe('findDeployment', () => {
   });
 
   it('never matches by app name and points at status when nothing matches', () => {
-    let error: unknown;
-    try {
-      findDeployment(records, 'chat');
-    } catch (caughtError) {
-      error = caughtError;
-    }
-    expect((error as CliError).message).toContain('No deployment matches "chat"');
-    expect((error as CliError).hint).toContain('linode-build status');
+    const error = thrown(() => findDeployment(records, 'chat'));
+    expect(error.message).toContain('No deployment matches "chat"');
+    expect(error.hint).toContain('linode-build status');
   });
 });

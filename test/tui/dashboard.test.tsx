@@ -14,10 +14,7 @@ const three = () => [
 describe('dashboard', () => {
   it('shows loading until the first list arrives', async () => {
     const source = new FakeSource(three());
-    let open!: () => void;
-    source.gate = new Promise((resolve) => {
-      open = resolve;
-    });
+    const open = source.hold();
     app = renderApp(source);
     expect(app.frame()).toContain('Loading deployments…');
     expect(app.frame()).toContain('loading…');
@@ -133,15 +130,11 @@ describe('dashboard', () => {
     app = renderApp(source, { intervalMs: 30 });
     await app.waitFor(() => source.calls.list >= 4, 'four polls');
     // A manual refresh while a fetch is in flight runs once it completes, not never.
-    let open!: () => void;
-    source.gate = new Promise((resolve) => {
-      open = resolve;
-    });
+    const open = source.hold();
     await sleep(60);
     const before = source.calls.list;
     await app.press('r');
     expect(source.calls.list).toBe(before);
-    source.gate = undefined;
     open();
     await app.waitFor(() => source.calls.list > before, 'the queued refresh');
   });

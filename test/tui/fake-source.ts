@@ -46,6 +46,18 @@ export class FakeSource implements DataSource {
     this.detailOf = (id) => ({ deployment: this.find(id), watcher: { state: 'disabled' } });
   }
 
+  /** Holds list() answers until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((resolve) => {
+      release = () => {
+        this.gate = undefined;
+        resolve();
+      };
+    });
+    return release;
+  }
+
   private find(id: string): DeploymentView {
     const found = this.deployments.find((d) => d.id === id);
     if (!found) throw new Error(`no ${id}`);

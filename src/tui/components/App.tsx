@@ -223,21 +223,24 @@ export function App(props: AppProps) {
     else if (input === 'd') startDestroy(current);
   });
 
+  const screenProps = {
+    source,
+    intervalMs: props.intervalMs,
+    now,
+    clock,
+    width,
+    height,
+    keys: screenKeys,
+    logLines: props.logLines ?? 500,
+  };
   let body: React.ReactNode;
   if (overlay?.kind === 'help') {
     body = <Help width={width} height={height} interval={props.intervalMs} />;
   } else if (screen.kind === 'detail' && screenDeployment) {
     body = (
       <DetailScreen
-        source={source}
+        {...screenProps}
         deployment={screenDeployment}
-        intervalMs={props.intervalMs}
-        now={now}
-        clock={clock}
-        width={width}
-        height={height}
-        keys={screenKeys}
-        logLines={props.logLines ?? 500}
         onBack={() => setScreen({ kind: 'list' })}
         onLogs={() => setScreen({ kind: 'logs', id: screen.id, back: 'detail' })}
         onDestroy={() => startDestroy(screenDeployment)}
@@ -247,16 +250,9 @@ export function App(props: AppProps) {
   } else if (screen.kind === 'logs') {
     body = (
       <LogsScreen
-        source={source}
+        {...screenProps}
         id={screen.id}
         title={`Log · ${screen.id}${screenDeployment ? ` · ${sanitizeText(screenDeployment.app)} / ${sanitizeText(screenDeployment.env)}` : ''}`}
-        intervalMs={props.intervalMs}
-        now={now}
-        clock={clock}
-        width={width}
-        height={height}
-        keys={screenKeys}
-        logLines={props.logLines ?? 500}
         onBack={() =>
           setScreen(screen.back === 'detail' ? { kind: 'detail', id: screen.id } : { kind: 'list' })
         }

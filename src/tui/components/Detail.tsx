@@ -9,7 +9,7 @@ import type { BootStep, DetailView } from '../data.js';
 import { formatAge, formatHealth, formatPrice, UNKNOWN } from '../format.js';
 import { sanitizeText } from '../sanitize.js';
 import { healthTone, severityTone, statusTone, useTone } from '../theme.js';
-import { KeyHints, StatusLine, TitleBar } from './chrome.js';
+import { KeyHints, LogLines, StatusLine, TitleBar } from './chrome.js';
 
 export interface DetailProps {
   readonly deployment: DeploymentView;
@@ -211,14 +211,7 @@ export function Detail(props: DetailProps) {
       <Text bold wrap="truncate-end">
         {logTitle}
       </Text>
-      <Box flexDirection="column" height={logRows} overflow="hidden">
-        {visible.map((line, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: log lines are positional and may repeat.
-          <Text key={index} wrap="truncate-end">
-            {line === '' ? ' ' : line}
-          </Text>
-        ))}
-      </Box>
+      <LogLines lines={visible} height={logRows} />
       <KeyHints hints={DETAIL_HINTS} />
     </Box>
   );

@@ -1,6 +1,6 @@
 /** A full-screen, scrollable view of a deployment's recent log lines (already sanitized). */
 import { Box, Text } from 'ink';
-import { KeyHints, StatusLine, TitleBar } from './chrome.js';
+import { KeyHints, LogLines, StatusLine, TitleBar } from './chrome.js';
 import { logWindow } from './Detail.js';
 
 export interface LogsProps {
@@ -35,18 +35,15 @@ export function Logs(props: LogsProps) {
         error={props.error}
         note={props.lines && props.lines.length === 0 ? 'No log lines yet.' : undefined}
       />
-      <Box flexDirection="column" height={rows} overflow="hidden">
-        {props.lines === undefined ? (
-          <Text dimColor>{props.error ? 'No log lines could be fetched.' : 'Loading logs…'}</Text>
-        ) : (
-          visible.map((line, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: log lines are positional and may repeat.
-            <Text key={index} wrap="truncate-end">
-              {line === '' ? ' ' : line}
-            </Text>
-          ))
-        )}
-      </Box>
+      <LogLines
+        lines={visible}
+        height={rows}
+        placeholder={
+          props.lines === undefined ? (
+            <Text dimColor>{props.error ? 'No log lines could be fetched.' : 'Loading logs…'}</Text>
+          ) : undefined
+        }
+      />
       <KeyHints hints={LOGS_HINTS} />
     </Box>
   );

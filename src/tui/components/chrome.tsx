@@ -1,5 +1,6 @@
 /** Lines every screen shares: the title bar, the status/error line and the key hints. */
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import { useTone } from '../theme.js';
 
 export function TitleBar({ left, right }: { left: string; right?: string }) {
@@ -52,4 +53,27 @@ export function updatedLabel(updatedAt: number | undefined, now: number, fetchin
   if (updatedAt === undefined) return fetching ? 'loading…' : 'no data yet';
   const seconds = Math.max(0, Math.floor((now - updatedAt) / 1000));
   return `${fetching ? 'refreshing · ' : ''}updated ${seconds}s ago`;
+}
+
+/** A fixed-height block of (sanitized) log lines, each cut to one row. */
+export function LogLines({
+  lines,
+  height,
+  placeholder,
+}: {
+  lines: readonly string[];
+  height: number;
+  placeholder?: ReactNode;
+}) {
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      {placeholder ??
+        lines.map((line, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: log lines are positional and may repeat.
+          <Text key={index} wrap="truncate-end">
+            {line === '' ? ' ' : line}
+          </Text>
+        ))}
+    </Box>
+  );
 }
