@@ -1,4 +1,5 @@
 import { defineCapability } from '../../src/capability/define.js';
+import { deliveryFragments } from './delivery.js';
 import { type BuildwatchConfig, buildwatchSchema } from './schema.js';
 
 export default defineCapability<BuildwatchConfig>({
@@ -28,7 +29,5 @@ export default defineCapability<BuildwatchConfig>({
   ].join('\n'),
   requires: () => ['docker'],
   runtimes: ['docker'],
-  // The delivery (bundle, unit, token) arrives with the watcher; the config and the place in
-  // the order (after docker) are reserved here.
-  fragments: () => ({}),
+  fragments: (config, context) => deliveryFragments(config, context.secrets.watcherToken),
 });

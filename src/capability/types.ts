@@ -47,6 +47,8 @@ export interface PortRule {
   readonly protocol: 'TCP' | 'UDP';
   /** Whether the per-deployment firewall opens it to the internet by default. */
   readonly public: boolean;
+  /** When not public: CIDRs the firewall admits to this port (absent or empty: nobody). */
+  readonly sources?: readonly string[];
   readonly description: string;
 }
 

@@ -14,6 +14,11 @@ export interface DaemonOptions {
   eventsMaxBytes: number;
   requestTimeoutSeconds: number;
   defaultContainer: string;
+  /** Resolved issues kept (open ones are always kept). */
+  maxIssues: number;
+  /** History older than this is dropped when restoring after a restart. */
+  retentionDays: number;
+  metrics: boolean;
 }
 
 export class ArgumentError extends Error {}
@@ -34,6 +39,9 @@ export const USAGE = `Usage: buildwatch --token-file FILE [options]
   --max-events N             Events kept in memory and on restart (default 2000)
   --events-max-bytes N       events.jsonl size before rotation (default 4194304)
   --request-timeout SEC      Time a client has to send its request (default 10)
+  --max-issues N             Resolved issues kept (default 200)
+  --retention-days N         Drop history older than this on restart (default 7)
+  --disable-metrics          Do not serve /metrics
   --version, --help`;
 
 const VALUE_FLAGS = new Set([
@@ -51,7 +59,10 @@ const VALUE_FLAGS = new Set([
   'max-events',
   'events-max-bytes',
   'request-timeout',
+  'max-issues',
+  'retention-days',
 ]);
+const BOOLEAN_FLAGS = new Set(['disable-metrics']);
 
 function positiveNumber(name: string, value: string, integer: boolean): number {
   const number = Number(value);
@@ -87,6 +98,10 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help'
     if (!argument.startsWith('--')) throw new ArgumentError(`unexpected argument "${argument}"`);
     const equals = argument.indexOf('=');
     const name = argument.slice(2, equals === -1 ? undefined : equals);
+    if (BOOLEAN_FLAGS.has(name) && equals === -1) {
+      values.set(name, 'true');
+      continue;
+    }
     if (!VALUE_FLAGS.has(name)) throw new ArgumentError(`unknown option --${name}`);
     let value: string | undefined;
     if (equals !== -1) value = argument.slice(equals + 1);
@@ -123,5 +138,8 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help'
     maxEvents: number('max-events', 2000),
     eventsMaxBytes: number('events-max-bytes', 4 * 1024 * 1024),
     requestTimeoutSeconds: number('request-timeout', 10, false),
+    maxIssues: number('max-issues', 200),
+    retentionDays: number('retention-days', 7, false),
+    metrics: !values.has('disable-metrics'),
   };
 }

@@ -39,11 +39,14 @@ function run(options: DaemonOptions): void {
     bootStatusFile: options.bootStatusFile,
     maxEvents: options.maxEvents,
     eventsMaxBytes: options.eventsMaxBytes,
+    maxIssues: options.maxIssues,
+    retentionDays: options.retentionDays,
     log,
   });
   const server = createApiServer(watcher, token, {
     requestTimeoutSeconds: options.requestTimeoutSeconds,
     defaultContainer: options.defaultContainer,
+    metrics: options.metrics,
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     log(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`);

@@ -17,6 +17,8 @@ export interface ServerOptions {
   requestTimeoutSeconds: number;
   /** Container `/logs` shows when no `container` parameter is given. */
   defaultContainer: string;
+  /** Serve /metrics (off → 404). */
+  metrics: boolean;
 }
 
 function memorySummary() {
@@ -213,7 +215,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
       );
       return;
     }
-    const route = routes[url.pathname];
+    const route = url.pathname === '/metrics' && !options.metrics ? undefined : routes[url.pathname];
     if (!route) {
       sendJson(response, 404, { error: `no such endpoint: ${url.pathname.slice(0, 100)}` }, head);
       return;

@@ -7,7 +7,13 @@ import path from 'node:path';
 import { readBootProgress } from './boot.js';
 import { type ContainerState, Detector, type Thresholds } from './detector.js';
 import { type ContainerInspect, DockerClient, DockerError } from './docker/client.js';
-import { EventDeduper, type ParsedEvent, parseEventLine, type WatchEvent } from './docker/events.js';
+import {
+  EventDeduper,
+  msFromNano,
+  type ParsedEvent,
+  parseEventLine,
+  type WatchEvent,
+} from './docker/events.js';
 import type { LogLine } from './docker/logframe.js';
 import { type Issue, IssueBook } from './issues.js';
 import { JsonLinesLog, Ring, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
@@ -22,6 +28,10 @@ export interface WatcherOptions {
   maxEvents: number;
   /** Size at which events.jsonl rotates (one rotated file is kept). */
   eventsMaxBytes: number;
+  /** Resolved issues kept. */
+  maxIssues: number;
+  /** Restored history older than this is dropped. */
+  retentionDays: number;
   log: (message: string) => void;
   now?: () => number;
 }
@@ -108,7 +118,7 @@ export class Watcher {
       } else if (issue.state === 'resolved') {
         options.log(`issue ${issue.id} ${issue.kind} resolved: ${issue.resolution}`);
       }
-    });
+    }, options.maxIssues);
     this.issueLog = new JsonLinesLog(
       path.join(options.stateDir, 'issues.jsonl'),
       Math.max(64 * 1024, options.eventsMaxBytes / 4),
@@ -123,13 +133,18 @@ export class Watcher {
 
   /** Restores events, issues and detector state written by a previous run. */
   private restore(): void {
+    const cutoff = this.now() - this.options.retentionDays * 86400000;
     const latest = new Map<string, Issue>();
-    for (const issue of this.issueLog.readAll())
-      if (issue && typeof issue.id === 'string') latest.set(issue.id, issue);
+    for (const issue of this.issueLog.readAll()) {
+      if (!issue || typeof issue.id !== 'string') continue;
+      if (issue.state === 'resolved' && Date.parse(issue.resolved_at ?? '') < cutoff) latest.delete(issue.id);
+      else latest.set(issue.id, issue);
+    }
     this.issues.restore(latest.values());
     const snapshot = readJson<Snapshot>(this.snapshotFile);
     for (const event of this.eventLog.readAll()) {
       if (!event || typeof event.timeNano !== 'string' || !/^\d+$/.test(event.timeNano)) continue;
+      if (msFromNano(event.timeNano) < cutoff) continue;
       this.events.push(event);
       this.deduper.remember(event);
       if (event.seq > this.seq) this.seq = event.seq;

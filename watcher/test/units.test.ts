@@ -91,6 +91,24 @@ describe('daemon arguments', () => {
     });
   });
 
+  it('reads retention and the metrics switch', () => {
+    expect(
+      parseDaemonArgs([
+        '--token-file',
+        '/t',
+        '--disable-metrics',
+        '--max-issues',
+        '50',
+        '--retention-days=14',
+      ]),
+    ).toMatchObject({ metrics: false, maxIssues: 50, retentionDays: 14 });
+    expect(parseDaemonArgs(['--token-file', '/t'])).toMatchObject({
+      metrics: true,
+      maxIssues: 200,
+      retentionDays: 7,
+    });
+  });
+
   it('rejects bad values with a message naming the option', () => {
     expect(() => parseDaemonArgs(['--token-file', '/t', '--crash-loop-count', '0'])).toThrow(
       /--crash-loop-count/,

@@ -1,0 +1,163 @@
+/**
+ * How BuildWatch reaches the instance: the bundle (built by scripts/build.mjs) and its sha256
+ * as files in user-data, the token file, a hardened systemd unit, and the install step.
+ * Node comes from the distribution (`nodejs`: 12 on Ubuntu 22.04, 18 on 24.04); the bundle is
+ * built for Node 12, so nothing is downloaded at boot (see docs/watcher.md).
+ */
+import { createHash } from 'node:crypto';
+import type { Fragments } from '../../src/capability/types.js';
+import { BOOT_STATUS_PATH, CONTAINER_NAME } from '../../src/cloudinit/layout.js';
+import { systemdExecLine } from '../../src/quote/index.js';
+import bundle from '../../watcher/dist/buildwatch.js?raw';
+import installScript from './install.sh?raw';
+import type { BuildwatchConfig } from './schema.js';
+
+export const BUNDLE_PATH = '/usr/local/lib/buildwatch/buildwatch.mjs';
+export const TOKEN_PATH = '/etc/buildwatch/token';
+export const STATE_PATH = '/var/lib/buildwatch';
+export const UNIT_NAME = 'buildwatch.service';
+export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
+export const NODE_PATH = '/usr/bin/node';
+/**
+ * V8 limits: a small young generation and a capped old space keep resident memory low (the
+ * watcher's own data is bounded by design); bench/watcher.mjs measures with the same flags.
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+
+export function bundleSha256(text: string = bundle): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * `retention.days` wins; the original tool's `log_retention_days` applies when retention.days
+ * was left at its default (defaults are applied before fragments() sees the config).
+ */
+function retentionDays(config: BuildwatchConfig): number {
+  const defaultDays = 7;
+  return config.log_retention_days !== undefined && config.retention.days === defaultDays
+    ? config.log_retention_days
+    : config.retention.days;
+}
+
+/** The daemon's command line, from the capability config. */
+export function daemonArgv(config: BuildwatchConfig): string[] {
+  // No allowed sources → nothing outside can reach it anyway: bind loopback (SSH tunnel only).
+  const host = config.allowed_sources.length > 0 ? '0.0.0.0' : '127.0.0.1';
+  const argv = [
+    NODE_PATH,
+    ...NODE_FLAGS,
+    BUNDLE_PATH,
+    '--docker-socket',
+    '/var/run/docker.sock',
+    '--listen',
+    `${host}:${config.port}`,
+    '--token-file',
+    TOKEN_PATH,
+    '--state-dir',
+    STATE_PATH,
+    '--crash-loop-count',
+    String(config.crash_loop_count),
+    '--crash-loop-window',
+    String(config.crash_loop_window_seconds),
+    '--slow-start',
+    String(config.slow_start_seconds),
+    '--boot-status-file',
+    BOOT_STATUS_PATH,
+    '--default-container',
+    CONTAINER_NAME,
+    '--max-events',
+    String(config.retention.events),
+    '--max-issues',
+    String(config.retention.issues),
+    '--retention-days',
+    String(retentionDays(config)),
+  ];
+  if (!config.enable_metrics) argv.push('--disable-metrics');
+  return argv;
+}
+
+export function unitFile(config: BuildwatchConfig): string {
+  return [
+    '[Unit]',
+    'Description=BuildWatch: container and boot watcher for linode-build',
+    'After=docker.service network-online.target',
+    'Wants=docker.service network-online.target',
+    'StartLimitIntervalSec=300',
+    'StartLimitBurst=10',
+    '',
+    '[Service]',
+    'Type=simple',
+    // Integrity before every start, not only at install: a changed file does not run.
+    `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`])}`,
+    `ExecStart=${systemdExecLine(daemonArgv(config))}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    // Root only for the Docker socket (root:docker 0660); every capability is dropped.
+    'User=root',
+    'CapabilityBoundingSet=',
+    'AmbientCapabilities=',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    `ReadWritePaths=${STATE_PATH}`,
+    'StateDirectory=buildwatch',
+    'StateDirectoryMode=0700',
+    'UMask=0077',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'RestrictNamespaces=yes',
+    'RestrictRealtime=yes',
+    'RestrictSUIDSGID=yes',
+    'LockPersonality=yes',
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+    'SystemCallArchitectures=native',
+    'MemoryMax=192M',
+    'TasksMax=64',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+export function deliveryFragments(config: BuildwatchConfig, token: string | undefined): Fragments {
+  if (!token) throw new Error('buildwatch needs a generated watcher token (context.secrets.watcherToken)');
+  return {
+    packages: ['nodejs'],
+    writeFiles: [
+      { path: BUNDLE_PATH, content: bundle, permissions: '0644', owner: 'root:root' },
+      {
+        path: `${BUNDLE_PATH}.sha256`,
+        content: `${bundleSha256()}  ${BUNDLE_PATH}\n`,
+        permissions: '0644',
+        owner: 'root:root',
+      },
+      { path: TOKEN_PATH, content: `${token}\n`, permissions: '0600', owner: 'root:root' },
+      { path: UNIT_PATH, content: unitFile(config), permissions: '0644', owner: 'root:root' },
+    ],
+    steps: [
+      {
+        name: 'start-watcher',
+        description: 'Verify the BuildWatch bundle and start its service',
+        script: installScript,
+        env: { BUILDWATCH_BUNDLE: BUNDLE_PATH, BUILDWATCH_UNIT: UNIT_NAME },
+      },
+    ],
+    ports: [
+      {
+        port: config.port,
+        protocol: 'TCP',
+        public: false,
+        ...(config.allowed_sources.length > 0 ? { sources: config.allowed_sources } : {}),
+        description: 'BuildWatch API (bearer token)',
+      },
+    ],
+    probes: [{ name: 'buildwatch-active', argv: ['systemctl', 'is-active', UNIT_NAME] }],
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The buildwatch capability's delivery: the built bundle and its checksum in user-data, the
+ * token file, the hardened unit, the firewall rule, and a daemon command line the real
+ * bundle accepts (run here with the unit's own Node flags).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  BUNDLE_PATH,
+  daemonArgv,
+  deliveryFragments,
+  NODE_FLAGS,
+  TOKEN_PATH,
+  unitFile,
+} from '../../capabilities/buildwatch/delivery.js';
+import type { BuildwatchConfig } from '../../capabilities/buildwatch/schema.js';
+import { systemdExecLine } from '../../src/quote/index.js';
+import { startFakeDocker } from '../../watcher/test/fake-docker.js';
+import { bundlePath, startWatcher } from '../../watcher/test/process.js';
+
+const config: BuildwatchConfig = {
+  port: 9191,
+  crash_loop_count: 4,
+  crash_loop_window_seconds: 120,
+  slow_start_seconds: 900,
+  retention: { events: 5000, issues: 300, days: 7 },
+  allowed_sources: [],
+  enable_metrics: true,
+};
+const TOKEN = 'canary-watcher-token-0123456789abcdef';
+
+function valueAfter(argv: readonly string[], flag: string): string | undefined {
+  const index = argv.indexOf(flag);
+  return index === -1 ? undefined : argv[index + 1];
+}
+
+describe('buildwatch delivery', () => {
+  const fragments = deliveryFragments(config, TOKEN);
+  const files = new Map((fragments.writeFiles ?? []).map((file) => [file.path, file]));
+
+  it('ships the built bundle with its sha256, checked again before every start', () => {
+    const bundle = files.get(BUNDLE_PATH)?.content ?? '';
+    expect(bundle).toBe(fs.readFileSync(bundlePath, 'utf8'));
+    const sha = createHash('sha256').update(bundle).digest('hex');
+    expect(files.get(`${BUNDLE_PATH}.sha256`)?.content).toBe(`${sha}  ${BUNDLE_PATH}\n`);
+    expect(unitFile(config)).toContain(
+      `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`])}`,
+    );
+    expect(fragments.steps?.[0]?.script).toContain('sha256sum --check --quiet');
+    expect(fragments.packages).toEqual(['nodejs']);
+  });
+
+  it('writes the token 0600 root and refuses to plan without one', () => {
+    expect(files.get(TOKEN_PATH)).toMatchObject({
+      content: `${TOKEN}\n`,
+      permissions: '0600',
+      owner: 'root:root',
+    });
+    expect(unitFile(config)).not.toContain(TOKEN);
+    expect(() => deliveryFragments(config, undefined)).toThrow(/watcherToken/);
+  });
+
+  it('runs as a hardened service that restarts on failure', () => {
+    const unit = unitFile(config);
+    for (const line of [
+      'Restart=on-failure',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/var/lib/buildwatch',
+      'StateDirectory=buildwatch',
+      'PrivateTmp=yes',
+      'CapabilityBoundingSet=',
+      'After=docker.service network-online.target',
+    ]) {
+      expect(unit.split('\n')).toContain(line);
+    }
+    expect(unit).toContain(`ExecStart=${systemdExecLine(daemonArgv(config))}`);
+  });
+
+  it('maps the config to the daemon options and binds loopback unless sources are allowed', () => {
+    const argv = daemonArgv(config);
+    expect(argv.slice(0, NODE_FLAGS.length + 2)).toEqual(['/usr/bin/node', ...NODE_FLAGS, BUNDLE_PATH]);
+    expect(valueAfter(argv, '--listen')).toBe('127.0.0.1:9191');
+    expect(valueAfter(argv, '--crash-loop-count')).toBe('4');
+    expect(valueAfter(argv, '--crash-loop-window')).toBe('120');
+    expect(valueAfter(argv, '--slow-start')).toBe('900');
+    expect(valueAfter(argv, '--max-events')).toBe('5000');
+    expect(valueAfter(argv, '--boot-status-file')).toBe('/var/lib/linode-build/boot-status.json');
+    expect(argv).not.toContain('--disable-metrics');
+    const open = { ...config, allowed_sources: ['203.0.113.7/32'], enable_metrics: false };
+    expect(valueAfter(daemonArgv(open), '--listen')).toBe('0.0.0.0:9191');
+    expect(daemonArgv(open)).toContain('--disable-metrics');
+    expect(valueAfter(daemonArgv({ ...config, log_retention_days: 30 }), '--retention-days')).toBe('30');
+    expect(
+      valueAfter(
+        daemonArgv({ ...config, retention: { ...config.retention, days: 3 }, log_retention_days: 30 }),
+        '--retention-days',
+      ),
+    ).toBe('3');
+  });
+
+  it('opens no public port; only the allowed sources reach it', () => {
+    expect(fragments.ports).toEqual([
+      { port: 9191, protocol: 'TCP', public: false, description: 'BuildWatch API (bearer token)' },
+    ]);
+    const open = deliveryFragments({ ...config, allowed_sources: ['203.0.113.7/32'] }, TOKEN);
+    expect(open.ports?.[0]).toMatchObject({ public: false, sources: ['203.0.113.7/32'] });
+  });
+
+  it('the unit command line starts the real bundle (its Node flags and options are accepted)', async () => {
+    const docker = await startFakeDocker();
+    const argv = daemonArgv(config);
+    // Keep the unit's flags and thresholds; point paths and the port at this test.
+    const options = argv.slice(NODE_FLAGS.length + 2).filter((_, index, all) => {
+      const flag = index % 2 === 0 ? all[index] : all[index - 1];
+      return !['--docker-socket', '--listen', '--token-file', '--state-dir', '--boot-status-file'].includes(
+        flag ?? '',
+      );
+    });
+    const watcher = await startWatcher({ socket: docker.socket, nodeArgs: NODE_FLAGS, args: options });
+    try {
+      expect((await watcher.get('/health', null)).status).toBe(200);
+      expect((await watcher.get('/metrics')).status).toBe(200);
+    } finally {
+      await watcher.stop();
+      await docker.close();
+    }
+  });
+});
