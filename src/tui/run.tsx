@@ -38,6 +38,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
   process.once('exit', restore);
   process.once('SIGTERM', onSignal);
   process.once('SIGHUP', onSignal);
+  process.once('SIGINT', onSignal);
   const instance = render(
     <App source={options.source} intervalMs={options.intervalMs} color={colorEnabled(stdout, options.env)} />,
     { stdout, stdin, exitOnCtrlC: true, patchConsole: true },
@@ -50,6 +51,7 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
     process.off('exit', restore);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    process.off('SIGINT', onSignal);
   }
   return 0;
 }

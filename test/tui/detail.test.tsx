@@ -179,3 +179,18 @@ describe('logs view', () => {
     expect(frame).toContain('No log lines could be fetched.');
   });
 });
+
+describe('detail view at 80×24', () => {
+  it('fits everything (issues, events, log tail) in 23 rows of at most 80 columns', async () => {
+    const source = new FakeSource([view('aaaa1111', { app: 'x'.repeat(120) })]);
+    watched(source);
+    source.logLines = Array.from({ length: 300 }, (_, i) => `log ${i} ${'y'.repeat(i % 120)}`);
+    const frame = await openDetail(source, { columns: 80, rows: 24 });
+    const lines = frame.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    expect(Math.max(...lineWidths(frame))).toBeLessThanOrEqual(80);
+    expect(frame).toContain('Open issues (1)');
+    expect(frame).toContain('log 299');
+    expect(lines[lines.length - 1]).toContain('q/Esc back');
+  });
+});

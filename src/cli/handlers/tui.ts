@@ -36,5 +36,9 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
       watcher: createTuiWatcher(context.env),
     });
   });
-  return runTui({ source, intervalMs: Math.round(interval * 1000), env: context.env });
+  const code = await runTui({ source, intervalMs: Math.round(interval * 1000), env: context.env });
+  // Quitting means quitting: a refresh or destroy still in flight (destroy is safe to re-run)
+  // must not hold the shell hostage. The timer is unref'd, so a clean exit happens sooner.
+  setTimeout(() => process.exit(code), 200).unref();
+  return code;
 }
