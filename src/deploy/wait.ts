@@ -13,6 +13,7 @@ import type { DeploymentRecord } from '../state/types.js';
 import { healthAddress } from '../status/endpoint.js';
 import { type ProbeResult, probeHealth } from '../status/health.js';
 import type { HealthCheck } from '../template/types.js';
+import type { BootReporter } from './boot-watch.js';
 
 export interface WaitContext {
   readonly client: LinodeClient;
@@ -23,6 +24,8 @@ export interface WaitContext {
   readonly pollMs: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Boot progress from the watcher, when the deployment runs one. */
+  readonly boot?: BootReporter;
 }
 
 export class WaitFailure extends CliError {
@@ -102,6 +105,8 @@ export async function waitUntilHealthy(
   let failures = 0;
   let lastDetail = '';
   for (;;) {
+    const bootFailure = await context.boot?.poll();
+    if (bootFailure) throw new WaitFailure(bootFailure.message, destroyHint(record), bootFailure.lastLines);
     const result = await probeHealth(check, address);
     if (result.detail !== lastDetail) {
       history.push(`health ${target}: ${result.detail}`);

@@ -2,6 +2,7 @@
 import { CreateLinodeSchema } from '@linode/validation';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportBoot } from '../../src/deploy/boot-watch.js';
 import { parseDuration } from '../../src/deploy/duration.js';
 import { deploymentIdAlphabet, generateRootPassword, newDeploymentId } from '../../src/deploy/identity.js';
 import { checkUserDataSize } from '../../src/deploy/preflight.js';
@@ -232,6 +233,66 @@ describe('probeHealth', () => {
     expect(await probeHealth({ ...check, type: 'tcp' }, app.address)).toEqual({
       ok: true,
       detail: 'TCP connect',
+    });
+  });
+});
+
+describe('boot progress from the watcher', () => {
+  const boot = (steps: { id: string; state: string; exit_code?: number; output_tail?: string }[]) => ({
+    cloud_init: { status: 'running', errors: [] },
+    state: 'running',
+    steps: steps.map((s) => ({ capability: 'docker', name: s.id, description: `step ${s.id}`, ...s })),
+  });
+
+  it('reports each transition once and detects a failed step with its output tail', () => {
+    const lines: string[] = [];
+    const reported = new Map<string, string>();
+    expect(
+      reportBoot(
+        boot([
+          { id: 'a', state: 'running' },
+          { id: 'b', state: 'pending' },
+        ]),
+        reported,
+        (l) => lines.push(l),
+      ),
+    ).toBeUndefined();
+    expect(
+      reportBoot(
+        boot([
+          { id: 'a', state: 'running' },
+          { id: 'b', state: 'pending' },
+        ]),
+        reported,
+        (l) => lines.push(l),
+      ),
+    ).toBeUndefined();
+    const failure = reportBoot(
+      boot([
+        { id: 'a', state: 'ok' },
+        { id: 'b', state: 'failed', exit_code: 2, output_tail: 'x\n\u001b[31mboom\u001b[0m\n' },
+      ]),
+      reported,
+      (l) => lines.push(l),
+    );
+    expect(lines).toEqual([
+      'Boot: docker: step a: running',
+      'Boot: docker: step a: ok',
+      'Boot: docker: step b: failed (exit 2)',
+    ]);
+    expect(failure?.message).toBe('boot step docker: step b failed with exit code 2.');
+    expect(failure?.lastLines.at(-1)).not.toContain('\u001b');
+  });
+
+  it('treats cloud-init errors as a failed boot', () => {
+    const failure = reportBoot(
+      { cloud_init: { status: 'error', errors: ['modules-final failed'] }, state: 'unknown', steps: [] },
+      new Map(),
+      () => undefined,
+    );
+    expect(failure).toEqual({
+      message: 'cloud-init reported errors during boot.',
+      lastLines: ['modules-final failed'],
     });
   });
 });

@@ -164,4 +164,54 @@ describe('deploy → status → destroy', () => {
     const destroy = await lab.run(['destroy', id, '--yes']);
     expect(destroy.code, destroy.stderr).toBe(0);
   });
+
+  it('stops waiting when the watcher reports a failed boot step, showing its output', async () => {
+    const project = await lab.project('broken-boot', 'chat-agent');
+    lab.app.setStatus(503);
+    lab.app.setWatcherStatus({
+      watcher: {},
+      boot: {
+        cloud_init: { status: 'running', errors: [] },
+        state: 'failed',
+        steps: [
+          {
+            id: '01-docker-packages',
+            capability: 'docker',
+            name: 'packages',
+            description: 'Install docker.io',
+            state: 'ok',
+          },
+          {
+            id: '02-docker-start-daemon',
+            capability: 'docker',
+            name: 'start-daemon',
+            description: 'Enable and start Docker',
+            state: 'failed',
+            exit_code: 3,
+            output_tail: 'Job for docker.service failed\nsee journalctl -xeu docker.service',
+          },
+        ],
+      },
+      containers: [],
+      open_issues: 0,
+    });
+    try {
+      const result = await lab.run(['deploy', '--wait', '--yes'], {
+        cwd: project,
+        env: { LINODE_BUILD_WATCHER_URL: `http://${lab.app.address}` },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Boot: docker: Install docker\.io: ok/);
+      expect(result.stderr).toMatch(
+        /Error: boot step docker: Enable and start Docker failed with exit code 3\./,
+      );
+      expect(result.stderr).toContain('  Job for docker.service failed');
+      expect(lab.app.hits).toContain('/status');
+    } finally {
+      lab.app.setStatus(200);
+      lab.app.setWatcherStatus(undefined);
+    }
+    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId;
+    expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A tiny HTTP "app" for health checks in tests: `deploy --wait` and `status` probe the
- * published port; tests point them here with LINODE_BUILD_HEALTH_HOST=127.0.0.1:<port>.
+ * published port; tests point them here with LINODE_BUILD_HEALTH_HOST=127.0.0.1:<port>. It can
+ * also play the watcher's GET /status (LINODE_BUILD_WATCHER_URL=http://127.0.0.1:<port>).
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -12,14 +13,22 @@ export interface HealthApp {
   /** Paths requested so far. */
   readonly hits: string[];
   setStatus(code: number): void;
+  /** Serve this as the watcher's GET /status (boot progress), or stop serving it (undefined). */
+  setWatcherStatus(body: unknown): void;
   close(): Promise<void>;
 }
 
 export async function startHealthApp(initialStatus = 200): Promise<HealthApp> {
   let status = initialStatus;
+  let watcherStatus: unknown;
   const hits: string[] = [];
   const server = http.createServer((request, response) => {
     hits.push(request.url ?? '/');
+    if (watcherStatus !== undefined && request.url === '/status') {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(watcherStatus));
+      return;
+    }
     response.writeHead(status, { 'Content-Type': 'text/plain' });
     response.end(status === 200 ? 'ok\n' : 'not ready\n');
   });
@@ -32,6 +41,9 @@ export async function startHealthApp(initialStatus = 200): Promise<HealthApp> {
     hits,
     setStatus(code) {
       status = code;
+    },
+    setWatcherStatus(body) {
+      watcherStatus = body;
     },
     async close() {
       server.closeAllConnections();

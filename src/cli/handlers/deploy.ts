@@ -1,3 +1,4 @@
+import { bootReporter } from '../../deploy/boot-watch.js';
 import { obtainConsent } from '../../deploy/confirm.js';
 import { createDeployment } from '../../deploy/create.js';
 import { preflight } from '../../deploy/preflight.js';
@@ -83,6 +84,7 @@ export default async function deploy(args: Args, context: CommandContext): Promi
       step: (text: string) => progress.step(text),
       deadline: Date.now() + options.timeout * 1000,
       pollMs: pollInterval(env),
+      boot: await bootReporter(env, record, (text) => progress.step(text)),
     };
     try {
       await waitUntilRunning(waitContext, record, instance.id);
@@ -95,7 +97,8 @@ export default async function deploy(args: Args, context: CommandContext): Promi
         out.info('Last observations:');
         for (const line of error.lastLines) out.info(`  ${line}`);
       }
-      out.info('No instance logs are reachable from here without the buildwatch capability.');
+      if (!record.watcherPort)
+        out.info('No instance logs are reachable from here without the buildwatch capability.');
       if (options.json) out.json({ ...resultJson(record), healthy: false, error: error.message });
       return 1;
     }
