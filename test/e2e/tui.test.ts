@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, startLab } from '../fake-linode/harness.js';
+import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { binPath, repoRoot, runCli, tempHome } from '../support/cli.js';
 import { toolsAvailable } from '../support/tools.js';
 
@@ -20,6 +20,8 @@ const rows = 30;
 let lab: Lab;
 const ids: string[] = [];
 let snapshotBin = binPath;
+/** Every screen the tests looked at, for the secret check. */
+const seenScreens: string[] = [];
 
 /**
  * A private copy of the built CLI for the long-running dashboard: its lazy chunks must not
@@ -91,6 +93,7 @@ async function waitForScreen(
   let text = '';
   while (Date.now() < deadline) {
     text = screen(name);
+    seenScreens.push(text);
     if (predicate(text)) return text;
     await sleep(20);
   }
@@ -104,6 +107,14 @@ describe('tui without a terminal, and start-up cost', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('needs an interactive terminal');
     expect(result.stderr).toContain('status --json');
+  });
+
+  it('rejects a refresh interval that would hammer the API, with exit 2', async () => {
+    for (const value of ['0.2', '7200', 'soon']) {
+      const result = await runCli(['tui', '--interval', value], { env: tempHome().env });
+      expect(result.code, value).toBe(2);
+      expect(result.stderr).toMatch(/interval/);
+    }
   });
 
   it('no chunk statically reachable from the CLI entry contains Ink, Yoga or React', () => {
@@ -146,6 +157,9 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
 
   afterAll(async () => {
     spawnSync('tmux', ['kill-session', '-t', session]);
+    // The API token (and the watcher tokens) must never reach the screen.
+    expect(seenScreens.length).toBeGreaterThan(0);
+    expect(seenScreens.filter((text) => text.includes(labToken))).toEqual([]);
     await lab?.close();
   });
 
@@ -221,7 +235,13 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
     tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
     text = await waitForScreen((t) => {
       const lines = t.trimEnd().split('\n');
-      return lines.length <= 24 && t.includes('q quit') && lines.every((line) => line.length <= 80);
+      // A whole frame (title to key hints), not one caught mid-redraw.
+      return (
+        lines.length <= 24 &&
+        t.includes('2 deployments') &&
+        t.includes('q quit') &&
+        lines.every((line) => line.length <= 80)
+      );
     }, 'the 80×24 layout');
     expect(text).toContain('2 deployments');
 

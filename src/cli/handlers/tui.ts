@@ -6,9 +6,10 @@ const MAX_INTERVAL_SECONDS = 3600;
 
 export default async function tui(args: ArgsOf<typeof tuiSpec>, context: CommandContext): Promise<number> {
   const interval = args.options.interval;
-  if (!Number.isFinite(interval) || interval < 0 || interval > MAX_INTERVAL_SECONDS) {
+  // Below a second the dashboard would mostly be spending the API rate limit.
+  if (!Number.isFinite(interval) || (interval !== 0 && (interval < 1 || interval > MAX_INTERVAL_SECONDS))) {
     throw new UsageError(
-      `--interval must be between 0 and ${MAX_INTERVAL_SECONDS} seconds (got ${interval}).`,
+      `--interval must be 0 (off) or between 1 and ${MAX_INTERVAL_SECONDS} seconds (got ${interval}).`,
       'For example: linode-build tui --interval 10',
     );
   }
