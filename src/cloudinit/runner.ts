@@ -9,6 +9,7 @@ import aptInstall from './scripts/apt-install.sh?raw';
 import aptUpdate from './scripts/apt-update.sh?raw';
 import bootRunner from './scripts/boot-runner.sh?raw';
 import bootStatus from './scripts/boot-status.py?raw';
+import retryLibrary from './scripts/retry.sh?raw';
 import runScript from './scripts/run-script.sh?raw';
 import type { BootStep, CloudFile } from './types.js';
 
@@ -21,11 +22,18 @@ export function executable(path: string, content: string, part: string): CloudFi
   return { path, content, permissions: '0755', owner: 'root:root', part };
 }
 
-/** The runner, its JSON status writer, the apt helpers and the script launcher. */
+/** The runner, its JSON status writer, the retry library, the apt helpers and the script launcher. */
 export function runnerFiles(): CloudFile[] {
   return [
     executable(BOOT_RUNNER_PATH, bootRunner, RUNNER_PART),
     executable(`${LIB_DIR}/boot-status.py`, bootStatus, RUNNER_PART),
+    {
+      path: `${LIB_DIR}/retry.sh`,
+      content: retryLibrary,
+      permissions: '0644',
+      owner: 'root:root',
+      part: RUNNER_PART,
+    },
     executable(`${LIB_DIR}/apt-update`, aptUpdate, RUNNER_PART),
     executable(APT_INSTALL_PATH, aptInstall, RUNNER_PART),
     executable(RUN_SCRIPT_PATH, runScript, RUNNER_PART),

@@ -57,35 +57,11 @@ export function parseExpansion(text: string, start: number, lookup: Lookup, wher
     );
   }
   index += 2;
-  const word = expandUntilBrace(text, index, lookup, where);
+  const word = expandFrom(text, index, lookup, where, true);
   names.push(...word.names);
   const isSet = current !== undefined && current !== '';
   const value = operator === ':-' ? (isSet ? current : word.value) : isSet ? word.value : '';
   return { value, end: word.end, names };
-}
-
-/** Expands the `word` of `${NAME:-word}` up to and including its closing brace. */
-function expandUntilBrace(text: string, start: number, lookup: Lookup, where: Where): ParsedExpansion {
-  let value = '';
-  const names: string[] = [];
-  let index = start;
-  while (index < text.length) {
-    const char = text[index]!;
-    if (char === '}') return { value, end: index + 1, names };
-    if (char === '$' && text[index + 1] === '$') {
-      value += '$';
-      index += 2;
-    } else if (char === '$' && text[index + 1] === '{') {
-      const inner = parseExpansion(text, index, lookup, where);
-      value += inner.value;
-      names.push(...inner.names);
-      index = inner.end;
-    } else {
-      value += char;
-      index += 1;
-    }
-  }
-  throw unclosed(where);
 }
 
 function unclosed(where: Where): CliError {
@@ -103,23 +79,40 @@ export function expandWithNames(
   lookup: Lookup,
   where: Where,
 ): { value: string; names: string[] } {
+  const { value, names } = expandFrom(text, 0, lookup, where, false);
+  return { value, names: [...names] };
+}
+
+/**
+ * Expands from `start` to the end of the text, or (`inWord`) to the closing brace of a
+ * `${NAME:-word}`, which it consumes.
+ */
+function expandFrom(
+  text: string,
+  start: number,
+  lookup: Lookup,
+  where: Where,
+  inWord: boolean,
+): ParsedExpansion {
   let value = '';
   const names: string[] = [];
-  let index = 0;
+  let index = start;
   while (index < text.length) {
     const char = text[index]!;
+    if (inWord && char === '}') return { value, end: index + 1, names };
     if (char === '$' && text[index + 1] === '$') {
       value += '$';
       index += 2;
     } else if (char === '$' && text[index + 1] === '{') {
-      const expansion = parseExpansion(text, index, lookup, where);
-      value += expansion.value;
-      names.push(...expansion.names);
-      index = expansion.end;
+      const inner = parseExpansion(text, index, lookup, where);
+      value += inner.value;
+      names.push(...inner.names);
+      index = inner.end;
     } else {
       value += char;
       index += 1;
     }
   }
-  return { value, names };
+  if (inWord) throw unclosed(where);
+  return { value, end: index, names };
 }

@@ -70,7 +70,7 @@ export function resolveEnv(input: EnvInput): ResolvedEnv {
       }
     }
     merged.set(name, value);
-    if (names.length > 0) fromDotenv.add(name);
+    if (names.some((reference) => Object.hasOwn(dotenv, reference))) fromDotenv.add(name);
     else fromDotenv.delete(name);
   }
   for (const name of Object.keys(dotenv).sort()) {

@@ -35,6 +35,7 @@ export function parseUserData(text: string): { config: CloudConfig; files: UserD
 /** `sh`/`bash` scripts by shebang, plus bash data files we source (app.conf, step env files). */
 export function shellKind(file: UserDataFile): 'shebang' | 'bash-data' | undefined {
   if (/^#!\s*(\/bin\/(ba)?sh|\/usr\/bin\/env (ba)?sh)\b/.test(file.content)) return 'shebang';
+  if (file.content.startsWith('# shellcheck shell=bash')) return 'bash-data';
   if (file.path.endsWith('/app.conf') || /\/steps\/[^/]+\.env$/.test(file.path)) return 'bash-data';
   return undefined;
 }

@@ -154,6 +154,8 @@ describe('resolveEnv', () => {
       MODEL: 'mine',
     });
     expect(Object.keys(result.values)).toEqual([...Object.keys(result.values)].sort());
+    // Values that came from .env (directly or through an expansion) are the secret ones.
+    expect(result.fromDotenv).toEqual(['API_KEY', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'MODEL']);
     const messages = result.warnings.map((w) => w.message).join('\n');
     expect(messages).toContain('UNDECLARED is set in .env but the template does not declare it');
     expect(messages).toContain(`${D}{LEVEL}`);

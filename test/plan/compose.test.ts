@@ -9,7 +9,7 @@ import { composePlan } from '../../src/plan/compose.js';
 import { firewallLabel, instanceLabel } from '../../src/plan/labels.js';
 import type { DeployPlan } from '../../src/plan/types.js';
 import { parseUserData } from '../conformance/userdata.js';
-import { fakeCapability, makeContext, makeTemplate, resolved } from './fixtures.js';
+import { defaultHealth, fakeCapability, makeContext, makeTemplate, resolved } from './fixtures.js';
 
 const D = '$';
 const docker = fakeCapability(
@@ -225,6 +225,25 @@ describe('composePlan', () => {
       'TCP:9090',
     ]);
     expect(result.ports.map((p) => p.port)).toEqual([80, 22, 9090]);
+  });
+
+  it('probes health through the published port, or the container for another port; native probes the host', () => {
+    const conf = (result: DeployPlan) =>
+      parseUserData(result.userData).files.find((f) => f.path === '/etc/linode-build/app.conf')!.content;
+    expect(conf(plan())).toContain('HEALTH_HOST=127.0.0.1\nHEALTH_PORT=80\nHEALTH_PATH=/health\n');
+    const other = plan({ health: { ...defaultHealth, port: 9000, path: '/ready me' } });
+    expect(conf(other)).toContain('HEALTH_HOST=container\nHEALTH_PORT=9000\nHEALTH_PATH=/ready%20me\n');
+    const native = composePlan({
+      template: makeTemplate({ runtime: 'native', setupScript: '#!/bin/bash\necho install\n' }),
+      dotenv: {},
+      context: makeContext(),
+      capabilities: [resolved(extra)],
+    });
+    expect(native.steps.map((s) => s.id)).toEqual(['01-extra-one', '02-setup-script', '03-app-wait-healthy']);
+    expect(conf(native)).toContain('RUNTIME=native');
+    expect(conf(native)).toContain('HEALTH_HOST=127.0.0.1\nHEALTH_PORT=8000\n');
+    expect(conf(native)).not.toContain('IMAGE=');
+    expect(native.userData).not.toContain('linode-build-app.service');
   });
 
   it('is deterministic: same input, same bytes', () => {

@@ -152,25 +152,19 @@ describe('systemd escaping', () => {
 
 describe('yamlDocument', () => {
   it('quotes YAML 1.1 look-alikes so cloud-init keeps them as strings', () => {
-    const text = yamlDocument({
+    const lookAlikes = {
       permissions: '0644',
       flag: 'yes',
       off: 'off',
       number: '1_000',
       time: '1:20',
       path: '/a',
-    });
+    };
+    const text = yamlDocument(lookAlikes);
     expect(text).toContain('permissions: "0644"');
     expect(text).toContain('flag: "yes"');
     expect(text).toContain('path: /a');
-    expect(parse(text, { version: '1.1' })).toEqual({
-      permissions: '0644',
-      flag: 'yes',
-      off: 'off',
-      number: '1_000',
-      time: '1:20',
-      path: '/a',
-    });
+    expect(parse(text, { version: '1.1' })).toEqual(lookAlikes);
   });
 
   it('writes multi-line text as literal blocks with the right indicators', () => {

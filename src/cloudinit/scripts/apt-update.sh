@@ -5,6 +5,9 @@
 # `apt-update --force` always refreshes.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+LIB_DIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=/dev/null # retry.sh, installed beside this script
+. "$LIB_DIR/retry.sh"
 STAMP_DIR=${LINODE_BUILD_RUN:-/run/linode-build}
 STAMP="$STAMP_DIR/apt-updated"
 mkdir -p "$STAMP_DIR"
@@ -13,19 +16,5 @@ if [ "${1:-}" != "--force" ] && [ -e "$STAMP" ] &&
   [ -z "$(find /etc/apt/sources.list /etc/apt/sources.list.d -newer "$STAMP" 2>/dev/null | head -n 1)" ]; then
   exit 0
 fi
-
-attempts=${APT_ATTEMPTS:-5}
-delay=5
-for ((attempt = 1; ; attempt++)); do
-  if apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -q; then
-    touch "$STAMP"
-    exit 0
-  fi
-  if ((attempt >= attempts)); then
-    echo "apt-update: apt-get update failed $attempt times" >&2
-    exit 1
-  fi
-  echo "apt-update: attempt $attempt failed; retrying in ${delay}s" >&2
-  sleep "$delay"
-  delay=$((delay * 2))
-done
+retry apt-update "${APT_ATTEMPTS:-5}" 5 apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -q
+touch "$STAMP"
