@@ -49,6 +49,7 @@ describe.runIf(toolsAvailable('bash'))('on-instance helpers', () => {
     writeFileSync(withShebang, '#!/bin/sh\nprintf "%s|%s" "$0" "$TRICKY"\n');
     chmodSync(withShebang, 0o700);
     const without = path.join(dir, 'hook-plain');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a JS template.
     writeFileSync(without, 'printf "%s|%s" "${BASH_VERSION:+bash}" "$PLAIN"\n');
     const env = { PATH: process.env.PATH, LINODE_BUILD_ETC: etc };
     const first = spawnSync(runScript, [withShebang], { encoding: 'utf8', env });
