@@ -25,7 +25,7 @@ const REQUESTS = argValue('--requests', 10_000);
 const CLIENTS = 100;
 // The V8 flags the systemd unit runs the watcher with (capabilities/buildwatch): a small young
 // generation and a capped old space keep resident memory low; BENCH_NODE_ARGS overrides.
-const NODE_FLAGS = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1 --max-old-space-size=64')
+const NODE_FLAGS = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1 --max-old-space-size=64 --no-opt')
   .split(' ')
   .filter(Boolean);
 const CONTAINERS = 50;

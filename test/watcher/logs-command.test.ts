@@ -2,6 +2,7 @@
  * `linode-build logs` (the built binary) against a real watcher process on loopback, with the
  * deployment and its token in a throwaway HOME.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +10,8 @@ import { upsertDeployment } from '../../src/state/registry.js';
 import { writeSecret } from '../../src/state/secrets.js';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { type FakeDocker, startFakeDocker } from '../../watcher/test/fake-docker.js';
-import { type RunningWatcher, startWatcher } from '../../watcher/test/process.js';
-import { runCli, tempHome } from '../support/cli.js';
+import { type RunningWatcher, startWatcher, waitUntil } from '../../watcher/test/process.js';
+import { binPath, runCli, tempHome } from '../support/cli.js';
 
 function frame(stream: number, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -127,12 +128,30 @@ describe('linode-build logs', () => {
     expect(result.stdout).toContain('| E: Unable to locate package nvidia-driver-550-server');
   });
 
-  it('follows new log lines until interrupted', async () => {
-    const child = runCli(['logs', 'abcd2345', '--follow', '--interval', '0.2'], { env, timeoutMs: 3000 });
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    docker.logs = Buffer.concat([docker.logs, frame(1, '2025-11-23T12:00:03.000000000Z request served\n')]);
-    const result = await child;
-    expect(result.stdout).toBe('server starting\nwarning: slow disk\nrequest served\n');
+  it('follows new log lines until interrupted, then exits 0', async () => {
+    const child = spawn(process.execPath, [binPath, 'logs', 'abcd2345', '--follow', '--interval', '0.2'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(async () => (stdout.includes('slow disk') ? true : undefined), 20000, 'first lines');
+      docker.logs = Buffer.concat([docker.logs, frame(1, '2025-11-23T12:00:03.000000000Z request served\n')]);
+      await waitUntil(
+        async () => (stdout.includes('request served') ? true : undefined),
+        20000,
+        'followed line',
+      );
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('server starting\nwarning: slow disk\nrequest served\n');
     expect(docker.requests.some((request) => request.includes('since=1763899202.500000000'))).toBe(true);
   });
 

@@ -39,6 +39,8 @@ export interface WatcherOptions {
 interface Snapshot {
   seq: number;
   watermark?: string;
+  /** Dedupe keys of the events at the watermark time. */
+  watermarkKeys?: string[];
   oomCount: number;
   containers: ContainerState[];
   eventCounts: Record<string, number>;
@@ -146,13 +148,17 @@ export class Watcher {
       if (!event || typeof event.timeNano !== 'string' || !/^\d+$/.test(event.timeNano)) continue;
       if (msFromNano(event.timeNano) < cutoff) continue;
       this.events.push(event);
-      this.deduper.remember(event);
+      this.deduper.accept(event);
       if (event.seq > this.seq) this.seq = event.seq;
     }
     if (snapshot) {
       if (snapshot.seq > this.seq) this.seq = snapshot.seq;
       if (snapshot.watermark && /^\d+$/.test(snapshot.watermark) && !this.deduper.newest) {
-        this.deduper = new EventDeduper(snapshot.watermark);
+        this.deduper = new EventDeduper(
+          snapshot.watermark,
+          undefined,
+          Array.isArray(snapshot.watermarkKeys) ? snapshot.watermarkKeys : [],
+        );
       }
       this.detector.restore(
         Array.isArray(snapshot.containers) ? snapshot.containers : [],
@@ -202,6 +208,7 @@ export class Watcher {
     const snapshot: Snapshot = {
       seq: this.seq,
       watermark: this.deduper.newest,
+      watermarkKeys: this.deduper.keysAtWatermark(),
       oomCount: this.detector.oomCount,
       containers: this.detector.snapshot(),
       eventCounts: Object.fromEntries(this.eventCounts),

@@ -197,7 +197,9 @@ describe('watcher HTTP API (built bundle, fake Docker)', () => {
 describe('reconnect and restart (fake Docker)', () => {
   it('resumes from the last event with since after the stream drops, and restores state after a restart', async () => {
     const docker = await startFakeDocker('1.50');
-    let watcher = await startWatcher({ socket: docker.socket });
+    // The fixtures are from 2025: keep them through the restart whatever today's date is.
+    const args = ['--retention-days', '36500'];
+    let watcher = await startWatcher({ socket: docker.socket, args });
     const lines = fixtureLines('docker28-crash-loop.jsonl');
     await waitUntil(
       async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
@@ -237,7 +239,7 @@ describe('reconnect and restart (fake Docker)', () => {
 
     // Restart the watcher on the same state directory: same open issues, no duplicate events.
     await watcher.stop();
-    watcher = await startWatcher({ socket: docker2.socket, stateDir: watcher.stateDir });
+    watcher = await startWatcher({ socket: docker2.socket, stateDir: watcher.stateDir, args });
     const restored = (await watcher.get('/issues')).json() as { issues: { kind: string; id: string }[] };
     expect(restored.issues.map((issue) => issue.id).sort()).toEqual(issues.map((issue) => issue.id).sort());
     await waitUntil(

@@ -70,10 +70,16 @@ describe('EventDeduper', () => {
     expect(deduper.newest).toBe(last.timeNano);
   });
 
-  it('restarts from a persisted watermark', () => {
-    const deduper = new EventDeduper('1763900001000000000');
-    const old = parseEventLine(fixtureLines('docker28-crash-loop.jsonl')[0] ?? '')!;
-    expect(deduper.accept(old)).toBe(false);
+  it('restarts from a persisted watermark and the keys at that time', () => {
+    const events = fixtureLines('docker28-crash-loop.jsonl').map((line) => parseEventLine(line)!);
+    const before = new EventDeduper();
+    for (const event of events) before.accept(event);
+    const last = events[events.length - 1]!;
+    const after = new EventDeduper(before.newest, undefined, before.keysAtWatermark());
+    expect(before.keysAtWatermark()).toHaveLength(1);
+    expect(after.accept(events[0]!)).toBe(false);
+    expect(after.accept(last)).toBe(false);
+    expect(after.accept({ ...last, action: 'destroy' })).toBe(true);
   });
 
   it('stays bounded: keys beyond capacity are forgotten', () => {

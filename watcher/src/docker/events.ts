@@ -132,17 +132,30 @@ export class EventDeduper {
   constructor(
     initialWatermark?: string,
     private readonly capacity = 4096,
+    /** Keys of the events at the watermark time (from keysAtWatermark), so they are not re-accepted. */
+    initialKeys: readonly string[] = [],
   ) {
     if (initialWatermark) this.watermark = initialWatermark.replace(/^0+(?=\d)/, '');
+    for (const key of initialKeys) if (key.startsWith(`${this.watermark}|`)) this.remember(key);
+  }
+
+  /** The keys of events at the newest time: what a restart needs to drop their replay. */
+  keysAtWatermark(): string[] {
+    const prefix = `${this.watermark}|`;
+    return this.order.filter((key) => key !== undefined && key.startsWith(prefix));
   }
 
   get newest(): string | undefined {
     return this.watermark === '' ? undefined : this.watermark;
   }
 
-  /** Marks a key as seen (used when restoring persisted events). */
-  remember(event: ParsedEvent): void {
-    this.accept(event);
+  private remember(key: string): void {
+    this.recent.add(key);
+    // A fixed ring of keys: memory stays bounded however long the stream runs.
+    const evicted = this.order[this.next];
+    if (evicted !== undefined) this.recent.delete(evicted);
+    this.order[this.next] = key;
+    this.next = (this.next + 1) % this.capacity;
   }
 
   /** True when the event is new (and records it). */
@@ -152,12 +165,7 @@ export class EventDeduper {
     if (order < 0) return false;
     const key = `${event.timeNano}|${event.container.id}|${event.action}|${event.health ?? ''}`;
     if (this.recent.has(key)) return false;
-    this.recent.add(key);
-    // A fixed ring of keys: memory stays bounded however long the stream runs.
-    const evicted = this.order[this.next];
-    if (evicted !== undefined) this.recent.delete(evicted);
-    this.order[this.next] = key;
-    this.next = (this.next + 1) % this.capacity;
+    this.remember(key);
     if (order > 0) this.watermark = time;
     return true;
   }
