@@ -6,7 +6,7 @@
  * entries were lost.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -34,7 +34,7 @@ export async function writeFileAtomic(
   await mkdir(directory, { recursive: true, mode: options.directoryMode ?? PRIVATE_DIRECTORY_MODE });
   const temporary = path.join(
     directory,
-    `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    `${temporaryPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
   // 'wx': fail rather than follow a planted file or symlink at the temp name.
   const handle = await open(temporary, 'wx', options.mode ?? PRIVATE_FILE_MODE);
@@ -51,6 +51,30 @@ export async function writeFileAtomic(
     throw error;
   }
   await syncDirectory(directory);
+}
+
+function temporaryPrefix(target: string): string {
+  return `.${path.basename(target)}.`;
+}
+
+/**
+ * Deletes temp files left by writers of `target` that were killed mid-write. Only safe while
+ * holding the lock every writer of `target` takes (no live writer can own one of them).
+ */
+export async function removeStaleTemporaries(target: string): Promise<void> {
+  const directory = path.dirname(target);
+  const prefix = temporaryPrefix(target);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))
+      .map((name) => unlink(path.join(directory, name)).catch(() => undefined)),
+  );
 }
 
 /** Makes a completed rename durable. Some platforms cannot open directories; that is not fatal. */

@@ -12,6 +12,7 @@ import {
   isErrnoCode,
   parseStateJson,
   readFileIfExists,
+  removeStaleTemporaries,
   writeFileAtomic,
 } from './atomic.js';
 import type { DeploymentRecord, RegistryFile } from './types.js';
@@ -80,6 +81,7 @@ export async function updateRegistry(
 ): Promise<RegistryFile> {
   const file = statePaths.registry(env);
   return withFileLock(file, async () => {
+    await removeStaleTemporaries(file);
     const current = await readRegistry(env);
     const next: RegistryFile = { version: REGISTRY_VERSION, deployments: mutate([...current.deployments]) };
     await writeFileAtomic(file, serializeRegistry(next));

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +66,6 @@ describe('registry', () => {
     await upsertDeployment(env, sampleRecord('aaaa1111'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    const { readdirSync } = await import('node:fs');
     expect(readdirSync(dir)).toEqual(['registry.json']);
   });
 
@@ -91,6 +90,16 @@ describe('registry', () => {
       expect(readFileSync(file, 'utf8')).toBe(content);
     },
   );
+
+  it('removes temp files left by a writer killed mid-write, and nothing else', async () => {
+    const { env, dir, file } = home();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, '.registry.json.4242.abcdef.tmp'), '{"version": 1, "depl');
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    await upsertDeployment(env, sampleRecord('aaaa1111'));
+    expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'registry.json']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).deployments).toHaveLength(1);
+  });
 
   it('does not write when the mutation throws', async () => {
     const { env, file } = home();
