@@ -65,7 +65,11 @@ function runBoot(steps: BootStep[]) {
   });
   const statusFile = path.join(root, 'state', 'boot-status.json');
   const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { state: string; steps: StepStatus[] };
-  const mode = spawnSync('stat', ['-c', '%a', statusFile], { encoding: 'utf8' }).stdout.trim();
+  const mode = ['state', 'log', 'log/steps']
+    .map((dir) => path.join(root, dir))
+    .concat(statusFile)
+    .map((file) => spawnSync('stat', ['-c', '%a', file], { encoding: 'utf8' }).stdout.trim())
+    .join(' ');
   const bootLog = readFileSync(path.join(root, 'log', 'boot.log'), 'utf8');
   return { result, status, bootLog, mode };
 }
@@ -74,7 +78,15 @@ describe.runIf(toolsAvailable('bash', 'python3'))('boot runner', () => {
   it('runs steps in order, records progress and exits 0 when all succeed', () => {
     const tricky = `it's "quoted" $HOME \`x\` %h #c a=b é\nsecond line`;
     const { result, status, bootLog, mode } = runBoot([
-      step('01-base-one', 'base', '#!/bin/bash\necho one\n'),
+      step(
+        '01-base-one',
+        'base',
+        '#!/bin/bash\necho one\ntouch "$OUT.umask"; stat -c %a "$OUT.umask"\n',
+        [],
+        {
+          OUT: path.join(os.tmpdir(), `lb-runner-env-${process.pid}`),
+        },
+      ),
       step('02-base-env', 'base', '#!/bin/bash\nprintf "%s" "$TRICKY" > "$OUT"\n', [], {
         TRICKY: tricky,
         OUT: path.join(os.tmpdir(), `lb-runner-env-${process.pid}`),
@@ -86,12 +98,13 @@ describe.runIf(toolsAvailable('bash', 'python3'))('boot runner', () => {
       ['01-base-one', 'ok', 0],
       ['02-base-env', 'ok', 0],
     ]);
-    expect(status.steps[0]!.output_tail).toEqual(['one']);
+    // Steps create files with the usual umask (022), not the runner's private modes.
+    expect(status.steps[0]!.output_tail).toEqual(['one', '644']);
     expect(status.steps[0]!.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(readFileSync(path.join(os.tmpdir(), `lb-runner-env-${process.pid}`), 'utf8')).toBe(tricky);
     expect(bootLog).toContain('==> [base] one: one with a tab');
     expect(result.stdout).toContain('==> [base] env: ok');
-    expect(mode).toBe('600');
+    expect(mode).toBe('700 700 700 600');
   });
 
   it('skips steps of a failed capability and its dependents, runs the rest, exits non-zero', () => {

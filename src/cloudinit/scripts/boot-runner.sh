@@ -15,8 +15,12 @@ MANIFEST="$LIB_DIR/steps/manifest.tsv"
 STATUS_FILE="$STATE_DIR/boot-status.json"
 BOOT_LOG="$LOG_DIR/boot.log"
 
-umask 077
+# Steps run with the usual umask (files they create, e.g. apt keyrings, must stay readable);
+# the runner's own logs and status may hold secrets printed by a step, so their directories
+# are private.
+umask 022
 mkdir -p "$STATE_DIR" "$LOG_DIR/steps"
+chmod 0700 "$STATE_DIR" "$LOG_DIR" "$LOG_DIR/steps"
 
 log() {
   printf '%s\n' "$*" | tee -a "$BOOT_LOG"
