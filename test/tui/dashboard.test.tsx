@@ -36,6 +36,17 @@ describe('dashboard', () => {
     expect(frame).toContain('updated 0s ago');
   });
 
+  it('keeps the totals whole on a narrow terminal (the name gives way first)', async () => {
+    app = renderApp(new FakeSource([view('aaaa1111'), view('bbbb2222', { hourlyPrice: undefined })]), {
+      columns: 80,
+      rows: 24,
+    });
+    const frame = await app.waitFor((f) => f.includes('bbbb2222'));
+    expect(frame.split('\n')[0]).toMatch(
+      /^2 deployments · 2 running · 0 unhealthy · ≥ \$0\.036\/h \(1 unpriced\) +updated 0s ago$/,
+    );
+  });
+
   it('says so when there are no deployments', async () => {
     app = renderApp(new FakeSource([]));
     const frame = await app.waitFor((f) => f.includes('No deployments'));

@@ -62,7 +62,9 @@ describe('detail view', () => {
     expect(frame).toMatch(/instance +running \(record: active\)/);
     expect(frame).toContain('1089 chat-prod-aaaa1111'.replace('1089', String(1000 + 'a'.charCodeAt(0))));
     expect(frame).toContain('url      http://192.0.2.1:8000');
-    expect(frame).toContain('$0.036/h · accrued $0.108 · age 3h');
+    expect(frame).toContain('$0.036/h · accrued $0.108');
+    expect(frame).toMatch(/age +3h/);
+    expect(frame).toContain('registry and tags');
     expect(frame).toContain('✓✗✓ (last 3, newest right)');
     expect(frame).toContain('✓ packages 12s  ✓ docker 40s  ▶ pull image 20s  ○ start app');
     expect(frame).toContain('Open issues (1)');

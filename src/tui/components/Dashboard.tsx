@@ -64,9 +64,9 @@ export function Dashboard(props: DashboardProps) {
   const columns = layoutColumns(width, contentWidths(deployments ?? [], props.now));
   const bodyRows = Math.max(1, props.height - CHROME_ROWS);
   const sum = deployments ? totals(deployments) : undefined;
-  const title = sum
-    ? `linode-build · ${sum.count} deployment${sum.count === 1 ? '' : 's'} · ${sum.running} running · ${sum.unhealthy} unhealthy · ${formatHourlyTotal(sum)}`
-    : 'linode-build · deployments';
+  const summary = sum
+    ? `${sum.count} deployment${sum.count === 1 ? '' : 's'} · ${sum.running} running · ${sum.unhealthy} unhealthy · ${formatHourlyTotal(sum)}`
+    : 'deployments';
 
   let body: React.ReactNode;
   if (!deployments) {
@@ -112,6 +112,9 @@ export function Dashboard(props: DashboardProps) {
       ? `${props.selected + 1}/${deployments.length} · ${props.updated}`
       : props.updated;
 
+  // The totals matter more than the name: drop the name when both do not fit.
+  const full = `linode-build · ${summary}`;
+  const title = textWidth(full) + 1 + textWidth(scrollNote) <= width ? full : summary;
   return (
     <Box flexDirection="column" width={width} height={props.height}>
       <TitleBar left={title} right={scrollNote} />

@@ -35,6 +35,7 @@ export const DETAIL_HINTS = [
 ] as const;
 
 const MAX_ISSUES = 3;
+const FACT_ROWS = 5;
 const MAX_EVENTS = 3;
 
 function show(value: string | number | undefined): string {
@@ -166,7 +167,7 @@ export function Detail(props: DetailProps) {
   );
 
   // Title, status, 4 fact rows, the rows above, issues, events, log header, hints.
-  const fixed = 2 + 4 + rows.length + issueRows.length + eventRows.length + 1 + 1;
+  const fixed = 2 + FACT_ROWS + rows.length + issueRows.length + eventRows.length + 1 + 1;
   const logRows = Math.max(1, props.height - fixed);
   const { visible, scroll } = logWindow(props.logs ?? [], props.logScroll, logRows);
   const logTitle = props.logs
@@ -201,9 +202,16 @@ export function Detail(props: DetailProps) {
       <Box>
         <Fact label="url" value={show(d.url)} />
         <Fact
-          label="cost"
-          value={`${price ? `${price}/h` : `${UNKNOWN} $/h`} · accrued ${accrued ?? UNKNOWN} · age ${age ?? UNKNOWN}`}
+          label="age"
+          value={`${age ?? UNKNOWN}${d.expiresAt ? ` · expires ${sanitizeText(d.expiresAt)}` : ''}`}
         />
+      </Box>
+      <Box>
+        <Fact
+          label="cost"
+          value={`${price ? `${price}/h` : `${UNKNOWN} $/h`} · accrued ${accrued ?? UNKNOWN}`}
+        />
+        <Fact label="known by" value={d.source === 'both' ? 'registry and tags' : d.source} />
       </Box>
       {rows}
       {issueRows}
