@@ -9,17 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertDeployment } from '../../src/state/registry.js';
 import { writeSecret } from '../../src/state/secrets.js';
 import type { DeploymentRecord } from '../../src/state/types.js';
-import { type FakeDocker, startFakeDocker } from '../../watcher/test/fake-docker.js';
+import { type FakeDocker, logFrame, startFakeDocker } from '../../watcher/test/fake-docker.js';
 import { type RunningWatcher, startWatcher, waitUntil } from '../../watcher/test/process.js';
 import { binPath, runCli, tempHome } from '../support/cli.js';
-
-function frame(stream: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
 
 function record(id: string, port: number | undefined): DeploymentRecord {
   return {
@@ -49,8 +41,8 @@ describe('linode-build logs', () => {
   beforeAll(async () => {
     docker = await startFakeDocker();
     docker.logs = Buffer.concat([
-      frame(1, '2025-11-23T12:00:01.000000001Z server starting\n'),
-      frame(2, '2025-11-23T12:00:02.500000000Z \u001b[31mwarning\u001b[0m: slow disk\n'),
+      logFrame(1, '2025-11-23T12:00:01.000000001Z server starting\n'),
+      logFrame(2, '2025-11-23T12:00:02.500000000Z \u001b[31mwarning\u001b[0m: slow disk\n'),
     ]);
     watcher = await startWatcher({ socket: docker.socket });
     const port = Number(new URL(watcher.url).port);
@@ -141,7 +133,10 @@ describe('linode-build logs', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await waitUntil(async () => (stdout.includes('slow disk') ? true : undefined), 20000, 'first lines');
-      docker.logs = Buffer.concat([docker.logs, frame(1, '2025-11-23T12:00:03.000000000Z request served\n')]);
+      docker.logs = Buffer.concat([
+        docker.logs,
+        logFrame(1, '2025-11-23T12:00:03.000000000Z request served\n'),
+      ]);
       await waitUntil(
         async () => (stdout.includes('request served') ? true : undefined),
         20000,

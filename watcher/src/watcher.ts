@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readBootProgress } from './boot.js';
 import { type ContainerState, Detector, type Thresholds } from './detector.js';
-import { type ContainerInspect, DockerClient, DockerError } from './docker/client.js';
+import { type ContainerInspect, DockerClient, DockerError, WATCHED_ACTIONS } from './docker/client.js';
 import {
   EventDeduper,
   msFromNano,
@@ -55,19 +55,7 @@ export interface DockerStatus {
   last_event_at?: string;
 }
 
-const KNOWN_ACTIONS = new Set([
-  'create',
-  'start',
-  'restart',
-  'die',
-  'oom',
-  'kill',
-  'stop',
-  'destroy',
-  'pause',
-  'unpause',
-  'health_status',
-]);
+const KNOWN_ACTIONS = new Set(WATCHED_ACTIONS);
 const MAX_PENDING_INSPECTS = 64;
 const LOG_SCAN_INTERVAL_MS = 2000;
 const INSPECT_INTERVAL_MS = 1000;

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeDocker, startFakeDocker } from './fake-docker.js';
+import { type FakeDocker, logFrame, startFakeDocker } from './fake-docker.js';
 import { fixtureLines } from './helpers.js';
 import { type RunningWatcher, startWatcher, waitUntil } from './process.js';
 
@@ -112,8 +112,7 @@ describe('watcher HTTP API (built bundle, fake Docker)', () => {
   });
 
   it('returns demultiplexed log tails and JSON errors for bad /logs parameters', async () => {
-    const header = Buffer.from([2, 0, 0, 0, 0, 0, 0, 13]);
-    docker.logs = Buffer.concat([header, Buffer.from('error: boom!\n')]);
+    docker.logs = logFrame(2, 'error: boom!\n');
     const logs = await watcher.get('/logs?container=app&lines=10');
     expect(logs.json()).toEqual({
       container: 'app',

@@ -8,6 +8,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
+/** One frame of Docker's multiplexed log stream (stream 1 = stdout, 2 = stderr). */
+export function logFrame(stream: number, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
 export interface FakeDocker {
   readonly socket: string;
   /** Sends event lines to every open /events stream. */

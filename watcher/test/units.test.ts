@@ -9,22 +9,15 @@ import { compareApiVersions, negotiateVersion } from '../src/docker/client.js';
 import { demultiplexLogs, splitTimestamps } from '../src/docker/logframe.js';
 import { escapeLabel, renderMetrics } from '../src/metrics.js';
 import { JsonLinesLog, Ring, type StoreHealth } from '../src/store.js';
-
-function frame(stream: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
+import { logFrame } from './fake-docker.js';
 
 describe('docker log framing', () => {
   it('demultiplexes stdout/stderr frames, joining lines split across frames', () => {
     const body = Buffer.concat([
-      frame(1, 'hello\nwor'),
-      frame(1, 'ld\n'),
-      frame(2, 'CUDA out of memory\n'),
-      frame(1, 'tail without newline'),
+      logFrame(1, 'hello\nwor'),
+      logFrame(1, 'ld\n'),
+      logFrame(2, 'CUDA out of memory\n'),
+      logFrame(1, 'tail without newline'),
     ]);
     expect(demultiplexLogs(body)).toEqual([
       { stream: 'stdout', text: 'hello' },
@@ -51,7 +44,7 @@ describe('docker log framing', () => {
       { stream: 'stdout', text: 'a' },
       { stream: 'stdout', text: 'b' },
     ]);
-    const truncated = frame(2, 'partial line here').subarray(0, 14);
+    const truncated = logFrame(2, 'partial line here').subarray(0, 14);
     expect(demultiplexLogs(truncated)).toEqual([{ stream: 'stderr', text: 'partia' }]);
   });
 });

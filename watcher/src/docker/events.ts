@@ -142,7 +142,7 @@ export class EventDeduper {
   /** The keys of events at the newest time: what a restart needs to drop their replay. */
   keysAtWatermark(): string[] {
     const prefix = `${this.watermark}|`;
-    return this.order.filter((key) => key !== undefined && key.startsWith(prefix));
+    return this.order.filter((key) => key?.startsWith(prefix));
   }
 
   get newest(): string | undefined {
