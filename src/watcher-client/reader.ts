@@ -94,6 +94,19 @@ export function createWatcherReader(options: WatcherReaderOptions) {
         return { state: 'unreachable', error: message };
       }
     },
+    /**
+     * Open issues for `status`: undefined when the watcher is not enabled or cannot be reached
+     * (the shared view shows that as unknown rather than "no issues").
+     */
+    async openIssues(record: DeploymentRecord): Promise<WatcherIssueSummary[] | undefined> {
+      if (!record.watcherPort) return undefined;
+      try {
+        const { client } = await connect(record);
+        return (await client.issues('open')).issues.map(issueSummary);
+      } catch {
+        return undefined;
+      }
+    },
     async logs(record: DeploymentRecord, _view: unknown, lines: number): Promise<string[]> {
       const { client, resolved } = await connect(record);
       try {

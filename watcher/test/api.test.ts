@@ -2,7 +2,9 @@
  * The built watcher against a fake Docker socket: authentication on every endpoint, hostile
  * and malformed requests, slow clients, reconnect with `since`, and restart persistence.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDocker, logFrame, startFakeDocker } from './fake-docker.js';
 import { fixtureLines } from './helpers.js';
@@ -186,6 +188,37 @@ describe('watcher HTTP API (built bundle, fake Docker)', () => {
     for (const socket of slow) socket.destroy();
     expect(watcher.child.exitCode).toBeNull();
     expect((await watcher.get('/health', null)).status).toBe(200);
+  });
+
+  it('reports a state directory it cannot write to on /health and keeps serving', async () => {
+    const events = path.join(watcher.stateDir, 'events.jsonl');
+    fs.rmSync(events, { force: true });
+    fs.mkdirSync(events);
+    docker.emit([
+      '{"Type":"container","Action":"start","Actor":{"ID":"f00d","Attributes":{"name":"late"}},"time":1999999999,"timeNano":1999999999000000000}',
+    ]);
+    const health = await waitUntil(
+      async () => {
+        const body = (await watcher.get('/health', null)).json() as {
+          status: string;
+          state_dir_error?: string;
+        };
+        return body.status === 'degraded' ? body : undefined;
+      },
+      3000,
+      'degraded health',
+    );
+    expect(health.state_dir_error).toMatch(/events\.jsonl/);
+    expect((await watcher.get('/metrics')).body).toContain('buildwatch_state_dir_writable 0');
+    fs.rmSync(events, { recursive: true });
+    await waitUntil(
+      async () =>
+        ((await watcher.get('/health', null)).json() as { status: string }).status === 'ok'
+          ? true
+          : undefined,
+      3000,
+      'recovered health',
+    );
   });
 
   it('never writes the token to its log', () => {
