@@ -3,8 +3,12 @@
  * token file, the hardened unit, the firewall rule, and a daemon command line the real
  * bundle accepts (run here with the unit's own Node flags).
  */
+
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BUNDLE_PATH,
@@ -98,6 +102,43 @@ describe('buildwatch delivery', () => {
         '--retention-days',
       ),
     ).toBe('3');
+  });
+
+  it('the install step refuses a bundle that does not match its checksum, and starts a good one', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-install-'));
+    const bin = path.join(directory, 'bin');
+    fs.mkdirSync(bin);
+    const calls = path.join(directory, 'calls');
+    // Stand-ins for systemctl/journalctl: record the call, report the unit active.
+    for (const tool of ['systemctl', 'journalctl']) {
+      fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
+    }
+    const bundleCopy = path.join(directory, 'buildwatch.mjs');
+    fs.copyFileSync(bundlePath, bundleCopy);
+    const sha = createHash('sha256').update(fs.readFileSync(bundleCopy)).digest('hex');
+    fs.writeFileSync(`${bundleCopy}.sha256`, `${sha}  ${bundleCopy}\n`);
+    const script = fragments.steps?.[0];
+    const run = () =>
+      spawnSync('bash', ['-c', script?.script ?? 'exit 99'], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          ...script?.env,
+          BUILDWATCH_BUNDLE: bundleCopy,
+          PATH: `${bin}:${process.env.PATH}`,
+        },
+      });
+    const good = run();
+    expect(good.status, good.stderr).toBe(0);
+    expect(fs.readFileSync(calls, 'utf8')).toBe(
+      'systemctl daemon-reload\nsystemctl enable --now buildwatch.service\nsystemctl is-active --quiet buildwatch.service\n',
+    );
+    fs.rmSync(calls);
+    fs.appendFileSync(bundleCopy, '\n// tampered\n');
+    const bad = run();
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('does not match its sha256');
+    expect(fs.existsSync(calls)).toBe(false);
   });
 
   it('opens no public port; only the allowed sources reach it', () => {
