@@ -27,12 +27,36 @@ const seenScreens: string[] = [];
  * A private copy of the built CLI for the long-running dashboard: its lazy chunks must not
  * change under it if the package is rebuilt while the test runs (other suites build too).
  */
-function snapshotBuild(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'lb-tui-build-'));
-  for (const part of ['bin', 'dist', 'package.json']) {
-    cpSync(path.join(repoRoot, part), path.join(root, part), { recursive: true });
+async function snapshotBuild(): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'lb-tui-build-'));
+    try {
+      for (const part of ['bin', 'dist', 'package.json']) {
+        cpSync(path.join(repoRoot, part), path.join(root, part), { recursive: true });
+      }
+      if (missingChunks(path.join(root, 'dist')).length === 0) return path.join(root, 'bin/linode-build.js');
+    } catch {
+      // Copied while a build replaced dist/: try again below.
+    }
+    if (attempt === 10) throw new Error('could not take a complete copy of dist/ (is a build running?)');
+    await sleep(1000);
   }
-  return path.join(root, 'bin/linode-build.js');
+}
+
+/** Chunk files referenced (statically or by import()) from dist/ but not present in it. */
+function missingChunks(dist: string): string[] {
+  const files = [
+    path.join(dist, 'cli.js'),
+    ...readdirSync(path.join(dist, 'chunks')).map((n) => path.join(dist, 'chunks', n)),
+  ];
+  const missing: string[] = [];
+  for (const file of files) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/"(\.{1,2}\/[^"]+\.js)"/g)) {
+      const target = path.resolve(path.dirname(file), match[1]!);
+      if (!existsSync(target)) missing.push(target);
+    }
+  }
+  return missing;
 }
 
 function tmux(...args: string[]): string {
@@ -143,7 +167,7 @@ describe('tui without a terminal, and start-up cost', () => {
 
 describe.skipIf(!haveTmux)('tui in a real terminal', () => {
   beforeAll(async () => {
-    snapshotBin = snapshotBuild();
+    snapshotBin = await snapshotBuild();
     lab = await startLab();
     const project = await lab.project('dash', 'embeddings-python');
     for (const env of ['prod', 'staging', 'dev']) {
