@@ -1,5 +1,6 @@
 /** Text rendering of DeploymentViews for `status` (table and detail block). */
 import type { Column } from '../cli/framework/output.js';
+import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import type { DeploymentView } from './types.js';
 
 export function formatAge(createdAt: string | undefined, now: Date): string {
@@ -20,7 +21,11 @@ export function statusText(view: DeploymentView): string {
   return view.instanceStatus;
 }
 
-export function statusColumns(now: Date): Column<DeploymentView>[] {
+/** The table columns; LIFETIME only when some shown deployment has one (deploy --ttl). */
+export function statusColumns(now: Date, shown: readonly DeploymentView[] = []): Column<DeploymentView>[] {
+  const lifetime: Column<DeploymentView>[] = shown.some((view) => view.expiresAt)
+    ? [{ header: 'LIFETIME', value: (v) => timeLeftText(v.expiresAt, now) }]
+    : [];
   return [
     { header: 'ID', value: (v) => v.id },
     { header: 'APP', value: (v) => v.app },
@@ -33,6 +38,7 @@ export function statusColumns(now: Date): Column<DeploymentView>[] {
     { header: 'AGE', value: (v) => formatAge(v.createdAt, now), align: 'right' },
     { header: '$/HOUR', value: (v) => formatMoney(v.hourlyPrice, 4), align: 'right' },
     { header: 'COST', value: (v) => formatMoney(v.accruedCost), align: 'right' },
+    ...lifetime,
   ];
 }
 
@@ -52,7 +58,10 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
       `  Cost:      ${formatMoney(view.hourlyPrice, 4)}/hour, about ${formatMoney(view.accruedCost)} so far (billed until destroyed, even when powered off)`,
     );
   }
-  if (view.expiresAt) lines.push(`  Expires:   ${view.expiresAt}`);
+  if (view.expiresAt) {
+    const reap = isExpired(view.expiresAt, now) ? "; 'linode-build reap' destroys it" : '';
+    lines.push(`  Expires:   ${view.expiresAt} (${timeLeftText(view.expiresAt, now)}${reap})`);
+  }
   lines.push(`  Known by:  ${view.source === 'both' ? 'registry and tags' : view.source}`);
   return lines;
 }

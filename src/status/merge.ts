@@ -3,6 +3,7 @@
  * No I/O, the clock passed in. Unknown facts stay undefined; nothing is invented (the original
  * printed `http://:None` for deployments it had no local record of).
  */
+import { expiryFromTags } from '../reap/expiry-tag.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { appUrl, linodeHostname } from './endpoint.js';
 import type { DeploymentView } from './types.js';
@@ -119,6 +120,7 @@ function viewOf(
   const price = priceOf(input.types, type, region);
   const billed = instance !== undefined && price !== undefined && !Number.isNaN(createdMs);
   const url = appUrl(record?.hostname ?? linodeHostname(ipv4), record?.externalPort);
+  const expiresAt = expiryFromTags(tags) ?? record?.expiresAt;
   return {
     id,
     app: record?.app ?? tagValue(tags, 'app') ?? 'unknown',
@@ -136,7 +138,8 @@ function viewOf(
     ...(createdAt ? { createdAt } : {}),
     ...(price ? { hourlyPrice: price.hourly } : {}),
     ...(billed ? { accruedCost: accruedCost(price, createdMs, input.now.getTime()) } : {}),
-    ...(record?.expiresAt ? { expiresAt: record.expiresAt } : {}),
+    // The tag wins: it is what `reap` acts on, and editing it is how a lifetime is extended.
+    ...(expiresAt ? { expiresAt } : {}),
     source: record && instance ? 'both' : record ? 'registry' : 'tags',
   };
 }

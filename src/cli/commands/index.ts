@@ -8,6 +8,8 @@ import { destroyCommand } from './destroy.js';
 import { initCommand } from './init.js';
 import { logsCommand } from './logs.js';
 import { planCommand } from './plan.js';
+import { reapCommand } from './reap.js';
+import { sshCommand } from './ssh.js';
 import { statusCommand } from './status.js';
 import { templatesInstallCommand } from './templates-install.js';
 import { templatesListCommand } from './templates-list.js';
@@ -24,7 +26,9 @@ export const commands: readonly AnyCommand[] = [
   deployCommand,
   statusCommand,
   logsCommand,
+  sshCommand,
   destroyCommand,
+  reapCommand,
   templatesListCommand,
   templatesShowCommand,
   templatesValidateCommand,

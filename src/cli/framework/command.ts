@@ -55,6 +55,8 @@ export interface ParsedArgs<O extends Record<string, OptionSpec>, P extends read
   readonly positionals: PositionalValues<P>;
   /** Global flags every command accepts. */
   readonly debug: boolean;
+  /** Words after `--`, for commands that declare `passThrough` (e.g. `ssh ID -- uptime`). */
+  readonly rest?: readonly string[];
 }
 
 export interface CommandContext {
@@ -83,6 +85,8 @@ export interface CommandSpec<
   readonly positionals?: P;
   readonly options?: O;
   readonly examples: readonly Example[];
+  /** Accept words after `--` and hand them to the handler as `rest`, unparsed. */
+  readonly passThrough?: { readonly name: string; readonly description: string };
 }
 
 export interface CommandDefinition<

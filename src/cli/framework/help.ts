@@ -32,7 +32,8 @@ export function usageLine(command: AnyCommand): string {
   const positionals = (command.positionals ?? []).map((p: { name: string; required?: boolean }) =>
     p.required ? p.name.toUpperCase() : `[${p.name.toUpperCase()}]`,
   );
-  return [PROGRAM, command.name, ...positionals, '[options]'].join(' ');
+  const rest = command.passThrough ? [`[-- ${command.passThrough.name.toUpperCase()}...]`] : [];
+  return [PROGRAM, command.name, ...positionals, '[options]', ...rest].join(' ');
 }
 
 export function commandHelp(command: AnyCommand): string {
@@ -42,6 +43,12 @@ export function commandHelp(command: AnyCommand): string {
   if (positionals.length) {
     lines.push('', 'Arguments:');
     lines.push(...twoColumns(positionals.map((p) => [p.name.toUpperCase(), p.description])));
+  }
+  if (command.passThrough) {
+    lines.push('', 'After --:');
+    lines.push(
+      ...twoColumns([[`${command.passThrough.name.toUpperCase()}...`, command.passThrough.description]]),
+    );
   }
   const options = Object.entries({ ...(command.options ?? {}), ...globalOptionSpecs() }) as [
     string,

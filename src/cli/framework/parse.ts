@@ -12,6 +12,8 @@ export interface RawParse {
   readonly positionals: Record<string, string | undefined>;
   readonly help: boolean;
   readonly debug: boolean;
+  /** Words after `--` when the command declares `passThrough`. */
+  readonly rest?: readonly string[];
 }
 
 const globalOptions: Record<string, OptionSpec> = {
@@ -23,7 +25,9 @@ export function globalOptionSpecs(): Record<string, OptionSpec> {
   return globalOptions;
 }
 
-export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): RawParse {
+export function parseCommandArgs(command: AnyCommand, words: readonly string[]): RawParse {
+  const cut = command.passThrough ? words.indexOf('--') : -1;
+  const argv = cut >= 0 ? words.slice(0, cut) : words;
   const specs: Record<string, OptionSpec> = { ...globalOptions, ...(command.options ?? {}) };
   const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -77,7 +81,13 @@ export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): 
       }
     }
   }
-  return { options, positionals, help, debug: values.debug === true };
+  return {
+    options,
+    positionals,
+    help,
+    debug: values.debug === true,
+    ...(cut >= 0 ? { rest: words.slice(cut + 1) } : {}),
+  };
 }
 
 function convertValue(command: AnyCommand, name: string, spec: OptionSpec, value: string | boolean): unknown {

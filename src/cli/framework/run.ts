@@ -92,7 +92,12 @@ export async function runCli(options: RunOptions): Promise<number> {
     const module = await command.handler();
     const code = await module.default(
       // The parser produced values shaped by this command's own spec.
-      { options: parsed.options as never, positionals: parsed.positionals as never, debug: parsed.debug },
+      {
+        options: parsed.options as never,
+        positionals: parsed.positionals as never,
+        debug: parsed.debug,
+        ...(parsed.rest ? { rest: parsed.rest } : {}),
+      },
       context,
     );
     return typeof code === 'number' ? code : 0;

@@ -75,7 +75,7 @@ export default async function status(
     out.info("Create one with 'linode-build init <template>' and 'linode-build deploy'.");
     return 0;
   }
-  out.table(shown, statusColumns(now));
+  out.table(shown, statusColumns(now, shown));
   const untracked = shown.filter((view) => view.source === 'tags').length;
   const missing = shown.filter((view) => view.instanceStatus === 'missing').length;
   if (untracked > 0) {

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { shellJoin } from '../../quote/index.js';
+import { sshArgv } from '../../ssh/command.js';
+import { ensureKnownHosts } from '../../ssh/known-hosts.js';
+import { runSsh } from '../../ssh/run.js';
+import { type RemoteLookup, resolveSshTarget } from '../../ssh/target.js';
+import { secretPath } from '../../state/secrets.js';
+import type { sshSpec } from '../commands/ssh.js';
+import type { ArgsOf, CommandContext } from '../framework/command.js';
+
+/** Finds a deployment made elsewhere by its tags; no token or no API means "not found". */
+const remoteLookup =
+  (env: NodeJS.ProcessEnv): RemoteLookup =>
+  async (id) => {
+    const { collectDeployments } = await import('../../status/collect.js');
+    const views = await collectDeployments({ env, filters: { id }, checkHealth: false }).catch(() => []);
+    const view = views.length === 1 ? views[0] : undefined;
+    return view
+      ? { id: view.id, app: view.app, env: view.env, ...(view.ipv4 ? { ipv4: view.ipv4 } : {}) }
+      : undefined;
+  };
+
+export default async function ssh(args: ArgsOf<typeof sshSpec>, context: CommandContext): Promise<number> {
+  const { out, env, cwd } = context;
+  const target = await resolveSshTarget({
+    ...(args.positionals.id ? { id: args.positionals.id } : {}),
+    cwd,
+    env,
+    remote: remoteLookup(env),
+  });
+  const knownHostsFile = await ensureKnownHosts(env);
+  const argv = sshArgv({
+    deploymentId: target.id,
+    host: target.ipv4,
+    knownHostsFile,
+    ...(args.options.identity ? { identityFile: path.resolve(cwd, args.options.identity) } : {}),
+    extra: args.rest ?? [],
+  });
+  if (args.options.print) {
+    out.line(shellJoin(argv));
+    return 0;
+  }
+  const password = secretPath(env, target.id, 'root-password');
+  out.info(`Connecting to ${target.id} (${target.app}, ${target.env}) at ${target.ipv4}`);
+  if (existsSync(password)) {
+    out.info(`If your key is refused, the root password is in ${password} (mode 0600).`);
+  }
+  return runSsh(argv, env);
+}

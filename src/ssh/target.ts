@@ -1,0 +1,74 @@
+/**
+ * Which host `ssh` connects to: a deployment id or prefix (the local registry first, then the
+ * instances tagged on Linode, so it works for deployments made on another machine), or, with
+ * no id, the deployment recorded in the project's .linode/state.json.
+ */
+import { CliError, UsageError } from '../errors.js';
+import { readProjectState } from '../state/project.js';
+import { findDeployment, readRegistry } from '../state/registry.js';
+
+export interface SshTarget {
+  readonly id: string;
+  readonly app: string;
+  readonly env: string;
+  readonly ipv4?: string;
+}
+
+/** Looks a deployment up on Linode (by tags); undefined when there is none or no API access. */
+export type RemoteLookup = (idOrPrefix: string) => Promise<SshTarget | undefined>;
+
+export interface ResolveInput {
+  readonly id?: string;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly remote?: RemoteLookup;
+}
+
+export async function resolveSshTarget(input: ResolveInput): Promise<SshTarget & { ipv4: string }> {
+  const target = input.id ? await byId(input.id, input) : await byProject(input);
+  if (!target.ipv4) {
+    throw new CliError(
+      `deployment ${target.id} has no IP address recorded yet.`,
+      `Run 'linode-build status ${target.id}' to see whether its instance exists and is running.`,
+    );
+  }
+  return { ...target, ipv4: target.ipv4 };
+}
+
+async function byId(id: string, input: ResolveInput): Promise<SshTarget> {
+  const { deployments } = await readRegistry(input.env);
+  try {
+    return findDeployment(deployments, id);
+  } catch (notLocal) {
+    // Ambiguous prefixes are the user's to resolve; only "no match" may be found remotely.
+    if (deployments.some((record) => record.id.startsWith(id.trim()))) throw notLocal;
+    const found = await input.remote?.(id);
+    if (found) return found;
+    throw notLocal;
+  }
+}
+
+async function byProject(input: ResolveInput): Promise<SshTarget> {
+  const project = await readProjectState(input.cwd);
+  if (!project) {
+    throw new UsageError(
+      'which deployment? There is no .linode/state.json here.',
+      "Pass an id or prefix (see 'linode-build status --all'), or run this in a deployed project directory.",
+    );
+  }
+  if (project.destroyedAt) {
+    throw new CliError(
+      `this project's deployment ${project.deploymentId} was destroyed at ${project.destroyedAt}.`,
+      "Deploy it again with 'linode-build deploy', or pass another deployment's id.",
+    );
+  }
+  const { deployments } = await readRegistry(input.env);
+  const record = deployments.find((candidate) => candidate.id === project.deploymentId);
+  const ipv4 = record?.ipv4 ?? project.ipv4;
+  return {
+    id: project.deploymentId,
+    app: project.app,
+    env: project.env,
+    ...(ipv4 ? { ipv4 } : {}),
+  };
+}
