@@ -9,7 +9,7 @@ import { type YamlValue, yamlDocument } from '../quote/index.js';
 import type { CloudFile } from './types.js';
 
 /** Files above this size are compressed when that makes them smaller. */
-export const COMPRESS_THRESHOLD = 2048;
+export const COMPRESS_THRESHOLD = 1024;
 
 export interface CloudConfigSpec {
   readonly files: readonly CloudFile[];
