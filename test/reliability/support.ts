@@ -1,0 +1,100 @@
+/**
+ * Helpers for the reliability suite: the built CLI as a killable child process, the registry
+ * as the CLI leaves it on disk, and a seeded random source so a failing trial can be replayed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DeploymentRecord } from '../../src/state/types.js';
+import { binPath, type CliResult } from '../support/cli.js';
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts the built CLI without waiting for it, so a test can kill it mid-flight. */
+export function startCli(args: readonly string[], cwd: string, env: Record<string, string>): RunningCli {
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...env })) {
+    if (value !== undefined) merged[key] = value;
+  }
+  const child = spawn(process.execPath, [binPath, ...args], {
+    cwd,
+    env: merged,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function registryFile(home: string): string {
+  return path.join(home, '.config/linode-cli.d/build/registry.json');
+}
+
+/** The registry's records; throws (failing the test) when the file does not parse. */
+export function readRegistry(home: string): DeploymentRecord[] {
+  const file = registryFile(home);
+  if (!existsSync(file)) return [];
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    version: number;
+    deployments: DeploymentRecord[];
+  };
+  if (!Array.isArray(parsed.deployments)) throw new Error(`${file} has no deployments array`);
+  return parsed.deployments;
+}
+
+/** Small seeded PRNG (mulberry32): the same seed replays the same kill points. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The deployment id from a tag list (`build-id:<id>`). */
+export function buildIdOf(tags: readonly string[]): string | undefined {
+  return tags.find((tag) => tag.startsWith('build-id:'))?.slice('build-id:'.length);
+}
+
+/** Runs `worker` over `items` with at most `limit` running at once. */
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  worker: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await worker(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** A clear CLI failure: an `Error:` line and a `Hint:` line, and no stack trace. */
+export function isClearFailure(result: CliResult): boolean {
+  return (
+    /^Error: .+/m.test(result.stderr) &&
+    /^Hint: .+/m.test(result.stderr) &&
+    !/^\s+at .+\(.*:\d+:\d+\)$/m.test(result.stderr)
+  );
+}
