@@ -18,6 +18,11 @@ describe('bundle compatibility', () => {
   it('imports no node: specifiers (Node 12.22 ESM resolves bare built-in names) and stays small', () => {
     const text = fs.readFileSync(bundlePath, 'utf8');
     expect(text).not.toMatch(/from\s*"node:/);
+    // Default imports of built-ins only: the safest form for Node 12's ES module loader.
+    const imports = text.match(/import[^;]*?from\s*"[^"]+"/g) ?? [];
+    expect(imports.length).toBeGreaterThan(0);
+    for (const statement of imports)
+      expect(statement).toMatch(/^import\s*[A-Za-z_$][\w$]*\s*from\s*"[a-z]+"$/);
     expect(text).not.toMatch(/\?\?=|\|\|=|&&=|#[a-zA-Z_]+\s*[=;(]/);
     // It travels gzip+base64 inside user-data (64 KiB limit for everything).
     expect(gzipSync(text, { level: 9 }).length).toBeLessThan(16 * 1024);
