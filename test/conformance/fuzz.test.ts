@@ -30,6 +30,7 @@ interface FuzzCase {
   readonly secret: string;
   readonly fallback: string;
   readonly argv: string[];
+  readonly volume: string;
   readonly hook: string;
   readonly fileContent: string;
 }
@@ -39,6 +40,7 @@ const fuzzCase = fc.record({
   secret: oneLine.filter((value) => value !== ''),
   fallback: oneLine.filter((value) => !/[$}]/.test(value)),
   argv: fc.array(nastyString, { maxLength: 5 }),
+  volume: oneLine.filter((value) => value !== '' && !value.startsWith('-') && !value.includes('\0')),
   hook: multiLine,
   fileContent: multiLine,
 });
@@ -57,6 +59,7 @@ function plan(input: FuzzCase): DeployPlan {
       },
       container: {
         command: input.argv.map((arg) => arg.replaceAll('$', '$$$$')),
+        volumes: [input.volume],
         post_start_script: input.hook,
       },
       setupFiles: [
@@ -85,7 +88,7 @@ describe('fuzzed templates and env values', () => {
     }
   });
 
-  it('gives bash the exact command argv (app.conf read back, all cases in one bash run)', () => {
+  it('gives bash the exact command argv and volume (app.conf read back, all cases in one bash run)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-fuzz-conf-'));
     const confs = plans.map(({ plan: result }, i) => {
       const file = path.join(dir, `${i}.conf`);
@@ -97,7 +100,7 @@ describe('fuzzed templates and env values', () => {
     });
     const script =
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, not a JS template.
-      'for conf in "$@"; do COMMAND=(); . "$conf"; printf "%s\\0" "${#COMMAND[@]}" "${COMMAND[@]}"; done';
+      'for conf in "$@"; do COMMAND=(); . "$conf"; printf "%s\\0" "${RUN_ARGS[5]}" "${#COMMAND[@]}" "${COMMAND[@]}"; done';
     const result = spawnSync('bash', ['-c', script, 'bash', ...confs], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
@@ -106,6 +109,7 @@ describe('fuzzed templates and env values', () => {
     const fields = result.stdout.split('\0');
     let at = 0;
     for (const { input } of plans) {
+      expect(fields[at++]).toBe(input.volume);
       const count = Number(fields[at++]);
       expect(fields.slice(at, at + count)).toEqual(input.argv);
       at += count;
