@@ -14,9 +14,19 @@ export interface ApiConnection {
   /** Origin (plus optional path prefix) replacing https://api.linode.com, or undefined. */
   readonly baseUrl: string | undefined;
   readonly timeoutMs: number;
+  /** Told about every request (method, path, status, time) for --debug; never the token or body. */
+  readonly trace?: (line: string) => void;
 }
 
 let connection: ApiConnection | undefined;
+
+interface TracedConfig {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers?: Record<string, unknown>;
+  /** Start time for --debug timings (a property: later interceptors copy the config object). */
+  lbStartedAt?: number;
+}
 let loading: Promise<LinodeApiModule> | undefined;
 
 export const defaultApiOrigin = 'https://api.linode.com';
@@ -60,8 +70,34 @@ export async function loadLinodeApi(next: ApiConnection): Promise<LinodeApiModul
       config.headers.set('Authorization', `Bearer ${active.token}`);
       config.headers.set('User-Agent', `linode-build/${VERSION}`);
       config.timeout = active.timeoutMs;
+      (config as TracedConfig).lbStartedAt = Date.now();
       return config;
     });
+    const traceResponse = (config: TracedConfig | undefined, outcome: string) => {
+      const trace = connection?.trace;
+      if (!trace || !config) return;
+      const begun = config.lbStartedAt;
+      const path = new URL(config.url ?? '/', defaultApiOrigin).pathname;
+      const filter = config.headers?.['X-Filter'];
+      trace(
+        `API ${(config.method ?? 'get').toUpperCase()} ${path}${filter ? ` X-Filter ${String(filter)}` : ''} → ${outcome}${begun === undefined ? '' : ` in ${Date.now() - begun} ms`}`,
+      );
+    };
+    api.baseRequest.interceptors.response.use(
+      (response) => {
+        traceResponse(response.config, String(response.status));
+        return response;
+      },
+      (error: { config?: TracedConfig; response?: { status?: number }; code?: string }) => {
+        traceResponse(
+          error.config,
+          error.response?.status !== undefined
+            ? String(error.response.status)
+            : (error.code ?? 'no response'),
+        );
+        return Promise.reject(error);
+      },
+    );
     return api;
   });
   return loading;

@@ -39,6 +39,8 @@ export interface LinodeClientOptions {
   readonly policy?: RetryPolicy;
   /** Told about each transient failure before its retry (progress or --debug output). */
   readonly onRetry?: (message: string) => void;
+  /** --debug: told about every API request (no token, no body). */
+  readonly trace?: (line: string) => void;
 }
 
 /** The API's maximum page size: 200 deployments fit in one request. */
@@ -61,7 +63,12 @@ export class LinodeClient {
   /** Resolves the token and base URL, and loads the API library. */
   static async connect(env: NodeJS.ProcessEnv, options: LinodeClientOptions = {}): Promise<LinodeClient> {
     const baseUrl = apiBaseUrlFromEnv(env);
-    const connection: ApiConnection = { token: resolveLinodeToken(env), baseUrl, timeoutMs: 30_000 };
+    const connection: ApiConnection = {
+      token: resolveLinodeToken(env),
+      baseUrl,
+      timeoutMs: 30_000,
+      ...(options.trace ? { trace: options.trace } : {}),
+    };
     const api = await loadLinodeApi(connection);
     return new LinodeClient(api, env, baseUrl ?? defaultApiOrigin, options);
   }

@@ -27,6 +27,8 @@ export interface CollectOptions {
   readonly client?: LinodeClient;
   readonly now?: Date;
   readonly onRetry?: (message: string) => void;
+  /** --debug: every API request. */
+  readonly trace?: (line: string) => void;
 }
 
 export interface Collected {
@@ -57,7 +59,12 @@ export function matchesFilters(
 
 export async function collectDeploymentsWithRecords(options: CollectOptions): Promise<Collected> {
   const filters = options.filters ?? {};
-  const client = options.client ?? (await LinodeClient.connect(options.env, { onRetry: options.onRetry }));
+  const client =
+    options.client ??
+    (await LinodeClient.connect(options.env, {
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.trace ? { trace: options.trace } : {}),
+    }));
   const [registry, instances, types] = await Promise.all([
     readRegistry(options.env),
     client.listInstances(instanceFilter(filters)),

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/state/types.js';
-import { type Lab, startLab } from '../fake-linode/harness.js';
+import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { deploymentRecord } from './fixtures.js';
 
 let lab: Lab;
@@ -81,8 +81,22 @@ describe('status over many deployments', () => {
   it('narrows the list on the server with an X-Filter on tags', async () => {
     seed('aaaa0001', 'web', 'prod');
     seed('aaaa0002', 'web', 'staging');
-    const result = await lab.run(['status', '--app', 'web', '--env', 'staging', '--json', '--no-health']);
+    const result = await lab.run([
+      'status',
+      '--app',
+      'web',
+      '--env',
+      'staging',
+      '--json',
+      '--no-health',
+      '--debug',
+    ]);
     expect(JSON.parse(result.stdout).map((v: { id: string }) => v.id)).toEqual(['aaaa0002']);
+    // --debug traces each request (never the token).
+    expect(result.stderr).toMatch(
+      /API GET \/v4beta\/linode\/instances X-Filter \{"\+and".*\} → 200 in \d+ ms/,
+    );
+    expect(result.stderr).not.toContain(labToken);
     const listing = lab.fake.requests.find((r) => r.path === '/linode/instances');
     expect(JSON.parse(listing!.filter!)).toEqual({
       '+and': [{ tags: 'build-app:web' }, { tags: 'build-env:staging' }],

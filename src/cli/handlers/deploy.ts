@@ -47,7 +47,10 @@ export default async function deploy(args: Args, context: CommandContext): Promi
   for (const secret of plan.secretValues) out.redact(secret);
   for (const warning of plan.warnings) out.info(formatDiagnostic(warning));
 
-  const client = await LinodeClient.connect(env, { onRetry: (message) => progress.step(message) });
+  const client = await LinodeClient.connect(env, {
+    onRetry: (message) => progress.step(message),
+    ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
+  });
   progress.step('Checking region, image and plan with the Linode API');
   const facts = await preflight(client, plan);
   const price = facts.hourlyPrice !== undefined ? ` at $${facts.hourlyPrice}/hour` : '';

@@ -15,7 +15,10 @@ export default async function destroy(
   const { options } = args;
   const { out, env } = context;
   const progress = new Progress(out);
-  const client = await LinodeClient.connect(env, { onRetry: (message) => progress.step(message) });
+  const client = await LinodeClient.connect(env, {
+    onRetry: (message) => progress.step(message),
+    ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
+  });
   const project = await readProjectState(context.cwd);
   const { views, records } = await collectDeploymentsWithRecords({ env, client, checkHealth: false });
   const selection = selectDeployment({

@@ -36,6 +36,7 @@ export default async function status(
     filters,
     checkHealth: !options['no-health'],
     onRetry: (message) => out.info(message),
+    ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });
 
   if (id) {
