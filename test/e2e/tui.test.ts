@@ -211,14 +211,23 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
     const firstSelected = selectedLine(text);
     await keys('j');
     text = await waitForScreen((t) => selectedLine(t) !== firstSelected, 'the selection to move');
-    await keys('Down', 'k');
-    text = screen();
-    const target = ids.find((id) => selectedLine(text).includes(id))!;
-    expect(target).toBeDefined();
+    // j then Down then k: back on the second row.
+    const rowOrder = text
+      .split('\n')
+      .map((line) => ids.find((id) => line.includes(id)))
+      .filter((id): id is string => id !== undefined);
+    const target = rowOrder[1]!;
+    await keys('Down');
+    await waitForScreen((t) => selectedLine(t).includes(rowOrder[2]!), 'the third row');
+    await keys('k');
+    await waitForScreen((t) => selectedLine(t).includes(target), 'the second row again');
 
     // Detail view and back.
     await keys('Enter');
-    text = await waitForScreen((t) => t.includes('record: active'), 'the detail view');
+    text = await waitForScreen(
+      (t) => t.includes('record: active') && t.includes('watcher not enabled'),
+      'the detail view with its data',
+    );
     expect(text).toContain(target);
     expect(text).toMatch(/instance +running/);
     expect(text).toContain('watcher not enabled');

@@ -44,7 +44,7 @@ function show(value: string | number | undefined): string {
 
 function Fact({ label, value, color }: { label: string; value: string; color?: string | undefined }) {
   return (
-    <Box width="50%" flexShrink={1}>
+    <Box width="50%" flexShrink={1} paddingRight={1}>
       <Text wrap="truncate-end">
         <Text dimColor>{label.padEnd(9)}</Text>
         <Text color={color}>{value}</Text>
