@@ -97,7 +97,7 @@ export function explainWatcherError(error: unknown, resolved: ResolvedWatcher): 
     case 'timeout':
       return new CliError(
         `Cannot reach ${where}: ${error.message}.`,
-        `It starts near the end of boot (see \`linode-build status ${record.id}\`). Its port is open only to the template's allowed_sources; otherwise tunnel with \`ssh -N -L ${record.watcherPort}:127.0.0.1:${record.watcherPort} root@${record.ipv4 ?? 'IP'}\` and add --watcher-url http://127.0.0.1:${record.watcherPort}`,
+        `It starts near the end of boot (see \`linode-build status ${record.id}\`). Its port is open only to the template's allowed_sources; otherwise add --ssh (or tunnel with \`ssh -N -L ${record.watcherPort}:127.0.0.1:${record.watcherPort} root@${record.ipv4 ?? 'IP'}\` and add --watcher-url http://127.0.0.1:${record.watcherPort})`,
       );
     case 'unauthorized':
       return new CliError(

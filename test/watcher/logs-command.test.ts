@@ -150,6 +150,58 @@ describe('linode-build logs', () => {
     expect(docker.requests.some((request) => request.includes('since=1763899202.500000000'))).toBe(true);
   });
 
+  it('reaches a loopback-only watcher through --ssh, and explains an ssh failure', async () => {
+    const directory = fs.mkdtempSync(path.join(home.home, 'ssh-'));
+    const argvFile = path.join(directory, 'argv.json');
+    // A stand-in for ssh: records its argv and forwards the -L port like `ssh -N -L` would.
+    const fakeSsh = path.join(directory, 'ssh');
+    fs.writeFileSync(
+      fakeSsh,
+      `#!${process.execPath}
+const net = require('net');
+require('fs').writeFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)));
+const spec = process.argv[process.argv.indexOf('-L') + 1].split(':');
+net.createServer((client) => {
+  const upstream = net.connect(Number(spec[3]), spec[2]);
+  client.pipe(upstream).pipe(client);
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
+}).listen(Number(spec[1]), spec[0]);
+process.on('SIGTERM', () => process.exit(0));
+`,
+      { mode: 0o755 },
+    );
+    const result = await runCli(['logs', 'abcd2345', '--ssh'], {
+      env: { ...env, LINODE_BUILD_SSH: fakeSsh },
+    });
+    expect(result.stderr).toContain('Opening an SSH tunnel to root@127.0.0.1');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('server starting');
+    const argv = JSON.parse(fs.readFileSync(argvFile, 'utf8')) as string[];
+    expect(argv).toEqual(
+      expect.arrayContaining(['-N', 'BatchMode=yes', 'ExitOnForwardFailure=yes', 'root@127.0.0.1']),
+    );
+    expect(argv[argv.indexOf('-L') + 1]).toMatch(
+      new RegExp(`^127\\.0\\.0\\.1:\\d+:127\\.0\\.0\\.1:${new URL(watcher.url).port}$`),
+    );
+
+    const failingSsh = path.join(directory, 'ssh-fails');
+    fs.writeFileSync(
+      failingSsh,
+      '#!/bin/sh\necho "root@127.0.0.1: Permission denied (publickey)." >&2\nexit 255\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const failed = await runCli(['logs', 'abcd2345', '--ssh'], {
+      env: { ...env, LINODE_BUILD_SSH: failingSsh },
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'Could not open an SSH tunnel to root@127.0.0.1: root@127.0.0.1: Permission denied (publickey).',
+    );
+  });
+
   it('explains a deployment without the watcher, a wrong token and an unreachable watcher', async () => {
     const disabled = await runCli(['logs', 'nowatch9'], { env });
     expect(disabled.code).toBe(1);

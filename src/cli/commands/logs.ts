@@ -4,7 +4,7 @@ export const logsSpec = commandSpec({
   name: 'logs',
   summary: 'Show container logs or boot progress through the on-instance watcher',
   description:
-    "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher's port is closed to the internet unless the template's allowed_sources lists your address; otherwise open an SSH tunnel and pass --watcher-url.",
+    "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher's port is closed to the internet unless the template's allowed_sources lists your address; otherwise use --ssh (a tunnel with your ssh and keys) or open a tunnel yourself and pass --watcher-url.",
   positionals: [
     { name: 'id', description: "Deployment id or unique prefix (default: this project's, or the only one)" },
   ],
@@ -22,6 +22,10 @@ export const logsSpec = commandSpec({
       placeholder: 'NAME',
     },
     timestamps: { type: 'boolean', description: "Prefix each line with Docker's timestamp" },
+    ssh: {
+      type: 'boolean',
+      description: 'Reach the watcher through an SSH tunnel to root@IP (its port is closed by default)',
+    },
     'watcher-url': {
       type: 'string',
       description: 'Reach the watcher here instead (e.g. the local end of an SSH tunnel)',

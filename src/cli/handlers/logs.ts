@@ -1,7 +1,13 @@
-import { UsageError } from '../../errors.js';
+import { CliError, UsageError } from '../../errors.js';
 import { type BootProgress, type LogLine, WatcherClient } from '../../watcher-client/client.js';
 import { newLines, renderBoot, renderLogLine } from '../../watcher-client/format.js';
-import { explainWatcherError, resolveWatcher, selectRecord } from '../../watcher-client/resolve.js';
+import {
+  explainWatcherError,
+  type ResolvedWatcher,
+  resolveWatcher,
+  selectRecord,
+} from '../../watcher-client/resolve.js';
+import { openSshTunnel, type Tunnel } from '../../watcher-client/tunnel.js';
 import type { logsSpec } from '../commands/logs.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
@@ -45,10 +51,40 @@ export default async function logs(args: ArgsOf<typeof logsSpec>, context: Comma
     throw new UsageError(`--interval must be between 0.2 and 3600 seconds, got ${options.interval}.`);
   }
   if (options.json && options.follow) throw new UsageError('--json and --follow cannot be combined.');
+  if (options.ssh && options['watcher-url'])
+    throw new UsageError('--ssh and --watcher-url cannot be combined.');
 
   const record = await selectRecord(env, context.cwd, args.positionals.id);
-  const resolved = await resolveWatcher(env, record, options['watcher-url']);
+  let resolved = await resolveWatcher(env, record, options['watcher-url']);
   out.redact(resolved.endpoint.token);
+  let tunnel: Tunnel | undefined;
+  if (options.ssh) {
+    if (!record.ipv4 || !record.watcherPort) {
+      throw new CliError(`Deployment ${record.id} has no IP address yet.`, 'Wait for it to finish creating.');
+    }
+    out.info(`Opening an SSH tunnel to root@${record.ipv4} …`);
+    tunnel = await openSshTunnel({
+      host: record.ipv4,
+      remotePort: record.watcherPort,
+      ...(env.LINODE_BUILD_SSH ? { ssh: env.LINODE_BUILD_SSH } : {}),
+    });
+    resolved = { ...resolved, endpoint: { ...resolved.endpoint, baseUrl: tunnel.url } };
+  }
+  try {
+    return await show(args, context, resolved);
+  } finally {
+    tunnel?.close();
+  }
+}
+
+async function show(
+  args: ArgsOf<typeof logsSpec>,
+  { out }: CommandContext,
+  resolved: ResolvedWatcher,
+): Promise<number> {
+  const { options } = args;
+  const { record } = resolved;
+  const lines = options.lines;
   const client = new WatcherClient(resolved.endpoint);
   const call = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error: unknown) => {
