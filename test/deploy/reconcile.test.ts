@@ -24,7 +24,7 @@ function record(id: string, fields: Partial<DeploymentRecord> = {}): DeploymentR
     path: '/health',
     success_codes: [200],
     initial_delay_seconds: 0,
-    timeout_seconds: 2,
+    timeout_seconds: 5,
     interval_seconds: 1,
     max_retries: 1,
   } as const;

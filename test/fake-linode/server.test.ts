@@ -25,7 +25,7 @@ const validBody = {
 };
 
 beforeAll(async () => {
-  fake = await new FakeLinode({ token: 't', provisionMs: 150, bootMs: 150, deleteMs: 100 }).start();
+  fake = await new FakeLinode({ token: 't', provisionMs: 500, bootMs: 600, deleteMs: 600 }).start();
 });
 afterAll(() => fake.close());
 
@@ -60,9 +60,9 @@ describe('fake Linode API', () => {
     expect(created.status).toBe(200);
     const id = (created.json as { id: number; status: string }).id;
     expect((created.json as { status: string }).status).toBe('provisioning');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 650));
     expect(((await api('GET', `/linode/instances/${id}`)).json as { status: string }).status).toBe('booting');
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 600));
     expect(((await api('GET', `/linode/instances/${id}`)).json as { status: string }).status).toBe('running');
     const duplicate = await api('POST', '/linode/instances', validBody);
     expect(JSON.stringify(duplicate.json)).toContain('Label must be unique');
@@ -70,7 +70,7 @@ describe('fake Linode API', () => {
     expect(((await api('GET', `/linode/instances/${id}`)).json as { status: string }).status).toBe(
       'deleting',
     );
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 700));
     expect((await api('GET', `/linode/instances/${id}`)).status).toBe(404);
   });
 
