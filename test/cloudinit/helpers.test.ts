@@ -2,13 +2,18 @@
  * The on-instance helpers run for real: retry (backoff, attempt counter, failure status) and
  * run-script (shebang honoured, bash without one, app env exported exactly, never sourced).
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appConf } from '../../src/cloudinit/app.js';
 import { runnerFiles } from '../../src/cloudinit/runner.js';
+import healthWaitScript from '../../src/cloudinit/scripts/health-wait.sh?raw';
 import { renderEnvFile } from '../../src/env/envfile.js';
+import type { HealthCheck } from '../../src/template/types.js';
 import { toolsAvailable } from '../support/tools.js';
 
 function helper(name: string): string {
@@ -58,5 +63,89 @@ describe.runIf(toolsAvailable('bash'))('on-instance helpers', () => {
     const second = spawnSync(runScript, [without], { encoding: 'utf8', env });
     expect(second.stdout).toBe('bash|v');
     expect(spawnSync('test', ['-e', path.join(dir, 'pwned')]).status).toBe(1);
+  });
+});
+
+describe.runIf(toolsAvailable('bash', 'python3'))('health-wait', () => {
+  const health = (overrides: Partial<HealthCheck>): HealthCheck => ({
+    type: 'http',
+    path: '/',
+    success_codes: [200],
+    initial_delay_seconds: 0,
+    timeout_seconds: 2,
+    interval_seconds: 0,
+    max_retries: 3,
+    ...overrides,
+  });
+
+  async function runHealthWait(check: HealthCheck, port: number, withoutCurl = false) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-health-'));
+    const conf = appConf({
+      runtime: 'native',
+      appName: 'demo',
+      deploymentId: 'abcd1234',
+      envName: 'test',
+      container: {
+        image: 'unused',
+        internal_port: port,
+        external_port: port,
+        env: {},
+        volumes: [],
+        allow_metadata_access: false,
+        health: check,
+      },
+      command: [],
+      runArgs: [],
+      env: {},
+    });
+    writeFileSync(path.join(dir, 'app.conf'), conf);
+    const script = path.join(dir, 'health-wait');
+    writeFileSync(script, healthWaitScript);
+    // PATH without curl exercises the python3 fallback.
+    const bin = path.join(dir, 'bin');
+    spawnSync('mkdir', ['-p', bin]);
+    for (const tool of ['sleep', 'timeout', 'bash']) {
+      const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (found) symlinkSync(found, path.join(bin, tool));
+    }
+    // The interpreter itself, not a version-manager shim that needs the full PATH.
+    const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+    symlinkSync(python.stdout.trim(), path.join(bin, 'python3'));
+    const env = { PATH: withoutCurl ? bin : (process.env.PATH ?? ''), LINODE_BUILD_ETC: dir };
+    return new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('bash', [script], { env });
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.on('close', (code) => resolve({ code, output }));
+    });
+  }
+
+  it('passes when the app answers with a success code (curl, and python3 without curl), fails otherwise', async () => {
+    const server = createServer((request, response) => {
+      response.statusCode = request.url === '/ready' ? 200 : 404;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const ok = await runHealthWait(health({ path: '/ready' }), port);
+      expect(ok.code, ok.output).toBe(0);
+      expect(ok.output).toContain('HTTP 200');
+      const fallback = await runHealthWait(health({ path: '/ready' }), port, true);
+      expect(fallback.code, fallback.output).toBe(0);
+      const wrong = await runHealthWait(health({ path: '/missing' }), port);
+      expect(wrong.code).toBe(1);
+      expect(wrong.output).toContain('HTTP 404');
+      expect(wrong.output).toContain('did not become healthy after 3 checks');
+      const tcp = await runHealthWait(health({ type: 'tcp', path: undefined }), port);
+      expect(tcp.code, tcp.output).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -17,13 +17,27 @@ target_host() {
   fi
 }
 
+# Prints the HTTP status of URL: curl when installed, else python3 (every cloud-init image has it).
+http_status() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sS -o /dev/null -w '%{http_code}' --max-time "$HEALTH_TIMEOUT" "$1"
+  else
+    python3 -I -c '
+import sys, urllib.error, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+' "$1" "$HEALTH_TIMEOUT"
+  fi
+}
+
 probe() {
   local host code
   case "$HEALTH_TYPE" in
     http)
       host=$(target_host) || return 1
-      code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$HEALTH_TIMEOUT" \
-        "http://$host:$HEALTH_PORT$HEALTH_PATH") || return 1
+      code=$(http_status "http://$host:$HEALTH_PORT$HEALTH_PATH") || return 1
       echo "HTTP $code"
       [[ " $HEALTH_SUCCESS_CODES " == *" $code "* ]]
       ;;
