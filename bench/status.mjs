@@ -4,77 +4,18 @@
 //
 // Run: npm run build && node bench/status.mjs [runs]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bin, cliEnv, loadFakeApi, median, seedDeployments } from './fake-api.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const runs = Number(process.argv[2] ?? 10);
-const bin = path.join(root, 'bin/linode-build.js');
 const token = 'bench-token';
 const deployments = 200;
 
-// The fake server is TypeScript; bundle it for plain Node.
-const work = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-status-'));
-const serverBundle = path.join(work, 'fake-linode.mjs');
-await esbuild.build({
-  entryPoints: [path.join(root, 'test/fake-linode/server.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  outfile: serverBundle,
-  logLevel: 'warning',
-});
-// Resolve the bundle's external imports (@linode/validation) from the repository.
-writeFileSync(path.join(work, 'package.json'), '{"type":"module"}');
-mkdirSync(path.join(work, 'node_modules'), { recursive: true });
-symlinkSync(path.join(root, 'node_modules/@linode'), path.join(work, 'node_modules/@linode'));
-const { FakeLinode } = await import(pathToFileURL(serverBundle).href);
-
+const { FakeLinode, work } = await loadFakeApi();
 const fake = await new FakeLinode({ token }).start();
 const home = path.join(work, 'home');
-const stateDir = path.join(home, '.config/linode-cli.d/build');
-mkdirSync(stateDir, { recursive: true });
-const records = [];
-for (let i = 0; i < deployments; i++) {
-  const id = `b${String(i).padStart(7, '0')}`;
-  const instance = fake.seedInstance({
-    label: `bench-prod-${id}`,
-    region: 'us-ord',
-    type: 'g6-standard-2',
-    tags: [`build-id:${id}`, 'build-app:bench', 'build-env:prod', 'build-tmpl:chat-agent'],
-  });
-  const now = new Date().toISOString();
-  records.push({
-    id,
-    app: 'bench',
-    env: 'prod',
-    template: 'chat-agent',
-    templateVersion: '1.0.0',
-    status: 'active',
-    region: 'us-ord',
-    type: 'g6-standard-2',
-    image: 'linode/ubuntu24.04',
-    label: instance.label,
-    linodeId: instance.id,
-    ipv4: instance.ipv4[0],
-    externalPort: 80,
-    createdAt: now,
-    updatedAt: now,
-  });
-}
-writeFileSync(path.join(stateDir, 'registry.json'), JSON.stringify({ version: 1, deployments: records }));
-const env = {
-  PATH: process.env.PATH,
-  HOME: home,
-  XDG_CONFIG_HOME: path.join(home, '.config'),
-  NO_COLOR: '1',
-  LINODE_TOKEN: token,
-  LINODE_API_URL: fake.url,
-};
+seedDeployments(fake, home, deployments);
+const env = cliEnv(home, fake, token);
 
 function timeChild(args) {
   return new Promise((resolve, reject) => {
@@ -101,11 +42,6 @@ async function timeInProcess() {
   await response.json();
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 const oneRequestScript = `const r = await fetch(${JSON.stringify(`${fake.url}/v4beta/linode/instances?page=1&page_size=500`)}, { headers: { Authorization: 'Bearer ${token}' } }); await r.json();`;
 const samples = { node: [], request: [], childRequest: [], status: [] };

@@ -6,6 +6,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DeploymentRecord } from '../../src/state/types.js';
+import type { FakeDocker } from '../../watcher/test/fake-docker.js';
+import {
+  type RunningWatcher,
+  startWatcher,
+  type WatcherSetup,
+  waitUntil,
+} from '../../watcher/test/process.js';
 import { binPath, type CliResult } from '../support/cli.js';
 
 export interface RunningCli {
@@ -97,4 +104,23 @@ export function isClearFailure(result: CliResult): boolean {
     /^Hint: .+/m.test(result.stderr) &&
     !/^\s+at .+\(.*:\d+:\d+\)$/m.test(result.stderr)
   );
+}
+
+/** The built watcher on `docker`'s socket, once it has opened the events stream. */
+export async function startStreamingWatcher(
+  docker: FakeDocker,
+  setup: Omit<WatcherSetup, 'socket'> = {},
+): Promise<RunningWatcher> {
+  const watcher = await startWatcher({ ...setup, socket: docker.socket });
+  await waitUntil(
+    async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
+    15_000,
+    'events stream',
+  );
+  return watcher;
+}
+
+export async function stopWatcherAndDocker(watcher?: RunningWatcher, docker?: FakeDocker): Promise<void> {
+  await watcher?.stop();
+  await docker?.close();
 }

@@ -1,9 +1,11 @@
 /**
  * The built watcher under a full disk and an event storm (dockerd and watcher restarts are
  * covered in watcher/test/dockerd.test.ts and watcher/test/api.test.ts):
- *   - its state directory on a full 8 MiB tmpfs (or, where mounting is not allowed, a file in place
- *     of the directory): writes fail, /health says `degraded` with the reason, the watcher keeps
- *     classifying and serving, and reports writable again once space is freed;
+ *   - its state directory on a full 8 MiB tmpfs (or, where mounting is not allowed, a file in
+ *     place of the directory): writes fail, /health says `degraded` with the reason, the watcher
+ *     keeps classifying and serving, and reports writable again once space is freed;
+ *   - a file in place of the state directory from the start: the watcher still starts (it used
+ *     to die on mkdir) and reports why on /health;
  *   - 100,000 synthetic Docker events: all are classified, the process stays within a memory
  *     bound (under the V8 limits its systemd unit sets), and the state it keeps stays bounded.
  */
@@ -13,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDocker, startFakeDocker } from '../../watcher/test/fake-docker.js';
-import { type RunningWatcher, startWatcher, waitUntil } from '../../watcher/test/process.js';
+import { type RunningWatcher, waitUntil } from '../../watcher/test/process.js';
+import { startStreamingWatcher, stopWatcherAndDocker } from './support.js';
 
 const CONTAINERS = 40;
 const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
@@ -119,17 +122,11 @@ describe('watcher with a full disk', () => {
       fs.writeFileSync(blocker, '');
       stateDir = blocker;
     }
-    watcher = await startWatcher({ socket: docker.socket, stateDir, nodeArgs: UNIT_NODE_FLAGS });
-    await waitUntil(
-      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
-      15_000,
-      'events stream',
-    );
+    watcher = await startStreamingWatcher(docker, { stateDir, nodeArgs: UNIT_NODE_FLAGS });
   });
 
   afterAll(async () => {
-    await watcher?.stop();
-    await docker?.close();
+    await stopWatcherAndDocker(watcher, docker);
     if (mounted) execFileSync('umount', [mounted]);
   });
 
@@ -176,28 +173,47 @@ describe('watcher with a full disk', () => {
   });
 });
 
+describe('watcher whose state directory is a file', () => {
+  let docker: FakeDocker;
+  let watcher: RunningWatcher;
+
+  beforeAll(async () => {
+    docker = await startFakeDocker();
+    const blocker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-file-')), 'state');
+    fs.writeFileSync(blocker, '');
+    watcher = await startStreamingWatcher(docker, { stateDir: blocker, nodeArgs: UNIT_NODE_FLAGS });
+  });
+
+  afterAll(() => stopWatcherAndDocker(watcher, docker));
+
+  it('starts anyway, reports degraded on /health and keeps classifying', { timeout: 120_000 }, async () => {
+    const health = await tryJson<Record<string, unknown>>(watcher, '/health', null);
+    expect(health).toMatchObject({ status: 'degraded', state_dir_writable: false });
+    expect(String(health?.state_dir_error)).toMatch(/EEXIST|ENOTDIR|not a directory|exists/i);
+    emitEvents(docker, 0, 1000);
+    await waitUntil(
+      async () => ((await eventsProcessed(watcher)) >= 1000 ? true : undefined),
+      60_000,
+      '1,000 events',
+    );
+    expect(((await watcher.get('/issues')).json() as { count: number }).count).toBeGreaterThan(0);
+    expect(watcher.output()).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});
+
 describe('watcher under an event storm', () => {
   let docker: FakeDocker;
   let watcher: RunningWatcher;
 
   beforeAll(async () => {
     docker = await startFakeDocker();
-    watcher = await startWatcher({
-      socket: docker.socket,
+    watcher = await startStreamingWatcher(docker, {
       nodeArgs: UNIT_NODE_FLAGS,
       args: ['--max-events', '2000'],
     });
-    await waitUntil(
-      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
-      15_000,
-      'events stream',
-    );
   });
 
-  afterAll(async () => {
-    await watcher?.stop();
-    await docker?.close();
-  });
+  afterAll(() => stopWatcherAndDocker(watcher, docker));
 
   it('classifies 100,000 events with bounded memory and bounded state', { timeout: 180_000 }, async () => {
     const total = 100_000;

@@ -8,7 +8,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDocker, startFakeDocker } from '../../watcher/test/fake-docker.js';
-import { type RunningWatcher, startWatcher, waitUntil } from '../../watcher/test/process.js';
+import type { RunningWatcher } from '../../watcher/test/process.js';
+import { startStreamingWatcher, stopWatcherAndDocker } from '../reliability/support.js';
 
 const PROTECTED = ['/status', '/events', '/issues', '/logs', '/metrics'];
 const canary = 'canary-container-log-5e7a';
@@ -43,19 +44,11 @@ describe('watcher authentication', () => {
   beforeAll(async () => {
     docker = await startFakeDocker();
     docker.logs = Buffer.from(`${canary}\n`);
-    watcher = await startWatcher({ socket: docker.socket });
+    watcher = await startStreamingWatcher(docker);
     port = Number(new URL(watcher.url).port);
-    await waitUntil(
-      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
-      15_000,
-      'events stream',
-    );
   });
 
-  afterAll(async () => {
-    await watcher?.stop();
-    await docker?.close();
-  });
+  afterAll(() => stopWatcherAndDocker(watcher, docker));
 
   it('answers the right token (so the refusals below mean something)', async () => {
     const answer = await exchange(

@@ -94,7 +94,14 @@ export class Watcher {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.docker = new DockerClient(options.dockerSocket);
-    fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      // An unusable state directory (full disk, a file in its place) must not stop the watcher:
+      // it keeps watching and serving, and /health reports the reason.
+      this.storeHealth.writable = false;
+      this.storeHealth.lastError = `${options.stateDir}: ${(error as Error).message}`;
+    }
     this.eventLog = new JsonLinesLog(
       path.join(options.stateDir, 'events.jsonl'),
       options.eventsMaxBytes,

@@ -1,0 +1,144 @@
+// Every benchmark in one run, printed as ONE markdown table (metric, measured, target, met?).
+// Timings are ratios against `node -e ''` measured in the same run (medians of interleaved
+// runs); request counts, sizes and the boot path are exact.
+//
+// Run:    npm run bench                      (build, then this script)
+//         node bench/run.mjs --runs 15       (more samples per start-up figure; >= 10)
+//         node bench/run.mjs --write-docs    (also replace the table in docs/benchmarks.md)
+import { execSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { apiEfficiencyRows } from './api-efficiency.mjs';
+import { bootPathRows } from './boot-path.mjs';
+import { root } from './fake-api.mjs';
+import { planSizeRows } from './plan-size.mjs';
+import { measureStartup } from './startup.mjs';
+import { allUserData } from './userdata.mjs';
+
+const runsIndex = process.argv.indexOf('--runs');
+const runs = runsIndex === -1 ? 11 : Number(process.argv[runsIndex + 1]);
+if (!Number.isInteger(runs) || runs < 10) throw new Error('--runs must be a whole number of at least 10');
+
+/** Runs another bench script and returns its stdout (they print human-readable reports). */
+function runScript(script, args = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bench', script), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.on('error', reject);
+    // Both scripts set a non-zero exit code when a target is missed; the table reports that.
+    child.on('close', () => resolve(stdout));
+  });
+}
+
+const number = (text, pattern, what) => {
+  const match = pattern.exec(text);
+  if (!match) throw new Error(`could not read ${what} from:\n${text}`);
+  return Number(match[1].replace(/,/g, ''));
+};
+
+function startupRows(plans) {
+  const largest = plans.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const targets = [1.3, 1.3, 1.8];
+  const [, ...measured] = measureStartup({
+    runs,
+    commands: [['--help'], ['templates', 'list'], ['plan', '--template', largest.name]],
+  });
+  return measured.map((result, i) => [
+    `start-up: ${result.command.replace('linode-build ', '')} / node -e ''`,
+    `${result.ratio.toFixed(2)}x (${result.medianMs.toFixed(0)} ms)`,
+    `<= ${targets[i]}x`,
+    result.ratio <= targets[i],
+  ]);
+}
+
+async function statusStartupRow() {
+  const text = await runScript('status.mjs', [String(runs)]);
+  const ratio = number(text, /ratio status \/ node -e ''\s+([\d.]+)x/, 'the status ratio');
+  const ms = number(text, /status --json\s+([\d.]+) ms/, 'the status time');
+  return [
+    "start-up: status --json, 200 deployments (fake API) / node -e ''",
+    `${ratio.toFixed(2)}x (${ms.toFixed(0)} ms)`,
+    '<= 2.5x',
+    ratio <= 2.5,
+  ];
+}
+
+async function watcherRows() {
+  const text = await runScript('watcher.mjs');
+  const rate = number(text, /events classified\/s\s+([\d,]+)/, 'events/s');
+  const rss = number(text, /peak RSS \(event storm\)\s+([\d.]+) MB/, 'storm RSS');
+  const rssAll = number(text, /peak RSS \(whole run\)\s+([\d.]+) MB/, 'whole-run RSS');
+  const p99 = number(text, /\/issues p50 \/ p99\s+[\d.]+ \/ ([\d.]+) ms/, 'p99');
+  // CPU time, unlike wall-clock time, does not grow with the other load on the machine.
+  const perCpuSecond = number(text, /\(([\d,]+) events per CPU-second\)/, 'events per CPU-second');
+  return [
+    [
+      'watcher: events classified per second (100k events)',
+      rate.toLocaleString('en-US'),
+      '>= 20,000',
+      rate >= 20000,
+    ],
+    [
+      'watcher: events classified per CPU-second (load-independent)',
+      perCpuSecond.toLocaleString('en-US'),
+      '>= 20,000',
+      perCpuSecond >= 20000,
+    ],
+    ['watcher: peak RSS during the event storm', `${rss} MB`, '<= 60 MB', rss <= 60],
+    ['watcher: peak RSS, whole run (100 clients)', `${rssAll} MB`, '<= 60 MB', rssAll <= 60],
+    ['watcher: /issues p99 latency, 100 clients', `${p99} ms`, '< 20 ms', p99 < 20],
+  ];
+}
+
+function machine() {
+  const memory = `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`;
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ');
+  let cpus = String(os.cpus().length);
+  try {
+    cpus = execSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    // nproc is coreutils; os.cpus() is the fallback.
+  }
+  return `${cpus} CPUs (nproc), ${memory} memory, Node ${process.versions.node}, ${os.type()} ${os.release()}; load average (1/5/15 min) at the end: ${load}`;
+}
+
+const started = Date.now();
+const plans = allUserData();
+const rows = [
+  ...startupRows(plans),
+  await statusStartupRow(),
+  ...(await apiEfficiencyRows()),
+  ...planSizeRows(plans),
+  ...bootPathRows(plans),
+  ...(await watcherRows()),
+];
+const verdict = (met) => (met === true ? 'yes' : met === false ? '**no**' : met);
+const table = [
+  '| metric | measured | target | met? |',
+  '| --- | --- | --- | --- |',
+  ...rows.map(
+    ([metric, measured, target, met]) => `| ${metric} | ${measured} | ${target} | ${verdict(met)} |`,
+  ),
+].join('\n');
+const header = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${((Date.now() - started) / 1000).toFixed(0)} s; ${runs} interleaved runs per start-up figure. Machine: ${machine()}.`;
+console.log(`${header}\n\n${table}`);
+
+if (process.argv.includes('--write-docs')) {
+  const file = path.join(root, 'docs/benchmarks.md');
+  const text = readFileSync(file, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from === -1 || to === -1) throw new Error(`${file} has no ${begin} … ${end} markers`);
+  writeFileSync(file, `${text.slice(0, from + begin.length)}\n${header}\n\n${table}\n${text.slice(to)}`);
+}
