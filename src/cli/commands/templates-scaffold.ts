@@ -4,7 +4,7 @@ export const templatesScaffoldSpec = commandSpec({
   name: 'templates scaffold',
   summary: 'Create a new template directory that validates and deploys as written',
   description:
-    'Writes NAME/template.yml, README.md and .env.example. On a terminal it asks for each answer not given as a flag; otherwise (or with --yes) flags and defaults are used. Without --image the container is a small demo web server, so the result deploys as is.',
+    'Writes NAME/template.yml, README.md and .env.example. On a terminal it asks for each answer not given as a flag; otherwise (or with --yes) flags and defaults are used. Without --image the container is a small demo web server, so the result deploys as is. With --llm-assist it also writes llm-instructions.md (the template schema, every capability with its config and example, two bundled templates, your answers and the validate command) for an LLM to complete the template.',
   positionals: [
     { name: 'name', description: 'Template name: lowercase letters, digits and -', required: true },
   ],
@@ -36,6 +36,20 @@ export const templatesScaffoldSpec = commandSpec({
       description: 'HTTP health check path (default /health, or / for the demo server)',
       placeholder: 'PATH',
     },
+    'llm-assist': {
+      type: 'boolean',
+      description: 'Also write llm-instructions.md: everything an LLM needs to complete the template',
+    },
+    'service-description': {
+      type: 'string',
+      description: 'With --llm-assist: what the service does, in your words',
+      placeholder: 'TEXT',
+    },
+    dependencies: {
+      type: 'string',
+      description: 'With --llm-assist: what it needs, comma-separated (e.g. "redis, postgres, python")',
+      placeholder: 'LIST',
+    },
     'output-dir': { type: 'string', description: 'Where to create NAME/', placeholder: 'DIR', default: '.' },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask; use flags and defaults' },
   },
@@ -48,6 +62,11 @@ export const templatesScaffoldSpec = commandSpec({
     {
       command: 'linode-build templates scaffold gpu-job --gpu --image vllm/vllm-openai:v0.6.3 --yes',
       description: 'A GPU template',
+    },
+    {
+      command:
+        'linode-build templates scaffold rag-api --llm-assist --service-description "RAG over our docs" --dependencies "postgres, redis" --yes',
+      description: 'A stub plus llm-instructions.md for an LLM to complete',
     },
   ],
 });

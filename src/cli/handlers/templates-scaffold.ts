@@ -106,11 +106,25 @@ export default async function templatesScaffold(
   const shown = path.join(path.relative(cwd, target) || '.', 'template.yml');
   const result = validateTemplateText(files['template.yml'], { ...(await registryKnowledge()), file: shown });
   if (!result.template) throw new TemplateError(shown, result.diagnostics);
-  writeFilesAtomically(target, new Map(Object.entries(files)));
+  const written: Record<string, string> = { ...files };
+  if (options['llm-assist']) {
+    const { llmAssistFile } = await import('../../llm-assist/build.js');
+    written['llm-instructions.md'] = await llmAssistFile({
+      answers,
+      serviceDescription: options['service-description'],
+      dependencies: options.dependencies,
+      interactive: interactive && !options.yes,
+      templateYaml: files['template.yml'],
+      directory: path.relative(cwd, target) || '.',
+    });
+  }
+  writeFilesAtomically(target, new Map(Object.entries(written)));
 
   const relative = path.relative(cwd, target) || '.';
   out.line(`${out.style('green', '✓')} Created template '${name}' in ${relative}`);
-  for (const file of Object.keys(files)) out.line(`  ${file}`);
+  for (const file of Object.keys(written)) out.line(`  ${file}`);
+  if (options['llm-assist'])
+    out.line(`\nGive ${relative}/llm-instructions.md to an LLM to complete template.yml.`);
   out.line('\nNext steps:');
   out.line(`  linode-build templates validate ${relative}`);
   out.line(`  linode-build templates install ${relative}   # then: linode-build init ${name}`);
