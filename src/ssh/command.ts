@@ -7,6 +7,8 @@
  */
 
 export interface SshCommandInput {
+  /** The ssh program (default `ssh`; LINODE_BUILD_SSH names another, as for `logs --ssh`). */
+  readonly program?: string;
   readonly deploymentId: string;
   readonly host: string;
   readonly knownHostsFile: string;
@@ -31,17 +33,21 @@ export function sshConfigPath(file: string): string {
   return /\s/.test(escaped) ? `"${escaped}"` : escaped;
 }
 
-export function sshArgv(input: SshCommandInput): string[] {
-  // ssh keeps the FIRST value of each option, so these win over anything in `extra`.
-  const argv = [
-    'ssh',
+/** The host-key options for one deployment; any ssh to a deployment should pass these. */
+export function hostKeyOptions(deploymentId: string, knownHostsFile: string): string[] {
+  return [
     '-o',
     'StrictHostKeyChecking=accept-new',
     '-o',
-    `UserKnownHostsFile=${sshConfigPath(input.knownHostsFile)}`,
+    `UserKnownHostsFile=${sshConfigPath(knownHostsFile)}`,
     '-o',
-    `HostKeyAlias=${hostKeyAlias(input.deploymentId)}`,
+    `HostKeyAlias=${hostKeyAlias(deploymentId)}`,
   ];
+}
+
+export function sshArgv(input: SshCommandInput): string[] {
+  // ssh keeps the FIRST value of each option, so these win over anything in `extra`.
+  const argv = [input.program ?? 'ssh', ...hostKeyOptions(input.deploymentId, input.knownHostsFile)];
   if (input.identityFile) argv.push('-i', input.identityFile, '-o', 'IdentitiesOnly=yes');
   argv.push(`${input.user ?? 'root'}@${input.host}`, ...(input.extra ?? []));
   return argv;

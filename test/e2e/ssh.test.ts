@@ -82,6 +82,13 @@ describe('ssh --print', () => {
     const result = await lab.run(['ssh', 'reg00001', '--print', '--', 'echo', "it's done"]);
     expect(result.stdout.trim()).toBe(expectedCommand('reg00001', '203.0.113.5', ` echo 'it'\\''s done'`));
   });
+
+  it('runs the program LINODE_BUILD_SSH names, as logs --ssh does', async () => {
+    const result = await lab.run(['ssh', 'reg00001', '--print'], {
+      env: { LINODE_BUILD_SSH: '/opt/my ssh' },
+    });
+    expect(result.stdout.trim()).toBe(`'/opt/my ssh'${expectedCommand('reg00001', '203.0.113.5').slice(3)}`);
+  });
 });
 
 describe('ssh errors', () => {

@@ -31,6 +31,7 @@ export default async function ssh(args: ArgsOf<typeof sshSpec>, context: Command
   });
   const knownHostsFile = await ensureKnownHosts(env);
   const argv = sshArgv({
+    ...(env.LINODE_BUILD_SSH ? { program: env.LINODE_BUILD_SSH } : {}),
     deploymentId: target.id,
     host: target.ipv4,
     knownHostsFile,
