@@ -111,7 +111,7 @@ describe('canary secrets', () => {
     expect(userDataSent.join('')).toContain(shipped);
   });
 
-  it('writes secret files 0600 in 0700 directories, and the payload file 0600', () => {
+  it('writes secret files and the registry 0600 in 0700 directories, and the payload file 0600', () => {
     const secretsDir = secretsDirectory();
     for (const directory of [path.dirname(secretsDir), secretsDir]) {
       expect((statSync(directory).mode & 0o777).toString(8), directory).toBe('700');
@@ -119,6 +119,10 @@ describe('canary secrets', () => {
     for (const file of filesUnder(secretsDir))
       expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
     expect((statSync(path.join(planOut, 'user-data.yaml')).mode & 0o777).toString(8)).toBe('600');
+    // The registry (ids, IPs, project paths) is private too.
+    const stateDir = path.join(lab.home, '.config/linode-cli.d/build');
+    expect((statSync(stateDir).mode & 0o777).toString(8)).toBe('700');
+    expect((statSync(path.join(stateDir, 'registry.json')).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('removes the secrets with the deployment', async () => {
