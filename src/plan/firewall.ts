@@ -73,19 +73,22 @@ export function buildFirewall(input: FirewallInput): { body: FirewallCreateBody;
     });
   });
   for (const { capability, rule } of input.capabilityPorts) {
-    if (!rule.public) continue;
+    // A private port opens only to the sources it names (e.g. buildwatch's allowed_sources);
+    // with none it stays closed and is reached through an SSH tunnel.
+    const sources = rule.public ? undefined : (rule.sources ?? []);
+    if (sources?.length === 0) continue;
     inbound.push({
       label: ruleLabel(`${capability}-${rule.protocol}-${rule.port}`),
       action: 'ACCEPT',
       protocol: rule.protocol,
       ports: String(rule.port),
-      addresses: ANYWHERE,
+      addresses: sources ? addresses(sources) : ANYWHERE,
       description: rule.description,
     });
     ports.push({
       port: rule.port,
       protocol: rule.protocol,
-      description: `${capability}: ${rule.description}`,
+      description: `${capability}: ${rule.description}${sources ? ` (from ${sources.join(', ')})` : ''}`,
     });
   }
   const body: FirewallCreateBody = {

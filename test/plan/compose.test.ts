@@ -41,6 +41,13 @@ const gpu = fakeCapability(
     ports: [
       { port: 9090, protocol: 'TCP', public: true, description: 'metrics' },
       { port: 6379, protocol: 'TCP', public: false, description: 'private' },
+      {
+        port: 8443,
+        protocol: 'TCP',
+        public: false,
+        sources: ['203.0.113.0/24', '2001:db8::/32'],
+        description: 'allowed sources only',
+      },
     ],
   },
   { requires: () => ['docker'] },
@@ -223,8 +230,14 @@ describe('composePlan', () => {
       'TCP:80',
       'TCP:22',
       'TCP:9090',
+      'TCP:8443',
     ]);
-    expect(result.ports.map((p) => p.port)).toEqual([80, 22, 9090]);
+    // A private port opens only to the sources it names; one without sources stays closed.
+    expect(result.firewall.rules.inbound.at(-1)?.addresses).toEqual({
+      ipv4: ['203.0.113.0/24'],
+      ipv6: ['2001:db8::/32'],
+    });
+    expect(result.ports.map((p) => p.port)).toEqual([80, 22, 9090, 8443]);
   });
 
   it('probes health through the published port, or the container for another port; native probes the host', () => {
