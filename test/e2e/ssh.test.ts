@@ -6,7 +6,9 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentRecord } from '../../src/state/types.js';
+import { writeProjectState } from '../../src/state/project.js';
+import { updateRegistry } from '../../src/state/registry.js';
+import { writeSecret } from '../../src/state/secrets.js';
 import { deploymentRecord } from '../deploy/fixtures.js';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 
@@ -15,24 +17,18 @@ let lab: Lab;
 const stateDir = () => path.join(lab.home, '.config/linode-cli.d/build');
 const knownHosts = () => path.join(stateDir(), 'known_hosts');
 
-function writeRecords(records: DeploymentRecord[]): void {
-  mkdirSync(stateDir(), { recursive: true });
-  writeFileSync(path.join(stateDir(), 'registry.json'), JSON.stringify({ version: 1, deployments: records }));
-}
-
 function expectedCommand(id: string, ip: string, extra = ''): string {
   return `ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${knownHosts()} -o HostKeyAlias=linode-build-${id} root@${ip}${extra}`;
 }
 
 beforeAll(async () => {
   lab = await startLab();
-  writeRecords([
+  await updateRegistry(lab.env, () => [
     deploymentRecord('reg00001', { ipv4: '203.0.113.5' }),
     deploymentRecord('reg00002', { ipv4: '203.0.113.6' }),
     deploymentRecord('nip00001'),
   ]);
-  mkdirSync(path.join(stateDir(), 'secrets/reg00001'), { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir(), 'secrets/reg00001/root-password'), canaryPassword, { mode: 0o600 });
+  await writeSecret(lab.env, 'reg00001', 'root-password', canaryPassword);
 });
 afterAll(() => lab.close());
 
@@ -47,20 +43,16 @@ describe('ssh --print', () => {
 
   it("prints the command for the project directory's deployment", async () => {
     const project = path.join(lab.home, 'proj');
-    mkdirSync(path.join(project, '.linode'), { recursive: true });
-    writeFileSync(
-      path.join(project, '.linode/state.json'),
-      JSON.stringify({
-        version: 1,
-        deploymentId: 'prj00001',
-        app: 'chat',
-        env: 'prod',
-        region: 'us-ord',
-        type: 'g6-standard-2',
-        ipv4: '198.51.100.7',
-        createdAt: '2026-01-01T00:00:00Z',
-      }),
-    );
+    await writeProjectState(project, {
+      version: 1,
+      deploymentId: 'prj00001',
+      app: 'chat',
+      env: 'prod',
+      region: 'us-ord',
+      type: 'g6-standard-2',
+      ipv4: '198.51.100.7',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     const result = await lab.run(['ssh', '--print'], { cwd: project });
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(expectedCommand('prj00001', '198.51.100.7'));

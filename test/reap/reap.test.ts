@@ -2,12 +2,14 @@
  * reapExpired against the fake Linode API with an injected clock: expired vs not-yet-expired
  * vs untagged instances, dry runs, local state cleanup, and exactly the expected deletes.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LinodeClient } from '../../src/linode/client.js';
 import { defaultRetryPolicy } from '../../src/linode/retry.js';
 import { reapExpired } from '../../src/reap/reap.js';
+import { writeProjectState } from '../../src/state/project.js';
+import { updateRegistry } from '../../src/state/registry.js';
 import { writeSecret } from '../../src/state/secrets.js';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { deploymentRecord } from '../deploy/fixtures.js';
@@ -20,10 +22,7 @@ const stateDir = () => path.join(lab.home, '.config/linode-cli.d/build');
 const readRecords = (): DeploymentRecord[] =>
   JSON.parse(readFileSync(path.join(stateDir(), 'registry.json'), 'utf8')).deployments;
 
-function writeRecords(records: DeploymentRecord[]): void {
-  mkdirSync(stateDir(), { recursive: true });
-  writeFileSync(path.join(stateDir(), 'registry.json'), JSON.stringify({ version: 1, deployments: records }));
-}
+const writeRecords = (records: DeploymentRecord[]) => updateRegistry(lab.env, () => records);
 
 function seed(tags: string[], label: string) {
   return lab.fake.seedInstance({ label, region: 'us-ord', type: 'g6-standard-2', tags });
@@ -45,7 +44,7 @@ afterAll(() => lab.close());
 beforeEach(async () => {
   for (const instance of lab.fake.listInstances()) lab.fake.removeInstance(instance.id);
   for (const firewall of lab.fake.listFirewalls()) await client.deleteFirewall(firewall.id);
-  writeRecords([]);
+  await writeRecords([]);
 });
 
 /** Two expired deployments, one with time left, one untagged machine with an old expiry-like tag. */
@@ -75,20 +74,16 @@ describe('reapExpired', () => {
   it('destroys only expired deployments carrying our tags, and cleans their local state', async () => {
     const seeded = await seedMix();
     const project = path.join(lab.home, 'chat-project');
-    mkdirSync(path.join(project, '.linode'), { recursive: true });
-    writeFileSync(
-      path.join(project, '.linode/state.json'),
-      JSON.stringify({
-        version: 1,
-        deploymentId: 'exp00001',
-        app: 'chat',
-        env: 'prod',
-        region: 'us-ord',
-        type: 'g6-standard-2',
-        createdAt: '2030-06-01T02:00:00Z',
-      }),
-    );
-    writeRecords([
+    await writeProjectState(project, {
+      version: 1,
+      deploymentId: 'exp00001',
+      app: 'chat',
+      env: 'prod',
+      region: 'us-ord',
+      type: 'g6-standard-2',
+      createdAt: '2030-06-01T02:00:00Z',
+    });
+    await writeRecords([
       deploymentRecord('exp00001', { app: 'chat', linodeId: seeded.expired.id, projectDir: project }),
       deploymentRecord('live0001', { app: 'chat', linodeId: seeded.alive.id }),
     ]);
