@@ -71,6 +71,13 @@ describe('lifetimes', () => {
     expect(dry.stdout).toMatch(/old00002/);
     expect(dry.stdout).not.toMatch(/new00001|hand-made/);
     expect(dry.stdout).toMatch(/Dry run: nothing destroyed\. Reaping would save \$0\.0720\/hour\./);
+    const dryJson = await lab.run(['reap', '--dry-run', '--json']);
+    expect(JSON.parse(dryJson.stdout)).toMatchObject({
+      dryRun: true,
+      hourlyCost: 0.072,
+      expired: [expect.objectContaining({ id: 'old00001' }), expect.objectContaining({ id: 'old00002' })],
+      destroyed: [],
+    });
     expect(lab.fake.countRequests({ method: 'DELETE' })).toBe(0);
 
     const reap = await lab.run(['reap', '--yes']);

@@ -38,7 +38,8 @@ export default async function reap(args: ArgsOf<typeof reapSpec>, context: Comma
   const saving = hourlyTotal(expired);
 
   if (expired.length === 0) {
-    if (options.json) out.json({ dryRun, expired: [], destroyed: [], failed: [], hourlySaved: 0 });
+    if (options.json)
+      out.json({ dryRun, expired: [], hourlyCost: 0, destroyed: [], failed: [], hourlySaved: 0 });
     else out.line('No expired deployments.');
     return 0;
   }
@@ -47,7 +48,8 @@ export default async function reap(args: ArgsOf<typeof reapSpec>, context: Comma
     out.table(expired, columns);
   }
   if (dryRun) {
-    if (options.json) out.json({ dryRun, expired, destroyed: [], failed: [], hourlySaved: 0 });
+    if (options.json)
+      out.json({ dryRun, expired, hourlyCost: saving, destroyed: [], failed: [], hourlySaved: 0 });
     else out.line(`Dry run: nothing destroyed. Reaping would save ${formatMoney(saving, 4)}/hour.`);
     return 0;
   }
@@ -80,6 +82,7 @@ export default async function reap(args: ArgsOf<typeof reapSpec>, context: Comma
     out.json({
       dryRun,
       expired,
+      hourlyCost: saving,
       destroyed: destroyed.map((o) => ({ id: o.deployment.id, ...o.result })),
       failed: failed.map((o) => ({ id: o.deployment.id, error: o.error })),
       hourlySaved: saved,
