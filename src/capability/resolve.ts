@@ -6,6 +6,7 @@
  * order), with `capabilities.packages` last. Pure: same template and context, same result.
  */
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { gpuPlanProblem, isGpuPlan } from '../template/rules.js';
 import type { Diagnostic, Runtime, Template } from '../template/types.js';
 import { configDiagnostic } from './config-errors.js';
 import { builtinCatalog, type CapabilityCatalog } from './registry.js';
@@ -322,16 +323,13 @@ export function resolveWithCatalog(
     }
   });
 
-  // 6. A GPU capability on a non-GPU plan (or the reverse) is almost certainly a mistake.
-  const gpuPlan = /(^|-)gpu(-|$)/i.test(context.type);
-  if (context.type !== '' && entries.has('gpu-nvidia') && !gpuPlan) {
-    diagnostics.push(
-      warning(
-        'deploy.linode.type_default',
-        `instance type '${context.type}' is not a GPU plan, so gpu-nvidia will fail at boot`,
-        'choose a GPU plan (g1-gpu-*, g2-gpu-*) or remove gpu-nvidia',
-      ),
-    );
+  // 6. A GPU capability on a non-GPU plan fails at boot, after the instance is paid for: refuse
+  //    it here, for the type actually chosen (--type overrides type_default). The reverse only
+  //    wastes money, so it is a warning.
+  const gpuPlan = isGpuPlan(context.type);
+  if (context.type !== '' && entries.has('gpu-nvidia')) {
+    const problem = gpuPlanProblem(context.type);
+    if (problem) diagnostics.push(problem);
   }
   if (gpuPlan && !entries.has('gpu-nvidia')) {
     diagnostics.push(

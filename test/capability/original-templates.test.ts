@@ -32,7 +32,9 @@ describe.skipIf(!present)("the original tool's bundled templates", () => {
         features: original.capabilities.features ?? [],
         packages: original.capabilities.packages ?? [],
         image: original.deploy.linode.image,
-        type: original.deploy.linode.type_default,
+        // llm-api's own type has no GPU, refused on purpose (see the llm-api test below);
+        // its capabilities are checked on the GPU plan it needs.
+        type: name === 'llm-api' ? 'g2-gpu-rtx4000a1-s' : original.deploy.linode.type_default,
       });
       expect(resolution.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       expect(resolution.capabilities[0]?.definition.name).toBe('docker');
@@ -50,7 +52,7 @@ describe.skipIf(!present)("the original tool's bundled templates", () => {
       type: original.deploy.linode.type_default,
     });
     expect(resolution.diagnostics).toContainEqual(
-      expect.objectContaining({ severity: 'warning', message: expect.stringContaining('is not a GPU plan') }),
+      expect.objectContaining({ severity: 'error', message: expect.stringContaining('has no GPU') }),
     );
   });
 

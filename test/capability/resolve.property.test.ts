@@ -58,7 +58,7 @@ describe('resolution invariants over random feature lists', () => {
     );
   });
 
-  it('reports errors only for conflicts and unsupported runtimes, each naming both sides', () => {
+  it('reports errors only for conflicts, unsupported runtimes and GPU features on non-GPU plans', () => {
     fc.assert(
       fc.property(inputs, (input) => {
         const template = makeTemplate(input);
@@ -69,7 +69,10 @@ describe('resolution invariants over random feature lists', () => {
           );
           const runtime = /needs runtime docker, but capabilities\.runtime is 'native'$/.test(error.message);
           const twice = /listed twice with different config/.test(error.message);
-          expect(conflict || runtime || twice, error.message).toBe(true);
+          const gpuPlan =
+            /^the gpu-nvidia feature needs a GPU plan, but '[^']+' has no GPU$/.test(error.message) &&
+            !/^g[12]-gpu-/.test(template.deploy.linode.type_default ?? '');
+          expect(conflict || runtime || twice || gpuPlan, error.message).toBe(true);
         }
       }),
       { numRuns: 300, seed: 7 },

@@ -200,10 +200,11 @@ describe('conflicts and compatibility', () => {
     expect(error.hint).toContain('capabilities.runtime: docker');
   });
 
-  it('warns when gpu-nvidia is on a standard plan, and when a GPU plan has no driver', () => {
+  it('refuses gpu-nvidia on a standard plan, and warns when a GPU plan has no driver', () => {
     const standard = resolve({ features: ['gpu-nvidia'], type: 'g6-standard-8' });
-    expect(errors(standard)).toEqual([]);
-    expect(warnings(standard)[0]?.message).toContain("'g6-standard-8' is not a GPU plan");
+    expect(errors(standard)[0]?.message).toContain("'g6-standard-8' has no GPU");
+    expect(errors(standard)[0]?.hint).toContain('g2-gpu-');
+    expect(errors(resolve({ features: ['gpu-nvidia'], type: 'g1-gpu-rtx6000-1' }))).toEqual([]);
     const gpuPlan = resolve({ features: ['redis'], type: 'g2-gpu-rtx4000a1-s' });
     expect(warnings(gpuPlan)[0]?.message).toContain('gpu-nvidia is not enabled');
   });

@@ -23,6 +23,24 @@ function checkGolden(file: string, actual: string): void {
   expect(actual).toBe(readFileSync(target, 'utf8'));
 }
 
+/**
+ * The watcher bundle is build output (watcher/dist/buildwatch.js), checked by the buildwatch
+ * tests (sha256, size, runs). Goldens show a placeholder for it, so that they change when the
+ * plan changes, not whenever the watcher's code does.
+ */
+const WATCHER_PATH = '/usr/local/lib/buildwatch/buildwatch.mjs';
+const BUNDLE_DEPENDENT = '<depends on the watcher bundle>';
+
+export function withoutWatcherBundle(userData: string): string {
+  const escaped = WATCHER_PATH.replaceAll('.', '\\.').replaceAll('/', '\\/');
+  const content = new RegExp(`(- path: ${escaped}\\n(?:    [^\\n]*\\n)*?    content: )"?[A-Za-z0-9+/=]+"?`);
+  const checksum = new RegExp(`[0-9a-f]{64}(  ${escaped})`);
+  expect(userData).toMatch(content);
+  return userData
+    .replace(content, '$1"<watcher/dist/buildwatch.js, gz+b64>"')
+    .replace(checksum, '<sha256>$1');
+}
+
 describe('golden plans of the bundled templates', () => {
   const names = bundledTemplateNames();
 
@@ -32,13 +50,23 @@ describe('golden plans of the bundled templates', () => {
 
   it.each(names)('%s', (name) => {
     const plan = planFor(loadTemplate(path.join(bundledDir, name, 'template.yml')));
-    checkGolden(`${name}.user-data.yaml`, plan.userData);
+    const watcher = plan.capabilities.some((capability) => capability.name === 'buildwatch');
+    checkGolden(`${name}.user-data.yaml`, watcher ? withoutWatcherBundle(plan.userData) : plan.userData);
+    const createRequest = redactedCreateRequest(plan);
     const summary = {
-      createRequest: redactedCreateRequest(plan),
+      createRequest: watcher
+        ? { ...createRequest, metadata: { user_data: BUNDLE_DEPENDENT } }
+        : createRequest,
       firewallRequest: plan.firewall,
       steps: plan.steps.map((step) => step.id),
       envNames: plan.envNames,
-      size: plan.size,
+      size: {
+        ...plan.size,
+        total: watcher ? BUNDLE_DEPENDENT : plan.size.total,
+        parts: plan.size.parts.map((part) =>
+          part.name === 'buildwatch' ? { ...part, bytes: BUNDLE_DEPENDENT } : part,
+        ),
+      },
     };
     checkGolden(`${name}.plan.json`, `${JSON.stringify(summary, null, 2)}\n`);
     // Same input, same bytes: a second plan is identical.
