@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capabilityNames } from '../../src/capability/registry.js';
+import { startInTerminal } from '../reap/terminal.js';
 import { runCli, tempHome } from '../support/cli.js';
+import { toolsAvailable } from '../support/tools.js';
 
 describe('templates scaffold --llm-assist', () => {
   it('writes instructions covering every capability next to a stub that validates', async () => {
@@ -57,5 +59,40 @@ describe('templates scaffold --llm-assist', () => {
     expect(existsSync(path.join(cwd, 'plain/template.yml'))).toBe(true);
     expect(existsSync(path.join(cwd, 'plain/llm-instructions.md'))).toBe(false);
     expect(scaffold.stdout).not.toContain('llm-instructions');
+  });
+});
+
+describe.skipIf(!toolsAvailable('tmux'))('templates scaffold --llm-assist on a terminal', () => {
+  it('also asks what the service does and what it depends on', async () => {
+    const { home, env } = tempHome();
+    const terminal = startInTerminal(
+      ['templates', 'scaffold', 'tty-rag', '--llm-assist', '--image', 'ghcr.io/acme/rag:1'],
+      env,
+      home,
+    );
+    try {
+      const answers: [string, string][] = [
+        ['Display name [Tty Rag]:', ''],
+        ['Description', ''],
+        ['Runtime (docker/native) [docker]:', ''],
+        ['NVIDIA GPU plan? (y/N)', ''],
+        ['Port inside the container [8000]:', ''],
+        ['Published port [80]:', ''],
+        ['Health check path [/health]:', ''],
+        ['What does the service do', 'Search over PDFs'],
+        ['Dependencies (e.g. redis, postgres, python)', 'postgres, redis'],
+      ];
+      for (const [prompt, reply] of answers) {
+        await terminal.waitFor(prompt);
+        terminal.send(reply);
+      }
+      await terminal.waitFor('exit=0');
+    } finally {
+      terminal.close();
+    }
+    const text = readFileSync(path.join(home, 'tty-rag/llm-instructions.md'), 'utf8');
+    expect(text).toContain('| What the service does | Search over PDFs |');
+    expect(text).toContain('| postgres | `postgresql-16` |');
+    expect(text).toContain('| redis | `redis` |');
   });
 });

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { startInTerminal } from '../reap/terminal.js';
+import { toolsAvailable } from '../support/tools.js';
 
 let lab: Lab;
 
@@ -102,5 +104,31 @@ describe('lifetimes', () => {
     const again = await lab.run(['reap', '--yes', '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ expired: [], destroyed: [], hourlySaved: 0 });
+  });
+});
+
+describe.skipIf(!toolsAvailable('tmux'))('reap on a terminal', () => {
+  it('asks before destroying; "n" deletes nothing, "y" reaps', async () => {
+    const expired = seed('tty00001', ['build-expires:2022-02-02T02:02Z']);
+    lab.fake.clearLog();
+    const declined = startInTerminal(['reap'], lab.env, lab.home);
+    try {
+      await declined.waitFor('Destroy these 1 deployment(s)? [y/N]');
+      declined.send('n');
+      expect(await declined.waitFor('exit=1')).toContain('Cancelled; nothing was deleted.');
+    } finally {
+      declined.close();
+    }
+    expect(lab.fake.countRequests({ method: 'DELETE' })).toBe(0);
+
+    const accepted = startInTerminal(['reap'], lab.env, lab.home);
+    try {
+      await accepted.waitFor('[y/N]');
+      accepted.send('y');
+      expect(await accepted.waitFor('exit=0')).toMatch(/Reaped 1 of 1/);
+    } finally {
+      accepted.close();
+    }
+    expect(lab.fake.listInstances().map((i) => i.id)).not.toContain(expired.id);
   });
 });
