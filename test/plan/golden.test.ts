@@ -31,7 +31,7 @@ function checkGolden(file: string, actual: string): void {
 const WATCHER_PATH = '/usr/local/lib/buildwatch/buildwatch.mjs';
 const BUNDLE_DEPENDENT = '<depends on the watcher bundle>';
 
-export function withoutWatcherBundle(userData: string): string {
+function withoutWatcherBundle(userData: string): string {
   const escaped = WATCHER_PATH.replaceAll('.', '\\.').replaceAll('/', '\\/');
   const content = new RegExp(`(- path: ${escaped}\\n(?:    [^\\n]*\\n)*?    content: )"?[A-Za-z0-9+/=]+"?`);
   const checksum = new RegExp(`[0-9a-f]{64}(  ${escaped})`);
