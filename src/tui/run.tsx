@@ -6,6 +6,7 @@ import { render } from 'ink';
 import { colorEnabled } from '../cli/framework/output.js';
 import { App } from './components/App.js';
 import type { DataSource } from './data.js';
+import type { WizardBackend } from './wizard/types.js';
 
 export interface RunTuiOptions {
   readonly source: DataSource;
@@ -13,6 +14,8 @@ export interface RunTuiOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout?: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
+  /** The init wizard (`n`). */
+  readonly wizard?: WizardBackend;
 }
 
 // The alternate screen keeps the user's scrollback intact and is restored on every exit path.
@@ -40,7 +43,12 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
   process.once('SIGHUP', onSignal);
   process.once('SIGINT', onSignal);
   const instance = render(
-    <App source={options.source} intervalMs={options.intervalMs} color={colorEnabled(stdout, options.env)} />,
+    <App
+      source={options.source}
+      intervalMs={options.intervalMs}
+      color={colorEnabled(stdout, options.env)}
+      {...(options.wizard ? { wizard: options.wizard } : {})}
+    />,
     { stdout, stdin, exitOnCtrlC: true, patchConsole: true },
   );
   try {

@@ -21,9 +21,10 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
   }
   // Ink and React load here and only here: no other command pays for them. The Linode client
   // loads behind the first frame (lazySource), so the screen appears before it is ready.
-  const [{ runTui }, { lazySource }] = await Promise.all([
+  const [{ runTui }, { lazySource }, { lazyWizard }] = await Promise.all([
     import('../../tui/run.js'),
     import('../../tui/lazy-source.js'),
+    import('../../tui/wizard/lazy.js'),
   ]);
   const source = lazySource(async () => {
     const [{ createLiveSource }, { createTuiWatcher }] = await Promise.all([
@@ -37,7 +38,13 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
       watcher: createTuiWatcher(context.env),
     });
   });
-  const code = await runTui({ source, intervalMs: Math.round(interval * 1000), env: context.env });
+  const wizard = lazyWizard(async () =>
+    (await import('../../tui/wizard/live-backend.js')).createWizardBackend({
+      env: context.env,
+      cwd: context.cwd,
+    }),
+  );
+  const code = await runTui({ source, wizard, intervalMs: Math.round(interval * 1000), env: context.env });
   // Quitting means quitting: a refresh or destroy still in flight (destroy is safe to re-run)
   // must not hold the shell hostage. The timer is unref'd, so a clean exit happens sooner.
   setTimeout(() => process.exit(code), 200).unref();

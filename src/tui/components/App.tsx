@@ -14,8 +14,13 @@ import {
   usePolling,
   useTerminalSize,
 } from '../hooks.js';
+import { Monitor } from '../monitor/Monitor.js';
+import type { MonitorSession } from '../monitor/model.js';
+import { useDeploySessions } from '../monitor/sessions.js';
 import { sanitizeLines, sanitizeText } from '../sanitize.js';
 import { ColorContext } from '../theme.js';
+import type { WizardBackend } from '../wizard/types.js';
+import { Wizard } from '../wizard/Wizard.js';
 import { ConfirmDestroy, type DestroyState, type ProgressState } from './Confirm.js';
 import { updatedLabel } from './chrome.js';
 import { Dashboard } from './Dashboard.js';
@@ -35,12 +40,16 @@ export interface AppProps {
   readonly size?: TerminalSize;
   /** How many log lines to ask for. */
   readonly logLines?: number;
+  /** The init wizard's backend (`n`); without it the key does nothing. */
+  readonly wizard?: WizardBackend;
 }
 
 type Screen =
   | { readonly kind: 'list' }
   | { readonly kind: 'detail'; readonly id: string }
-  | { readonly kind: 'logs'; readonly id: string; readonly back: 'list' | 'detail' };
+  | { readonly kind: 'logs'; readonly id: string; readonly back: 'list' | 'detail' }
+  | { readonly kind: 'wizard' }
+  | { readonly kind: 'monitor'; readonly session: MonitorSession };
 
 type KeyHandler = (input: string, key: Key) => void;
 
@@ -109,7 +118,8 @@ export function App(props: AppProps) {
 
   const height = Math.max(8, size.rows - 1);
   const width = Math.max(40, size.columns);
-  const screenDeployment = screen.kind === 'list' ? undefined : deployments?.find((d) => d.id === screen.id);
+  const screenDeployment = 'id' in screen ? deployments?.find((d) => d.id === screen.id) : undefined;
+  const deploys = useDeploySessions(props.wizard, now, list.refresh);
 
   const startDestroy = useCallback(
     (target: DeploymentView) => {
@@ -149,7 +159,7 @@ export function App(props: AppProps) {
     (state: DestroyState) => {
       setOverlay(undefined);
       const screen = screenRef.current;
-      if (state.phase === 'done' && screen.kind !== 'list' && screen.id === state.target.id) {
+      if (state.phase === 'done' && 'id' in screen && screen.id === state.target.id) {
         setScreen({ kind: 'list' });
       }
     },
@@ -191,6 +201,11 @@ export function App(props: AppProps) {
       }
       return;
     }
+    if (screen.kind === 'wizard') {
+      // The wizard takes every key (a name may contain '?').
+      screenKeys.current?.(input, key);
+      return;
+    }
     if (input === '?') {
       setOverlay({ kind: 'help' });
       return;
@@ -213,6 +228,15 @@ export function App(props: AppProps) {
     const move = movement(input, key);
     if (move !== undefined) {
       moveSelection(move);
+      return;
+    }
+    if (input === 'n' && props.wizard) {
+      setScreen({ kind: 'wizard' });
+      return;
+    }
+    const monitored = deploys.last();
+    if (input === 'm' && monitored) {
+      setScreen({ kind: 'monitor', session: monitored });
       return;
     }
     const rows = deploymentsRef.current;
@@ -245,6 +269,32 @@ export function App(props: AppProps) {
         onLogs={() => setScreen({ kind: 'logs', id: screen.id, back: 'detail' })}
         onDestroy={() => startDestroy(screenDeployment)}
         onRefresh={list.refresh}
+      />
+    );
+  } else if (screen.kind === 'wizard' && props.wizard) {
+    body = (
+      <Wizard
+        backend={props.wizard}
+        width={width}
+        height={height}
+        keys={screenKeys}
+        onCancel={() => setScreen({ kind: 'list' })}
+        onConfirm={(answers) => setScreen({ kind: 'monitor', session: deploys.start(answers) })}
+      />
+    );
+  } else if (screen.kind === 'monitor') {
+    body = (
+      <Monitor
+        session={screen.session}
+        now={clock}
+        width={width}
+        height={height}
+        keys={screenKeys}
+        onLeave={() => {
+          // Leaving only leaves the screen: the deploy keeps running.
+          setScreen({ kind: 'list' });
+          list.refresh();
+        }}
       />
     );
   } else if (screen.kind === 'logs') {

@@ -32,6 +32,7 @@ export const DASHBOARD_HINTS = [
   ['l', 'logs'],
   ['d', 'destroy'],
   ['r', 'refresh'],
+  ['n', 'new'],
   ['?', 'help'],
   ['q', 'quit'],
 ] as const;

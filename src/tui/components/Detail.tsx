@@ -53,7 +53,7 @@ function Fact({ label, value, color }: { label: string; value: string; color?: s
   );
 }
 
-function stepSymbol(step: BootStep): string {
+export function stepSymbol(step: BootStep): string {
   switch (step.state) {
     case 'done':
       return '✓';
@@ -69,7 +69,7 @@ function stepSymbol(step: BootStep): string {
 }
 
 /** "12s" from the watcher's own timestamps; nothing when it did not measure the step. */
-function stepDuration(step: BootStep, now: number): string {
+export function stepDuration(step: BootStep, now: number): string {
   if (!step.startedAt) return '';
   const start = Date.parse(step.startedAt);
   const end = step.finishedAt ? Date.parse(step.finishedAt) : step.state === 'running' ? now : Number.NaN;

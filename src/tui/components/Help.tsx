@@ -9,6 +9,8 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
   ['l', 'full log of the selected deployment'],
   ['d', 'destroy the selected deployment (asks you to type its id)'],
   ['r', 'refresh now (also automatic every interval)'],
+  ['n', 'new deployment: init wizard, deploy, live monitor'],
+  ['m', 'reopen the monitor of the last deploy started here'],
   ['?', 'show or hide this help'],
   ['q  Esc', 'back; quit from the deployment list'],
   ['Ctrl-C', 'quit at any time'],

@@ -1,0 +1,248 @@
+/**
+ * The wizard's production backend: `init`'s initProject writes the project, then the same
+ * domain steps as `deploy --wait` (prepareDeployment, preflight, createDeployment,
+ * waitUntilRunning, waitUntilHealthy, the watcher's boot reporter) create and follow it. Every
+ * stage the monitor shows comes from one of those calls: API status changes are observed on
+ * the instance reads waitUntilRunning makes, boot steps from the watcher when it is enabled.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { registryKnowledge } from '../../catalog/capability-names.js';
+import { listTemplates, resolveTemplate } from '../../catalog/index.js';
+import { checkTargetDirectory, initProject } from '../../catalog/init-project.js';
+import { type BootReporter, bootReporter } from '../../deploy/boot-watch.js';
+import { createDeployment } from '../../deploy/create.js';
+import { preflight } from '../../deploy/preflight.js';
+import { prepareDeployment } from '../../deploy/prepare.js';
+import { WaitFailure, waitUntilHealthy, waitUntilRunning } from '../../deploy/wait.js';
+import { pollInterval } from '../../destroy/destroy.js';
+import { renderEnvFile } from '../../env/envfile.js';
+import { CliError } from '../../errors.js';
+import { LinodeClient } from '../../linode/client.js';
+import { upsertDeployment } from '../../state/registry.js';
+import type { DeploymentRecord } from '../../state/types.js';
+import { appUrl } from '../../status/endpoint.js';
+import { createWatcherReader } from '../../watcher-client/reader.js';
+import type { MonitorSession } from '../monitor/model.js';
+import type { TemplateChoice, WizardAnswers, WizardBackend, WizardCatalog } from './types.js';
+
+export interface LiveWizardOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly now?: () => number;
+  /** Seconds the deploy may take to become healthy (as `deploy --timeout`). */
+  readonly timeoutSeconds?: number;
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 1200;
+
+export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
+  const { env, cwd } = options;
+  const now = options.now ?? Date.now;
+  let client: Promise<LinodeClient> | undefined;
+  const connect = () => {
+    client ??= LinodeClient.connect(env).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+
+  return {
+    async templates() {
+      const knowledge = await registryKnowledge();
+      const choices: TemplateChoice[] = [];
+      for (const entry of listTemplates({ env })) {
+        if (!entry.valid) continue;
+        const { template } = resolveTemplate(entry.name, { cwd, env, knowledge });
+        const linode = template.deploy.linode;
+        choices.push({
+          name: template.name,
+          displayName: template.display_name,
+          description: template.description,
+          source: entry.source,
+          requiredEnv: template.env.required.map((v) => ({ name: v.name, description: v.description })),
+          ...(linode.region_default ? { regionDefault: linode.region_default } : {}),
+          ...(linode.type_default ? { typeDefault: linode.type_default } : {}),
+        });
+      }
+      return choices;
+    },
+
+    async catalog(): Promise<WizardCatalog> {
+      const api = await connect();
+      const [regions, types] = await Promise.all([api.listRegions(), api.listTypes()]);
+      return {
+        regions: regions
+          .filter((region) => region.capabilities.includes('Metadata'))
+          .map((region) => ({
+            id: region.id,
+            label: region.label,
+            gpu: region.capabilities.includes('GPU Linodes'),
+          })),
+        types: types.map((type) => ({
+          id: type.id,
+          label: type.label,
+          typeClass: type.class,
+          ...(typeof type.price?.hourly === 'number' ? { hourly: type.price.hourly } : {}),
+          gpus: type.gpus ?? 0,
+          vcpus: type.vcpus,
+          memory: type.memory,
+        })),
+      };
+    },
+
+    checkDirectory(directory) {
+      try {
+        checkTargetDirectory(path.resolve(cwd, directory), directory);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+
+    async start(answers, session) {
+      try {
+        await deploy(answers, session);
+      } catch (error) {
+        session.emit({
+          kind: 'failed',
+          at: now(),
+          message: error instanceof Error ? error.message : String(error),
+          ...(error instanceof CliError && error.hint ? { hint: error.hint } : {}),
+          lastLines: error instanceof WaitFailure ? error.lastLines : [],
+        });
+      }
+    },
+  };
+
+  async function deploy(answers: WizardAnswers, session: MonitorSession): Promise<void> {
+    const stage = (id: string, label: string) => session.emit({ kind: 'stage', id, label, at: now() });
+    const note = (text: string) => session.emit({ kind: 'note', text, at: now() });
+
+    stage('write', `Writing the project to ${answers.directory}`);
+    const project = await initProject({
+      cwd,
+      env,
+      template: answers.template.name,
+      directory: answers.directory,
+      region: answers.region,
+      type: answers.type,
+      appName: answers.appName,
+    });
+    if (Object.keys(answers.envValues).length > 0) {
+      // The directory was new or empty, so there is no .env to overwrite ('wx' makes sure).
+      writeFileSync(path.join(project.target, '.env'), renderEnvFile(answers.envValues), {
+        mode: 0o600,
+        flag: 'wx',
+      });
+    }
+    note(
+      `Wrote ${[...project.files, ...(Object.keys(answers.envValues).length > 0 ? ['.env'] : [])].join(', ')}`,
+    );
+
+    stage('prepare', 'Planning');
+    const prepared = await prepareDeployment({
+      cwd,
+      env,
+      directory: project.target,
+      envName: answers.envName,
+      sshKeyFiles: [],
+      noRootPass: false,
+      now: new Date(now()),
+    });
+    const { plan } = prepared;
+    const api = await connect();
+
+    stage('preflight', 'Checking region, image and plan with the Linode API');
+    const facts = await preflight(api, plan);
+    if (facts.hourlyPrice !== undefined) note(`${plan.context.type} costs $${facts.hourlyPrice}/hour`);
+
+    stage('create', 'Creating firewall and instance');
+    const { record, instance } = await createDeployment({
+      env,
+      client: api,
+      plan,
+      projectDir: prepared.projectDir,
+      secrets: prepared.localSecrets,
+      ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
+      progress: note,
+      now: () => new Date(now()),
+    });
+    session.emit({
+      kind: 'deployment',
+      id: record.id,
+      label: record.label,
+      ...(record.ipv4 ? { ipv4: record.ipv4 } : {}),
+      at: now(),
+    });
+
+    const waitContext = {
+      client: observeStatus(api, (status) => stage(`status:${status}`, `Instance ${status}`)),
+      env,
+      step: note,
+      deadline: now() + (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      pollMs: pollInterval(env),
+      now,
+      boot: await monitoredBoot(env, record, session, now, note),
+    };
+    await waitUntilRunning(waitContext, record, instance.id);
+    const check = plan.template.deploy.linode.container?.health;
+    const url = appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id;
+    if (check) {
+      stage('health', 'Health check');
+      const outcome = await waitUntilHealthy(waitContext, record, check);
+      await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
+      session.emit({
+        kind: 'done',
+        at: now(),
+        summary: outcome ? `Healthy (${outcome.result.detail}): ${url}` : `Running: ${url}`,
+      });
+    } else {
+      await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
+      session.emit({
+        kind: 'done',
+        at: now(),
+        summary: `Running (the template has no health check): ${url}`,
+      });
+    }
+  }
+}
+
+/** The same client, with every instance read also reporting the status it saw. */
+function observeStatus(client: LinodeClient, onStatus: (status: string) => void): LinodeClient {
+  let last: string | undefined;
+  const observed = Object.create(client) as LinodeClient;
+  observed.getInstance = async (id: number) => {
+    const instance = await client.getInstance(id);
+    if (instance && instance.status !== last) {
+      last = instance.status;
+      onStatus(instance.status);
+    }
+    return instance;
+  };
+  return observed;
+}
+
+/**
+ * The deploy's boot reporter (it decides when a failed boot step ends the wait), plus the
+ * watcher's structured boot steps for the monitor. Undefined when the watcher is not enabled.
+ */
+async function monitoredBoot(
+  env: NodeJS.ProcessEnv,
+  record: DeploymentRecord,
+  session: MonitorSession,
+  now: () => number,
+  note: (text: string) => void,
+): Promise<BootReporter | undefined> {
+  const reporter = await bootReporter(env, record, note);
+  if (!reporter) return undefined;
+  const reader = createWatcherReader({ env });
+  return {
+    async poll() {
+      const panel = await reader.panel(record);
+      if (panel.state === 'ok') session.emit({ kind: 'boot', steps: panel.bootSteps, at: now() });
+      return reporter.poll();
+    },
+  };
+}
