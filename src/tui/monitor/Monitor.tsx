@@ -98,16 +98,28 @@ export function Monitor(props: MonitorProps) {
       tailTitle = 'Last output';
     }
   }
-  const tailHeight = Math.max(1, bodyHeight - fixed.length - 2);
+  // Failure text wraps: count the rows it takes so the newest output lines stay on screen.
+  const wrapped =
+    outcome?.kind === 'failed'
+      ? rowsFor(`✗ Failed at ${outcome.step}: ${outcome.message}`, props.width) -
+        1 +
+        (outcome.hint ? rowsFor(outcome.hint, props.width) - 1 : 0)
+      : 0;
+  const tailHeight = Math.max(1, bodyHeight - fixed.length - wrapped - 2);
   const lines = sanitizeLines(tail).slice(-tailHeight);
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <TitleBar left={`Deploying · ${sanitizeText(state.title)}`} right={titleRight(state, end)} />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
-        {fixed}
-        <Text> </Text>
-        <Text bold>{tailTitle}</Text>
-        <LogLines lines={lines} height={tailHeight} />
+        <Box flexDirection="column" flexShrink={0}>
+          {fixed}
+          <Text> </Text>
+          <Text bold>{tailTitle}</Text>
+        </Box>
+        {/* The output tail gives way when wrapped failure text needs the rows. */}
+        <Box flexDirection="column" flexShrink={1} overflow="hidden">
+          <LogLines lines={lines} height={tailHeight} />
+        </Box>
       </Box>
       <StatusLine
         note={
@@ -124,6 +136,10 @@ export function Monitor(props: MonitorProps) {
       />
     </Box>
   );
+}
+
+function rowsFor(text: string, width: number): number {
+  return Math.max(1, Math.ceil(text.length / Math.max(1, width)));
 }
 
 function titleRight(state: MonitorState, end: number): string {
