@@ -11,10 +11,10 @@ import { parseDotenv } from '../env/dotenv.js';
 import { missingRequired } from '../env/resolve.js';
 import { CliError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
+import { deploymentTarget } from '../plan/target.js';
 import type { DeployPlan } from '../plan/types.js';
 import { loadTemplateFile } from '../template/load.js';
 import type { LoadedTemplate } from '../template/types.js';
-import { parseDuration } from './duration.js';
 import { generateRootPassword, generateWatcherToken, newDeploymentId } from './identity.js';
 import { collectSshKeys } from './ssh-keys.js';
 
@@ -71,19 +71,19 @@ export async function prepareDeployment(request: DeployRequest): Promise<Prepare
   const projectDir = path.resolve(request.cwd, request.directory ?? '.');
   const loaded = loadDeployFile(projectDir, await registryKnowledge());
   const template = loaded.template;
-  const linode = template.deploy.linode;
-  const region = request.region ?? linode.region_default;
-  const type = request.type ?? linode.type_default;
-  if (!region)
-    throw new UsageError(
-      'no region: deploy.yml has no region_default.',
-      'Pass --region, e.g. --region us-ord.',
-    );
-  if (!type)
-    throw new UsageError(
-      'no Linode type: deploy.yml has no type_default.',
-      'Pass --type, e.g. --type g6-standard-2.',
-    );
+  const target = deploymentTarget(
+    template,
+    {
+      region: request.region,
+      type: request.type,
+      image: request.image,
+      appName: request.appName,
+      envName: request.envName,
+      ttl: request.ttl,
+    },
+    request.now,
+    'deploy.yml',
+  );
 
   const dotenv = readDotenv(request, projectDir);
   const missing = missingRequired(template, dotenv);
@@ -111,26 +111,21 @@ export async function prepareDeployment(request: DeployRequest): Promise<Prepare
     secrets.watcherToken = generateWatcherToken();
     localSecrets['watcher-token'] = secrets.watcherToken;
   }
-  const lifetime = request.ttl ?? template.lifetime;
-  const expiresAt = lifetime
-    ? new Date(request.now.getTime() + parseDuration(lifetime, request.ttl ? '--ttl' : 'lifetime'))
-    : undefined;
-
   const plan = buildPlan({
     template,
     dotenv,
     context: {
       deploymentId: newDeploymentId(),
-      appName: request.appName ?? template.name,
-      envName: request.envName ?? 'default',
+      appName: target.appName,
+      envName: target.envName,
       now: request.now,
-      region,
-      type,
-      image: request.image ?? linode.image,
+      region: target.region,
+      type: target.type,
+      image: target.image,
       sshKeys: keys,
       rootPass,
       secrets,
-      ...(expiresAt ? { expiresAt } : {}),
+      ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
     },
   });
   // The resolved config carries the capability's defaults (the template may not name a port).

@@ -8,7 +8,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { DEPLOY_FILE, resolveTemplate } from '../../catalog/index.js';
-import { parseDuration } from '../../deploy/duration.js';
 import { newDeploymentId } from '../../deploy/identity.js';
 import { parseDotenv } from '../../env/dotenv.js';
 import { placeholderEnv } from '../../env/placeholders.js';
@@ -16,6 +15,7 @@ import { CliError, UsageError } from '../../errors.js';
 import { buildPlan } from '../../plan/index.js';
 import { redactedCreateRequest, scrubSecrets } from '../../plan/redact.js';
 import { groupDigits } from '../../plan/size.js';
+import { deploymentTarget } from '../../plan/target.js';
 import type { DeployPlan } from '../../plan/types.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
 import { loadTemplateFile } from '../../template/load.js';
@@ -85,38 +85,33 @@ async function loadSource(args: Args, context: CommandContext): Promise<Source> 
 function makePlan(args: Args, source: Source, now: Date): DeployPlan {
   const { options } = args;
   const template = source.loaded.template;
-  const linode = template.deploy.linode;
-  const region = options.region ?? linode.region_default;
-  const type = options.type ?? linode.type_default;
-  if (!region)
-    throw new UsageError(
-      'no region: the template has no region_default.',
-      'Pass --region, e.g. --region us-ord.',
-    );
-  if (!type)
-    throw new UsageError(
-      'no Linode type: the template has no type_default.',
-      'Pass --type, e.g. --type g6-standard-2.',
-    );
+  const target = deploymentTarget(
+    template,
+    {
+      region: options.region,
+      type: options.type,
+      image: options.image,
+      appName: options['app-name'],
+      envName: options.env,
+    },
+    now,
+  );
   const watcher = template.capabilities.features.some((feature) => feature.name === 'buildwatch');
-  const expiresAt = template.lifetime
-    ? new Date(now.getTime() + parseDuration(template.lifetime, 'lifetime'))
-    : undefined;
   return buildPlan({
     template,
     dotenv: source.dotenv,
     context: {
       deploymentId: newDeploymentId(),
-      appName: options['app-name'] ?? template.name,
-      envName: options.env ?? 'default',
+      appName: target.appName,
+      envName: target.envName,
       now,
-      region,
-      type,
-      image: options.image ?? linode.image,
+      region: target.region,
+      type: target.type,
+      image: target.image,
       sshKeys: [],
       rootPass: PREVIEW_ROOT_PASS,
       secrets: watcher ? { watcherToken: PREVIEW_WATCHER_TOKEN } : {},
-      ...(expiresAt ? { expiresAt } : {}),
+      ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
     },
   });
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { deploymentTarget } from '../../src/plan/target.js';
+import type { Template } from '../../src/template/types.js';
+import { makeTemplate } from './fixtures.js';
+
+const now = new Date('2026-11-23T10:00:00Z');
+
+function template(
+  extra: Partial<Template> = {},
+  linode: Partial<Template['deploy']['linode']> = {},
+): Template {
+  const base = makeTemplate({ name: 'demo' });
+  return {
+    ...base,
+    ...extra,
+    deploy: {
+      ...base.deploy,
+      linode: { ...base.deploy.linode, region_default: 'us-ord', type_default: 'g6-standard-2', ...linode },
+    },
+  };
+}
+
+describe('deploymentTarget', () => {
+  it('uses the template defaults, and init --app-name (app_name) over the template name', () => {
+    expect(deploymentTarget(template(), {}, now)).toEqual({
+      region: 'us-ord',
+      type: 'g6-standard-2',
+      image: 'linode/ubuntu24.04',
+      appName: 'demo',
+      envName: 'default',
+    });
+    expect(deploymentTarget(template({ app_name: 'my-chat' }), {}, now).appName).toBe('my-chat');
+  });
+
+  it('lets flags win over everything', () => {
+    const target = deploymentTarget(
+      template({ app_name: 'my-chat', lifetime: '2d' }),
+      {
+        region: 'de-fra-2',
+        type: 'g2-gpu-rtx4000a1-s',
+        image: 'linode/ubuntu22.04',
+        appName: 'x',
+        envName: 'prod',
+        ttl: '90m',
+      },
+      now,
+    );
+    expect(target).toEqual({
+      region: 'de-fra-2',
+      type: 'g2-gpu-rtx4000a1-s',
+      image: 'linode/ubuntu22.04',
+      appName: 'x',
+      envName: 'prod',
+      expiresAt: new Date('2026-11-23T11:30:00Z'),
+    });
+  });
+
+  it('takes the expiry from lifetime when no --ttl is given', () => {
+    expect(deploymentTarget(template({ lifetime: '8h' }), {}, now).expiresAt).toEqual(
+      new Date('2026-11-23T18:00:00Z'),
+    );
+  });
+
+  it('names the missing default and the flag that supplies it', () => {
+    expect(() =>
+      deploymentTarget(template({}, { region_default: undefined }), {}, now, 'deploy.yml'),
+    ).toThrow('no region: deploy.yml has no region_default.');
+    expect(() => deploymentTarget(template({}, { type_default: undefined }), {}, now)).toThrow(
+      /no Linode type/,
+    );
+    expect(() => deploymentTarget(template(), { ttl: 'soon' }, now)).toThrow(/--ttl must be a duration/);
+  });
+});
