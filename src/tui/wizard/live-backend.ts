@@ -10,7 +10,7 @@ import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { listTemplates, resolveTemplate } from '../../catalog/index.js';
 import { checkTargetDirectory, initProject } from '../../catalog/init-project.js';
-import { type BootReporter, bootReporter } from '../../deploy/boot-watch.js';
+import { type BootReporter, reportBoot } from '../../deploy/boot-watch.js';
 import { createDeployment } from '../../deploy/create.js';
 import { preflight } from '../../deploy/preflight.js';
 import { prepareDeployment } from '../../deploy/prepare.js';
@@ -22,7 +22,9 @@ import { LinodeClient } from '../../linode/client.js';
 import { upsertDeployment } from '../../state/registry.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { appUrl } from '../../status/endpoint.js';
-import { createWatcherReader } from '../../watcher-client/reader.js';
+import { WatcherClient } from '../../watcher-client/client.js';
+import { resolveWatcher } from '../../watcher-client/resolve.js';
+import type { BootStepState } from '../data.js';
 import type { MonitorSession } from '../monitor/model.js';
 import type { TemplateChoice, WizardAnswers, WizardBackend, WizardCatalog } from './types.js';
 
@@ -35,6 +37,8 @@ export interface LiveWizardOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 1200;
+/** As `deploy --wait`: a watcher that does not answer in time is skipped for this poll. */
+const WATCHER_TIMEOUT_MS = 3000;
 
 export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
   const { env, cwd } = options;
@@ -224,9 +228,20 @@ function observeStatus(client: LinodeClient, onStatus: (status: string) => void)
   return observed;
 }
 
+/** The watcher's step states in the dashboard's words (`ok` is the watcher's "done"). */
+function stepState(state: string): BootStepState {
+  if (state === 'ok') return 'done';
+  return (
+    (['pending', 'running', 'done', 'failed', 'skipped'] as const).find((known) => known === state) ??
+    'pending'
+  );
+}
+
 /**
- * The deploy's boot reporter (it decides when a failed boot step ends the wait), plus the
- * watcher's structured boot steps for the monitor. Undefined when the watcher is not enabled.
+ * Boot progress from the deployment's watcher, when it runs one: the monitor gets the
+ * structured steps, and the deploy's own rule (reportBoot) decides when a failed step ends the
+ * wait. An unreachable watcher is not an error (the health check still decides). Undefined
+ * when the watcher is not enabled. LINODE_BUILD_WATCHER_URL (tests) as for `deploy --wait`.
  */
 async function monitoredBoot(
   env: NodeJS.ProcessEnv,
@@ -235,14 +250,29 @@ async function monitoredBoot(
   now: () => number,
   note: (text: string) => void,
 ): Promise<BootReporter | undefined> {
-  const reporter = await bootReporter(env, record, note);
-  if (!reporter) return undefined;
-  const reader = createWatcherReader({ env });
+  if (!record.watcherPort) return undefined;
+  const resolved = await resolveWatcher(env, record, env.LINODE_BUILD_WATCHER_URL?.trim() || undefined).catch(
+    () => undefined,
+  );
+  if (!resolved) return undefined;
+  const client = new WatcherClient(resolved.endpoint, { timeoutMs: WATCHER_TIMEOUT_MS });
+  const reported = new Map<string, string>();
   return {
     async poll() {
-      const panel = await reader.panel(record);
-      if (panel.state === 'ok') session.emit({ kind: 'boot', steps: panel.bootSteps, at: now() });
-      return reporter.poll();
+      const boot = (await client.status().catch(() => undefined))?.boot;
+      if (!boot) return undefined;
+      session.emit({
+        kind: 'boot',
+        at: now(),
+        steps: boot.steps.map((step) => ({
+          name: step.description || step.name || step.id,
+          state: stepState(step.state),
+          ...(step.started_at ? { startedAt: step.started_at } : {}),
+          ...(step.finished_at ? { finishedAt: step.finished_at } : {}),
+          ...(step.state === 'failed' && step.output_tail ? { detail: step.output_tail } : {}),
+        })),
+      });
+      return reportBoot(boot, reported, note);
     },
   };
 }
