@@ -53,7 +53,7 @@ export function Monitor(props: MonitorProps) {
     fixed.push(
       <Text key={`s-${stage.id}-${stage.startedAt}`} wrap="truncate-end">
         <Text color={tone(color)}>{stageSymbol(stage)}</Text>
-        {` ${sanitizeText(stage.label).padEnd(48)} ${elapsed.padStart(7)}`}
+        {` ${sanitizeText(stage.label).padEnd(52)} ${elapsed.padStart(7)}`}
       </Text>,
     );
   }
