@@ -16,7 +16,8 @@ import { repoRoot } from '../support/cli.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
-const session = `lb-wiz-${process.pid}`;
+let session = `lb-wiz-${process.pid}`;
+const sessions: string[] = [];
 const canary = 'hf_WIZARD_CANARY_9c2e71d0';
 let lab: Lab;
 let bin = '';
@@ -107,6 +108,42 @@ async function select(text: string, what: string): Promise<string> {
   throw new Error(`could not select ${what}; screen:\n${screen()}`);
 }
 
+/** Starts the built dashboard in a detached tmux session that reports its exit code. */
+function launch(name: string): void {
+  session = name;
+  sessions.push(name);
+  const environment = Object.entries({
+    ...lab.env,
+    TERM: 'xterm-256color',
+    LINODE_BUILD_WATCHER_URL: `http://${lab.app.address}`,
+  }).map(([k, v]) => `${k}=${v}`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '100',
+    '-y',
+    '30',
+    '-c',
+    lab.home,
+    '--',
+    'sh',
+    '-c',
+    '"$@"; echo "EXITED:$?"; sleep 600',
+    'sh',
+    'env',
+    ...environment,
+    process.execPath,
+    bin,
+    'tui',
+    '--interval',
+    '2',
+    '--no-health',
+  );
+}
+
 describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
   beforeAll(async () => {
     bin = await snapshotBuild();
@@ -140,43 +177,14 @@ describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
   }, 120_000);
 
   afterAll(async () => {
-    spawnSync('tmux', ['kill-session', '-t', session]);
+    for (const name of sessions) spawnSync('tmux', ['kill-session', '-t', name]);
     expect(seenScreens.length).toBeGreaterThan(0);
     expect(seenScreens.filter((text) => text.includes(labToken) || text.includes(canary))).toEqual([]);
     await lab?.close();
   });
 
   it('wizard → written project → deploy → monitor reaches healthy; exactly one instance', async () => {
-    const environment = Object.entries({
-      ...lab.env,
-      TERM: 'xterm-256color',
-      LINODE_BUILD_WATCHER_URL: `http://${lab.app.address}`,
-    }).map(([k, v]) => `${k}=${v}`);
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '100',
-      '-y',
-      '30',
-      '-c',
-      lab.home,
-      '--',
-      'sh',
-      '-c',
-      '"$@"; echo "EXITED:$?"; sleep 600',
-      'sh',
-      'env',
-      ...environment,
-      process.execPath,
-      bin,
-      'tui',
-      '--interval',
-      '2',
-      '--no-health',
-    );
+    launch(`lb-wiz-${process.pid}`);
     await waitForScreen(
       (t) => t.includes('0 deployments') || t.includes('No deployments'),
       'the empty dashboard',
@@ -278,5 +286,69 @@ describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
     expect(lab.fake.listInstances()).toHaveLength(1);
     await keys('q');
     await waitForScreen((t) => t.includes('EXITED:0'), 'the process to exit');
+  }, 180_000);
+  it('a failed boot step stops the monitor with its output; leaving keeps the instance for inspection', async () => {
+    const before = lab.fake.listInstances().length;
+    lab.app.setStatus(503);
+    lab.app.setWatcherStatus({
+      watcher: {},
+      boot: {
+        cloud_init: { status: 'running', errors: [] },
+        state: 'failed',
+        steps: [
+          {
+            id: '01-docker',
+            capability: 'docker',
+            name: 'packages',
+            description: 'Install docker.io',
+            state: 'ok',
+          },
+          {
+            id: '02-docker-start',
+            capability: 'docker',
+            name: 'start-daemon',
+            description: 'Enable and start Docker',
+            state: 'failed',
+            exit_code: 3,
+            output_tail: 'Job for docker.service failed\nsee journalctl -xeu docker.service',
+          },
+        ],
+      },
+      containers: [],
+      open_issues: 0,
+    });
+    try {
+      launch(`lb-wiz-${process.pid}-fail`);
+      await waitForScreen((t) => t.includes('1 deployment'), 'the dashboard');
+      await keys('n');
+      await waitForScreen((t) => t.includes('chat-agent'), 'the wizard');
+      await select('chat-agent', 'the chat-agent template');
+      await keys('Enter');
+      await waitForScreen((t) => t.includes('Region (with'), 'regions');
+      await keys('Enter');
+      await waitForScreen((t) => t.includes('Instance type') && t.includes('/h'), 'types');
+      await keys('Enter', 'Enter', 'Enter');
+      await waitForScreen((t) => t.includes('> ./chat-agent'), 'the directory');
+      await keys('Enter');
+      await waitForScreen((t) => t.includes('Template   chat-agent'), 'the summary');
+      await keys('Enter');
+      const text = await waitForScreen((t) => t.includes('Failed at'), 'the failure', 90_000);
+      expect(text).toContain('✗ Failed at boot step Enable and start Docker\n');
+      expect(text.replaceAll('\n', ' ')).toMatch(/Enable and start Docker failed with +exit code 3\./);
+      expect(text).toMatch(/✗ Health check +\d+s/);
+      expect(text).toContain('✗ Enable and start Docker');
+      expect(text).toContain('Last output');
+      expect(text).toContain('Job for docker.service failed');
+      expect(text).toContain('linode-build destroy');
+      expect(text).toContain('failed ·');
+      // Left running for inspection, listed on the dashboard after leaving the monitor.
+      expect(lab.fake.listInstances()).toHaveLength(before + 1);
+      await keys('Escape');
+      await waitForScreen((t) => t.includes('2 deployments'), 'the dashboard with both');
+      expect(lab.fake.listInstances()).toHaveLength(before + 1);
+    } finally {
+      lab.app.setStatus(200);
+      lab.app.setWatcherStatus(undefined);
+    }
   }, 180_000);
 });

@@ -154,7 +154,7 @@ describe('monitor screen', () => {
     });
     const text = await until(frame, (f) => f.includes('Failed at'), 'the failure');
     expect(text).toMatch(/✗ Health check +10s/);
-    expect(text).toContain('✗ Failed at Health check: the app at http://192.0.2.7:8000/health answered');
+    expect(text).toContain('✗ Failed at Health check\nthe app at http://192.0.2.7:8000/health answered');
     expect(text).toContain('linode-build destroy k3v9x2ab');
     expect(text).toContain('Last output');
     expect(text).toContain('health http://192.0.2.7:8000/health: HTTP 503');

@@ -82,8 +82,11 @@ export function Monitor(props: MonitorProps) {
   let tailTitle = 'Activity';
   if (outcome?.kind === 'failed') {
     fixed.push(
-      <Text key="fail" color={tone('red')} bold wrap="wrap">
-        {`✗ Failed at ${sanitizeText(outcome.step)}: ${sanitizeText(outcome.message)}`}
+      <Text key="fail" color={tone('red')} bold wrap="truncate-end">
+        {`✗ Failed at ${sanitizeText(outcome.step)}`}
+      </Text>,
+      <Text key="message" wrap="wrap">
+        {sanitizeText(outcome.message)}
       </Text>,
     );
     if (outcome.hint) {
@@ -101,7 +104,7 @@ export function Monitor(props: MonitorProps) {
   // Failure text wraps: count the rows it takes so the newest output lines stay on screen.
   const wrapped =
     outcome?.kind === 'failed'
-      ? rowsFor(`✗ Failed at ${outcome.step}: ${outcome.message}`, props.width) -
+      ? rowsFor(outcome.message, props.width) -
         1 +
         (outcome.hint ? rowsFor(outcome.hint, props.width) - 1 : 0)
       : 0;
