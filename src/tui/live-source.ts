@@ -10,6 +10,7 @@ import { CliError } from '../errors.js';
 import { LinodeClient } from '../linode/client.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { collectDeploymentsWithRecords } from '../status/collect.js';
+import { withOpenIssues } from '../status/issues.js';
 import type { DeploymentView, WatcherIssueSummary } from '../status/types.js';
 import type { DataSource, DetailView, HealthSample, WatcherPanel } from './data.js';
 
@@ -20,9 +21,6 @@ export interface WatcherReader {
   /** Open issues for the list's ISS column. */
   openIssues?(record: DeploymentRecord): Promise<WatcherIssueSummary[]>;
 }
-
-/** Watchers asked at once for the issue column; each call has its own short timeout. */
-const WATCHER_CONCURRENCY = 8;
 
 export interface LiveSourceOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -59,7 +57,10 @@ export function createLiveSource(options: LiveSourceOptions): DataSource {
       checkHealth: options.checkHealth,
       now: now(),
     });
-    const views = await withOpenIssues(collected.views, collected.records, options.watcher);
+    const openIssues = options.watcher?.openIssues?.bind(options.watcher);
+    const views = openIssues
+      ? await withOpenIssues(collected.views, collected.records, openIssues)
+      : collected.views;
     latest = { views, records: collected.records };
     const at = now().toISOString();
     for (const view of views) {
@@ -143,30 +144,4 @@ export function createLiveSource(options: LiveSourceOptions): DataSource {
       history.delete(id);
     },
   };
-}
-
-/**
- * Fills each running, watched deployment's open issues from its watcher. A watcher that does
- * not answer leaves the count unknown (undefined), never zero.
- */
-async function withOpenIssues(
-  views: DeploymentView[],
-  records: readonly DeploymentRecord[],
-  watcher: WatcherReader | undefined,
-): Promise<DeploymentView[]> {
-  const openIssues = watcher?.openIssues?.bind(watcher);
-  if (!openIssues) return views;
-  const byId = new Map(records.map((record) => [record.id, record]));
-  const result = [...views];
-  const pending = result
-    .map((view, index) => ({ view, index, record: byId.get(view.id) }))
-    .filter((item) => item.record?.watcherPort && item.view.instanceStatus === 'running');
-  const worker = async () => {
-    for (let item = pending.shift(); item; item = pending.shift()) {
-      const issues = await openIssues(item.record!).catch(() => undefined);
-      if (issues) result[item.index] = { ...item.view, openIssues: issues };
-    }
-  };
-  await Promise.all(Array.from({ length: WATCHER_CONCURRENCY }, worker));
-  return result;
 }

@@ -2,6 +2,7 @@ import { readProjectState } from '../../state/project.js';
 import { findDeployment } from '../../state/registry.js';
 import { collectDeploymentsWithRecords, type StatusFilters } from '../../status/collect.js';
 import { detailLines, statusColumns } from '../../status/format.js';
+import { issueLines, withOpenIssues } from '../../status/issues.js';
 import { adoptDeployments, pruneDeployments } from '../../status/reconcile.js';
 import type { DeploymentView } from '../../status/types.js';
 import type { statusSpec } from '../commands/status.js';
@@ -40,12 +41,20 @@ export default async function status(
   });
 
   if (id) {
-    const view = findDeployment(views, id);
+    let view = findDeployment(views, id);
+    const record = records.find((candidate) => candidate.id === view.id);
+    if (record?.watcherPort) {
+      // Loaded only here: listing many deployments should not wait on their watchers.
+      const { createWatcherReader } = await import('../../watcher-client/reader.js');
+      const reader = createWatcherReader({ env });
+      view = (await withOpenIssues([view], [record], (r) => reader.openIssues(r)))[0] ?? view;
+    }
     if (options.json) out.json(view);
     else {
       if (fromProject)
         out.info(`Deployment of this project (${context.cwd}); 'status --all' lists every deployment.`);
       for (const line of detailLines(view, now)) out.line(line);
+      for (const line of issueLines(view, record?.watcherPort !== undefined)) out.line(line);
     }
     return 0;
   }
