@@ -108,6 +108,20 @@ async function select(text: string, what: string): Promise<string> {
   throw new Error(`could not select ${what}; screen:\n${screen()}`);
 }
 
+/** A watcher GET /status body (the lab's app serves it) with these boot steps. */
+function watcherStatus(state: 'done' | 'failed', steps: readonly object[]) {
+  return {
+    watcher: {},
+    boot: { cloud_init: { status: state === 'done' ? 'done' : 'running', errors: [] }, state, steps },
+    containers: [],
+    open_issues: 0,
+  };
+}
+
+function step(id: string, capability: string, description: string, state: string) {
+  return { id, capability, name: id.replace(/^\d+-/, ''), description, state };
+}
+
 /** Starts the built dashboard in a detached tmux session that reports its exit code. */
 function launch(name: string): void {
   session = name;
@@ -149,31 +163,12 @@ describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
     bin = await snapshotBuild();
     lab = await startLab();
     // The lab's app also plays the watcher: every boot step finished.
-    lab.app.setWatcherStatus({
-      watcher: {},
-      boot: {
-        cloud_init: { status: 'done', errors: [] },
-        state: 'done',
-        steps: [
-          {
-            id: '01-docker',
-            capability: 'docker',
-            name: 'packages',
-            description: 'Install docker.io',
-            state: 'ok',
-          },
-          {
-            id: '02-gpu',
-            capability: 'gpu-nvidia',
-            name: 'driver',
-            description: 'Install NVIDIA driver',
-            state: 'ok',
-          },
-        ],
-      },
-      containers: [],
-      open_issues: 0,
-    });
+    lab.app.setWatcherStatus(
+      watcherStatus('done', [
+        step('01-docker', 'docker', 'Install docker.io', 'ok'),
+        step('02-gpu', 'gpu-nvidia', 'Install NVIDIA driver', 'ok'),
+      ]),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -290,33 +285,16 @@ describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
   it('a failed boot step stops the monitor with its output; leaving keeps the instance for inspection', async () => {
     const before = lab.fake.listInstances().length;
     lab.app.setStatus(503);
-    lab.app.setWatcherStatus({
-      watcher: {},
-      boot: {
-        cloud_init: { status: 'running', errors: [] },
-        state: 'failed',
-        steps: [
-          {
-            id: '01-docker',
-            capability: 'docker',
-            name: 'packages',
-            description: 'Install docker.io',
-            state: 'ok',
-          },
-          {
-            id: '02-docker-start',
-            capability: 'docker',
-            name: 'start-daemon',
-            description: 'Enable and start Docker',
-            state: 'failed',
-            exit_code: 3,
-            output_tail: 'Job for docker.service failed\nsee journalctl -xeu docker.service',
-          },
-        ],
-      },
-      containers: [],
-      open_issues: 0,
-    });
+    lab.app.setWatcherStatus(
+      watcherStatus('failed', [
+        step('01-docker', 'docker', 'Install docker.io', 'ok'),
+        {
+          ...step('02-docker-start', 'docker', 'Enable and start Docker', 'failed'),
+          exit_code: 3,
+          output_tail: 'Job for docker.service failed\nsee journalctl -xeu docker.service',
+        },
+      ]),
+    );
     try {
       launch(`lb-wiz-${process.pid}-fail`);
       await waitForScreen((t) => t.includes('1 deployment'), 'the dashboard');

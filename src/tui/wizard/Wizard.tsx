@@ -17,6 +17,7 @@ import {
   regionIndex,
   selectedTemplate,
   typeIndex,
+  WIZARD_STEPS,
   type WizardState,
   type WizardStep,
   wizardReducer,
@@ -44,17 +45,6 @@ const TITLES: Readonly<Record<WizardStep, string>> = {
   secrets: 'Required environment',
   confirm: 'Confirm',
 };
-
-const STEPS: readonly WizardStep[] = [
-  'template',
-  'region',
-  'type',
-  'app',
-  'env',
-  'directory',
-  'secrets',
-  'confirm',
-];
 
 export function Wizard(props: WizardProps) {
   const [state, dispatch] = useReducer(wizardReducer, undefined, initialWizard);
@@ -96,12 +86,12 @@ export function Wizard(props: WizardProps) {
     else onConfirm(state.finished.answers);
   }, [state.finished, onCancel, onConfirm]);
 
-  const stepNumber = STEPS.indexOf(state.step) + 1;
+  const stepNumber = WIZARD_STEPS.indexOf(state.step) + 1;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <TitleBar
         left={`New deployment · ${TITLES[state.step]}`}
-        right={`step ${stepNumber} of ${STEPS.length}`}
+        right={`step ${stepNumber} of ${WIZARD_STEPS.length}`}
       />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         <StepBody state={state} height={bodyHeight} />

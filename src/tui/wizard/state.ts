@@ -75,7 +75,8 @@ export function directory(state: WizardState): string {
   return state.directory ?? `./${appName(state)}`;
 }
 
-const ORDER: readonly WizardStep[] = [
+/** The steps in order (the secrets step is skipped when the template needs no variables). */
+export const WIZARD_STEPS: readonly WizardStep[] = [
   'template',
   'region',
   'type',
@@ -90,14 +91,14 @@ function previous(state: WizardState): WizardState {
   if (state.step === 'template') return { ...state, finished: { kind: 'cancel' } };
   if (state.step === 'secrets' && state.secretIndex > 0)
     return { ...state, secretIndex: state.secretIndex - 1 };
-  let step = ORDER[ORDER.indexOf(state.step) - 1]!;
+  let step = WIZARD_STEPS[WIZARD_STEPS.indexOf(state.step) - 1]!;
   const required = selectedTemplate(state)?.requiredEnv ?? [];
   if (step === 'secrets' && required.length === 0) step = 'directory';
   return { ...state, step, secretIndex: step === 'secrets' ? required.length - 1 : 0 };
 }
 
 function next(state: WizardState): WizardState {
-  let step = ORDER[ORDER.indexOf(state.step) + 1]!;
+  let step = WIZARD_STEPS[WIZARD_STEPS.indexOf(state.step) + 1]!;
   if (step === 'secrets' && (selectedTemplate(state)?.requiredEnv.length ?? 0) === 0) step = 'confirm';
   return { ...state, step, secretIndex: 0 };
 }
