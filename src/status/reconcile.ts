@@ -40,13 +40,36 @@ export function isPrunable(view: DeploymentView, record: DeploymentRecord | unde
 
 export async function adoptDeployments(env: NodeJS.ProcessEnv, views: readonly DeploymentView[], now: Date) {
   const adopted = views.filter((view) => view.source === 'tags').map((view) => recordFromView(view, now));
-  if (adopted.length > 0) {
+  // A deploy interrupted after its instance was created left a `creating` record: the tagged
+  // instance completes it (id, address), as the deploy would have.
+  const created = new Map(
+    views
+      .filter((view) => view.source === 'both' && view.linodeId !== undefined)
+      .map((view) => [view.id, view]),
+  );
+  let completed: string[] = [];
+  if (adopted.length > 0 || created.size > 0) {
     await updateRegistry(env, (records) => {
+      completed = [];
       const known = new Set(records.map((record) => record.id));
-      return [...records, ...adopted.filter((record) => !known.has(record.id))];
+      const current = records.map((record) => {
+        const view = created.get(record.id);
+        if (record.status !== 'creating' || !view) return record;
+        completed.push(record.id);
+        const hostname = linodeHostname(view.ipv4);
+        return {
+          ...record,
+          status: 'active' as const,
+          linodeId: view.linodeId,
+          ...(view.ipv4 ? { ipv4: view.ipv4 } : {}),
+          ...(hostname ? { hostname } : {}),
+          updatedAt: now.toISOString(),
+        };
+      });
+      return [...current, ...adopted.filter((record) => !known.has(record.id))];
     });
   }
-  return adopted.map((record) => record.id);
+  return [...adopted.map((record) => record.id), ...completed];
 }
 
 export async function pruneDeployments(

@@ -79,6 +79,18 @@ async function tryJson<T>(
   }
 }
 
+/** /health once it reports `state_dir_writable: writable`. */
+function healthOnceWritable(watcher: RunningWatcher, writable: boolean): Promise<Record<string, unknown>> {
+  return waitUntil(
+    async () => {
+      const body = await tryJson<Record<string, unknown>>(watcher, '/health', null);
+      return body?.state_dir_writable === writable ? body : undefined;
+    },
+    30_000,
+    `/health to report state_dir_writable: ${writable}`,
+  );
+}
+
 async function eventsProcessed(watcher: RunningWatcher): Promise<number> {
   return (await tryJson<WatcherStatus>(watcher, '/status'))?.watcher.events_processed ?? 0;
 }
@@ -137,14 +149,7 @@ describe('watcher with a full disk', () => {
       60_000,
       '5,000 events',
     );
-    const health = await waitUntil(
-      async () => {
-        const body = await tryJson<Record<string, unknown>>(watcher, '/health', null);
-        return body?.state_dir_writable === false ? body : undefined;
-      },
-      30_000,
-      'the failed write to show on /health',
-    );
+    const health = await healthOnceWritable(watcher, false);
     expect(health.status).toBe('degraded');
     expect(String(health.state_dir_error)).toMatch(
       mounted ? /ENOSPC|no space/i : /ENOTDIR|EEXIST|not a directory|exists/i,
@@ -160,14 +165,7 @@ describe('watcher with a full disk', () => {
       // Space comes back: the next flush succeeds and /health recovers.
       fs.rmSync(path.join(mounted, 'ballast'));
       emitEvents(docker, 5000, 500);
-      const recovered = await waitUntil(
-        async () => {
-          const body = await tryJson<Record<string, unknown>>(watcher, '/health', null);
-          return body?.state_dir_writable === true ? body : undefined;
-        },
-        30_000,
-        '/health to recover',
-      );
+      const recovered = await healthOnceWritable(watcher, true);
       expect(recovered.status).toBe('ok');
     }
   });
