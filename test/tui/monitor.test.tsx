@@ -244,3 +244,38 @@ describe('monitor screen: long failures', () => {
     expect(text.split('\n').length).toBeLessThanOrEqual(30);
   });
 });
+
+describe('quitting while a deploy runs', () => {
+  let app: Harness | undefined;
+  afterEach(() => {
+    app?.unmount();
+    app = undefined;
+  });
+
+  it('the first q on the dashboard warns that a deploy is still being followed', async () => {
+    const wizard = new FakeWizard();
+    wizard.script = [{ kind: 'stage', id: 'write', label: 'Writing the project', at: s(0) }];
+    app = renderWizardApp(new FakeSource([view('aaaa1111'), view('bbbb2222')]), wizard);
+    await app.waitFor((f) => f.includes('aaaa1111'), 'the dashboard');
+    await app.press('n');
+    await app.waitFor((f) => f.includes('llm-api'), 'the wizard');
+    await app.press(KEYS.enter);
+    await app.waitFor((f) => f.includes('us-east'), 'regions');
+    await app.press(KEYS.enter);
+    await app.waitFor((f) => f.includes('Instance type'), 'types');
+    await app.press(KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter);
+    await app.waitFor((f) => f.includes('Writing the project'), 'the monitor');
+    await app.press('q');
+    await app.waitFor((f) => f.includes('aaaa1111') && !f.includes('Deploying'), 'the dashboard');
+    await app.press('q');
+    await app.waitFor((f) => f.includes('still running: press q again'), 'the warning');
+    // Once it has finished, q quits at once (the App unmounts: its frame stops changing).
+    wizard.emit({ kind: 'done', at: s(5), summary: 'Healthy' });
+    await app.press('q');
+    await sleep(100);
+    const before = app.stdoutFrames().length;
+    // Two rows: j would move the selection (a new frame) if the App were still running.
+    await app.press('j');
+    expect(app.stdoutFrames().length).toBe(before);
+  });
+});

@@ -92,6 +92,7 @@ export function App(props: AppProps) {
   const [overlay, overlayRef, setOverlay] = useLatestState<Overlay>(undefined);
   const screenKeys = useRef<KeyHandler | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const quitWarned = useRef(false);
   const [selection, selectionRef, setSelection] = useLatestState<Selection>({ index: 0 });
 
   const source = props.source;
@@ -217,9 +218,17 @@ export function App(props: AppProps) {
       return;
     }
     if (input === 'q' || key.escape) {
+      // Quitting stops following a deploy started here: say so once before doing it.
+      const following = deploys.last();
+      if (following && !following.state.outcome && !quitWarned.current) {
+        quitWarned.current = true;
+        setNotice('A deploy started here is still running: press q again to quit (m shows it).');
+        return;
+      }
       exit();
       return;
     }
+    quitWarned.current = false;
     if (input === 'r') {
       setNotice(undefined);
       list.refresh();
