@@ -100,7 +100,7 @@ function apiTimestamp(ms: number): string {
 }
 
 /** Small seeded PRNG (mulberry32): reproducible fault sequences for a given request order. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

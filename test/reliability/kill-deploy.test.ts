@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
-import { buildIdOf, inParallel, readRegistry, seededRandom, startCli } from './support.js';
+import { seededRandom } from '../fake-linode/server.js';
+import { buildIdOf, inParallel, readRegistry, startCli } from './support.js';
 
 const TRIALS = 100;
 const PARALLEL = 4;
@@ -39,7 +40,7 @@ it(`keeps the registry whole across ${TRIALS} deploys killed with SIGKILL`, {
     completed.add(JSON.parse(result.stdout).id as string);
     return Date.now() - started;
   });
-  const span = Math.max(...calibration) * 1.8;
+  const span = Math.max(...calibration) * 1.3;
   const random = seededRandom(SEED);
   const delays = Array.from({ length: TRIALS }, () => Math.floor(random() * span));
 
@@ -67,7 +68,7 @@ it(`keeps the registry whole across ${TRIALS} deploys killed with SIGKILL`, {
   // The kill points must really have interrupted deploys, and some must have finished.
   const finished = outcomes.filter((o) => o.code === 0).length;
   console.log(`${TRIALS} trials over ${span.toFixed(0)} ms: ${killed} killed, ${finished} finished`);
-  expect(killed).toBeGreaterThan(TRIALS / 3);
+  expect(killed).toBeGreaterThanOrEqual(TRIALS / 4);
   expect(completed.size).toBeGreaterThanOrEqual(4);
 
   // No completed deployment is lost, even with later kills rewriting the registry.

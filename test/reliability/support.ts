@@ -1,6 +1,6 @@
 /**
  * Helpers for the reliability suite: the built CLI as a killable child process, the registry
- * as the CLI leaves it on disk, and a seeded random source so a failing trial can be replayed.
+ * as the CLI leaves it on disk, and the watcher on a fake Docker socket.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -60,18 +60,6 @@ export function readRegistry(home: string): DeploymentRecord[] {
   };
   if (!Array.isArray(parsed.deployments)) throw new Error(`${file} has no deployments array`);
   return parsed.deployments;
-}
-
-/** Small seeded PRNG (mulberry32): the same seed replays the same kill points. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The deployment id from a tag list (`build-id:<id>`). */
