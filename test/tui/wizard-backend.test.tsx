@@ -45,7 +45,10 @@ describe('live wizard backend', () => {
       regionDefault: 'us-ord',
       typeDefault: 'g2-gpu-rtx4000a1-s',
     });
-    expect(templates.find((t) => t.name === 'embeddings-python')!.requiredEnv).toEqual([]);
+    expect(templates.find((t) => t.name === 'embeddings-python')).toMatchObject({
+      requiredEnv: [],
+      needsGpu: false,
+    });
   });
 
   it('lists only Metadata regions (GPU ones marked) and every type with its API price', async () => {

@@ -34,6 +34,7 @@ export const TEMPLATES: TemplateChoice[] = [
     ],
     regionDefault: 'us-ord',
     typeDefault: 'g2-gpu-rtx4000a1-s',
+    needsGpu: true,
   },
 ];
 
@@ -52,7 +53,13 @@ export function manyTypes(): TypeChoice[] {
     for (let i = 1; i <= count; i++) {
       const gpus = typeClass === 'gpu' ? 1 + (i % 4) : 0;
       types.push({
-        id: typeClass === 'standard' && i === 2 ? 'g6-standard-2' : `g6-${typeClass}-${i}`,
+        // GPU plans follow Linode's naming (g1-gpu-*/g2-gpu-*), which the GPU rule checks.
+        id:
+          typeClass === 'gpu'
+            ? `g2-gpu-test-${i}`
+            : typeClass === 'standard' && i === 2
+              ? 'g6-standard-2'
+              : `g6-${typeClass}-${i}`,
         label: `${typeClass} ${i}`,
         typeClass,
         hourly: Number((0.01 * i * (gpus > 0 ? 50 : 1)).toFixed(3)),

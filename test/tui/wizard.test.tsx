@@ -231,4 +231,18 @@ describe('wizard: names, directory, required env, confirm', () => {
     const frame = await app.waitFor((f) => f.includes('> embeddings-python?'), 'the typed ?');
     expect(frame).not.toContain('Keys');
   });
+
+  it('a GPU template refuses a type without a GPU at the type step, with the rule init applies', async () => {
+    const { app } = await open();
+    await app.press(KEYS.down, KEYS.enter);
+    await app.waitFor((f) => f.includes('Region (with'), 'regions');
+    await app.press(KEYS.enter);
+    await app.waitFor((f) => selectedRow(f).includes('g2-gpu-rtx4000a1-s'), 'the GPU default');
+    await app.press(END, KEYS.enter);
+    let frame = await app.waitFor((f) => f.includes('needs a GPU plan'), 'the refusal');
+    expect(frame).toContain('Instance type');
+    await app.press('\u001b[H', KEYS.enter);
+    frame = await app.waitFor((f) => f.includes('App name (instance'), 'the app step after a GPU type');
+    expect(frame).not.toContain('needs a GPU plan');
+  });
 });

@@ -68,6 +68,7 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
           requiredEnv: template.env.required.map((v) => ({ name: v.name, description: v.description })),
           ...(linode.region_default ? { regionDefault: linode.region_default } : {}),
           ...(linode.type_default ? { typeDefault: linode.type_default } : {}),
+          needsGpu: template.capabilities.features.some((feature) => feature.name === 'gpu-nvidia'),
         });
       }
       return choices;

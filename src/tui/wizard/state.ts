@@ -4,6 +4,7 @@
  * confirmed. Esc always goes back one step (from the first step it cancels).
  */
 import type { Key } from 'ink';
+import { gpuPlanProblem } from '../../template/rules.js';
 import { indexOfId, orderTypes } from './choices.js';
 import type { TemplateChoice, TypeChoice, WizardAnswers, WizardCatalog } from './types.js';
 
@@ -189,7 +190,11 @@ function onKey(state: WizardState, action: Extract<WizardAction, { kind: 'key' }
     case 'type': {
       const count = state.types?.length ?? 0;
       if (delta !== undefined) return { ...state, typeIndex: move(typeIndex(state), delta, count) };
-      return key.return && count > 0 ? next(state) : state;
+      if (!key.return || count === 0) return state;
+      // The rule `init` applies, checked here so the user can pick again before anything runs.
+      const chosen = state.types?.[typeIndex(state)];
+      const problem = selectedTemplate(state)?.needsGpu && chosen ? gpuPlanProblem(chosen.id) : undefined;
+      return problem ? { ...state, error: `${problem.message}; ${problem.hint ?? ''}` } : next(state);
     }
     case 'app': {
       if (!key.return) return { ...state, appName: editText(appName(state), input, key) };

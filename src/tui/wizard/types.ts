@@ -18,6 +18,8 @@ export interface TemplateChoice {
   readonly requiredEnv: readonly RequiredEnvVar[];
   readonly regionDefault?: string;
   readonly typeDefault?: string;
+  /** The template uses the gpu-nvidia feature, so only a GPU plan can run it. */
+  readonly needsGpu?: boolean;
 }
 
 export interface RegionChoice {
