@@ -178,6 +178,25 @@ describe('monitor screen', () => {
   });
 });
 
+/** Renders the App, walks the wizard with its defaults (first template) and confirms. */
+async function deployFromWizard(source: FakeSource): Promise<{ app: Harness; wizard: FakeWizard }> {
+  const wizard = new FakeWizard();
+  wizard.script = [{ kind: 'stage', id: 'write', label: 'Writing the project', at: s(0) }];
+  const app = renderWizardApp(source, wizard);
+  await app.waitFor((f) => f.includes('aaaa1111'), 'the dashboard');
+  await app.press('n');
+  await app.waitFor((f) => f.includes('llm-api'), 'the wizard');
+  await app.press(KEYS.enter);
+  await app.waitFor((f) => f.includes('us-east'), 'regions');
+  await app.press(KEYS.enter);
+  await app.waitFor((f) => f.includes('Instance type'), 'types');
+  await app.press(KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter);
+  await app.waitFor((f) => f.includes('Confirm'), 'confirm');
+  await app.press(KEYS.enter);
+  await app.waitFor((f) => f.includes('Writing the project'), 'the monitor');
+  return { app, wizard };
+}
+
 describe('wizard → monitor → dashboard', () => {
   let app: Harness | undefined;
   afterEach(() => {
@@ -187,20 +206,9 @@ describe('wizard → monitor → dashboard', () => {
 
   it('leaving the monitor does not cancel the deploy; it shows on the dashboard and m reopens it', async () => {
     const source = new FakeSource([view('aaaa1111')]);
-    const wizard = new FakeWizard();
-    wizard.script = [{ kind: 'stage', id: 'write', label: 'Writing the project', at: s(0) }];
-    app = renderWizardApp(source, wizard);
-    await app.waitFor((f) => f.includes('aaaa1111'), 'the dashboard');
-    await app.press('n');
-    await app.waitFor((f) => f.includes('llm-api'), 'the wizard');
-    await app.press(KEYS.enter);
-    await app.waitFor((f) => f.includes('us-east'), 'regions');
-    await app.press(KEYS.enter);
-    await app.waitFor((f) => f.includes('Instance type'), 'types');
-    await app.press(KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter);
-    await app.waitFor((f) => f.includes('Confirm'), 'confirm');
-    await app.press(KEYS.enter);
-    await app.waitFor((f) => f.includes('Writing the project'), 'the monitor');
+    const started = await deployFromWizard(source);
+    app = started.app;
+    const wizard = started.wizard;
     expect(wizard.started).toHaveLength(1);
 
     await app.press('q');
@@ -253,18 +261,9 @@ describe('quitting while a deploy runs', () => {
   });
 
   it('the first q on the dashboard warns that a deploy is still being followed', async () => {
-    const wizard = new FakeWizard();
-    wizard.script = [{ kind: 'stage', id: 'write', label: 'Writing the project', at: s(0) }];
-    app = renderWizardApp(new FakeSource([view('aaaa1111'), view('bbbb2222')]), wizard);
-    await app.waitFor((f) => f.includes('aaaa1111'), 'the dashboard');
-    await app.press('n');
-    await app.waitFor((f) => f.includes('llm-api'), 'the wizard');
-    await app.press(KEYS.enter);
-    await app.waitFor((f) => f.includes('us-east'), 'regions');
-    await app.press(KEYS.enter);
-    await app.waitFor((f) => f.includes('Instance type'), 'types');
-    await app.press(KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter, KEYS.enter);
-    await app.waitFor((f) => f.includes('Writing the project'), 'the monitor');
+    const started = await deployFromWizard(new FakeSource([view('aaaa1111'), view('bbbb2222')]));
+    app = started.app;
+    const wizard = started.wizard;
     await app.press('q');
     await app.waitFor((f) => f.includes('aaaa1111') && !f.includes('Deploying'), 'the dashboard');
     await app.press('q');
