@@ -110,7 +110,7 @@ async function keys(...names: string[]): Promise<void> {
 async function waitForScreen(
   predicate: (text: string) => boolean,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   name = session,
 ) {
   const deadline = Date.now() + timeoutMs;
@@ -299,5 +299,5 @@ describe.skipIf(!haveTmux)('tui in a real terminal', () => {
     } finally {
       spawnSync('tmux', ['kill-session', '-t', name]);
     }
-  }, 60_000);
+  }, 180_000);
 });

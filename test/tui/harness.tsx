@@ -38,7 +38,8 @@ export function renderApp(
   );
   const frame = () => instance.lastFrame() ?? '';
   const waitFor = async (predicate: (frame: string) => boolean, what = 'condition') => {
-    const deadline = Date.now() + 3000;
+    // Generous: it returns as soon as the frame matches, and CI machines can be busy.
+    const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (predicate(frame())) return frame();
       await sleep(5);
