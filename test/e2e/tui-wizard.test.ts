@@ -86,7 +86,7 @@ async function typeText(text: string): Promise<void> {
   await sleep(250);
 }
 
-async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 20_000) {
+async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
