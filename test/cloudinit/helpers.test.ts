@@ -148,4 +148,30 @@ describe.runIf(toolsAvailable('bash', 'python3'))('health-wait', () => {
       server.close();
     }
   });
+
+  it('probes from the start: a ready app passes at once, and failures count only after the initial delay', async () => {
+    const server = createServer((request, response) => {
+      response.statusCode = request.url === '/ready' ? 200 : 503;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const ready = await runHealthWait(health({ path: '/ready', initial_delay_seconds: 600 }), port);
+      expect(ready.code, ready.output).toBe(0);
+      expect(ready.output).toContain('healthy after 0s');
+      expect(Date.now() - started).toBeLessThan(60_000); // not the 600 s delay
+      const failing = await runHealthWait(
+        health({ path: '/starting', initial_delay_seconds: 2, interval_seconds: 1, max_retries: 2 }),
+        port,
+      );
+      expect(failing.code).toBe(1);
+      expect(failing.output).toContain('within the initial 2s');
+      expect(failing.output).toContain('check 2/2: not healthy yet');
+      expect(failing.output).toContain('after 2 checks past the initial 2s');
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -1,7 +1,8 @@
 #!/bin/bash
 # health-wait: waits until the app answers its health check (settings in
-# /etc/linode-build/app.conf, from the template's health block): initial delay, then up to
-# HEALTH_MAX_RETRIES probes HEALTH_INTERVAL seconds apart, each limited to HEALTH_TIMEOUT.
+# /etc/linode-build/app.conf, from the template's health block): probes HEALTH_INTERVAL seconds
+# apart, each limited to HEALTH_TIMEOUT; it gives up after HEALTH_MAX_RETRIES failed probes
+# counted from the end of HEALTH_INITIAL_DELAY.
 # Probes run on the instance: http and tcp through the published port on 127.0.0.1 (or the
 # container's address for a port that is not published), exec inside the container.
 set -euo pipefail
@@ -60,17 +61,26 @@ probe() {
   esac
 }
 
-echo "waiting ${HEALTH_INITIAL_DELAY}s before the first $HEALTH_TYPE health check"
-sleep "$HEALTH_INITIAL_DELAY"
-for ((attempt = 1; attempt <= HEALTH_MAX_RETRIES; attempt++)); do
+# Probe from the start: an app that is ready early is reported ready early. Failures count
+# only after the initial delay (model downloads, migrations), then HEALTH_MAX_RETRIES of them.
+echo "checking $HEALTH_TYPE health every ${HEALTH_INTERVAL}s; failures count after ${HEALTH_INITIAL_DELAY}s"
+grace_ends=$((SECONDS + HEALTH_INITIAL_DELAY))
+failures=0
+while :; do
   if probe; then
-    echo "healthy after $attempt check(s)"
+    echo "healthy after ${SECONDS}s"
     exit 0
   fi
-  echo "check $attempt/$HEALTH_MAX_RETRIES: not healthy yet"
+  if ((SECONDS >= grace_ends)); then
+    failures=$((failures + 1))
+    echo "check $failures/$HEALTH_MAX_RETRIES: not healthy yet"
+    ((failures < HEALTH_MAX_RETRIES)) || break
+  else
+    echo "not healthy yet (within the initial ${HEALTH_INITIAL_DELAY}s)"
+  fi
   sleep "$HEALTH_INTERVAL"
 done
-echo "health-wait: the app did not become healthy after $HEALTH_MAX_RETRIES checks" >&2
+echo "health-wait: the app did not become healthy after $HEALTH_MAX_RETRIES checks past the initial ${HEALTH_INITIAL_DELAY}s" >&2
 if [ "$RUNTIME" = "docker" ]; then
   docker ps -a --filter "name=^$CONTAINER_NAME\$" >&2 || true
   docker logs --tail 20 "$CONTAINER_NAME" >&2 || true
