@@ -38,6 +38,35 @@ export function childPath(parent: string, key: string | number): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/** Far deeper than any template field needs; well within the parser's recursion. */
+export const MAX_NESTING_DEPTH = 64;
+
+/**
+ * The deepest nesting of flow collections (`[` / `{`), outside quoted scalars and comments.
+ * Block-style nesting needs indentation per level, so the file size cap already bounds it.
+ */
+export function flowNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quote) {
+      if (char === '\\' && quote === '"') i++;
+      else if (char === quote) quote = undefined;
+      else if (char === '\n' && quote === "'") quote = undefined;
+      continue;
+    }
+    if (char === '"' || char === "'") quote = char;
+    else if (char === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end;
+    } else if (char === '[' || char === '{') deepest = Math.max(deepest, ++depth);
+    else if ((char === ']' || char === '}') && depth > 0) depth--;
+  }
+  return deepest;
+}
+
 /** A whole-document failure, reported at the top of the file. */
 function documentFailure(file: string, message: string, hint: string): ParsedTemplateText {
   return {
@@ -55,6 +84,17 @@ export function parseTemplateText(text: string, file: string): ParsedTemplateTex
       file,
       `file is ${bytes} bytes; templates are limited to ${MAX_TEMPLATE_BYTES} bytes`,
       'Move large content out of the template (e.g. into the container image).',
+    );
+  }
+
+  // Checked before parsing: the parser recurses per level, so a hostile file nested thousands
+  // of levels deep would otherwise fail slowly with a stack overflow instead of a clear error.
+  const depth = flowNestingDepth(text);
+  if (depth > MAX_NESTING_DEPTH) {
+    return documentFailure(
+      file,
+      `values are nested ${depth} levels deep; templates allow at most ${MAX_NESTING_DEPTH}`,
+      'Flatten the structure: no template field nests more than a few levels.',
     );
   }
 
