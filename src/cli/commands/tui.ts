@@ -4,7 +4,7 @@ export const tuiSpec = commandSpec({
   name: 'tui',
   summary: 'Interactive dashboard of deployments: status, health, issues, logs, destroy',
   description:
-    'A full-screen terminal dashboard over the same data as `status`: every deployment (registry merged with tags), a detail view with boot steps, issues, events and the log tail when the watcher is enabled, and destroy with confirmation. Refreshes automatically; press ? inside for every key. Needs an interactive terminal: for scripts use `status --json`. Respects NO_COLOR.',
+    'A full-screen terminal dashboard over the same data as `status`: every deployment (registry merged with tags), a detail view with boot steps, issues, events and the log tail when the watcher is enabled, destroy with confirmation, and `n` for a wizard that creates a project and deploys it while a monitor shows each real stage. Refreshes automatically; press ? inside for every key. Needs an interactive terminal: for scripts use `status --json`. Respects NO_COLOR.',
   options: {
     interval: {
       type: 'number',
