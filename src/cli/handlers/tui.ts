@@ -19,6 +19,12 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
       'For scripts and pipes use `linode-build status --json`.',
     );
   }
+  // With CI (or CONTINUOUS_INTEGRATION) set, Ink draws nothing until exit: its CI mode prints
+  // only the final frame. The dashboard runs only on an interactive terminal (checked above),
+  // where that mode leaves a blank screen, so it is turned off before Ink is loaded (Ink reads
+  // the variables once, at import).
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   // Ink and React load here and only here: no other command pays for them. The Linode client
   // loads behind the first frame (lazySource), so the screen appears before it is ready.
   const [{ runTui }, { lazySource }, { lazyWizard }] = await Promise.all([
