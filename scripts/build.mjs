@@ -3,28 +3,13 @@
 // and resolving hundreds of node_modules files costs more than parsing one file.
 // Heavy dependencies (ink/react, @linode/api-v4) are reached only through dynamic
 // import(), so with code splitting they land in separate chunks that light commands never load.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { rawTextPlugin } from './bundle-ts.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-
-/** Lets `import text from './file.sh?raw'` work as it does under Vitest. */
-const rawTextPlugin = {
-  name: 'raw-text',
-  setup(build) {
-    build.onResolve({ filter: /\?raw$/ }, (args) => ({
-      path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
-      namespace: 'raw-text',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
-      contents: readFileSync(args.path, 'utf8'),
-      loader: 'text',
-      watchFiles: [args.path],
-    }));
-  },
-};
 
 const shared = {
   bundle: true,

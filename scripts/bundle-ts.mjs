@@ -19,6 +19,7 @@ export const rawTextPlugin = {
     build.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
       contents: readFileSync(args.path, 'utf8'),
       loader: 'text',
+      watchFiles: [args.path],
     }));
   },
 };
