@@ -1,4 +1,5 @@
 /** Pure formatting for the dashboard: ages, prices, totals and the column layout for a width. */
+import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import type { DeploymentView } from '../status/types.js';
 
 export const UNKNOWN = 'unknown';
@@ -166,8 +167,17 @@ export function cellText(deployment: DeploymentView, key: ColumnKey, now: number
     case 'price':
       return formatPrice(deployment.hourlyPrice) ?? '?';
     case 'age':
+      // An expired deployment (deploy --ttl / lifetime) is still billed: flag it in the list
+      // (the column is 4 cells wide; the detail view and the help say more).
+      if (isExpired(deployment.expiresAt, new Date(now))) return 'EXP';
       return formatAge(deployment.createdAt, now) ?? '?';
   }
+}
+
+/** `3h 12m left`, or `expired 2h ago; run linode-build reap` (it is billed until destroyed). */
+export function lifetimeText(expiresAt: string, now: number): string {
+  const text = timeLeftText(expiresAt, new Date(now));
+  return isExpired(expiresAt, new Date(now)) ? `${text}; run linode-build reap` : text;
 }
 
 /** Cuts text to `width` display cells with an ellipsis, and pads it (used for table cells). */

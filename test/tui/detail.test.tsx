@@ -54,6 +54,23 @@ async function openDetail(source: FakeSource, options: { columns?: number; rows?
 }
 
 describe('detail view', () => {
+  it('shows the time left of a deployment with a lifetime, and marks an expired one in the list', async () => {
+    const source = new FakeSource([
+      view('aaaa1111', { expiresAt: new Date(NOW + (3 * 60 + 12) * 60_000).toISOString() }),
+      view('bbbb2222', { expiresAt: new Date(NOW - 2 * 3_600_000).toISOString() }),
+    ]);
+    app = renderApp(source, { columns: 120, rows: 40 });
+    const list = await app.waitFor((f) => f.includes('▶ aaaa1111'));
+    expect(list.split('\n').find((line) => line.includes('bbbb2222'))).toMatch(/ EXP$/);
+    expect(list.split('\n').find((line) => line.includes('aaaa1111'))).not.toContain('EXP');
+    await app.press(KEYS.enter);
+    const frame = await app.waitFor((f) => f.includes('instance'), 'detail');
+    expect(frame).toContain('3h 12m left');
+    await app.press(KEYS.escape, 'j', KEYS.enter);
+    const expired = await app.waitFor((f) => f.includes('bbbb2222') && f.includes('instance'), 'detail');
+    expect(expired).toContain('expired 2h ago; run linode-build reap');
+  });
+
   it('shows instance facts, health history, boot steps with measured times, issues with evidence and events', async () => {
     const source = new FakeSource([view('aaaa1111', { app: 'chat', label: 'chat-prod-aaaa1111' })]);
     watched(source);

@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import type { DeploymentView } from '../../status/types.js';
 import type { BootStep, DetailView } from '../data.js';
-import { formatAge, formatHealth, formatPrice, UNKNOWN } from '../format.js';
+import { formatAge, formatHealth, formatPrice, lifetimeText, UNKNOWN } from '../format.js';
 import { sanitizeText } from '../sanitize.js';
 import { healthTone, severityTone, statusTone, useTone } from '../theme.js';
 import { KeyHints, LogLines, StatusLine, TitleBar } from './chrome.js';
@@ -203,7 +203,7 @@ export function Detail(props: DetailProps) {
         <Fact label="url" value={show(d.url)} />
         <Fact
           label="age"
-          value={`${age ?? UNKNOWN}${d.expiresAt ? ` · expires ${sanitizeText(d.expiresAt)}` : ''}`}
+          value={`${age ?? UNKNOWN}${d.expiresAt ? ` · ${lifetimeText(d.expiresAt, props.now)}` : ''}`}
         />
       </Box>
       <Box>

@@ -31,6 +31,9 @@ export function Help({ width, height, interval }: { width: number; height: numbe
           dimColor
           wrap="truncate-end"
         >{`${interval > 0 ? `Data refreshes every ${interval / 1000}s` : 'Auto-refresh is off'}; errors keep the last good data on screen.`}</Text>
+        <Text dimColor wrap="truncate-end">
+          AGE shows EXP when a lifetime has passed: still billed until `linode-build reap`.
+        </Text>
         <Text dimColor>Press ?, q or Esc to close.</Text>
       </Box>
     </Box>
