@@ -46,7 +46,9 @@ await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   jsx: 'automatic',
   // Ink imports react-devtools-core only when DEV=true; it is not installed, so leave it unresolved.
-  external: ['react-devtools-core'],
+  // Ajv is require()d only when a capability config must be validated (rare): left external, it
+  // loads from node_modules on that first use instead of making every `plan` parse ~200 KB.
+  external: ['react-devtools-core', 'ajv'],
   // CommonJS dependencies bundled into ESM need a require() for node built-ins.
   banner: {
     js: "import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(import.meta.url);",

@@ -22,7 +22,7 @@ export function buildPlan(input: PlanInput): DeployPlan {
   if (errors.length > 0) {
     throw new CliError(
       `The template's capabilities cannot be combined:\n${formatDiagnostics(errors)}`,
-      'Fix the capabilities section of deploy.yml (see `linode-build capabilities list`).',
+      'Fix the capabilities section of deploy.yml; docs/capabilities.md lists every capability and its config.',
     );
   }
   return composePlan({

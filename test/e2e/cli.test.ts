@@ -1,5 +1,7 @@
 /** Behaviour every command shares, through the built binary. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binPath, runCli, tempHome } from '../support/cli.js';
 
@@ -26,5 +28,21 @@ describe('the linode-build binary', () => {
     expect(result.stdout.trim()).toBe('status=0');
     expect(result.stderr).not.toContain('EPIPE');
     expect(result.stderr).not.toContain('Error');
+  });
+
+  it('validates capability config with Ajv, loaded from node_modules only when a config is given', async () => {
+    const { home, env } = tempHome();
+    const project = path.join(home, 'project');
+    expect((await runCli(['init', 'embeddings-python', '--directory', project], { env })).code).toBe(0);
+    const deployFile = path.join(project, 'deploy.yml');
+    const text = readFileSync(deployFile, 'utf8').replace(
+      /^ {2}runtime: docker$/m,
+      '  runtime: docker\n  features:\n    - name: buildwatch\n      config:\n        port: "x"',
+    );
+    writeFileSync(deployFile, text);
+    const result = await runCli(['plan'], { cwd: project, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('must be an integer, got "x" (capabilities.features[0].config.port)');
+    expect(result.stderr).toContain('docs/capabilities.md');
   });
 });
