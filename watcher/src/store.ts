@@ -10,6 +10,17 @@ import path from 'node:path';
 export interface StoreHealth {
   writable: boolean;
   lastError?: string;
+  /** Writers whose last write failed, by file: the store is writable only when none is. */
+  failing?: Map<string, string>;
+}
+
+/** Records one writer's outcome without letting it hide another writer's failure. */
+export function recordWrite(health: StoreHealth, file: string, error?: unknown): void {
+  health.failing ??= new Map();
+  if (error === undefined) health.failing.delete(file);
+  else health.failing.set(file, `${path.basename(file)}: ${(error as Error).message}`);
+  health.writable = health.failing.size === 0;
+  health.lastError = [...health.failing.values()].at(-1);
 }
 
 /** An append-only JSON lines file that rotates (or compacts) past `maxBytes`. */
@@ -50,15 +61,38 @@ export class JsonLinesLog<T> {
     let text = '';
     for (const record of records) text += `${JSON.stringify(record)}\n`;
     try {
-      fs.appendFileSync(this.file, text, { mode: 0o600 });
+      this.appendWhole(Buffer.from(text));
       this.pending = [];
-      this.size += Buffer.byteLength(text);
       if (this.size > this.maxBytes) this.rotate();
-      this.health.writable = true;
-      this.health.lastError = undefined;
+      recordWrite(this.health, this.file);
     } catch (error) {
-      this.health.writable = false;
-      this.health.lastError = `${path.basename(this.file)}: ${(error as Error).message}`;
+      recordWrite(this.health, this.file, error);
+    }
+  }
+
+  /**
+   * Appends all of `bytes` or nothing: a write cut short (disk full) is truncated away, so the
+   * retry neither duplicates the records that did land nor leaves a torn line behind.
+   */
+  private appendWhole(bytes: Buffer): void {
+    const fd = fs.openSync(this.file, 'a', 0o600);
+    try {
+      const start = fs.fstatSync(fd).size;
+      try {
+        for (let written = 0; written < bytes.length; ) {
+          written += fs.writeSync(fd, bytes, written, bytes.length - written);
+        }
+      } catch (error) {
+        try {
+          fs.ftruncateSync(fd, start);
+        } catch {
+          // Nothing more can be done; readAll() skips a torn line.
+        }
+        throw error;
+      }
+      this.size = start + bytes.length;
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
@@ -105,9 +139,9 @@ export function writeJsonAtomic(file: string, value: unknown, health: StoreHealt
   try {
     fs.writeFileSync(temporary, JSON.stringify(value), { mode: 0o600 });
     fs.renameSync(temporary, file);
+    recordWrite(health, file);
   } catch (error) {
-    health.writable = false;
-    health.lastError = `${path.basename(file)}: ${(error as Error).message}`;
+    recordWrite(health, file, error);
   }
 }
 

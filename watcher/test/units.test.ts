@@ -154,6 +154,20 @@ describe('persistence', () => {
     expect(health.lastError).toMatch(/here\.jsonl/);
   });
 
+  it('stays unwritable while any log fails, even when another one writes fine', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-store-'));
+    const health: StoreHealth = { writable: true };
+    const broken = new JsonLinesLog<{ n: number }>('/proc/definitely/not/here.jsonl', 100, health);
+    const fine = new JsonLinesLog<{ n: number }>(path.join(directory, 'ok.jsonl'), 10_000, health);
+    broken.append({ n: 1 });
+    broken.flush();
+    fine.append({ n: 2 });
+    fine.flush();
+    expect(health.writable).toBe(false);
+    expect(health.lastError).toMatch(/here\.jsonl/);
+    expect(fine.readAll()).toEqual([{ n: 2 }]);
+  });
+
   it('keeps the newest items in a ring', () => {
     const ring = new Ring<number>(3);
     for (let n = 1; n <= 5; n++) ring.push(n);
