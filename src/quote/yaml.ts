@@ -53,7 +53,12 @@ function hex(code: number, width: number): string {
   return code.toString(16).toUpperCase().padStart(width, '0');
 }
 
+/** Printable ASCII without `"` and `\\`: the common case, which needs no escaping at all. */
+const NOTHING_TO_ESCAPE = /^[ !#-[\]-~]*$/;
+
 export function doubleQuoted(text: string): string {
+  // Large base64 payloads take this path: char-by-char escaping was a visible share of `plan`.
+  if (NOTHING_TO_ESCAPE.test(text)) return `"${text}"`;
   let result = '"';
   for (const char of text) {
     const code = char.codePointAt(0)!;

@@ -57,7 +57,9 @@ export class Output {
 
   private scrub(text: string): string {
     let result = text;
-    for (const secret of this.redactions) result = result.split(secret).join('[redacted]');
+    for (const secret of this.redactions) {
+      if (result.includes(secret)) result = result.split(secret).join('[redacted]');
+    }
     return result;
   }
 
