@@ -7,12 +7,12 @@
  * instance, listed on the dashboard after leaving the monitor.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
-import { repoRoot } from '../support/cli.js';
+import { snapshotBuild } from '../support/snapshot.js';
+import { tmux } from '../support/tmux.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
@@ -24,51 +24,6 @@ let bin = '';
 const seenScreens: string[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A private copy of the built CLI: its lazy chunks must not change under the running dashboard
- * when another suite rebuilds dist/. Retried until the copy has every chunk it references.
- */
-async function snapshotBuild(): Promise<string> {
-  for (let attempt = 1; attempt <= 10; attempt++) {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'lb-wiz-build-'));
-    try {
-      // What the package ships (package.json files): the wizard reads templates and writes the schema path.
-      for (const part of [
-        'bin',
-        'dist',
-        'templates',
-        'capabilities',
-        'schema',
-        'watcher/dist',
-        'package.json',
-      ]) {
-        cpSync(path.join(repoRoot, part), path.join(root, part), { recursive: true });
-      }
-      const dist = path.join(root, 'dist');
-      const files = [
-        path.join(dist, 'cli.js'),
-        ...readdirSync(path.join(dist, 'chunks')).map((n) => path.join(dist, 'chunks', n)),
-      ];
-      const complete = files.every((file) =>
-        [...readFileSync(file, 'utf8').matchAll(/"(\.{1,2}\/[^"]+\.js)"/g)].every((m) =>
-          existsSync(path.resolve(path.dirname(file), m[1]!)),
-        ),
-      );
-      if (complete) return path.join(root, 'bin/linode-build.js');
-    } catch {
-      // Copied while a build replaced dist/: try again.
-    }
-    await sleep(1000);
-  }
-  throw new Error('could not take a complete copy of dist/ (is a build running?)');
-}
-
-function tmux(...args: string[]): string {
-  const result = spawnSync('tmux', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`tmux ${args[0]} failed: ${result.stderr}`);
-  return result.stdout;
-}
 
 const screen = () => tmux('capture-pane', '-p', '-t', session);
 const selectedRow = (text: string) => text.split('\n').find((line) => line.includes('▶ ')) ?? '';
@@ -160,7 +115,7 @@ function launch(name: string): void {
 
 describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {
   beforeAll(async () => {
-    bin = await snapshotBuild();
+    bin = await snapshotBuild('lb-wiz-build-');
     lab = await startLab();
     // The lab's app also plays the watcher: every boot step finished.
     lab.app.setWatcherStatus(

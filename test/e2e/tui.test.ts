@@ -5,12 +5,13 @@
  * takes and saves a capture of the dashboard for the README (docs/tui-capture.txt).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { binPath, repoRoot, runCli, tempHome } from '../support/cli.js';
+import { snapshotBuild } from '../support/snapshot.js';
+import { tmux } from '../support/tmux.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
@@ -22,48 +23,6 @@ const ids: string[] = [];
 let snapshotBin = binPath;
 /** Every screen the tests looked at, for the secret check. */
 const seenScreens: string[] = [];
-
-/**
- * A private copy of the built CLI for the long-running dashboard: its lazy chunks must not
- * change under it if the package is rebuilt while the test runs (other suites build too).
- */
-async function snapshotBuild(): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'lb-tui-build-'));
-    try {
-      for (const part of ['bin', 'dist', 'package.json']) {
-        cpSync(path.join(repoRoot, part), path.join(root, part), { recursive: true });
-      }
-      if (missingChunks(path.join(root, 'dist')).length === 0) return path.join(root, 'bin/linode-build.js');
-    } catch {
-      // Copied while a build replaced dist/: try again below.
-    }
-    if (attempt === 10) throw new Error('could not take a complete copy of dist/ (is a build running?)');
-    await sleep(1000);
-  }
-}
-
-/** Chunk files referenced (statically or by import()) from dist/ but not present in it. */
-function missingChunks(dist: string): string[] {
-  const files = [
-    path.join(dist, 'cli.js'),
-    ...readdirSync(path.join(dist, 'chunks')).map((n) => path.join(dist, 'chunks', n)),
-  ];
-  const missing: string[] = [];
-  for (const file of files) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/"(\.{1,2}\/[^"]+\.js)"/g)) {
-      const target = path.resolve(path.dirname(file), match[1]!);
-      if (!existsSync(target)) missing.push(target);
-    }
-  }
-  return missing;
-}
-
-function tmux(...args: string[]): string {
-  const result = spawnSync('tmux', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`tmux ${args[0]} failed: ${result.stderr}`);
-  return result.stdout;
-}
 
 const screen = (name = session) => tmux('capture-pane', '-p', '-t', name);
 
@@ -167,7 +126,7 @@ describe('tui without a terminal, and start-up cost', () => {
 
 describe.skipIf(!haveTmux)('tui in a real terminal', () => {
   beforeAll(async () => {
-    snapshotBin = await snapshotBuild();
+    snapshotBin = await snapshotBuild('lb-tui-build-');
     lab = await startLab();
     const project = await lab.project('dash', 'embeddings-python');
     for (const env of ['prod', 'staging', 'dev']) {
