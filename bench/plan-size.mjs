@@ -5,14 +5,29 @@
 import { isMain } from './fake-api.mjs';
 import { allUserData, USER_DATA_LIMIT } from './userdata.mjs';
 
+/** The whole user-data of the largest bundled template stays under this (BuildWatch issue). */
+export const LARGEST_TARGET = 32 * 1024;
+
+const number = (value) => value.toLocaleString('en-US');
+
 /** Table rows: metric, measured, target, met. */
 export function planSizeRows(plans = allUserData()) {
-  return plans.map((plan) => [
+  const rows = plans.map((plan) => [
     `user-data size, ${plan.name}`,
-    `${plan.bytes.toLocaleString('en-US')} bytes (${((plan.bytes / USER_DATA_LIMIT) * 100).toFixed(1)} % of the limit)`,
-    `<= ${USER_DATA_LIMIT.toLocaleString('en-US')} bytes`,
+    `${number(plan.bytes)} bytes sent (${((plan.bytes / USER_DATA_LIMIT) * 100).toFixed(1)} % of the limit)${
+      plan.encoding === 'gzip' ? `, gzip of a ${number(plan.documentBytes)}-byte document` : ''
+    }`,
+    `<= ${number(USER_DATA_LIMIT)} bytes`,
     plan.bytes <= USER_DATA_LIMIT,
   ]);
+  const largest = plans.reduce((a, b) => (b.documentBytes > a.documentBytes ? b : a));
+  rows.push([
+    `user-data sent, largest template (${largest.name})`,
+    `${number(largest.bytes)} bytes (${((largest.bytes / LARGEST_TARGET) * 100).toFixed(1)} % of 32 KiB)`,
+    `<= ${number(LARGEST_TARGET)} bytes`,
+    largest.bytes <= LARGEST_TARGET,
+  ]);
+  return rows;
 }
 
 if (isMain(import.meta.url)) {

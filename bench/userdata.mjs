@@ -1,7 +1,8 @@
 // The user-data of every bundled template, as `plan --template NAME --out DIR` writes it (the
-// exact payload), with its write_files decoded: what plan-size and boot-path analyse.
+// document and the exact payload), with its write_files decoded: what plan-size and boot-path
+// analyse.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -26,7 +27,10 @@ function decode(file) {
   return content;
 }
 
-/** { name, bytes, document, files: Map(path -> text) } for one bundled template. */
+/**
+ * { name, bytes, documentBytes, encoding, document, files: Map(path -> text) } for one bundled
+ * template. `bytes` are the bytes sent (user-data.yaml.gz when gzipped): what the limit counts.
+ */
 export function planUserData(name) {
   const out = mkdtempSync(path.join(os.tmpdir(), `lb-bench-plan-${name}-`));
   const result = spawnSync(process.execPath, [bin, 'plan', '--template', name, '--out', out], {
@@ -34,9 +38,20 @@ export function planUserData(name) {
   });
   if (result.status !== 0) throw new Error(`plan --template ${name} failed: ${result.stderr}`);
   const text = readFileSync(path.join(out, 'user-data.yaml'));
+  const gzipped = existsSync(path.join(out, 'user-data.yaml.gz'));
+  const sent = gzipped ? readFileSync(path.join(out, 'user-data.yaml.gz')) : text;
+  if (gzipped && !zlib.gunzipSync(sent).equals(text))
+    throw new Error(`${name}: user-data.yaml.gz does not unpack to user-data.yaml`);
   const document = parse(text.toString('utf8'));
   const files = new Map((document.write_files ?? []).map((file) => [file.path, decode(file)]));
-  return { name, bytes: text.length, document, files };
+  return {
+    name,
+    bytes: sent.length,
+    documentBytes: text.length,
+    encoding: gzipped ? 'gzip' : 'plain',
+    document,
+    files,
+  };
 }
 
 export function allUserData() {

@@ -3,9 +3,11 @@
 // and resolving hundreds of node_modules files costs more than parsing one file.
 // Heavy dependencies (ink/react, @linode/api-v4) are reached only through dynamic
 // import(), so with code splitting they land in separate chunks that light commands never load.
-import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { rawTextPlugin } from './bundle-ts.mjs';
 
@@ -23,11 +25,12 @@ const shared = {
 
 // The watcher first: the buildwatch capability embeds its bundle in user-data.
 const watcherEntry = path.join(root, 'watcher/src/main.ts');
+const watcherBundle = path.join(root, 'watcher/dist/buildwatch.js');
 if (existsSync(watcherEntry)) {
   await esbuild.build({
     ...shared,
     entryPoints: [watcherEntry],
-    outfile: path.join(root, 'watcher/dist/buildwatch.js'),
+    outfile: watcherBundle,
     // The instance runs this file directly with `node`; keep it one self-contained file.
     // node12: Ubuntu 22.04's own nodejs package (24.04 has 18), so no Node download at boot.
     target: 'node12',
@@ -35,6 +38,20 @@ if (existsSync(watcherEntry)) {
     minify: true,
     banner: { js: '// BuildWatch: on-instance watcher for linode-build deployments.' },
   });
+  writeBundleDelivery(watcherBundle);
+}
+
+/**
+ * The bundle as user-data carries it (gz+b64) and its sha256, computed once here so that
+ * every `plan` does not gzip and hash the same 35 KB again (start-up is a product target).
+ * The gzip header's OS byte is pinned to Unix so the bytes do not depend on the build host.
+ */
+function writeBundleDelivery(bundleFile) {
+  const bundle = readFileSync(bundleFile);
+  const packed = gzipSync(bundle, { level: 9 });
+  packed[9] = 3;
+  writeFileSync(`${bundleFile}.gz.b64`, packed.toString('base64'));
+  writeFileSync(`${bundleFile}.sha256`, createHash('sha256').update(bundle).digest('hex'));
 }
 
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });

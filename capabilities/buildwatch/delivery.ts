@@ -4,11 +4,12 @@
  * Node comes from the distribution (`nodejs`: 12 on Ubuntu 22.04, 18 on 24.04); the bundle is
  * built for Node 12, so nothing is downloaded at boot (see docs/watcher.md).
  */
-import { createHash } from 'node:crypto';
 import type { Fragments } from '../../src/capability/types.js';
 import { BOOT_STATUS_PATH, CONTAINER_NAME } from '../../src/cloudinit/layout.js';
 import { systemdExecLine } from '../../src/quote/index.js';
-import bundle from '../../watcher/dist/buildwatch.js?raw';
+// Packed by scripts/build.mjs right after the bundle is built: plan does not gzip or hash it.
+import bundleGzipBase64 from '../../watcher/dist/buildwatch.js.gz.b64?raw';
+import bundleSha256 from '../../watcher/dist/buildwatch.js.sha256?raw';
 import installScript from './install.sh?raw';
 import type { BuildwatchConfig } from './schema.js';
 
@@ -25,10 +26,6 @@ export const NODE_PATH = '/usr/bin/node';
  * is JSON parsing, which is native code). bench/watcher.mjs measures with the same flags.
  */
 export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--no-opt'];
-
-export function bundleSha256(text: string = bundle): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 /**
  * `retention.days` wins; the original tool's `log_retention_days` applies when retention.days
@@ -133,10 +130,16 @@ export function deliveryFragments(config: BuildwatchConfig, token: string | unde
   return {
     packages: ['nodejs'],
     writeFiles: [
-      { path: BUNDLE_PATH, content: bundle, permissions: '0644', owner: 'root:root' },
+      {
+        path: BUNDLE_PATH,
+        content: bundleGzipBase64,
+        encoding: 'gz+b64',
+        permissions: '0644',
+        owner: 'root:root',
+      },
       {
         path: `${BUNDLE_PATH}.sha256`,
-        content: `${bundleSha256()}  ${BUNDLE_PATH}\n`,
+        content: `${bundleSha256.trim()}  ${BUNDLE_PATH}\n`,
         permissions: '0644',
         owner: 'root:root',
       },

@@ -16,6 +16,8 @@ export interface WriteFile {
   readonly owner: string;
   /** Write after packages are installed (cloud-init `defer`), e.g. when a package creates the owner. */
   readonly defer?: boolean;
+  /** `content` is already gzip + base64 (packed at build time); written with that encoding. */
+  readonly encoding?: 'gz+b64';
 }
 
 export interface AptSource {

@@ -1,11 +1,12 @@
 /**
  * Renders the single `#cloud-config` document. Key order and list order are fixed by the
- * caller's order, so the same input gives the same bytes. Large files are stored as
- * `gz+b64` (gzip output from zlib with no timestamp is deterministic).
+ * caller's order, so the same input gives the same bytes. When the document itself is not
+ * gzipped (see payload.ts), large files are stored as `gz+b64` one by one (gzip output from
+ * zlib with no timestamp is deterministic).
  */
-import { gzipSync } from 'node:zlib';
 import type { AptSource } from '../capability/types.js';
 import { type YamlValue, yamlDocument } from '../quote/index.js';
+import { gzipBase64 } from './payload.js';
 import type { CloudFile } from './types.js';
 
 /** Files above this size are compressed when that makes them smaller. */
@@ -16,6 +17,11 @@ export interface CloudConfigSpec {
   readonly aptSources: readonly { readonly part: string; readonly source: AptSource }[];
   readonly bootcmd: readonly { readonly part: string; readonly argv: readonly string[] }[];
   readonly runcmd: readonly (readonly string[])[];
+  /**
+   * Compress files above COMPRESS_THRESHOLD one by one. Off when the whole document is
+   * gzipped: text compresses better once, together, and the document stays readable.
+   */
+  readonly compressFiles: boolean;
 }
 
 export interface RenderedCloudConfig {
@@ -26,22 +32,20 @@ export interface RenderedCloudConfig {
 
 type WriteFileEntry = Record<string, string | boolean>;
 
-/** gzip with the header's OS byte pinned to Unix, so the bytes do not depend on the build host. */
-function gzipBase64(raw: Buffer): string {
-  const packed = gzipSync(raw, { level: 9 });
-  packed[9] = 3;
-  return packed.toString('base64');
-}
-
-export function writeFileEntry(file: CloudFile): WriteFileEntry {
+export function writeFileEntry(file: CloudFile, compressLarge = true): WriteFileEntry {
   const entry: WriteFileEntry = { path: file.path, owner: file.owner, permissions: file.permissions };
-  const raw = Buffer.from(file.content, 'utf8');
-  const packed = raw.length > COMPRESS_THRESHOLD ? gzipBase64(raw) : undefined;
-  if (packed !== undefined && packed.length < raw.length) {
+  if (file.encoding === 'gz+b64') {
     entry.encoding = 'gz+b64';
-    entry.content = packed;
-  } else {
     entry.content = file.content;
+  } else {
+    const raw = compressLarge ? Buffer.from(file.content, 'utf8') : undefined;
+    const packed = raw && raw.length > COMPRESS_THRESHOLD ? gzipBase64(raw) : undefined;
+    if (raw && packed !== undefined && packed.length < raw.length) {
+      entry.encoding = 'gz+b64';
+      entry.content = packed;
+    } else {
+      entry.content = file.content;
+    }
   }
   if (file.defer) entry.defer = true;
   return entry;
@@ -91,7 +95,7 @@ export function renderCloudConfig(spec: CloudConfigSpec): RenderedCloudConfig {
     }
     document.apt = { sources };
   }
-  document.write_files = spec.files.map(writeFileEntry);
+  document.write_files = spec.files.map((file) => writeFileEntry(file, spec.compressFiles));
   document.runcmd = spec.runcmd.map((argv) => [...argv]);
 
   const text = `#cloud-config\n${yamlDocument(document)}`;

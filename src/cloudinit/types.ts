@@ -6,6 +6,8 @@ export interface CloudFile {
   readonly permissions: string;
   readonly owner: string;
   readonly defer?: boolean;
+  /** `content` is already gzip + base64 (packed at build time). */
+  readonly encoding?: 'gz+b64';
   /** Size-report part (runner, a capability name, app, setup files, env). */
   readonly part: string;
 }

@@ -31,6 +31,7 @@ export interface DeployRequest {
   readonly sshKeyFiles: readonly string[];
   readonly noRootPass: boolean;
   readonly ttl?: string;
+  readonly userDataEncoding?: string;
   readonly now: Date;
 }
 
@@ -80,6 +81,7 @@ export async function prepareDeployment(request: DeployRequest): Promise<Prepare
       appName: request.appName,
       envName: request.envName,
       ttl: request.ttl,
+      userDataEncoding: request.userDataEncoding,
     },
     request.now,
     'deploy.yml',
@@ -126,6 +128,7 @@ export async function prepareDeployment(request: DeployRequest): Promise<Prepare
       rootPass,
       secrets,
       ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
+      userDataEncoding: target.userDataEncoding,
     },
   });
   // The resolved config carries the capability's defaults (the template may not name a port).

@@ -10,6 +10,7 @@
 import type { CapabilityContext, Fragments, PortRule, ResolvedCapability } from '../capability/types.js';
 import { appParts, SETUP_PART, type StepSpec } from '../cloudinit/app.js';
 import { type CloudConfigSpec, renderCloudConfig } from '../cloudinit/document.js';
+import { defaultUserDataEncoding, userDataPayload } from '../cloudinit/payload.js';
 import {
   APT_INSTALL_PATH,
   commandScript,
@@ -232,13 +233,16 @@ export function composePlan(input: ComposeInput): DeployPlan {
     }
     seen.add(file.path);
   }
+  const encoding = context.userDataEncoding ?? defaultUserDataEncoding(context.image);
   const rendered = renderCloudConfig({
     files: allFiles,
     aptSources: spec.aptSources,
     bootcmd: spec.bootcmd,
     runcmd: [runnerCommand()],
+    compressFiles: encoding === 'plain',
   });
-  const size = sizeReport(rendered.text, rendered.partBytes);
+  const payload = userDataPayload(rendered.text, encoding);
+  const size = sizeReport({ document: rendered.text, payload, encoding }, rendered.partBytes);
 
   const { tags, warnings: tagWarnings } = buildTags(input);
   const firewall = buildFirewall({
@@ -276,7 +280,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
       ...(context.rootPass !== undefined ? { root_pass: context.rootPass } : {}),
       ...(context.sshKeys.length > 0 ? { authorized_keys: [...context.sshKeys] } : {}),
       tags,
-      metadata: { user_data: Buffer.from(rendered.text, 'utf8').toString('base64') },
+      metadata: { user_data: payload.toString('base64') },
     },
     firewall: firewall.body,
     envNames: Object.keys(env.values),

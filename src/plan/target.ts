@@ -2,6 +2,7 @@
  * Where and as what a deployment runs: the template's defaults with command-line overrides
  * applied. One function so `plan` and `deploy` can never disagree about what they target.
  */
+import { defaultUserDataEncoding, type UserDataEncoding } from '../cloudinit/payload.js';
 import { parseDuration } from '../deploy/duration.js';
 import { UsageError } from '../errors.js';
 import type { Template } from '../template/types.js';
@@ -14,6 +15,8 @@ export interface TargetOverrides {
   readonly envName?: string | undefined;
   /** `--ttl`; wins over the template's `lifetime`. */
   readonly ttl?: string | undefined;
+  /** `--user-data-encoding`: gzip or plain; default by image. */
+  readonly userDataEncoding?: string | undefined;
 }
 
 export interface DeploymentTarget {
@@ -23,6 +26,7 @@ export interface DeploymentTarget {
   readonly appName: string;
   readonly envName: string;
   readonly expiresAt?: Date;
+  readonly userDataEncoding: UserDataEncoding;
 }
 
 /** Pure: `now` is an input. `source` names the file in errors (`deploy.yml`, `the template`). */
@@ -51,10 +55,19 @@ export function deploymentTarget(
   const expiresAt = lifetime
     ? new Date(now.getTime() + parseDuration(lifetime, overrides.ttl ? '--ttl' : 'lifetime'))
     : undefined;
+  const image = overrides.image ?? linode.image;
+  const encoding = overrides.userDataEncoding;
+  if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'plain') {
+    throw new UsageError(
+      `--user-data-encoding must be gzip or plain, not '${encoding}'.`,
+      'gzip needs cloud-init 24.4+ on the image (Linode Ubuntu 22.04+ images have it); plain works everywhere.',
+    );
+  }
   return {
     region,
     type,
-    image: overrides.image ?? linode.image,
+    image,
+    userDataEncoding: encoding ?? defaultUserDataEncoding(image),
     // `init --app-name` records the name in deploy.yml as app_name.
     appName: overrides.appName ?? template.app_name ?? template.name,
     envName: overrides.envName ?? 'default',

@@ -2,6 +2,7 @@
  * The DeployPlan: everything a deployment will do, computed without I/O. `plan` prints it,
  * `deploy` executes it. Same inputs, same bytes.
  */
+import type { UserDataEncoding } from '../cloudinit/payload.js';
 import type { Diagnostic, Template } from '../template/types.js';
 
 export interface DeploymentContext {
@@ -22,6 +23,8 @@ export interface DeploymentContext {
   readonly secrets: Readonly<Record<string, string>>;
   /** Lifetime expiry, if any. */
   readonly expiresAt?: Date;
+  /** How user-data is sent; default by image (cloudinit/payload.ts). */
+  readonly userDataEncoding?: UserDataEncoding;
 }
 
 export interface PlanInput {
@@ -40,10 +43,14 @@ export interface PlannedStep {
 }
 
 export interface SizeReport {
-  /** Bytes of the user-data document, before base64. */
+  /** Bytes sent as user-data (before base64): what Linode's limit applies to. */
   readonly total: number;
   readonly limit: number;
-  /** Bytes attributed to each part (capability, app, setup files, env, runner), largest first. */
+  /** `gzip`: the sent bytes are the document's gzip, which cloud-init unpacks. */
+  readonly encoding: UserDataEncoding;
+  /** Bytes of the #cloud-config document cloud-init reads (equal to total when plain). */
+  readonly document: number;
+  /** Document bytes attributed to each part (capability, app, setup files, env, runner), largest first. */
   readonly parts: readonly { readonly name: string; readonly bytes: number }[];
 }
 
@@ -98,10 +105,10 @@ export interface DeployPlan {
     readonly protocol: string;
     readonly description: string;
   }[];
-  /** The exact user-data document (starts with `#cloud-config`). Contains secrets. */
+  /** The user-data document cloud-init reads (starts with `#cloud-config`). Contains secrets. */
   readonly userData: string;
   readonly size: SizeReport;
-  /** Create request with metadata.user_data = base64(userData). Contains secrets. */
+  /** Create request with metadata.user_data = base64(userData, gzipped when size.encoding is gzip). Contains secrets. */
   readonly instance: InstanceCreateBody;
   readonly firewall: FirewallCreateBody;
   /** Names (never values) of env variables shipped to the container. */

@@ -2,7 +2,8 @@
  * Every document the conformance and fuzz checks look at: each bundled template, each of the
  * original tool's four templates (skipped with a reason when ../shared is absent), and
  * synthetic templates covering what the bundled ones do not (native runtime, metadata access,
- * setup script, post-start with another interpreter, tcp and exec health checks, odd values).
+ * setup script, post-start with another interpreter, tcp and exec health checks, odd values),
+ * and one template sent as plain text instead of gzip.
  */
 import path from 'node:path';
 import type { DeployPlan } from '../../src/plan/types.js';
@@ -100,5 +101,16 @@ export function templateCases(): PlanCase[] {
     name: `original/${name}`,
     plan: () => planFor(loadOriginalTemplate(name)),
   }));
-  return [...bundled, ...original, ...syntheticCases()];
+  // The largest bundled template sent as plain text (the default for images that may not unpack gzip): files above
+  // 1 KiB are then gz+b64 one by one, and the same checks must hold on the decoded files.
+  const plain = {
+    name: 'plain/ml-pipeline',
+    plan: () =>
+      planFor(
+        loadTemplate(path.join(bundledDir, 'ml-pipeline', 'template.yml')),
+        {},
+        { userDataEncoding: 'plain' },
+      ),
+  };
+  return [...bundled, ...original, ...syntheticCases(), plain];
 }

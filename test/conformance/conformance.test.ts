@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,40 @@ describe.runIf(toolsAvailable('cloud-init'))('cloud-init schema', () => {
     const result = spawnSync('cloud-init', ['schema', '-c', file], { encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`).toContain('Valid cloud-config');
     expect(result.status).toBe(0);
+  });
+});
+
+/**
+ * cloud-init's own user-data processing (the Python that runs on the instance) turns the bytes
+ * sent into exactly one text/cloud-config part equal to the document: gzip is unpacked by
+ * cloud-init itself, plain text passes through. Run with the interpreter cloud-init runs under.
+ */
+function cloudInitPython(): string {
+  const launcher = spawnSync('sh', ['-c', 'command -v cloud-init'], { encoding: 'utf8' }).stdout.trim();
+  const shebang = readFileSync(launcher, 'utf8').split('\n', 1)[0] ?? '';
+  return shebang.replace(/^#!\s*/, '').split(/\s+/)[0] || 'python3';
+}
+
+const PROCESS_USER_DATA = [
+  'import sys',
+  'from cloudinit.user_data import UserDataProcessor',
+  'message = UserDataProcessor({}).process(sys.stdin.buffer.read())',
+  "parts = [p for p in message.walk() if p.get_content_maintype() != 'multipart']",
+  "sys.stdout.write('|'.join(p.get_content_type() for p in parts) + '\\n')",
+  'sys.stdout.buffer.write(parts[0].get_payload(decode=True))',
+].join('\n');
+
+describe.runIf(toolsAvailable('cloud-init'))('cloud-init reads the bytes sent', () => {
+  const python = cloudInitPython();
+  it.each(cases)('$name: one text/cloud-config part equal to the document', ({ plan }) => {
+    const sent = Buffer.from(plan.instance.metadata.user_data, 'base64');
+    expect(sent.subarray(0, 2).equals(Buffer.from([0x1f, 0x8b]))).toBe(plan.size.encoding === 'gzip');
+    const result = spawnSync(python, ['-c', PROCESS_USER_DATA], { input: sent, maxBuffer: 1 << 24 });
+    expect(result.status, String(result.stderr)).toBe(0);
+    const output = result.stdout.toString('utf8');
+    const newline = output.indexOf('\n');
+    expect(output.slice(0, newline)).toBe('text/cloud-config');
+    expect(output.slice(newline + 1)).toBe(plan.userData);
   });
 });
 

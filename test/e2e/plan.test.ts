@@ -1,8 +1,10 @@
 /**
  * `plan` end to end: the built binary in a throwaway HOME. A canary secret in .env must never
- * appear in stdout, stderr, --json or the --out request files; only user-data.yaml (the exact
- * payload, mode 0600) holds it.
+ * appear in stdout, stderr, --json or the --out request files; only user-data.yaml (the
+ * document) and user-data.yaml.gz (the exact payload), both mode 0600, hold it.
  */
+
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -14,6 +16,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempHome } from '../support/cli.js';
 
@@ -49,7 +52,7 @@ describe('linode-build plan', () => {
     for (const output of [text.stdout, text.stderr, json.stdout, json.stderr])
       expect(output).not.toContain(CANARY);
     expect(text.stdout).toContain('HF_TOKEN');
-    expect(text.stdout).toContain('user-data.yaml is the exact payload');
+    expect(text.stdout).toContain('user-data.yaml.gz the exact bytes sent');
     expect(text.stderr).toContain('UNDECLARED is set in .env but the template does not declare it');
 
     const userData = readFileSync(path.join(out, 'user-data.yaml'), 'utf8');
@@ -57,12 +60,23 @@ describe('linode-build plan', () => {
     expect(userData).toContain(`HF_TOKEN=${CANARY}`);
     expect(userData).not.toContain(`${CANARY}-other`);
     expect(statSync(path.join(out, 'user-data.yaml')).mode & 0o777).toBe(0o600);
+    // The exact payload: the document gzipped (llm-api runs on Ubuntu, whose cloud-init unpacks it).
+    const sent = readFileSync(path.join(out, 'user-data.yaml.gz'));
+    expect(statSync(path.join(out, 'user-data.yaml.gz')).mode & 0o777).toBe(0o600);
+    expect(gunzipSync(sent).toString('utf8')).toBe(userData);
     const create = readFileSync(path.join(out, 'create-request.json'), 'utf8');
     const firewall = readFileSync(path.join(out, 'firewall-request.json'), 'utf8');
     expect(create).not.toContain(CANARY);
     expect(firewall).not.toContain(CANARY);
     const body = JSON.parse(create);
-    expect(body.metadata.user_data.bytes).toBe(Buffer.byteLength(userData));
+    expect(body.metadata.user_data).toEqual({
+      bytes: sent.length,
+      base64_bytes: sent.toString('base64').length,
+      sha256: createHash('sha256').update(sent).digest('hex'),
+      encoding: 'gzip',
+      document_bytes: Buffer.byteLength(userData),
+      document_sha256: createHash('sha256').update(userData).digest('hex'),
+    });
     expect(body.root_pass).toBe('[redacted]');
     expect(JSON.parse(firewall).rules.inbound_policy).toBe('DROP');
 
@@ -72,6 +86,29 @@ describe('linode-build plan', () => {
     expect(plan.envNames).toContain('HF_TOKEN');
     expect(plan.steps.at(-1).id).toMatch(/app-wait-healthy$/);
     expect(plan.size.total).toBeLessThan(65_535);
+  });
+
+  it('sends plain text when told (deploy --dry-run too), and refuses an unknown encoding', async () => {
+    const dir = project(`HF_TOKEN=${CANARY}\n`);
+    const out = path.join(dir, 'plain-out');
+    const plain = await runCli(['deploy', '--dry-run', '--json', '--user-data-encoding', 'plain'], {
+      cwd: dir,
+      env,
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    const document = JSON.parse(plain.stdout);
+    expect(document.size.encoding).toBe('plain');
+    expect(document.size.total).toBe(document.size.document);
+    expect(document.createRequest.metadata.user_data.encoding).toBeUndefined();
+    const written = await runCli(['plan', '--user-data-encoding', 'plain', '--out', out], { cwd: dir, env });
+    expect(written.code, written.stderr).toBe(0);
+    expect(existsSync(path.join(out, 'user-data.yaml'))).toBe(true);
+    expect(existsSync(path.join(out, 'user-data.yaml.gz'))).toBe(false);
+    expect(written.stdout).toContain('user-data.yaml is the exact payload');
+    const bad = await runCli(['plan', '--user-data-encoding', 'zip'], { cwd: dir, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--user-data-encoding must be gzip or plain, not 'zip'.");
+    expect(bad.stderr).toMatch(/^Hint: .*cloud-init 24\.4/m);
   });
 
   it('lists every missing required variable when the project has no value for it', async () => {

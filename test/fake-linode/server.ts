@@ -16,6 +16,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import type { Firewall, Linode, LinodeStatus } from '@linode/api-v4';
 import { CreateFirewallSchema, CreateLinodeSchema } from '@linode/validation';
 import { fakeImages, fakeRegions, fakeTypes } from './catalog.js';
@@ -94,6 +95,12 @@ class HttpError extends Error {
 const instanceFilterable = new Set(['id', 'label', 'tags', 'region', 'type', 'image', 'status', 'group']);
 const firewallFilterable = new Set(['id', 'label', 'tags', 'status']);
 const userDataLimit = 65_535;
+
+/** What cloud-init on the instance reads: gzip user-data is unpacked first (its decomp_gzip). */
+function userDataDocument(sent: Buffer): string {
+  const gzipped = sent.length > 2 && sent[0] === 0x1f && sent[1] === 0x8b;
+  return (gzipped ? gunzipSync(sent) : sent).toString('utf8');
+}
 
 function apiTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
@@ -404,14 +411,16 @@ export class FakeLinode {
     const metadata = body.metadata as { user_data?: string } | undefined;
     let userData: string | undefined;
     if (metadata?.user_data !== undefined) {
-      userData = Buffer.from(metadata.user_data, 'base64').toString('utf8');
+      const sent = Buffer.from(metadata.user_data, 'base64');
+      userData = userDataDocument(sent);
       if (region && !region.capabilities.includes('Metadata')) {
         errors.push({ field: 'metadata', reason: `Metadata is not available in region ${region.id}` });
       }
       if (image && !image.capabilities.includes('cloud-init')) {
         errors.push({ field: 'metadata', reason: `Image ${image.id} does not support cloud-init` });
       }
-      if (Buffer.byteLength(userData) > userDataLimit) {
+      // The limit is on the bytes sent (before base64), compressed or not.
+      if (sent.length > userDataLimit) {
         errors.push({
           field: 'metadata.user_data',
           reason: `user_data must be ${userDataLimit} bytes or less`,

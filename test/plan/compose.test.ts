@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { CreateFirewallSchema, CreateLinodeSchema } from '@linode/validation';
 import { describe, expect, it } from 'vitest';
 import { composePlan } from '../../src/plan/compose.js';
 import { firewallLabel, instanceLabel } from '../../src/plan/labels.js';
-import type { DeployPlan } from '../../src/plan/types.js';
+import type { DeploymentContext, DeployPlan } from '../../src/plan/types.js';
 import { parseUserData } from '../conformance/userdata.js';
 import { defaultHealth, fakeCapability, makeContext, makeTemplate, resolved } from './fixtures.js';
 
@@ -63,11 +64,12 @@ const extra = fakeCapability(
 function plan(
   overrides: Parameters<typeof makeTemplate>[0] = {},
   dotenv: Record<string, string> = {},
+  context: Partial<DeploymentContext> = {},
 ): DeployPlan {
   return composePlan({
     template: makeTemplate(overrides),
     dotenv,
-    context: makeContext({ expiresAt: new Date('2026-01-02T11:04:05Z') }),
+    context: makeContext({ expiresAt: new Date('2026-01-02T11:04:05Z'), ...context }),
     capabilities: [resolved(docker), resolved(gpu), resolved(extra, 'gpu')],
   });
 }
@@ -207,7 +209,11 @@ describe('composePlan', () => {
 
   it('builds create and firewall bodies Linode accepts', async () => {
     const result = plan({ tags: ['gpu', 'x', 'a'.repeat(60)] });
-    expect(Buffer.from(result.instance.metadata.user_data, 'base64').toString('utf8')).toBe(result.userData);
+    // linode/ubuntu24.04: the document is sent gzipped (cloud-init unpacks it).
+    const sent = Buffer.from(result.instance.metadata.user_data, 'base64');
+    expect(result.size).toMatchObject({ encoding: 'gzip', total: sent.length });
+    expect(gunzipSync(sent).toString('utf8')).toBe(result.userData);
+    expect(sent.length).toBeLessThan(result.size.document / 2);
     expect(result.instance).toMatchObject({
       label: 'demo-app-prod-abcd1234',
       region: 'us-ord',
@@ -264,31 +270,72 @@ describe('composePlan', () => {
     expect(JSON.stringify(plan())).toBe(JSON.stringify(plan()));
   });
 
-  it('fails over the size limit naming the biggest parts', () => {
-    // Incompressible content (hash output) defeats gz+b64.
-    const noise = Array.from({ length: 2000 }, (_, i) =>
+  it('fails over the size limit naming the biggest parts, gzipped or not', () => {
+    // Incompressible content (hash output) defeats gzip.
+    const noise = Array.from({ length: 3000 }, (_, i) =>
       createHash('sha256').update(String(i)).digest('base64'),
     ).join('');
-    expect(() =>
-      plan({ setupFiles: [{ path: '/opt/blob', permissions: '0644', owner: 'root:root', content: noise }] }),
-    ).toThrow(/over Linode's limit of 65,535/);
-    try {
-      plan({ setupFiles: [{ path: '/opt/blob', permissions: '0644', owner: 'root:root', content: noise }] });
-    } catch (error) {
-      expect((error as { hint: string }).hint).toMatch(/^Biggest parts: setup \(/);
+    const blob = {
+      setupFiles: [{ path: '/opt/blob', permissions: '0644', owner: 'root:root', content: noise }],
+    };
+    for (const userDataEncoding of ['gzip', 'plain'] as const) {
+      expect(() => plan(blob, {}, { userDataEncoding })).toThrow(/over Linode's limit of 65,535/);
+      try {
+        plan(blob, {}, { userDataEncoding });
+      } catch (error) {
+        expect((error as { hint: string }).hint).toMatch(/^Biggest parts: setup \(/);
+      }
     }
   });
 
-  it('compresses large files with gz+b64 and reports bytes per part', () => {
-    const result = plan({
+  it('refuses a document that only fits because it compresses (a pasted blob, not a workload)', () => {
+    const huge = {
       setupFiles: [
-        { path: '/opt/big', permissions: '0644', owner: 'root:root', content: 'y\n'.repeat(5000) },
+        { path: '/opt/y', permissions: '0644', owner: 'root:root', content: 'y'.repeat(2_000_000) },
       ],
-    });
+    };
+    expect(() => plan(huge)).toThrow(
+      /user-data document is 2,0\d\d,\d{3} bytes, over linode-build's limit of 1,048,576/,
+    );
+  });
+
+  it('gzips the whole document for Ubuntu 22.04+ images and leaves files inside readable', () => {
+    const content = 'y\n'.repeat(5000);
+    const setupFiles = [{ path: '/opt/big', permissions: '0644', owner: 'root:root', content }];
+    const result = plan({ setupFiles });
+    expect(result.size.encoding).toBe('gzip');
+    expect(result.userData).not.toContain('encoding: gz+b64');
+    expect(parseUserData(result.userData).files.find((f) => f.path === '/opt/big')!.content).toBe(content);
+    const sent = Buffer.from(result.instance.metadata.user_data, 'base64');
+    expect(gunzipSync(sent).toString('utf8')).toBe(result.userData);
+    expect(result.size.total).toBe(sent.length);
+    expect(result.size.document).toBe(Buffer.byteLength(result.userData));
+    const sum = result.size.parts.reduce((total, part) => total + part.bytes, 0);
+    expect(sum).toBe(result.size.document);
+    // The default follows the image: only Linode's Ubuntu 22.04 and newer get gzip.
+    expect(plan({ setupFiles }, {}, { image: 'linode/ubuntu22.04' }).size.encoding).toBe('gzip');
+    expect(plan({ setupFiles }, {}, { image: 'linode/ubuntu20.04' }).size.encoding).toBe('plain');
+    expect(plan({ setupFiles }, {}, { image: 'private/12345' }).size.encoding).toBe('plain');
+    expect(plan({ setupFiles }, {}, { image: 'linode/debian12' }).size.encoding).toBe('plain');
+  });
+
+  it('sends plain text with large files compressed one by one when the image may not unpack gzip', () => {
+    const result = plan(
+      {
+        setupFiles: [
+          { path: '/opt/big', permissions: '0644', owner: 'root:root', content: 'y\n'.repeat(5000) },
+        ],
+      },
+      {},
+      { image: 'private/12345' },
+    );
+    expect(result.size.encoding).toBe('plain');
+    expect(Buffer.from(result.instance.metadata.user_data, 'base64').toString('utf8')).toBe(result.userData);
     expect(result.userData).toContain('encoding: gz+b64');
     expect(parseUserData(result.userData).files.find((f) => f.path === '/opt/big')!.content).toBe(
       'y\n'.repeat(5000),
     );
+    expect(result.size.document).toBe(result.size.total);
     const sum = result.size.parts.reduce((total, part) => total + part.bytes, 0);
     expect(sum).toBe(result.size.total);
     const names = result.size.parts.map((p) => p.name);

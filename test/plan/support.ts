@@ -8,7 +8,7 @@ import path from 'node:path';
 import { resolveTemplate } from '../../src/catalog/index.js';
 import { placeholderEnv } from '../../src/env/placeholders.js';
 import { buildPlan } from '../../src/plan/index.js';
-import type { DeployPlan } from '../../src/plan/types.js';
+import type { DeploymentContext, DeployPlan } from '../../src/plan/types.js';
 import type { Template } from '../../src/template/types.js';
 import { repoRoot } from '../support/cli.js';
 import { makeContext } from './fixtures.js';
@@ -50,13 +50,18 @@ export function loadOriginalTemplate(name: string): Template {
 }
 
 /** A plan with the golden context: id abcd1234, fixed time, placeholder secrets. */
-export function planFor(template: Template, dotenv: Record<string, string> = {}): DeployPlan {
-  const context = makeContext({
+export function planFor(
+  template: Template,
+  dotenv: Record<string, string> = {},
+  context: Partial<DeploymentContext> = {},
+): DeployPlan {
+  const full = makeContext({
     appName: template.name,
     envName: 'default',
     region: template.deploy.linode.region_default ?? 'us-ord',
     type: template.deploy.linode.type_default ?? 'g6-standard-2',
     image: template.deploy.linode.image,
+    ...context,
   });
-  return buildPlan({ template, dotenv: placeholderEnv(template, dotenv).values, context });
+  return buildPlan({ template, dotenv: placeholderEnv(template, dotenv).values, context: full });
 }

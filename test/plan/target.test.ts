@@ -28,6 +28,7 @@ describe('deploymentTarget', () => {
       image: 'linode/ubuntu24.04',
       appName: 'demo',
       envName: 'default',
+      userDataEncoding: 'gzip',
     });
     expect(deploymentTarget(template({ app_name: 'my-chat' }), {}, now).appName).toBe('my-chat');
   });
@@ -42,6 +43,7 @@ describe('deploymentTarget', () => {
         appName: 'x',
         envName: 'prod',
         ttl: '90m',
+        userDataEncoding: 'plain',
       },
       now,
     );
@@ -52,6 +54,7 @@ describe('deploymentTarget', () => {
       appName: 'x',
       envName: 'prod',
       expiresAt: new Date('2026-11-23T11:30:00Z'),
+      userDataEncoding: 'plain',
     });
   });
 
@@ -69,5 +72,19 @@ describe('deploymentTarget', () => {
       /no Linode type/,
     );
     expect(() => deploymentTarget(template(), { ttl: 'soon' }, now)).toThrow(/--ttl must be a duration/);
+    expect(() => deploymentTarget(template(), { userDataEncoding: 'zip' }, now)).toThrow(
+      "--user-data-encoding must be gzip or plain, not 'zip'.",
+    );
+  });
+
+  it('sends user-data gzipped only to images whose cloud-init unpacks it, unless told', () => {
+    const encoding = (image: string, userDataEncoding?: string) =>
+      deploymentTarget(template(), { image, userDataEncoding }, now).userDataEncoding;
+    expect(encoding('linode/ubuntu24.04')).toBe('gzip');
+    expect(encoding('linode/ubuntu22.04')).toBe('gzip');
+    expect(encoding('linode/ubuntu20.04')).toBe('plain');
+    expect(encoding('private/4242')).toBe('plain');
+    expect(encoding('private/4242', 'gzip')).toBe('gzip');
+    expect(encoding('linode/ubuntu24.04', 'plain')).toBe('plain');
   });
 });

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   BUNDLE_PATH,
@@ -44,7 +45,9 @@ describe('buildwatch delivery', () => {
   const files = new Map((fragments.writeFiles ?? []).map((file) => [file.path, file]));
 
   it('ships the built bundle with its sha256, checked again before every start', () => {
-    const bundle = files.get(BUNDLE_PATH)?.content ?? '';
+    const shipped = files.get(BUNDLE_PATH);
+    expect(shipped?.encoding).toBe('gz+b64');
+    const bundle = gunzipSync(Buffer.from(shipped?.content ?? '', 'base64')).toString('utf8');
     expect(bundle).toBe(fs.readFileSync(bundlePath, 'utf8'));
     const sha = createHash('sha256').update(bundle).digest('hex');
     expect(files.get(`${BUNDLE_PATH}.sha256`)?.content).toBe(`${sha}  ${BUNDLE_PATH}\n`);

@@ -36,6 +36,12 @@ export const deploySpec = commandSpec({
       description: 'Public key file for root (default: every ~/.ssh/*.pub)',
       placeholder: 'PATH',
     },
+    'user-data-encoding': {
+      type: 'string',
+      description:
+        'gzip or plain (default: gzip on linode/ubuntu22.04 and newer, whose cloud-init unpacks it; plain otherwise)',
+      placeholder: 'ENC',
+    },
     'no-root-pass': { type: 'boolean', description: 'Keep no root password (SSH keys only)' },
     wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
     timeout: {

@@ -4,7 +4,7 @@ export const planSpec = commandSpec({
   name: 'plan',
   summary: 'Show exactly what a deploy would create: boot steps, user-data, API requests',
   description:
-    'Builds the deployment plan from deploy.yml (in --directory, default the current directory) or straight from a template (--template NAME), without creating anything or reading credentials: capabilities in boot order, packages, boot steps, open ports, the user-data byte budget, and the instance and firewall requests with the root password and every env value redacted (env variables are shown by name). Planning from a template needs no .env: required variables get placeholder values and the summary says so. --out DIR writes user-data.yaml (the exact bytes that would be sent, secrets included, mode 0600), create-request.json and firewall-request.json. The deployment id shown is a preview; deploy picks a new one.',
+    'Builds the deployment plan from deploy.yml (in --directory, default the current directory) or straight from a template (--template NAME), without creating anything or reading credentials: capabilities in boot order, packages, boot steps, open ports, the user-data byte budget, and the instance and firewall requests with the root password and every env value redacted (env variables are shown by name). Planning from a template needs no .env: required variables get placeholder values and the summary says so. --out DIR writes user-data.yaml (the #cloud-config cloud-init reads, secrets included, mode 0600), user-data.yaml.gz when user-data is sent gzipped (the exact bytes sent), create-request.json and firewall-request.json. The deployment id shown is a preview; deploy picks a new one.',
   options: {
     directory: {
       type: 'string',
@@ -28,9 +28,16 @@ export const planSpec = commandSpec({
     },
     'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
     env: { type: 'string', description: 'Environment name (default: default)', placeholder: 'ENV' },
+    'user-data-encoding': {
+      type: 'string',
+      description:
+        'gzip or plain (default: gzip on linode/ubuntu22.04 and newer, whose cloud-init unpacks it; plain otherwise)',
+      placeholder: 'ENC',
+    },
     out: {
       type: 'string',
-      description: 'Write user-data.yaml, create-request.json and firewall-request.json here',
+      description:
+        'Write user-data.yaml (+ .gz when gzipped), create-request.json and firewall-request.json here',
       placeholder: 'DIR',
     },
     json: { type: 'boolean', description: 'Print the plan as one JSON document' },

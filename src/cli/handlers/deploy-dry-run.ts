@@ -7,7 +7,16 @@ import type { deploySpec } from '../commands/deploy.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 import { parseCommandArgs } from '../framework/parse.js';
 
-const forwarded = ['directory', 'region', 'type', 'image', 'app-name', 'env', 'env-file'] as const;
+const forwarded = [
+  'directory',
+  'region',
+  'type',
+  'image',
+  'app-name',
+  'env',
+  'env-file',
+  'user-data-encoding',
+] as const;
 
 export async function runDryRun(args: ArgsOf<typeof deploySpec>, context: CommandContext): Promise<number> {
   const { commands } = await import('../commands/index.js');

@@ -41,6 +41,7 @@ export default async function deploy(args: Args, context: CommandContext): Promi
     sshKeyFiles: options['ssh-key'],
     noRootPass: options['no-root-pass'],
     ttl: options.ttl,
+    userDataEncoding: options['user-data-encoding'],
     now: new Date(),
   });
   const { plan } = prepared;

@@ -13,7 +13,7 @@ import { parseDotenv } from '../../env/dotenv.js';
 import { placeholderEnv } from '../../env/placeholders.js';
 import { CliError, UsageError } from '../../errors.js';
 import { buildPlan } from '../../plan/index.js';
-import { redactedCreateRequest, scrubSecrets } from '../../plan/redact.js';
+import { redactedCreateRequest, scrubSecrets, userDataPayloadOf } from '../../plan/redact.js';
 import { groupDigits } from '../../plan/size.js';
 import { deploymentTarget } from '../../plan/target.js';
 import type { DeployPlan } from '../../plan/types.js';
@@ -93,6 +93,7 @@ function makePlan(args: Args, source: Source, now: Date): DeployPlan {
       image: options.image,
       appName: options['app-name'],
       envName: options.env,
+      userDataEncoding: options['user-data-encoding'],
     },
     now,
   );
@@ -112,6 +113,7 @@ function makePlan(args: Args, source: Source, now: Date): DeployPlan {
       rootPass: PREVIEW_ROOT_PASS,
       secrets: watcher ? { watcherToken: PREVIEW_WATCHER_TOKEN } : {},
       ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
+      userDataEncoding: target.userDataEncoding,
     },
   });
 }
@@ -150,14 +152,15 @@ function json(value: unknown): string {
 function writeOut(directory: string, plan: DeployPlan): string[] {
   mkdirSync(directory, { recursive: true });
   const written: string[] = [];
-  const write = (name: string, content: string, mode: number) => {
+  const write = (name: string, content: string | Buffer, mode: number) => {
     const file = path.join(directory, name);
     writeFileSync(file, content, { mode });
     chmodSync(file, mode);
     written.push(file);
   };
-  // The exact payload: it holds the env values and generated secrets, so only the owner reads it.
+  // The document and the exact payload hold the env values and generated secrets: owner only.
   write('user-data.yaml', plan.userData, 0o600);
+  if (plan.size.encoding === 'gzip') write('user-data.yaml.gz', userDataPayloadOf(plan), 0o600);
   write('create-request.json', scrubSecrets(json(redactedCreateRequest(plan)), plan.secretValues), 0o644);
   write('firewall-request.json', scrubSecrets(json(plan.firewall), plan.secretValues), 0o644);
   return written;
@@ -204,13 +207,16 @@ function printSummary(out: Output, plan: DeployPlan, source: Source): void {
     );
   }
   out.line();
-  const percent = Math.round((plan.size.total / plan.size.limit) * 100);
-  out.line(
-    `${bold('User-data')}: ${number(plan.size.total)} of ${number(plan.size.limit)} bytes (${percent}%)`,
-  );
-  out.table(plan.size.parts, [
+  const { size } = plan;
+  const percent = Math.round((size.total / size.limit) * 100);
+  const how =
+    size.encoding === 'gzip'
+      ? `, the gzip of a ${number(size.document)}-byte #cloud-config that cloud-init unpacks`
+      : ' of plain #cloud-config';
+  out.line(`${bold('User-data')}: ${number(size.total)} of ${number(size.limit)} bytes (${percent}%)${how}`);
+  out.table(size.parts, [
     { header: '  PART', value: (p) => `  ${p.name}` },
-    { header: 'BYTES', value: (p) => number(p.bytes), align: 'right' },
+    { header: 'TEXT BYTES', value: (p) => number(p.bytes), align: 'right' },
   ]);
   out.line();
   out.line(`${bold('Create request')} (POST /linode/instances; root_pass and user_data redacted)`);
@@ -238,7 +244,11 @@ export default async function plan(args: Args, context: CommandContext): Promise
   if (written.length > 0) {
     out.line();
     out.line(`Wrote ${written.map((file) => path.relative(context.cwd, file) || file).join(', ')}`);
-    out.line('  user-data.yaml is the exact payload: it contains the env values and secrets (mode 0600).');
+    out.line(
+      result.size.encoding === 'gzip'
+        ? '  user-data.yaml is what cloud-init reads and user-data.yaml.gz the exact bytes sent; both hold env values and secrets (mode 0600).'
+        : '  user-data.yaml is the exact payload: it contains the env values and secrets (mode 0600).',
+    );
   }
   return 0;
 }
