@@ -172,6 +172,41 @@ describe('yamlDocument', () => {
     expect(text).toBe('a: |\n  x\n  y\nb: |2-\n   lead\n  z\nc: |+\n  end\n\n\nd:\n  - - "-"\n    - x\n');
   });
 
+  it('keeps a literal block only for characters PyYAML reads raw in one', () => {
+    for (const char of [
+      '\u0001',
+      '\u007f',
+      '\u0080',
+      '\u0085',
+      '\u009f',
+      '\u2028',
+      '\u2029',
+      '\ufeff',
+      '\ufffe',
+      '\r',
+    ]) {
+      const text = yamlDocument({ a: `x\nz${char}z\ny\n` });
+      expect(text.startsWith('a: "'), JSON.stringify(char)).toBe(true);
+      expect(parse(text, { version: '1.1' })).toEqual({ a: `x\nz${char}z\ny\n` });
+    }
+    for (const char of [
+      '\t',
+      '~',
+      '\u00a0',
+      '\u00e9',
+      '\ud7ff',
+      '\ue000',
+      '\ufefe',
+      '\uff00',
+      '\ufffd',
+      '\u{1F600}',
+      '\u{10FFFF}',
+    ]) {
+      const text = yamlDocument({ a: `x\nz${char}z\ny\n` });
+      expect(text, JSON.stringify(char)).toBe(`a: |\n  x\n  z${char}z\n  y\n`);
+    }
+  });
+
   const tree = fc.dictionary(
     fc.string({ minLength: 1 }).filter((s) => !/[\uD800-\uDFFF]/.test(s)),
     fc.oneof(nastyString, multiLineString, fc.array(nastyString, { maxLength: 3 }), fc.boolean()),
