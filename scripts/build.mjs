@@ -59,30 +59,44 @@ function writeBundleDelivery(bundleFile) {
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 /**
- * Handlers on the start-up budget, built a second time as one CommonJS file each: the CLI runs
- * them through vm.Script with a V8 code cache (src/cli/framework/handler-bundle.ts), which
- * ES modules cannot use on Node 20. The content hash in the name keys the cache.
+ * Commands on the start-up budget, each built a second time as one CommonJS bundle from
+ * src/cli/entries/: bin/linode-build.js runs it through vm.Script with a V8 code cache
+ * (src/cli/launcher.ts), which ES modules cannot use on Node 20, and the full CLI takes its
+ * handler from it (src/cli/framework/handler-bundle.ts). The content hash in the name keys
+ * the cache. dist/entries.json tells the launcher which commands have one.
  */
-const HANDLER_BUNDLES = { plan: 'src/cli/handlers/plan.ts' };
-const handlers = await esbuild.build({
+const ENTRY_BUNDLES = { plan: 'src/cli/entries/plan.ts' };
+const commonjs = {
   ...shared,
+  format: 'cjs',
+  // Less to read and hash at every start; identifiers stay, so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external: ['react-devtools-core', 'ajv'],
+  define: { 'import.meta.url': '__lbImportMetaUrl' },
+  banner: { js: "const __lbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+const entryBuild = await esbuild.build({
+  ...commonjs,
   entryPoints: Object.fromEntries(
-    Object.entries(HANDLER_BUNDLES).map(([name, file]) => [name, path.join(root, file)]),
+    Object.entries(ENTRY_BUNDLES).map(([name, file]) => [name, path.join(root, file)]),
   ),
   outdir: path.join(root, 'dist/handlers'),
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  external: ['react-devtools-core', 'ajv'],
-  define: { 'import.meta.url': '__lbImportMetaUrl' },
-  banner: { js: "const __lbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
 });
 const handlerFiles = {};
-for (const [output, meta] of Object.entries(handlers.metafile.outputs)) {
-  const name = Object.keys(HANDLER_BUNDLES).find((key) => meta.entryPoint?.endsWith(HANDLER_BUNDLES[key]));
+for (const [output, meta] of Object.entries(entryBuild.metafile.outputs)) {
+  const name = Object.keys(ENTRY_BUNDLES).find((key) => meta.entryPoint?.endsWith(ENTRY_BUNDLES[key]));
   if (name) handlerFiles[name] = path.relative(path.join(root, 'dist'), path.resolve(output));
 }
+writeFileSync(path.join(root, 'dist/entries.json'), `${JSON.stringify(handlerFiles, null, 2)}\n`);
+await esbuild.build({
+  ...commonjs,
+  entryPoints: [path.join(root, 'src/cli/launcher.ts')],
+  outfile: path.join(root, 'dist/launcher.cjs'),
+});
 
 await esbuild.build({
   ...shared,

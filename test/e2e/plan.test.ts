@@ -152,6 +152,19 @@ describe('linode-build plan', () => {
     expect(missing.stderr).toContain("Error: template 'no-such-template' not found.");
     expect(missing.stderr).toMatch(/^Hint: /m);
     expect(missing.stderr).not.toContain('unexpected failure');
+    // The full CLI takes plan's handler from the same bundle (deploy --dry-run runs it).
+    const dryRun = await runCli(['deploy', '--dry-run', '--json'], {
+      cwd: project(`HF_TOKEN=${CANARY}\n`),
+      env: debug,
+    });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stderr).toMatch(/^code cache for plan: used /m);
+    expect(JSON.parse(dryRun.stdout).preview).toBe(true);
+    // Flags before the command and help still go where the CLI's own dispatch sends them.
+    const help = await runCli(['--debug', 'plan', '--help'], { env: debug });
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: linode-build plan \[options\]/);
+    expect(help.stderr).toMatch(/^code cache for plan: used /m);
   });
 
   it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {
