@@ -65,7 +65,7 @@ rmSync(path.join(root, 'dist'), { recursive: true, force: true });
  * handler from it (src/cli/framework/handler-bundle.ts). The content hash in the name keys
  * the cache. dist/entries.json tells the launcher which commands have one.
  */
-const ENTRY_BUNDLES = { plan: 'src/cli/entries/plan.ts' };
+const ENTRY_BUNDLES = { plan: 'src/cli/entries/plan.ts', status: 'src/cli/entries/status.ts' };
 const commonjs = {
   ...shared,
   format: 'cjs',
