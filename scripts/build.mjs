@@ -65,7 +65,13 @@ rmSync(path.join(root, 'dist'), { recursive: true, force: true });
  * handler from it (src/cli/framework/handler-bundle.ts). The content hash in the name keys
  * the cache. dist/entries.json tells the launcher which commands have one.
  */
-const ENTRY_BUNDLES = { plan: 'src/cli/entries/plan.ts', status: 'src/cli/entries/status.ts' };
+/** Command (as typed; '' is the bare `linode-build` / `--help`) → its entry, and the file stem. */
+const ENTRY_BUNDLES = [
+  { command: 'plan', stem: 'plan', file: 'src/cli/entries/plan.ts' },
+  { command: 'status', stem: 'status', file: 'src/cli/entries/status.ts' },
+  { command: 'templates list', stem: 'templates-list', file: 'src/cli/entries/templates-list.ts' },
+  { command: '', stem: 'help', file: 'src/cli/entries/help.ts' },
+];
 const commonjs = {
   ...shared,
   format: 'cjs',
@@ -75,27 +81,39 @@ const commonjs = {
   external: ['react-devtools-core', 'ajv'],
   define: { 'import.meta.url': '__lbImportMetaUrl' },
   banner: { js: "const __lbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-};
-const entryBuild = await esbuild.build({
-  ...commonjs,
-  entryPoints: Object.fromEntries(
-    Object.entries(ENTRY_BUNDLES).map(([name, file]) => [name, path.join(root, file)]),
-  ),
   outdir: path.join(root, 'dist/handlers'),
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
   metafile: true,
-});
+};
+/**
+ * The help entry holds the whole command table but runs no handler (bin sends it only argv
+ * without a command), so the handlers' dynamic imports are left out of it.
+ */
+const handlersLeftOut = {
+  name: 'handlers-left-out',
+  setup(build) {
+    build.onResolve({ filter: /\/handlers\/[^/]+\.js$/, namespace: 'file' }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
 const handlerFiles = {};
-for (const [output, meta] of Object.entries(entryBuild.metafile.outputs)) {
-  const name = Object.keys(ENTRY_BUNDLES).find((key) => meta.entryPoint?.endsWith(ENTRY_BUNDLES[key]));
-  if (name) handlerFiles[name] = path.relative(path.join(root, 'dist'), path.resolve(output));
+for (const entry of ENTRY_BUNDLES) {
+  const result = await esbuild.build({
+    ...commonjs,
+    entryPoints: { [entry.stem]: path.join(root, entry.file) },
+    plugins: entry.command === '' ? [...shared.plugins, handlersLeftOut] : shared.plugins,
+  });
+  const [output] = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.cjs'));
+  handlerFiles[entry.command] = path.relative(path.join(root, 'dist'), path.resolve(output));
 }
 writeFileSync(path.join(root, 'dist/entries.json'), `${JSON.stringify(handlerFiles, null, 2)}\n`);
 await esbuild.build({
   ...commonjs,
-  entryPoints: [path.join(root, 'src/cli/launcher.ts')],
-  outfile: path.join(root, 'dist/launcher.cjs'),
+  entryPoints: { launcher: path.join(root, 'src/cli/launcher.ts') },
+  outdir: path.join(root, 'dist'),
+  entryNames: '[name]',
 });
 
 await esbuild.build({
@@ -118,20 +136,20 @@ await esbuild.build({
 });
 
 /**
- * One representative run compiles what `plan` needs and leaves its code cache next to the
- * bundle, so the first run after a build is as fast as the next (the CLI writes a missing
- * cache itself too; this only saves the first run). A throwaway state directory keeps the
- * user's own state out of it. Failing here costs start-up time, not correctness.
+ * One representative run of each entry that needs no API (plan, help, templates list) compiles
+ * what it needs and leaves its code cache next to the bundle, so the first run after a build is
+ * as fast as the next (the CLI writes a missing cache itself too, e.g. status's; this only
+ * saves first runs). A throwaway state directory keeps the user's own state out of it. Failing
+ * here costs start-up time, not correctness.
  */
 const warmHome = mkdtempSync(path.join(os.tmpdir(), 'lb-build-warm-'));
-const warm = spawnSync(
-  process.execPath,
-  [path.join(root, 'bin/linode-build.js'), 'plan', '--template', 'ml-pipeline'],
-  {
+for (const argv of [['plan', '--template', 'ml-pipeline'], ['--help'], ['templates', 'list']]) {
+  const warm = spawnSync(process.execPath, [path.join(root, 'bin/linode-build.js'), ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LINODE_BUILD_HOME: warmHome },
     encoding: 'utf8',
-  },
-);
+  });
+  if (warm.status !== 0)
+    console.warn(`warning: could not warm the code cache (${argv.join(' ')}): ${warm.stderr}`);
+}
 rmSync(warmHome, { recursive: true, force: true });
-if (warm.status !== 0) console.warn(`warning: could not warm the code cache of plan: ${warm.stderr}`);

@@ -165,6 +165,20 @@ describe('linode-build plan', () => {
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Usage: linode-build plan \[options\]/);
     expect(help.stderr).toMatch(/^code cache for plan: used /m);
+    // The bare CLI and `templates list` have entry bundles too; other commands load the ES modules.
+    const bare = await runCli(['--help'], { env: debug });
+    expect(bare.stdout).toContain('Usage: linode-build <command> [options]');
+    expect(bare.stderr).toMatch(/^code cache for help: used /m);
+    const list = await runCli(['templates', 'list'], { env: debug });
+    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+SOURCE/);
+    expect(list.stderr).toMatch(/^code cache for templates list: used /m);
+    const show = await runCli(['templates', 'show', 'llm-api'], { env: debug });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stderr).not.toContain('code cache');
+    const unknown = await runCli(['plann'], { env: debug });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'plann'");
+    expect(unknown.stderr).not.toContain('code cache');
   });
 
   it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {

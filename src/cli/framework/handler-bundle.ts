@@ -13,17 +13,21 @@ import { requireWithCodeCache } from './code-cache.js';
 /** Handler name → its bundle under dist/, injected by scripts/build.mjs. */
 declare const __LB_HANDLER_BUNDLES__: Readonly<Record<string, string>> | undefined;
 
-/** Loads the bundle for command NAME; the cache sits next to it, else in the state directory. */
-export function loadBundle(name: string, bundle: string): unknown {
+/**
+ * Loads the entry bundle for COMMAND ('' is the bare CLI); its cache sits next to it, else in
+ * the state directory.
+ */
+export function loadBundle(command: string, bundle: string): unknown {
+  // plan-ABC123.cjs → plan: caches of other builds of the same bundle share the stem.
+  const stem = path.basename(bundle).replace(/-[A-Z0-9]+\.cjs$/, '');
   const loaded = requireWithCodeCache(
     bundle,
     [path.dirname(bundle), path.join(statePaths.cache(), 'code')],
-    name,
+    stem,
   );
   if (process.env.LINODE_BUILD_DEBUG_CODE_CACHE === '1') {
-    process.stderr.write(
-      `code cache for ${name}: ${loaded.cache}${loaded.cacheFile ? ` (${loaded.cacheFile})` : ''}\n`,
-    );
+    const where = loaded.cacheFile ? ` (${loaded.cacheFile})` : '';
+    process.stderr.write(`code cache for ${command || 'help'}: ${loaded.cache}${where}\n`);
   }
   return loaded.exports;
 }
