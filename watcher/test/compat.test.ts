@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { startFakeDocker } from './fake-docker.js';
-import { bundlePath, startWatcher } from './process.js';
+import { fixtureLines } from './helpers.js';
+import { bundlePath, startWatcher, waitUntil } from './process.js';
 
 const guard = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node12-guard.mjs');
 
@@ -39,6 +40,21 @@ describe('bundle compatibility', () => {
       expect((await watcher.get('/issues')).status).toBe(200);
       expect((await watcher.get('/metrics')).body).toContain('buildwatch_docker_connected');
       expect(docker.requests.some((request) => request.startsWith('/v1.41/events'))).toBe(true);
+      // The persistence paths run on timers (events and issues every 250 ms, state.json every
+      // second): an API missing on Node 12 there only shows once they have run with data.
+      docker.emit(fixtureLines('docker28-crash-loop.jsonl'));
+      await waitUntil(
+        async () => {
+          if (watcher.child.exitCode !== null) throw new Error(`watcher exited:\n${watcher.output()}`);
+          const files = ['events.jsonl', 'issues.jsonl', 'state.json'];
+          return files.every((file) => fs.existsSync(path.join(watcher.stateDir, file))) || undefined;
+        },
+        10000,
+        'events, issues and state written',
+      );
+      expect(watcher.child.exitCode).toBeNull();
+      expect(JSON.parse((await watcher.get('/health', null)).body)).toMatchObject({ status: 'ok' });
+      expect(JSON.parse((await watcher.get('/issues')).body).count).toBeGreaterThan(0);
     } finally {
       await watcher.stop();
       await docker.close();
