@@ -29,6 +29,8 @@ export interface WatcherSetup {
   args?: readonly string[];
   /** Extra node flags (e.g. a preload). */
   nodeArgs?: readonly string[];
+  /** The Node binary (default: the one running the tests), e.g. a distro build. */
+  node?: string;
 }
 
 export function newToken(): string {
@@ -43,7 +45,7 @@ export async function startWatcher(setup: WatcherSetup): Promise<RunningWatcher>
   const tokenFile = path.join(directory, 'token');
   fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const child = spawn(
-    process.execPath,
+    setup.node ?? process.execPath,
     [
       ...(setup.nodeArgs ?? []),
       bundlePath,
