@@ -23,6 +23,7 @@ import type { BuildwatchConfig } from '../../capabilities/buildwatch/schema.js';
 import { systemdExecLine } from '../../src/quote/index.js';
 import { startFakeDocker } from '../../watcher/test/fake-docker.js';
 import { bundlePath, startWatcher } from '../../watcher/test/process.js';
+import { watcherNodes } from '../support/distro-node.js';
 
 const config: BuildwatchConfig = {
   port: 9191,
@@ -152,24 +153,32 @@ describe('buildwatch delivery', () => {
     expect(open.ports?.[0]).toMatchObject({ public: false, sources: ['203.0.113.7/32'] });
   });
 
-  it('the unit command line starts the real bundle (its Node flags and options are accepted; metrics off)', async () => {
-    const docker = await startFakeDocker();
-    const argv = daemonArgv({ ...config, enable_metrics: false });
-    // Keep the unit's flags and thresholds; point paths and the port at this test.
-    const options = argv.slice(NODE_FLAGS.length + 2).filter((_, index, all) => {
-      const flag = index % 2 === 0 ? all[index] : all[index - 1];
-      return !['--docker-socket', '--listen', '--token-file', '--state-dir', '--boot-status-file'].includes(
-        flag ?? '',
-      );
-    });
-    const watcher = await startWatcher({ socket: docker.socket, nodeArgs: NODE_FLAGS, args: options });
-    try {
-      expect((await watcher.get('/health', null)).status).toBe(200);
-      expect((await watcher.get('/issues')).status).toBe(200);
-      expect((await watcher.get('/metrics')).status).toBe(404);
-    } finally {
-      await watcher.stop();
-      await docker.close();
-    }
-  });
+  it.each(watcherNodes())(
+    'the unit command line starts the real bundle on $label (its Node flags and options are accepted; metrics off)',
+    async ({ path: node }) => {
+      const docker = await startFakeDocker();
+      const argv = daemonArgv({ ...config, enable_metrics: false });
+      // Keep the unit's flags and thresholds; point paths and the port at this test.
+      const options = argv.slice(NODE_FLAGS.length + 2).filter((_, index, all) => {
+        const flag = index % 2 === 0 ? all[index] : all[index - 1];
+        return !['--docker-socket', '--listen', '--token-file', '--state-dir', '--boot-status-file'].includes(
+          flag ?? '',
+        );
+      });
+      const watcher = await startWatcher({
+        socket: docker.socket,
+        nodeArgs: NODE_FLAGS,
+        args: options,
+        node,
+      });
+      try {
+        expect((await watcher.get('/health', null)).status).toBe(200);
+        expect((await watcher.get('/issues')).status).toBe(200);
+        expect((await watcher.get('/metrics')).status).toBe(404);
+      } finally {
+        await watcher.stop();
+        await docker.close();
+      }
+    },
+  );
 });
