@@ -96,9 +96,23 @@ describe('EventDeduper', () => {
 describe('LineSplitter', () => {
   it('joins lines split across chunks and drops runaway partial lines', () => {
     const splitter = new LineSplitter(10);
-    expect(splitter.push('{"a":1}\n{"b"')).toEqual(['{"a":1}']);
-    expect(splitter.push(':2}\n\n')).toEqual(['{"b":2}']);
-    expect(splitter.push('x'.repeat(50))).toEqual([]);
-    expect(splitter.push('\nok\n')).toEqual(['ok']);
+    const push = (text: string) => {
+      const lines: string[] = [];
+      splitter.push(Buffer.from(text), (line) => lines.push(line));
+      return lines;
+    };
+    expect(push('{"a":1}\n{"b"')).toEqual(['{"a":1}']);
+    expect(push(':2}\n\n')).toEqual(['{"b":2}']);
+    expect(push('x'.repeat(50))).toEqual([]);
+    expect(push('\nok\n')).toEqual(['ok']);
+  });
+
+  it('decodes a multi-byte character split across chunks', () => {
+    const splitter = new LineSplitter();
+    const bytes = Buffer.from('{"name":"caf\u00e9-\u6f22"}\n');
+    const lines: string[] = [];
+    for (let index = 0; index < bytes.length; index += 3)
+      splitter.push(bytes.subarray(index, index + 3), (line) => lines.push(line));
+    expect(lines).toEqual(['{"name":"caf\u00e9-\u6f22"}']);
   });
 });

@@ -175,11 +175,9 @@ export class DockerClient {
           return;
         }
         handlers.onOpen();
-        response.setEncoding('utf8');
         const splitter = new LineSplitter();
-        response.on('data', (chunk: string) => {
-          for (const line of splitter.push(chunk)) handlers.onLine(line);
-        });
+        const onLine = (line: string) => handlers.onLine(line);
+        response.on('data', (chunk: Buffer) => splitter.push(chunk, onLine));
         response.on('end', () => resolve());
         response.on('close', () => resolve());
         response.on('error', () => resolve());

@@ -66,7 +66,9 @@ export function sinceParameter(timeNano: string): string {
 export function parseEventLine(line: string): ParsedEvent | undefined {
   let raw: unknown;
   try {
-    raw = JSON.parse(line);
+    // JSON.parse would round the 19-digit nanosecond time: quote its digits so it arrives as a
+    // string of its own (a regex match would be a substring pinning the whole line in memory).
+    raw = JSON.parse(line.replace(TIME_NANO, '"timeNano":"$1"'));
   } catch {
     return undefined;
   }
@@ -76,10 +78,9 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
   const id = actor && typeof actor.ID === 'string' ? actor.ID : undefined;
   if (!id) return undefined;
   const attributes = asRecord(actor?.Attributes);
-  // JSON.parse rounds 19-digit nanosecond times; take the digits from the text instead.
-  const match = TIME_NANO.exec(line);
   let timeNano: string;
-  if (match?.[1]) timeNano = match[1].replace(/^0+(?=\d)/, '');
+  if (typeof event.timeNano === 'string' && /^\d+$/.test(event.timeNano))
+    timeNano = event.timeNano.replace(/^0+(?=\d)/, '');
   else if (typeof event.time === 'number') timeNano = `${Math.floor(event.time)}000000000`;
   else return undefined;
 
@@ -120,14 +121,14 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
  * Drops events already seen. Docker's `since` is inclusive and replays up to 256 buffered
  * events, so a reconnect re-delivers the last event (and possibly more): anything older than
  * the newest time seen is a duplicate, and events sharing that time are told apart by
- * (time, container, action).
+ * (time, container, action). Only keys at the newest time can ever match again, so only those
+ * are kept (at most `capacity` of them, oldest forgotten first).
  */
 export class EventDeduper {
   /** Newest event time seen, as a canonical decimal string ('' before the first). */
   private watermark = '';
+  /** Keys of the events at the watermark time, in arrival order. */
   private readonly recent = new Set<string>();
-  private readonly order: string[] = [];
-  private next = 0;
 
   constructor(
     initialWatermark?: string,
@@ -141,8 +142,7 @@ export class EventDeduper {
 
   /** The keys of events at the newest time: what a restart needs to drop their replay. */
   keysAtWatermark(): string[] {
-    const prefix = `${this.watermark}|`;
-    return this.order.filter((key) => key?.startsWith(prefix));
+    return [...this.recent];
   }
 
   get newest(): string | undefined {
@@ -151,11 +151,7 @@ export class EventDeduper {
 
   private remember(key: string): void {
     this.recent.add(key);
-    // A fixed ring of keys: memory stays bounded however long the stream runs.
-    const evicted = this.order[this.next];
-    if (evicted !== undefined) this.recent.delete(evicted);
-    this.order[this.next] = key;
-    this.next = (this.next + 1) % this.capacity;
+    if (this.recent.size > this.capacity) this.recent.delete(this.recent.values().next().value as string);
   }
 
   /** True when the event is new (and records it). */
@@ -164,25 +160,47 @@ export class EventDeduper {
     const order = this.watermark === '' ? 1 : compareNano(time, this.watermark);
     if (order < 0) return false;
     const key = `${event.timeNano}|${event.container.id}|${event.action}|${event.health ?? ''}`;
-    if (this.recent.has(key)) return false;
+    if (order > 0) {
+      this.watermark = time;
+      this.recent.clear();
+    } else if (this.recent.has(key)) return false;
     this.remember(key);
-    if (order > 0) this.watermark = time;
     return true;
   }
 }
 
-/** Splits a byte stream into lines without holding more than `maxLine` bytes of a partial line. */
+/**
+ * Splits a byte stream into lines, decoding each line on its own: a line never shares memory
+ * with the 64 KiB chunk it came in (a substring of a decoded chunk would keep the whole chunk
+ * alive for as long as any value taken from it is kept, e.g. in the event ring). A partial line
+ * is held as bytes, at most `maxLine` of them.
+ */
 export class LineSplitter {
-  private partial = '';
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
 
   constructor(private readonly maxLine = 1 << 20) {}
 
-  push(chunk: string): string[] {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
+  /** Calls `onLine` for every complete, non-blank line in `chunk` (and what came before it). */
+  push(chunk: Buffer, onLine: (line: string) => void): void {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+      let line: string;
+      if (this.partialBytes > 0) {
+        this.partial.push(chunk.subarray(start, end));
+        line = Buffer.concat(this.partial).toString('utf8');
+        this.partial = [];
+        this.partialBytes = 0;
+      } else line = chunk.toString('utf8', start, end);
+      start = end + 1;
+      if (line.trim() !== '') onLine(line);
+    }
+    if (start >= chunk.length) return;
+    this.partialBytes += chunk.length - start;
     // A runaway line without a newline is not an event; drop it instead of growing forever.
-    if (this.partial.length > this.maxLine) this.partial = '';
-    return lines.filter((line) => line.trim() !== '');
+    if (this.partialBytes > this.maxLine) {
+      this.partial = [];
+      this.partialBytes = 0;
+    } else this.partial.push(Buffer.from(chunk.subarray(start)));
   }
 }
