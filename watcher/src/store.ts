@@ -7,6 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Where JSON lines are staged before each write (one write per flush for a normal batch):
+ * shared by every log, since writes are synchronous, so a flush allocates no big buffer.
+ */
+let staging: Buffer | undefined;
+
 export interface StoreHealth {
   writable: boolean;
   lastError?: string;
@@ -28,7 +34,7 @@ export function recordWrite(health: StoreHealth, file: string, error?: unknown):
 
 /** An append-only JSON lines file that rotates (or compacts) past `maxBytes`. */
 export class JsonLinesLog<T> {
-  private pending: T[] = [];
+  private readonly pending: Ring<T>;
   private size = 0;
 
   constructor(
@@ -38,11 +44,13 @@ export class JsonLinesLog<T> {
     /** When given, rotation rewrites the file with these records instead of renaming it to `.1`. */
     private readonly compact?: () => T[],
     /**
-     * Records kept between flushes. Under a storm only the newest matter (a restart restores
-     * that many), so older ones are dropped before paying for their serialisation.
+     * Records kept between flushes (the newest). Under a storm only the newest matter (a
+     * restart restores that many), so older ones are dropped before paying for their
+     * serialisation; this also bounds memory while the disk stays unwritable.
      */
-    private readonly maxPending = 10000,
+    maxPending = 10000,
   ) {
+    this.pending = new Ring(maxPending);
     try {
       this.size = fs.statSync(file).size;
     } catch {
@@ -52,20 +60,13 @@ export class JsonLinesLog<T> {
 
   append(record: T): void {
     this.pending.push(record);
-    // Also bounds memory when the disk stays unwritable.
-    if (this.pending.length >= this.maxPending * 2)
-      this.pending.splice(0, this.pending.length - this.maxPending);
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const records =
-      this.pending.length > this.maxPending ? this.pending.slice(-this.maxPending) : this.pending;
-    let text = '';
-    for (const record of records) text += `${JSON.stringify(record)}\n`;
+    if (this.pending.size === 0) return;
     try {
-      this.appendWhole(Buffer.from(text));
-      this.pending = [];
+      this.appendWhole(this.pending.toArray());
+      this.pending.clear();
       if (this.size > this.maxBytes) this.rotate();
       recordWrite(this.health, this.file);
     } catch (error) {
@@ -74,17 +75,36 @@ export class JsonLinesLog<T> {
   }
 
   /**
-   * Appends all of `bytes` or nothing: a write cut short (disk full) is truncated away, so the
-   * retry neither duplicates the records that did land nor leaves a torn line behind.
+   * Appends all of `records` as JSON lines or nothing: a write cut short (disk full) is
+   * truncated away, so the retry neither duplicates the records that did land nor leaves a torn
+   * line behind. Lines go out through a small reused buffer, never as one big string.
    */
-  private appendWhole(bytes: Buffer): void {
+  private appendWhole(records: readonly T[]): void {
     const fd = fs.openSync(this.file, 'a', 0o600);
     try {
       const start = fs.fstatSync(fd).size;
+      let written = 0;
+      const write = (bytes: Buffer, length: number) => {
+        for (let offset = 0; offset < length; ) offset += fs.writeSync(fd, bytes, offset, length - offset);
+        written += length;
+      };
       try {
-        for (let written = 0; written < bytes.length; ) {
-          written += fs.writeSync(fd, bytes, written, bytes.length - written);
+        staging ??= Buffer.allocUnsafe(64 * 1024);
+        const buffer = staging;
+        let used = 0;
+        for (const record of records) {
+          const line = `${JSON.stringify(record)}\n`;
+          // A UTF-8 character is at most 3 bytes per UTF-16 unit.
+          if (used + line.length * 3 > buffer.length) {
+            write(buffer, used);
+            used = 0;
+          }
+          if (line.length * 3 > buffer.length) {
+            const bytes = Buffer.from(line);
+            write(bytes, bytes.length);
+          } else used += buffer.write(line, used);
         }
+        write(buffer, used);
       } catch (error) {
         try {
           fs.ftruncateSync(fd, start);
@@ -93,7 +113,7 @@ export class JsonLinesLog<T> {
         }
         throw error;
       }
-      this.size = start + bytes.length;
+      this.size = start + written;
     } finally {
       fs.closeSync(fd);
     }
@@ -184,6 +204,13 @@ export class Ring<T> {
       result.push(this.items[(this.start + offset) % this.capacity] as T);
     }
     return result;
+  }
+
+  clear(): void {
+    for (let offset = 0; offset < this.length; offset++)
+      this.items[(this.start + offset) % this.capacity] = undefined;
+    this.start = 0;
+    this.length = 0;
   }
 
   last(): T | undefined {

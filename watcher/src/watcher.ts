@@ -102,10 +102,14 @@ export class Watcher {
       this.storeHealth.writable = false;
       this.storeHealth.lastError = `${options.stateDir}: ${(error as Error).message}`;
     }
+    // Only the newest maxEvents are restored after a restart, so no more are written per flush:
+    // the pending ones are then the same objects the event ring holds.
     this.eventLog = new JsonLinesLog(
       path.join(options.stateDir, 'events.jsonl'),
       options.eventsMaxBytes,
       this.storeHealth,
+      undefined,
+      options.maxEvents,
     );
     this.issues = new IssueBook((issue) => {
       // Coalesced: a crash loop updates its issue on every die; one line per flush is enough.

@@ -145,6 +145,22 @@ describe('persistence', () => {
     expect((fs.statSync(path.join(directory, 'e.jsonl')).mode & 0o777).toString(8)).toBe('600');
   });
 
+  it('writes batches larger than its staging buffer whole, and only the newest maxPending', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-store-'));
+    const health: StoreHealth = { writable: true };
+    const file = path.join(directory, 'e.jsonl');
+    const log = new JsonLinesLog<{ n: number; text: string }>(file, 1 << 30, health, undefined, 300);
+    // 400 records of ~1 KiB (one of 100 KiB, more than the staging buffer): the oldest 100 go.
+    for (let n = 0; n < 400; n++) log.append({ n, text: 'x'.repeat(n === 250 ? 100_000 : 1000) });
+    log.flush();
+    const records = log.readAll();
+    expect(records.map((record) => record.n)).toEqual(Array.from({ length: 300 }, (_, index) => index + 100));
+    expect(records[150]?.text).toHaveLength(100_000);
+    expect(fs.statSync(file).size).toBe(fs.readFileSync(file, 'utf8').length);
+    log.flush();
+    expect(log.readAll()).toHaveLength(300);
+  });
+
   it('reports an unwritable state directory instead of throwing', () => {
     const health: StoreHealth = { writable: true };
     const log = new JsonLinesLog<{ n: number }>('/proc/definitely/not/here.jsonl', 100, health);
