@@ -55,6 +55,20 @@ function seconds(ms: number): number {
   return Math.round(ms / 1000);
 }
 
+/**
+ * Adds a die at `atMs` to `dies`, drops those outside the window and keeps at most `max` (the
+ * newest), in place: a new array per die would outlive the next few hundred events and be
+ * promoted to the old generation, which under a storm is what sets peak memory.
+ */
+function keepRecentDies(dies: number[], atMs: number, windowMs: number, max: number): void {
+  let kept = 0;
+  for (const time of dies) if (atMs - time < windowMs) dies[kept++] = time;
+  dies[kept++] = atMs;
+  const skip = Math.max(0, kept - max);
+  for (let index = 0; index + skip < kept; index++) dies[index] = dies[index + skip] as number;
+  dies.length = kept - skip;
+}
+
 export class Detector {
   readonly containers = new Map<string, ContainerState>();
   oomCount = 0;
@@ -161,9 +175,7 @@ export class Detector {
     state.startedAtMs = undefined;
     if (intentional) return;
     const { crashLoopCount, crashLoopWindowMs } = this.thresholds;
-    state.dies = state.dies.filter((time) => atMs - time < crashLoopWindowMs);
-    state.dies.push(atMs);
-    if (state.dies.length > crashLoopCount * 4) state.dies.splice(0, state.dies.length - crashLoopCount * 4);
+    keepRecentDies(state.dies, atMs, crashLoopWindowMs, crashLoopCount * 4);
     if (state.dies.length >= crashLoopCount) {
       this.issues.raise(
         'crash_loop',

@@ -91,9 +91,18 @@ export class IssueBook {
       if (options.increment === false) return existing;
       existing.count += 1;
       if (at > existing.last_seen) existing.last_seen = at;
-      existing.container = { ...container };
-      existing.message = message;
-      existing.evidence = { ...existing.evidence, ...evidence };
+      // Replaced only when different (never changed in place: a copy of the issue handed out
+      // earlier keeps what it saw); under a crash loop most updates change only the count.
+      const was = existing.container;
+      if (was.id !== container.id || was.name !== container.name || was.image !== container.image)
+        existing.container = { ...container };
+      if (existing.message !== message) existing.message = message;
+      for (const key in evidence) {
+        if (existing.evidence[key] !== evidence[key]) {
+          existing.evidence = { ...existing.evidence, ...evidence };
+          break;
+        }
+      }
       this.changed(existing);
       return existing;
     }

@@ -82,7 +82,8 @@ export class Watcher {
   private closeStream: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private dirty = false;
-  private readonly changedIssues = new Map<string, Issue>();
+  /** Replaced at each flush (clearing a long-lived Map reallocates its table in the old generation). */
+  private changedIssues = new Map<string, Issue>();
   private readonly pendingInspects = new Set<string>();
   private readonly lastInspect = new Map<string, number>();
   private inspecting = 0;
@@ -196,8 +197,10 @@ export class Watcher {
   }
 
   private flush(): void {
-    for (const issue of this.changedIssues.values()) this.issueLog.append(issue);
-    this.changedIssues.clear();
+    if (this.changedIssues.size > 0) {
+      for (const issue of this.changedIssues.values()) this.issueLog.append(issue);
+      this.changedIssues = new Map();
+    }
     this.eventLog.flush();
     this.issueLog.flush();
   }

@@ -131,3 +131,56 @@ function parseStart(line: string) {
   if (!event) throw new Error('bad test event');
   return event;
 }
+
+describe('crash-loop window', () => {
+  const dieAt = (second: number) =>
+    parseStart(
+      JSON.stringify({
+        Type: 'container',
+        Action: 'die',
+        Actor: { ID: 'c1', Attributes: { name: 'loop', image: 'x:1', exitCode: '1' } },
+        time: 1763900000 + second,
+      }),
+    );
+
+  it('counts the dies within the window, at most four times the crash-loop count', () => {
+    const narrow = replay([], { crashLoopWindowMs: 10_000 });
+    const wide = replay([], { crashLoopWindowMs: 100_000 });
+    for (let second = 0; second < 30; second++) {
+      narrow.detector.onEvent(dieAt(second));
+      wide.detector.onEvent(dieAt(second));
+    }
+    const evidence = (result: ReturnType<typeof replay>) =>
+      result.book.list('open').find((issue) => issue.kind === 'crash_loop')?.evidence;
+    expect(evidence(narrow)).toMatchObject({ dies_in_window: 10 });
+    expect(evidence(wide)).toMatchObject({ dies_in_window: 12 });
+    expect(narrow.detector.containers.get('loop')?.dies).toEqual(
+      Array.from({ length: 10 }, (_, index) => (1763900020 + index) * 1000),
+    );
+  });
+});
+
+describe('issue updates', () => {
+  it('replace the container, message and evidence only when they change, never in place', () => {
+    const { book } = replay([]);
+    const container = { id: 'a', name: 'app', image: 'x:1' };
+    const first = book.raise('nonzero_exit', container, '2025-11-23T12:00:00.000Z', 'exited 1', {
+      exit_code: 1,
+    });
+    const before = { ...first };
+    book.raise('nonzero_exit', { ...container }, '2025-11-23T12:00:01.000Z', 'exited 1', { exit_code: 1 });
+    expect(first.count).toBe(2);
+    expect(first.container).toBe(before.container);
+    expect(first.evidence).toBe(before.evidence);
+    book.raise('nonzero_exit', { ...container, image: 'x:2' }, '2025-11-23T12:00:02.000Z', 'exited 2', {
+      exit_code: 2,
+    });
+    expect(first).toMatchObject({ count: 3, message: 'exited 2', container: { image: 'x:2' } });
+    expect(first.evidence).toEqual({ exit_code: 2 });
+    expect(before).toMatchObject({
+      message: 'exited 1',
+      container: { image: 'x:1' },
+      evidence: { exit_code: 1 },
+    });
+  });
+});

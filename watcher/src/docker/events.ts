@@ -24,7 +24,13 @@ export interface WatchEvent {
 export type ParsedEvent = Omit<WatchEvent, 'seq'>;
 
 const TIME_NANO = /"timeNano"\s*:\s*(\d+)/;
-const HEALTH_STATES: readonly string[] = ['starting', 'healthy', 'unhealthy', 'running'];
+/** Health states as reported → as kept (these constants, not substrings of the event). */
+const HEALTH_STATES: ReadonlyMap<string, HealthState> = new Map([
+  ['starting', 'starting'],
+  ['healthy', 'healthy'],
+  ['unhealthy', 'unhealthy'],
+  ['running', 'starting'],
+]);
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -93,8 +99,7 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
       ? action.slice(action.indexOf(':') + 1).trim()
       : stringAttribute(attributes, 'health_status');
     action = 'health_status';
-    if (state && HEALTH_STATES.includes(state))
-      health = state === 'running' ? 'starting' : (state as HealthState);
+    if (state) health = HEALTH_STATES.get(state);
   } else if (action.includes(':')) {
     // exec_start: <command> and similar: keep the verb only.
     action = action.slice(0, action.indexOf(':'));
@@ -127,8 +132,12 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
 export class EventDeduper {
   /** Newest event time seen, as a canonical decimal string ('' before the first). */
   private watermark = '';
-  /** Keys of the events at the watermark time, in arrival order. */
-  private readonly recent = new Set<string>();
+  /**
+   * Keys of the events at the watermark time, in arrival order. Replaced, not cleared, when the
+   * watermark moves: clearing a long-lived Set allocates its new table in the old generation,
+   * which under a storm (a new time with nearly every event) filled it with garbage.
+   */
+  private recent = new Set<string>();
 
   constructor(
     initialWatermark?: string,
@@ -162,7 +171,7 @@ export class EventDeduper {
     const key = `${event.timeNano}|${event.container.id}|${event.action}|${event.health ?? ''}`;
     if (order > 0) {
       this.watermark = time;
-      this.recent.clear();
+      this.recent = new Set();
     } else if (this.recent.has(key)) return false;
     this.remember(key);
     return true;
