@@ -62,15 +62,25 @@ export class JsonLinesLog<T> {
     this.pending.push(record);
   }
 
+  /** Writes the appended records; on failure they stay pending for the next flush. */
   flush(): void {
-    if (this.pending.size === 0) return;
+    if (this.pending.size > 0 && this.write(this.pending.toArray())) this.pending.clear();
+  }
+
+  /**
+   * Appends `records` now (serialised one at a time as they are iterated, so a lazy source
+   * never has them all in memory at once), rotating past the size limit. False when the write
+   * failed (reported through the health record); nothing of it is then left in the file.
+   */
+  write(records: Iterable<T>): boolean {
     try {
-      this.appendWhole(this.pending.toArray());
-      this.pending.clear();
+      this.appendWhole(records);
       if (this.size > this.maxBytes) this.rotate();
       recordWrite(this.health, this.file);
+      return true;
     } catch (error) {
       recordWrite(this.health, this.file, error);
+      return false;
     }
   }
 
@@ -79,7 +89,7 @@ export class JsonLinesLog<T> {
    * truncated away, so the retry neither duplicates the records that did land nor leaves a torn
    * line behind. Lines go out through a small reused buffer, never as one big string.
    */
-  private appendWhole(records: readonly T[]): void {
+  private appendWhole(records: Iterable<T>): void {
     const fd = fs.openSync(this.file, 'a', 0o600);
     try {
       const start = fs.fstatSync(fd).size;

@@ -15,8 +15,9 @@ import {
   type WatchEvent,
 } from './docker/events.js';
 import type { LogLine } from './docker/logframe.js';
+import { EventRing } from './eventring.js';
 import { type Issue, IssueBook } from './issues.js';
-import { JsonLinesLog, Ring, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
+import { JsonLinesLog, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
 
 export interface WatcherOptions {
   dockerSocket: string;
@@ -65,13 +66,15 @@ export class Watcher {
   readonly docker: DockerClient;
   readonly issues: IssueBook;
   readonly detector: Detector;
-  readonly events: Ring<WatchEvent>;
+  readonly events: EventRing;
   readonly eventCounts = new Map<string, number>();
   readonly storeHealth: StoreHealth = { writable: true };
   readonly dockerStatus: DockerStatus = { connected: false, reconnects: 0 };
   readonly startedAt: number;
   eventsProcessed = 0;
   private seq = 0;
+  /** The newest event cursor handed to the events log. */
+  private loggedSeq = 0;
   private deduper = new EventDeduper();
   private floorNano: string | undefined;
   private readonly eventLog: JsonLinesLog<WatchEvent>;
@@ -103,14 +106,11 @@ export class Watcher {
       this.storeHealth.writable = false;
       this.storeHealth.lastError = `${options.stateDir}: ${(error as Error).message}`;
     }
-    // Only the newest maxEvents are restored after a restart, so no more are written per flush:
-    // the pending ones are then the same objects the event ring holds.
+    // Written from the event ring at each flush (see flush()), so it keeps no pending records.
     this.eventLog = new JsonLinesLog(
       path.join(options.stateDir, 'events.jsonl'),
       options.eventsMaxBytes,
       this.storeHealth,
-      undefined,
-      options.maxEvents,
     );
     this.issues = new IssueBook((issue) => {
       // Coalesced: a crash loop updates its issue on every die; one line per flush is enough.
@@ -129,7 +129,7 @@ export class Watcher {
     );
     this.snapshotFile = path.join(options.stateDir, 'state.json');
     this.detector = new Detector(this.issues, options.thresholds);
-    this.events = new Ring(options.maxEvents);
+    this.events = new EventRing(options.maxEvents);
     this.restore();
   }
 
@@ -146,11 +146,15 @@ export class Watcher {
     const snapshot = readJson<Snapshot>(this.snapshotFile);
     for (const event of this.eventLog.readAll()) {
       if (!event || typeof event.timeNano !== 'string' || !/^\d+$/.test(event.timeNano)) continue;
+      if (typeof event.seq !== 'number' || typeof event.action !== 'string') continue;
+      if (typeof event.container?.id !== 'string') continue;
       if (msFromNano(event.timeNano) < cutoff) continue;
       this.events.push(event);
       this.deduper.accept(event);
       if (event.seq > this.seq) this.seq = event.seq;
     }
+    // Those are on disk already.
+    this.loggedSeq = this.seq;
     if (snapshot) {
       if (snapshot.seq > this.seq) this.seq = snapshot.seq;
       if (snapshot.watermark && /^\d+$/.test(snapshot.watermark) && !this.deduper.newest) {
@@ -201,7 +205,10 @@ export class Watcher {
       for (const issue of this.changedIssues.values()) this.issueLog.append(issue);
       this.changedIssues = new Map();
     }
-    this.eventLog.flush();
+    // Straight from the ring, one event at a time; after a failed write the same ones are
+    // retried next time (those the ring still holds: a restart would restore no more).
+    if (this.loggedSeq < this.seq && this.eventLog.write(this.events.after(this.loggedSeq)))
+      this.loggedSeq = this.seq;
     this.issueLog.flush();
   }
 
@@ -292,10 +299,10 @@ export class Watcher {
   ingest(parsed: ParsedEvent): void {
     if (!this.deduper.accept(parsed)) return;
     this.seq += 1;
-    const event: WatchEvent = { seq: this.seq, ...parsed };
+    // The shared container object: detector state and issues keep it, not this event's copy.
+    const event: WatchEvent = { seq: this.seq, ...parsed, container: this.events.ref(parsed.container) };
     this.eventsProcessed += 1;
     this.events.push(event);
-    this.eventLog.append(event);
     const action = KNOWN_ACTIONS.has(event.action) ? event.action : 'other';
     this.eventCounts.set(action, (this.eventCounts.get(action) ?? 0) + 1);
     this.dockerStatus.last_event_at = event.time;
@@ -367,15 +374,7 @@ export class Watcher {
 
   /** Events after cursor `since` (exclusive), oldest first. */
   eventsSince(since: number, limit: number): { events: WatchEvent[]; oldest?: number } {
-    const all = this.events.toArray();
-    const events: WatchEvent[] = [];
-    for (const event of all) {
-      if (event.seq > since) {
-        events.push(event);
-        if (events.length >= limit) break;
-      }
-    }
-    return { events, oldest: all[0]?.seq };
+    return { events: this.events.since(since, limit), oldest: this.events.oldestSeq() };
   }
 
   containerLogs(container: string, lines: number, since?: string): Promise<LogLine[]> {
