@@ -2,11 +2,15 @@
  * The HTTP API. Every route but /health needs the bearer token. Requests are validated and
  * answered with JSON (4xx for bad input, never a crash); header size and the time a client
  * may take to send its request are bounded so slow or hostile clients cannot hold the server.
+ * Requests come in by two doors with the same answers: the front door (fastpath.ts) answers
+ * the common ones itself and hands every other connection to node:http, set up here.
  */
 import http from 'node:http';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { TokenCheck } from './auth.js';
 import { DockerError } from './docker/client.js';
+import { type Answer, answerHeaders, createFrontDoor } from './fastpath.js';
 import { renderMetrics } from './metrics.js';
 import type { Watcher } from './watcher.js';
 
@@ -37,6 +41,8 @@ class BadRequest extends Error {
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const MAX_URL = 2048;
+const MAX_HEADER_BYTES = 8192;
+const KEEP_ALIVE_MS = 5000;
 
 /** One query parameter as an integer in [min, max]; absent → fallback; anything else → 400. */
 export function integerParameter(
@@ -73,24 +79,10 @@ function choiceParameter(
   return value;
 }
 
-function send(
-  response: http.ServerResponse,
-  status: number,
-  body: string | Buffer,
-  contentType: string,
-  head: boolean,
-) {
-  response.writeHead(status, {
-    'Content-Type': contentType,
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  response.end(head ? undefined : body);
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-function sendJson(response: http.ServerResponse, status: number, value: unknown, head = false) {
-  send(response, status, JSON.stringify(value), 'application/json; charset=utf-8', head);
+function json(status: number, value: unknown, headers?: Record<string, string>): Answer {
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(value), headers };
 }
 
 interface RouteResult {
@@ -101,12 +93,29 @@ interface RouteResult {
   raw?: Buffer;
 }
 
-type Route = (params: URLSearchParams) => Promise<RouteResult>;
+type Route = (params: URLSearchParams) => RouteResult;
 
-export function createApiServer(watcher: Watcher, token: TokenCheck, options: ServerOptions): http.Server {
+function toAnswer(result: RouteResult): Answer {
+  if (result.text !== undefined)
+    return { status: 200, contentType: 'text/plain; version=0.0.4', body: result.text };
+  if (result.raw !== undefined) return { status: 200, contentType: JSON_TYPE, body: result.raw };
+  return json(result.status ?? 200, result.json);
+}
+
+function errorAnswer(error: unknown): Answer {
+  if (error instanceof BadRequest) return json(error.status, { error: error.message });
+  return json(500, { error: 'internal error' });
+}
+
+function deliver(response: http.ServerResponse, answer: Answer, head: boolean): void {
+  response.writeHead(answer.status, answerHeaders(answer, Buffer.byteLength(answer.body)));
+  response.end(head ? undefined : answer.body);
+}
+
+export function createApiServer(watcher: Watcher, token: TokenCheck, options: ServerOptions): net.Server {
   const issuesCache: Partial<Record<'open' | 'all', { version: number; body: Buffer }>> = {};
   const routes: Record<string, Route> = {
-    '/status': async () => ({
+    '/status': () => ({
       json: {
         watcher: {
           version: WATCHER_VERSION,
@@ -122,7 +131,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         open_issues: watcher.issues.openCount(),
       },
     }),
-    '/events': async (params) => {
+    '/events': (params) => {
       const since = integerParameter(params, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
       const limit = integerParameter(params, 'limit', 100, 1, 1000);
       const { events, oldest } = watcher.eventsSince(since, limit);
@@ -136,7 +145,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         },
       };
     },
-    '/issues': async (params) => {
+    '/issues': (params) => {
       const state = choiceParameter(params, 'state', ['open', 'all'], 'open') as 'open' | 'all';
       // Dashboards poll this; serialise once per change of the issue book, not per request.
       const cached = issuesCache[state];
@@ -146,6 +155,21 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
       issuesCache[state] = { version: watcher.issues.version, body };
       return { raw: body };
     },
+    '/metrics': () => ({
+      text: renderMetrics({
+        eventCounts: watcher.eventCounts,
+        openIssues: watcher.issues.list('open'),
+        containers: watcher.containers(),
+        oomCount: watcher.detector.oomCount,
+        rssBytes: process.memoryUsage().rss,
+        dockerConnected: watcher.dockerStatus.connected,
+        reconnects: watcher.dockerStatus.reconnects,
+        stateDirWritable: watcher.storeHealth.writable,
+      }),
+    }),
+  };
+  /** Routes that wait for Docker. */
+  const waitingRoutes: Record<string, (params: URLSearchParams) => Promise<RouteResult>> = {
     '/logs': async (params) => {
       const lines = integerParameter(params, 'lines', 100, 1, 5000);
       const sinceValues = params.getAll('since');
@@ -170,90 +194,100 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         throw new BadRequest('Docker is not reachable right now; try again shortly', 503);
       }
     },
-    '/metrics': async () => ({
-      text: renderMetrics({
-        eventCounts: watcher.eventCounts,
-        openIssues: watcher.issues.list('open'),
-        containers: watcher.containers(),
-        oomCount: watcher.detector.oomCount,
-        rssBytes: process.memoryUsage().rss,
-        dockerConnected: watcher.dockerStatus.connected,
-        reconnects: watcher.dockerStatus.reconnects,
-        stateDirWritable: watcher.storeHealth.writable,
-      }),
-    }),
   };
 
-  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const head = request.method === 'HEAD';
-    if (request.method !== 'GET' && !head) {
-      response.setHeader('Allow', 'GET, HEAD');
-      sendJson(response, 405, { error: 'method not allowed' });
-      return;
+  // The Authorization header each connection last authenticated with: a dashboard polling over
+  // a keep-alive connection is not hashed again on every request. Only a connection that has
+  // itself presented the token reaches this plain comparison; any other goes through TokenCheck.
+  const authenticated = new WeakMap<Socket, string>();
+  function authorized(header: string | undefined, socket: Socket): boolean {
+    if (header !== undefined && authenticated.get(socket) === header) return true;
+    if (!token.allows(header)) return false;
+    if (header !== undefined) authenticated.set(socket, header);
+    return true;
+  }
+
+  /**
+   * The answer to one request, whichever door it came in by. Synchronous except for routes that
+   * wait for Docker: with `wait` false those are not started and the result is undefined.
+   */
+  function answer(
+    method: string | undefined,
+    rawUrl: string,
+    authorization: string | undefined,
+    socket: Socket,
+    wait: boolean,
+  ): Answer | Promise<Answer> | undefined {
+    if (method !== 'GET' && method !== 'HEAD') {
+      return json(405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     }
-    const rawUrl = request.url ?? '/';
     let url: URL;
     try {
       if (rawUrl.length > MAX_URL || !rawUrl.startsWith('/')) throw new Error('bad url');
       url = new URL(rawUrl, 'http://buildwatch');
     } catch {
-      sendJson(response, 400, { error: 'malformed request URL' }, head);
-      return;
+      return json(400, { error: 'malformed request URL' });
     }
     if (url.pathname === '/health') {
       const healthy = watcher.storeHealth.writable;
-      sendJson(
-        response,
-        200,
-        {
-          status: healthy ? 'ok' : 'degraded',
-          docker_connected: watcher.dockerStatus.connected,
-          state_dir_writable: healthy,
-          ...(watcher.storeHealth.lastError ? { state_dir_error: watcher.storeHealth.lastError } : {}),
-        },
-        head,
-      );
-      return;
+      return json(200, {
+        status: healthy ? 'ok' : 'degraded',
+        docker_connected: watcher.dockerStatus.connected,
+        state_dir_writable: healthy,
+        ...(watcher.storeHealth.lastError ? { state_dir_error: watcher.storeHealth.lastError } : {}),
+      });
     }
     const route = url.pathname === '/metrics' && !options.metrics ? undefined : routes[url.pathname];
-    if (!route) {
-      sendJson(response, 404, { error: `no such endpoint: ${url.pathname.slice(0, 100)}` }, head);
-      return;
-    }
-    if (!token.allows(request.headers.authorization)) {
-      response.setHeader('WWW-Authenticate', 'Bearer');
-      sendJson(response, 401, { error: 'missing or wrong bearer token' }, head);
-      return;
+    const waiting = waitingRoutes[url.pathname];
+    if (!route && !waiting) return json(404, { error: `no such endpoint: ${url.pathname.slice(0, 100)}` });
+    if (!wait && waiting) return undefined;
+    if (!authorized(authorization, socket)) {
+      return json(401, { error: 'missing or wrong bearer token' }, { 'WWW-Authenticate': 'Bearer' });
     }
     try {
-      const result = await route(url.searchParams);
-      if (result.text !== undefined) send(response, 200, result.text, 'text/plain; version=0.0.4', head);
-      else if (result.raw !== undefined)
-        send(response, 200, result.raw, 'application/json; charset=utf-8', head);
-      else sendJson(response, result.status ?? 200, result.json, head);
+      if (route) return toAnswer(route(url.searchParams));
+      return (waiting as (params: URLSearchParams) => Promise<RouteResult>)(url.searchParams).then(
+        toAnswer,
+        errorAnswer,
+      );
     } catch (error) {
-      if (error instanceof BadRequest) sendJson(response, error.status, { error: error.message }, head);
-      else sendJson(response, 500, { error: 'internal error' }, head);
+      return errorAnswer(error);
     }
   }
 
   const timeoutMs = Math.round(options.requestTimeoutSeconds * 1000);
   // Options unknown to older Node (the instance may run Node 12) are ignored there.
   const server = http.createServer(
-    { maxHeaderSize: 8192, connectionsCheckingInterval: Math.min(1000, timeoutMs) } as http.ServerOptions,
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      connectionsCheckingInterval: Math.min(1000, timeoutMs),
+    } as http.ServerOptions,
     (request, response) => {
-      handle(request, response).catch(() => {
-        if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
+      const head = request.method === 'HEAD';
+      const failed = () => {
+        if (!response.headersSent) deliver(response, errorAnswer(undefined), head);
         else response.destroy();
-      });
+      };
+      try {
+        const result = answer(
+          request.method,
+          request.url ?? '/',
+          request.headers.authorization,
+          request.socket,
+          true,
+        );
+        if (result instanceof Promise) result.then((value) => deliver(response, value, head)).catch(failed);
+        else deliver(response, result as Answer, head);
+      } catch {
+        failed();
+      }
     },
   );
   server.headersTimeout = timeoutMs;
   (server as http.Server & { requestTimeout: number }).requestTimeout = timeoutMs;
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   // Idle sockets (a client that connects and says nothing) are closed too.
   server.setTimeout(timeoutMs, (socket: Socket) => socket.destroy());
-  server.maxConnections = 1024;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (socket.writable && !socket.destroyed) {
       const status =
@@ -261,5 +295,20 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else socket.destroy();
   });
-  return server;
+  const front = createFrontDoor(
+    (method, target, authorization, socket) => {
+      try {
+        return answer(method, target, authorization, socket, false) as Answer | undefined;
+      } catch {
+        return errorAnswer(undefined);
+      }
+    },
+    server,
+    { timeoutMs, keepAliveMs: KEEP_ALIVE_MS, maxHeaderBytes: MAX_HEADER_BYTES },
+  );
+  front.maxConnections = 1024;
+  // node:http never listens itself (its connections come from the front door), but it starts
+  // the checks behind headersTimeout and requestTimeout on 'listening' (Node 18 and later).
+  front.on('listening', () => server.emit('listening'));
+  return front;
 }

@@ -32,6 +32,18 @@ function rawRequest(port: number, text: string, timeoutMs = 3000): Promise<strin
   });
 }
 
+/** A watcher (request timeout 2 s) on a fake Docker, once its event stream is open. */
+async function watcherOnFakeDocker() {
+  const docker = await startFakeDocker();
+  const watcher = await startWatcher({ socket: docker.socket, args: ['--request-timeout', '2'] });
+  await waitUntil(
+    async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
+    5000,
+    'events stream',
+  );
+  return { docker, watcher, port: Number(new URL(watcher.url).port) };
+}
+
 function statusOf(answer: string): number {
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 }
@@ -42,14 +54,7 @@ describe('watcher HTTP API (built bundle, fake Docker)', () => {
   let port: number;
 
   beforeAll(async () => {
-    docker = await startFakeDocker();
-    watcher = await startWatcher({ socket: docker.socket, args: ['--request-timeout', '2'] });
-    port = Number(new URL(watcher.url).port);
-    await waitUntil(
-      async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
-      5000,
-      'events stream',
-    );
+    ({ docker, watcher, port } = await watcherOnFakeDocker());
   });
 
   afterAll(async () => {
@@ -223,6 +228,173 @@ describe('watcher HTTP API (built bundle, fake Docker)', () => {
 
   it('never writes the token to its log', () => {
     expect(watcher.output()).not.toContain(watcher.token);
+  });
+});
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One keep-alive connection spoken to byte by byte, reading responses by Content-Length. */
+class RawConnection {
+  private readonly socket: net.Socket;
+  private buffered = Buffer.alloc(0);
+  private waiting: (() => void) | undefined;
+  closed = false;
+
+  constructor(port: number) {
+    this.socket = net.connect(port, '127.0.0.1');
+    this.socket.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.waiting?.();
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.waiting?.();
+    });
+    this.socket.on('error', () => {});
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** The next response (the body is left out for HEAD), or undefined once the server closed. */
+  async next(head = false): Promise<RawResponse | undefined> {
+    for (;;) {
+      const end = this.buffered.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        const lines = this.buffered.toString('latin1', 0, end).split('\r\n');
+        const headers: Record<string, string> = {};
+        for (const line of lines.slice(1)) {
+          const colon = line.indexOf(':');
+          headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+        }
+        const length = head ? 0 : Number(headers['content-length']);
+        if (this.buffered.length >= end + 4 + length) {
+          const body = this.buffered.toString('utf8', end + 4, end + 4 + length);
+          this.buffered = this.buffered.subarray(end + 4 + length);
+          return { status: Number(lines[0]?.split(' ')[1]), headers, body };
+        }
+      }
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+describe('the front door (answers common requests itself, hands the rest to node:http)', () => {
+  let docker: FakeDocker;
+  let watcher: RunningWatcher;
+  let port: number;
+  let auth: string;
+
+  beforeAll(async () => {
+    ({ docker, watcher, port } = await watcherOnFakeDocker());
+    auth = `Authorization: Bearer ${watcher.token}\r\n`;
+    docker.emit(fixtureLines('docker29-oom-stop-health.jsonl'));
+    await waitUntil(
+      async () => ((await watcher.get('/issues')).json() as { count: number }).count > 0 || undefined,
+      5000,
+      'issues',
+    );
+  });
+
+  afterAll(async () => {
+    await watcher?.stop();
+    await docker?.close();
+  });
+
+  it('gives the same answers, with the same headers, as node:http', async () => {
+    const requests = [
+      `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}`,
+      `GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`,
+      `GET /events?limit=2 HTTP/1.1\r\nHost: x\r\n${auth}`,
+      `GET /health HTTP/1.1\r\nHost: x\r\n`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n`,
+      `GET /issues?state=closed HTTP/1.1\r\nHost: x\r\n${auth}`,
+      `GET /nope HTTP/1.1\r\nHost: x\r\n${auth}`,
+    ];
+    for (const request of requests) {
+      const front = new RawConnection(port);
+      front.send(`${request}\r\n`);
+      // Split across two writes, the same request goes to node:http.
+      const node = new RawConnection(port);
+      node.send(request);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      node.send('\r\n');
+      const [a, b] = [await front.next(), await node.next()];
+      front.close();
+      node.close();
+      expect(a, request).toBeDefined();
+      const { date: dateA, ...headersA } = a?.headers ?? {};
+      const { date: dateB, ...headersB } = b?.headers ?? {};
+      expect(dateA).toMatch(/GMT$/);
+      expect(dateB).toMatch(/GMT$/);
+      expect({ ...a, headers: headersA }, request).toEqual({ ...b, headers: headersB });
+    }
+  });
+
+  it('answers pipelined requests in order and keeps the connection through a hand-over', async () => {
+    const connection = new RawConnection(port);
+    connection.send(
+      `GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+        `GET /status HTTP/1.1\r\nHost: x\r\n${auth}\r\nGET /logs?container=app HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+        `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+    );
+    const health = await connection.next();
+    expect(health).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+    const head = await connection.next(true);
+    expect(head?.status).toBe(200);
+    expect(Number(head?.headers['content-length'])).toBeGreaterThan(100);
+    expect((await connection.next())?.body).toContain('"events_processed"');
+    // /logs waits for Docker: node:http takes the connection from there on.
+    expect((await connection.next())?.status).toBe(200);
+    const issues = await connection.next();
+    expect(JSON.parse(issues?.body ?? '{}').count).toBeGreaterThan(0);
+    connection.send(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`);
+    expect((await connection.next())?.body).toBe(issues?.body);
+    connection.close();
+  });
+
+  it("leaves what it does not answer to node:http, with node:http's limits", async () => {
+    const statuses = async (text: string) => {
+      const connection = new RawConnection(port);
+      connection.send(text);
+      const response = await connection.next();
+      connection.close();
+      return response?.status;
+    };
+    expect(await statuses(`POST /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\n\r\n{}`)).toBe(
+      405,
+    );
+    expect(
+      await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(9000)}\r\n\r\n`),
+    ).toBe(431);
+    expect(await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: -5\r\n\r\n`)).toBe(400);
+    const close = new RawConnection(port);
+    close.send(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect((await close.next())?.headers.connection).toBe('close');
+    expect(await close.next()).toBeUndefined();
+    // A head trickled in a line at a time is dropped at the request timeout (2 s here), although
+    // the connection is never silent for long.
+    const trickle = new RawConnection(port);
+    trickle.send('GET /status HTTP/1.1\r\n');
+    const timer = setInterval(() => trickle.send('X-Slow: 1\r\n'), 200);
+    try {
+      await waitUntil(async () => (trickle.closed ? true : undefined), 8000, 'trickling client dropped');
+    } finally {
+      clearInterval(timer);
+      trickle.close();
+    }
   });
 });
 

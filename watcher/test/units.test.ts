@@ -7,6 +7,7 @@ import { TokenCheck } from '../src/auth.js';
 import { readBootProgress } from '../src/boot.js';
 import { compareApiVersions, negotiateVersion } from '../src/docker/client.js';
 import { demultiplexLogs, splitTimestamps } from '../src/docker/logframe.js';
+import { simpleRequest } from '../src/fastpath.js';
 import { escapeLabel, renderMetrics } from '../src/metrics.js';
 import { JsonLinesLog, Ring, type StoreHealth } from '../src/store.js';
 import { logFrame } from './fake-docker.js';
@@ -270,5 +271,46 @@ describe('metrics', () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(text).toMatch(/^# HELP buildwatch_events_total/);
     expect(text.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('front door: which requests it answers itself', () => {
+  const auth = 'Authorization: Bearer abcdefghijklmnop';
+  it('takes plain keep-alive GETs and HEADs with a Host', () => {
+    expect(simpleRequest(`GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`, 8192)).toEqual({
+      method: 'GET',
+      target: '/issues?state=all',
+      authorization: 'Bearer abcdefghijklmnop',
+    });
+    expect(
+      simpleRequest('HEAD /health HTTP/1.1\r\nhost: x\r\nConnection: Keep-Alive\r\nAccept: */*', 8192),
+    ).toEqual({ method: 'HEAD', target: '/health', authorization: undefined });
+  });
+
+  it('leaves everything else to node:http', () => {
+    for (const head of [
+      `POST /issues HTTP/1.1\r\nHost: x`,
+      `GET /issues HTTP/1.0\r\nHost: x`,
+      `GET /./issues HTTP/1.1\r\nHost: x`,
+      `GET /Issues HTTP/1.1\r\nHost: x`,
+      `GET /issues?a=<b> HTTP/1.1\r\nHost: x`,
+      `GET /issues HTTP/1.1`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nHost: y`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n${auth}`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nConnection: close`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nContent-Length: 5`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nExpect: 100-continue`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nUpgrade: websocket`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nX-Latin: caf\u00e9`,
+      `GET /issues HTTP/1.1\r\nHost: x\r\nBad Name: 1`,
+      `GET /issues HTTP/1.1\r\nHost: x\nX-Bare-LF: 1`,
+    ]) {
+      expect(simpleRequest(head, 8192), head).toBeUndefined();
+    }
+    expect(
+      simpleRequest(`GET /issues HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(200)}`, 100),
+    ).toBeUndefined();
   });
 });
