@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watcherNodes } from '../../test/support/distro-node.js';
 import { type FakeDocker, logFrame, startFakeDocker } from './fake-docker.js';
 import { fixtureLines } from './helpers.js';
 import { type RunningWatcher, startWatcher, waitUntil } from './process.js';
@@ -33,9 +34,9 @@ function rawRequest(port: number, text: string, timeoutMs = 3000): Promise<strin
 }
 
 /** A watcher (request timeout 2 s) on a fake Docker, once its event stream is open. */
-async function watcherOnFakeDocker() {
+async function watcherOnFakeDocker(node?: string) {
   const docker = await startFakeDocker();
-  const watcher = await startWatcher({ socket: docker.socket, args: ['--request-timeout', '2'] });
+  const watcher = await startWatcher({ socket: docker.socket, args: ['--request-timeout', '2'], node });
   await waitUntil(
     async () => (docker.requests.some((r) => r.includes('/events')) ? true : undefined),
     5000,
@@ -291,112 +292,119 @@ class RawConnection {
   }
 }
 
-describe('the front door (answers common requests itself, hands the rest to node:http)', () => {
-  let docker: FakeDocker;
-  let watcher: RunningWatcher;
-  let port: number;
-  let auth: string;
+// The hand-over relies on node:http taking a connection it did not accept: run it on the Node
+// builds the instance has (test/support/distro-node.ts).
+describe.each(watcherNodes())(
+  'the front door on $label (answers common requests, hands the rest to node:http)',
+  ({ path: node }) => {
+    let docker: FakeDocker;
+    let watcher: RunningWatcher;
+    let port: number;
+    let auth: string;
 
-  beforeAll(async () => {
-    ({ docker, watcher, port } = await watcherOnFakeDocker());
-    auth = `Authorization: Bearer ${watcher.token}\r\n`;
-    docker.emit(fixtureLines('docker29-oom-stop-health.jsonl'));
-    await waitUntil(
-      async () => ((await watcher.get('/issues')).json() as { count: number }).count > 0 || undefined,
-      5000,
-      'issues',
-    );
-  });
+    beforeAll(async () => {
+      ({ docker, watcher, port } = await watcherOnFakeDocker(node));
+      auth = `Authorization: Bearer ${watcher.token}\r\n`;
+      docker.emit(fixtureLines('docker29-oom-stop-health.jsonl'));
+      await waitUntil(
+        async () => ((await watcher.get('/issues')).json() as { count: number }).count > 0 || undefined,
+        5000,
+        'issues',
+      );
+    });
 
-  afterAll(async () => {
-    await watcher?.stop();
-    await docker?.close();
-  });
+    afterAll(async () => {
+      await watcher?.stop();
+      await docker?.close();
+    });
 
-  it('gives the same answers, with the same headers, as node:http', async () => {
-    const requests = [
-      `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}`,
-      `GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`,
-      `GET /events?limit=2 HTTP/1.1\r\nHost: x\r\n${auth}`,
-      `GET /health HTTP/1.1\r\nHost: x\r\n`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n`,
-      `GET /issues?state=closed HTTP/1.1\r\nHost: x\r\n${auth}`,
-      `GET /nope HTTP/1.1\r\nHost: x\r\n${auth}`,
-    ];
-    for (const request of requests) {
-      const front = new RawConnection(port);
-      front.send(`${request}\r\n`);
-      // Split across two writes, the same request goes to node:http.
-      const node = new RawConnection(port);
-      node.send(request);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      node.send('\r\n');
-      const [a, b] = [await front.next(), await node.next()];
-      front.close();
-      node.close();
-      expect(a, request).toBeDefined();
-      const { date: dateA, ...headersA } = a?.headers ?? {};
-      const { date: dateB, ...headersB } = b?.headers ?? {};
-      expect(dateA).toMatch(/GMT$/);
-      expect(dateB).toMatch(/GMT$/);
-      expect({ ...a, headers: headersA }, request).toEqual({ ...b, headers: headersB });
-    }
-  });
+    it('gives the same answers, with the same headers, as node:http', async () => {
+      const requests = [
+        `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}`,
+        `GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`,
+        `GET /events?limit=2 HTTP/1.1\r\nHost: x\r\n${auth}`,
+        `GET /health HTTP/1.1\r\nHost: x\r\n`,
+        `GET /issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n`,
+        `GET /issues?state=closed HTTP/1.1\r\nHost: x\r\n${auth}`,
+        `GET /nope HTTP/1.1\r\nHost: x\r\n${auth}`,
+      ];
+      for (const request of requests) {
+        const front = new RawConnection(port);
+        front.send(`${request}\r\n`);
+        // Split across two writes, the same request goes to node:http.
+        const node = new RawConnection(port);
+        node.send(request);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        node.send('\r\n');
+        const [a, b] = [await front.next(), await node.next()];
+        front.close();
+        node.close();
+        expect(a, request).toBeDefined();
+        const { date: dateA, ...headersA } = a?.headers ?? {};
+        const { date: dateB, ...headersB } = b?.headers ?? {};
+        expect(dateA).toMatch(/GMT$/);
+        expect(dateB).toMatch(/GMT$/);
+        expect({ ...a, headers: headersA }, request).toEqual({ ...b, headers: headersB });
+      }
+    });
 
-  it('answers pipelined requests in order and keeps the connection through a hand-over', async () => {
-    const connection = new RawConnection(port);
-    connection.send(
-      `GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
-        `GET /status HTTP/1.1\r\nHost: x\r\n${auth}\r\nGET /logs?container=app HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
-        `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
-    );
-    const health = await connection.next();
-    expect(health).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
-    const head = await connection.next(true);
-    expect(head?.status).toBe(200);
-    expect(Number(head?.headers['content-length'])).toBeGreaterThan(100);
-    expect((await connection.next())?.body).toContain('"events_processed"');
-    // /logs waits for Docker: node:http takes the connection from there on.
-    expect((await connection.next())?.status).toBe(200);
-    const issues = await connection.next();
-    expect(JSON.parse(issues?.body ?? '{}').count).toBeGreaterThan(0);
-    connection.send(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`);
-    expect((await connection.next())?.body).toBe(issues?.body);
-    connection.close();
-  });
-
-  it("leaves what it does not answer to node:http, with node:http's limits", async () => {
-    const statuses = async (text: string) => {
+    it('answers pipelined requests in order and keeps the connection through a hand-over', async () => {
       const connection = new RawConnection(port);
-      connection.send(text);
-      const response = await connection.next();
+      connection.send(
+        `GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+          `GET /status HTTP/1.1\r\nHost: x\r\n${auth}\r\nGET /logs?container=app HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+          `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      );
+      const health = await connection.next();
+      expect(health).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+      const head = await connection.next(true);
+      expect(head?.status).toBe(200);
+      expect(Number(head?.headers['content-length'])).toBeGreaterThan(100);
+      expect((await connection.next())?.body).toContain('"events_processed"');
+      // /logs waits for Docker: node:http takes the connection from there on.
+      expect((await connection.next())?.status).toBe(200);
+      const issues = await connection.next();
+      expect(JSON.parse(issues?.body ?? '{}').count).toBeGreaterThan(0);
+      connection.send(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n`);
+      expect((await connection.next())?.body).toBe(issues?.body);
       connection.close();
-      return response?.status;
-    };
-    expect(await statuses(`POST /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\n\r\n{}`)).toBe(
-      405,
-    );
-    expect(
-      await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(9000)}\r\n\r\n`),
-    ).toBe(431);
-    expect(await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: -5\r\n\r\n`)).toBe(400);
-    const close = new RawConnection(port);
-    close.send(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    expect((await close.next())?.headers.connection).toBe('close');
-    expect(await close.next()).toBeUndefined();
-    // A head trickled in a line at a time is dropped at the request timeout (2 s here), although
-    // the connection is never silent for long.
-    const trickle = new RawConnection(port);
-    trickle.send('GET /status HTTP/1.1\r\n');
-    const timer = setInterval(() => trickle.send('X-Slow: 1\r\n'), 200);
-    try {
-      await waitUntil(async () => (trickle.closed ? true : undefined), 8000, 'trickling client dropped');
-    } finally {
-      clearInterval(timer);
-      trickle.close();
-    }
-  });
-});
+    });
+
+    it("leaves what it does not answer to node:http, with node:http's limits", async () => {
+      const statuses = async (text: string) => {
+        const connection = new RawConnection(port);
+        connection.send(text);
+        const response = await connection.next();
+        connection.close();
+        return response?.status;
+      };
+      expect(await statuses(`POST /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\n\r\n{}`)).toBe(
+        405,
+      );
+      expect(
+        await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(9000)}\r\n\r\n`),
+      ).toBe(431);
+      expect(await statuses(`GET /issues HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: -5\r\n\r\n`)).toBe(
+        400,
+      );
+      const close = new RawConnection(port);
+      close.send(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect((await close.next())?.headers.connection).toBe('close');
+      expect(await close.next()).toBeUndefined();
+      // A head trickled in a line at a time is dropped at the request timeout (2 s here), although
+      // the connection is never silent for long.
+      const trickle = new RawConnection(port);
+      trickle.send('GET /status HTTP/1.1\r\n');
+      const timer = setInterval(() => trickle.send('X-Slow: 1\r\n'), 200);
+      try {
+        await waitUntil(async () => (trickle.closed ? true : undefined), 8000, 'trickling client dropped');
+      } finally {
+        clearInterval(timer);
+        trickle.close();
+      }
+    });
+  },
+);
 
 describe('reconnect and restart (fake Docker)', () => {
   it('resumes from the last event with since after the stream drops, and restores state after a restart', async () => {
