@@ -9,7 +9,9 @@
 // connections driven over plain sockets, so what is measured is the watcher, not node:http's
 // client sharing a process and a CPU with it.
 // Usage: npm run build && node bench/watcher.mjs [--events N] [--requests N]
-import { spawn } from 'node:child_process';
+// BENCH_NODE=/path/to/node runs the watcher on another Node build, e.g. Ubuntu's own
+// (node scripts/fetch-distro-node.mjs puts 12.22.9 and 18.19.1 in .cache/distro-node/).
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -136,6 +138,8 @@ const NODE_FLAGS = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1 --ma
   .split(' ')
   .filter(Boolean);
 const CONTAINERS = 50;
+const WATCHER_NODE = process.env.BENCH_NODE ?? process.execPath;
+const WATCHER_NODE_VERSION = execFileSync(WATCHER_NODE, ['--version'], { encoding: 'utf8' }).trim().slice(1);
 
 if (!fs.existsSync(bundle)) {
   console.error(`${bundle} is missing: run \`npm run build\` first`);
@@ -220,7 +224,7 @@ const docker = http.createServer((request, response) => {
 await new Promise((resolve) => docker.listen(socket, resolve));
 
 const child = spawn(
-  process.execPath,
+  WATCHER_NODE,
   [
     ...NODE_FLAGS,
     bundle,
@@ -346,7 +350,7 @@ const rows = [
   ],
 ];
 console.log(
-  `BuildWatch benchmark (Node ${process.versions.node}, ${os.cpus().length} CPUs); issues found: ${issues.count}`,
+  `BuildWatch benchmark (watcher on Node ${WATCHER_NODE_VERSION}, ${os.cpus().length} CPUs); issues found: ${issues.count}`,
 );
 console.log('ratio = how many times better than the target (>= 1 meets it)');
 console.log(
