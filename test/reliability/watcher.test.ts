@@ -14,12 +14,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../../capabilities/buildwatch/delivery.js';
 import { type FakeDocker, startFakeDocker } from '../../watcher/test/fake-docker.js';
 import { type RunningWatcher, waitUntil } from '../../watcher/test/process.js';
 import { startStreamingWatcher, stopWatcherAndDocker } from './support.js';
 
 const CONTAINERS = 40;
-const UNIT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+// The unit's own flags, so the storm runs under the memory limits the instance uses.
+const UNIT_NODE_FLAGS = NODE_FLAGS;
 
 /** A Docker event line: restart loops, health flips, OOMs and stops across CONTAINERS. */
 function eventLine(index: number): string {
