@@ -1,5 +1,6 @@
 /**
- * Commands on the start-up budget (`plan`) also ship as one CommonJS bundle each,
+ * Commands on the start-up budget (plan, status, templates list and the bare CLI: ENTRY_BUNDLES
+ * in scripts/build.mjs) also ship as one CommonJS bundle each,
  * `dist/handlers/<name>-<hash>.cjs` (built by scripts/build.mjs from src/cli/entries/), run
  * through the V8 code cache (code-cache.ts): straight from bin/linode-build.js when the
  * command is that one (src/cli/launcher.ts), or as a handler from the full CLI. Anywhere else —
