@@ -2,6 +2,7 @@
 import { isCliError, UsageError } from '../../errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { AnyCommand, CommandContext } from './command.js';
+import { findCommand } from './dispatch.js';
 import { commandHelp, groupHelp } from './help.js';
 import { Output } from './output.js';
 import { parseCommandArgs } from './parse.js';
@@ -15,32 +16,6 @@ export interface RunOptions {
   readonly stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdinIsTTY?: boolean;
-}
-
-/** Splits argv into the longest matching command name and the rest. */
-export function findCommand(
-  commands: readonly AnyCommand[],
-  argv: readonly string[],
-): { command: AnyCommand; rest: string[] } | { prefix: string; rest: string[] } {
-  const words = argv.filter((word) => !word.startsWith('-'));
-  for (let length = Math.min(words.length, 3); length > 0; length--) {
-    const name = words.slice(0, length).join(' ');
-    const command = commands.find((c) => c.name === name);
-    if (command) {
-      const rest = [...argv];
-      // Remove the command words (they are the first `length` non-flag words).
-      let removed = 0;
-      for (let i = 0; i < rest.length && removed < length; ) {
-        if (!rest[i]!.startsWith('-')) {
-          rest.splice(i, 1);
-          removed++;
-        } else i++;
-      }
-      return { command, rest };
-    }
-  }
-  const first = words[0] ?? '';
-  return { prefix: first, rest: argv.filter((word) => word !== first) };
 }
 
 export async function runCli(options: RunOptions): Promise<number> {
