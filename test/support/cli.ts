@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const binPath = path.join(repoRoot, 'bin/linode-build.js');
+/** Node's arguments before bin/linode-build.js, as its shebang (`env -S node --`) passes them. */
+export const nodeArgs: readonly string[] = ['--'];
 
 export interface CliResult {
   readonly code: number;
@@ -47,7 +49,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     for (const key of ['LINODE_TOKEN', 'LINODE_CLI_TOKEN']) {
       if (!options.env || !(key in options.env)) delete env[key];
     }
-    const child = spawn(process.execPath, [binPath, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, binPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
