@@ -1,13 +1,13 @@
 /**
  * Destroying one deployment: its instance (found by id and by its build-id tag), waiting until
- * the API answers 404, then its firewall, then local state (registry record, secrets, and a
- * `destroyedAt` note in the project's .linode/state.json). Every step tolerates "already gone",
- * so running it again is harmless.
+ * the API answers 404, then its firewall, then local state (the registry record becomes a
+ * short "destroyed" note; secrets go; the project's .linode/state.json gets `destroyedAt`).
+ * Every step tolerates "already gone", so running it again is harmless.
  */
 import { CliError } from '../errors.js';
 import { LinodeClient } from '../linode/client.js';
 import { markProjectDestroyed } from '../state/project.js';
-import { removeDeployment, updateRegistry } from '../state/registry.js';
+import { forgetDestroyed, updateRegistry } from '../state/registry.js';
 import { removeSecrets } from '../state/secrets.js';
 
 export interface DestroyTarget {
@@ -73,7 +73,7 @@ export async function destroyDeployment(options: DestroyOptions): Promise<Destro
     }
   }
 
-  await removeDeployment(env, target.id);
+  await forgetDestroyed(env, { id: target.id, app: target.app, env: target.env }, now());
   await removeSecrets(env, target.id);
   if (target.projectDir) {
     // The project may have been moved or deleted; the deployment is gone either way.

@@ -15,7 +15,7 @@ import {
   removeStaleTemporaries,
   writeFileAtomic,
 } from './atomic.js';
-import type { DeploymentRecord, RegistryFile } from './types.js';
+import type { DeploymentRecord, DestroyedRecord, RegistryFile } from './types.js';
 
 export const REGISTRY_VERSION = 1;
 
@@ -64,29 +64,55 @@ export function parseRegistry(text: string, file: string): RegistryFile {
       );
     }
   });
-  return { version: REGISTRY_VERSION, deployments: deployments as DeploymentRecord[] };
+  // The destroyed list is only a memory: entries this version cannot read are dropped, never fatal.
+  const destroyed = Array.isArray(data.destroyed) ? data.destroyed.filter(isDestroyedRecord) : [];
+  return {
+    version: REGISTRY_VERSION,
+    deployments: deployments as DeploymentRecord[],
+    ...(destroyed.length > 0 ? { destroyed } : {}),
+  };
+}
+
+function isDestroyedRecord(value: unknown): value is DestroyedRecord {
+  return (
+    isObject(value) &&
+    isNonEmptyString(value.id) &&
+    typeof value.app === 'string' &&
+    typeof value.env === 'string' &&
+    typeof value.destroyedAt === 'string'
+  );
 }
 
 export function serializeRegistry(registry: RegistryFile): string {
   return `${JSON.stringify(registry, null, 2)}\n`;
 }
 
-/**
- * Read-modify-write under an inter-process lock, so parallel commands never lose a record.
- * `mutate` receives a copy of the records and returns the new list.
- */
-export async function updateRegistry(
+/** Read-modify-write of the whole file under an inter-process lock, so parallel commands never lose a record. */
+async function updateRegistryFile(
   env: Env,
-  mutate: (records: DeploymentRecord[]) => DeploymentRecord[],
+  mutate: (current: RegistryFile) => RegistryFile,
 ): Promise<RegistryFile> {
   const file = statePaths.registry(env);
   return withFileLock(file, async () => {
     await removeStaleTemporaries(file);
-    const current = await readRegistry(env);
-    const next: RegistryFile = { version: REGISTRY_VERSION, deployments: mutate([...current.deployments]) };
+    const next = mutate(await readRegistry(env));
     await writeFileAtomic(file, serializeRegistry(next));
     return next;
   });
+}
+
+/**
+ * Read-modify-write of the deployment records under an inter-process lock.
+ * `mutate` receives a copy of the records and returns the new list.
+ */
+export function updateRegistry(
+  env: Env,
+  mutate: (records: DeploymentRecord[]) => DeploymentRecord[],
+): Promise<RegistryFile> {
+  return updateRegistryFile(env, (current) => ({
+    ...current,
+    deployments: mutate([...current.deployments]),
+  }));
 }
 
 /** Inserts the record, or replaces the one with the same id. */
@@ -102,6 +128,28 @@ export function upsertDeployment(env: Env, record: DeploymentRecord): Promise<Re
 /** Removes the record with this exact id; removing an absent id is not an error (destroy is idempotent). */
 export function removeDeployment(env: Env, id: string): Promise<RegistryFile> {
   return updateRegistry(env, (records) => records.filter((record) => record.id !== id));
+}
+
+/** How many destroyed deployments the registry remembers. */
+export const DESTROYED_KEPT = 100;
+
+/**
+ * Removes the record of a deployment that was destroyed and remembers its id, app and env, so
+ * `destroy ID` run again says it is already gone instead of "no deployment matches".
+ */
+export function forgetDestroyed(
+  env: Env,
+  destroyed: Omit<DestroyedRecord, 'destroyedAt'>,
+  at: Date,
+): Promise<RegistryFile> {
+  const memory: DestroyedRecord = { ...destroyed, destroyedAt: at.toISOString() };
+  return updateRegistryFile(env, (current) => ({
+    version: REGISTRY_VERSION,
+    deployments: current.deployments.filter((record) => record.id !== destroyed.id),
+    destroyed: [...(current.destroyed ?? []).filter((record) => record.id !== destroyed.id), memory].slice(
+      -DESTROYED_KEPT,
+    ),
+  }));
 }
 
 /** Exact id first, else a unique prefix. Never matches by app or template name. */

@@ -32,9 +32,20 @@ export interface DeploymentRecord {
   readonly expiresAt?: string;
 }
 
+/** What the registry keeps of a destroyed deployment, so destroying it again is not "not found". */
+export interface DestroyedRecord {
+  readonly id: string;
+  readonly app: string;
+  readonly env: string;
+  /** ISO timestamp. */
+  readonly destroyedAt: string;
+}
+
 export interface RegistryFile {
   readonly version: 1;
   readonly deployments: readonly DeploymentRecord[];
+  /** The most recently destroyed deployments, oldest first (at most DESTROYED_KEPT). */
+  readonly destroyed?: readonly DestroyedRecord[];
 }
 
 /** `.linode/state.json` inside a project directory. */

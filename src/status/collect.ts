@@ -4,7 +4,7 @@
  */
 import { LinodeClient } from '../linode/client.js';
 import { readRegistry } from '../state/registry.js';
-import type { DeploymentRecord } from '../state/types.js';
+import type { DeploymentRecord, DestroyedRecord } from '../state/types.js';
 import { healthAddress } from './endpoint.js';
 import { probeHealth } from './health.js';
 import { deploymentIdOf, type InstanceFacts, mergeDeployments } from './merge.js';
@@ -34,6 +34,8 @@ export interface CollectOptions {
 export interface Collected {
   readonly views: DeploymentView[];
   readonly records: readonly DeploymentRecord[];
+  /** Deployments the registry remembers destroying. */
+  readonly destroyed: readonly DestroyedRecord[];
 }
 
 /** The X-Filter that narrows the list on the server as far as the API allows. */
@@ -80,7 +82,7 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
   const checked = options.checkHealth
     ? await withHealth(views, registry.deployments, options.env, options.signal)
     : views;
-  return { views: checked, records: registry.deployments };
+  return { views: checked, records: registry.deployments, destroyed: registry.destroyed ?? [] };
 }
 
 export async function collectDeployments(options: CollectOptions): Promise<DeploymentView[]> {

@@ -8,6 +8,7 @@ import { deploymentIdAlphabet, generateRootPassword, newDeploymentId } from '../
 import { checkUserDataSize } from '../../src/deploy/preflight.js';
 import { parsePublicKeys } from '../../src/deploy/ssh-keys.js';
 import { selectDeployment } from '../../src/destroy/select.js';
+import type { CliError } from '../../src/errors.js';
 import type { DeployPlan } from '../../src/plan/types.js';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { instanceFilter } from '../../src/status/collect.js';
@@ -99,13 +100,51 @@ describe('mergeDeployments', () => {
 describe('destroy selection', () => {
   const view = (id: string, app = 'svc', env = 'prod') => ({ id, app, env }) as DeploymentView;
 
-  it('treats an unknown full id as already destroyed, but an unknown prefix as an error', () => {
-    expect(selectDeployment({ id: 'zzzz9999', views: [], records: [], cwd: '/p' })).toMatchObject({
-      kind: 'nothing',
-    });
-    expect(() => selectDeployment({ id: 'zz', views: [view('abcd0001')], records: [], cwd: '/p' })).toThrow(
-      /No deployment matches/,
+  it('refuses an id matching nothing, naming the closest deployments, unless told to ignore it', () => {
+    const views = [view('abcd0001', 'chat', 'prod'), view('zzzz9990', 'api', 'dev'), view('mmmm0003')];
+    for (const id of ['zzzz9999', 'zz9']) {
+      let error: unknown;
+      try {
+        selectDeployment({ id, views, records: [], cwd: '/p' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ exitCode: 1, message: `no deployment matches '${id}'.` });
+      // Closest first, with app and env, and the way out for scripts.
+      expect((error as CliError).hint).toMatch(/^Deployments: zzzz9990 \(api, dev\), /);
+      expect((error as CliError).hint).toContain('--ignore-not-found');
+    }
+    expect(() => selectDeployment({ id: 'x', views: [], records: [], cwd: '/p' })).toThrow(
+      /there are none in the registry or on Linode/,
     );
+    expect(() => selectDeployment({ app: 'chta', views, records: [], cwd: '/p' })).toThrow(
+      /^no deployment matches app chta\.$/,
+    );
+    expect(selectDeployment({ id: 'zzzz9999', views, records: [], cwd: '/p', ignoreNotFound: true })).toEqual(
+      { kind: 'nothing', subject: 'zzzz9999', reason: 'no such deployment in the registry or on Linode' },
+    );
+    expect(
+      selectDeployment({ app: 'nope', views, records: [], cwd: '/p', ignoreNotFound: true }),
+    ).toMatchObject({
+      kind: 'nothing',
+      subject: 'app nope',
+    });
+  });
+
+  it('reports a deployment the registry remembers destroying as nothing to destroy, by id or prefix', () => {
+    const destroyed = [{ id: 'gone0001', app: 'svc', env: 'prod', destroyedAt: '2026-03-01T11:00:00.000Z' }];
+    for (const id of ['gone0001', 'gone']) {
+      expect(selectDeployment({ id, views: [view('abcd0001')], records: [], destroyed, cwd: '/p' })).toEqual({
+        kind: 'nothing',
+        id: 'gone0001',
+        subject: 'gone0001',
+        reason: 'destroyed at 2026-03-01T11:00:00.000Z',
+      });
+    }
+    // A live deployment with the prefix wins over the memory.
+    expect(
+      selectDeployment({ id: 'gone', views: [view('gone0002')], records: [], destroyed, cwd: '/p' }),
+    ).toMatchObject({ kind: 'target', target: { id: 'gone0002' } });
   });
 
   it("uses only the project's recorded id, and reports a destroyed project", () => {

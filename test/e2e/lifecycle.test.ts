@@ -91,8 +91,12 @@ describe('deploy → status → destroy', () => {
     const again = await lab.run(['destroy', '--yes'], { cwd: project });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Nothing to destroy');
+    // The registry remembers what it destroyed: by id (or prefix) that is still "nothing to do", exit 0.
     const byId = await lab.run(['destroy', id!, '--yes']);
-    expect(byId.code).toBe(0);
+    expect(byId.code, byId.stderr).toBe(0);
+    expect(byId.stdout).toMatch(new RegExp(`^Nothing to destroy for ${id}: destroyed at \\d{4}-`));
+    const byPrefix = await lab.run(['destroy', id!.slice(0, 5), '--yes']);
+    expect(byPrefix.code, byPrefix.stderr).toBe(0);
 
     // Neither the .env canary nor the token appears in any output or any file we wrote.
     for (const text of lab.transcript) {
@@ -102,6 +106,38 @@ describe('deploy → status → destroy', () => {
     const allowed = (file: string) => file === path.join(project, '.env');
     expect(filesContaining(lab.home, canary, allowed)).toEqual([]);
     expect(filesContaining(lab.home, labToken, () => false)).toEqual([]);
+  });
+
+  it('destroy of an id that matches nothing is an error naming the candidates, unless --ignore-not-found', async () => {
+    const project = await lab.project('typo', 'embeddings-python');
+    const deploy = await lab.run(['deploy', '--yes', '--env', 'typo'], { cwd: project });
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId as string;
+    const instances = lab.fake.listInstances().length;
+
+    const typo = await lab.run(['destroy', 'zzzzzzzz', '--yes']);
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toMatch(/^Error: no deployment matches 'zzzzzzzz'\.\nHint: Deployments: .*\n$/);
+    expect(typo.stderr).toContain(`${id} (embeddings-python, typo)`);
+    expect(typo.stderr).toContain('--ignore-not-found');
+    const byApp = await lab.run(['destroy', '--app', 'embedings-python', '--yes']);
+    expect(byApp.code).toBe(1);
+    expect(byApp.stderr).toMatch(/^Error: no deployment matches app embedings-python\.$/m);
+
+    const ignored = await lab.run(['destroy', 'zzzzzzzz', '--yes', '--ignore-not-found']);
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(ignored.stdout).toBe(
+      'Nothing to destroy for zzzzzzzz: no such deployment in the registry or on Linode.\n',
+    );
+    const json = await lab.run(['destroy', 'zzzzzzzz', '--yes', '--ignore-not-found', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      id: null,
+      destroyed: false,
+      reason: 'no such deployment in the registry or on Linode',
+    });
+    expect(lab.fake.listInstances()).toHaveLength(instances);
+    expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
 
   it('refuses before creating anything when the deploy cannot work', async () => {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import {
+  DESTROYED_KEPT,
   findDeployment,
+  forgetDestroyed,
   readRegistry,
   removeDeployment,
   updateRegistry,
@@ -59,6 +61,31 @@ describe('registry', () => {
     registry = await readRegistry(env);
     expect(registry.deployments.map((r) => r.id)).toEqual(['bbbb2222']);
     expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
+  });
+
+  it('remembers destroyed deployments (newest DESTROYED_KEPT), through other updates, and drops unreadable notes', async () => {
+    const { env, file } = home();
+    await upsertDeployment(env, sampleRecord('aaaa1111', { app: 'chat', env: 'prod' }));
+    await upsertDeployment(env, sampleRecord('bbbb2222'));
+    const at = new Date('2026-03-01T12:00:00Z');
+    await forgetDestroyed(env, { id: 'aaaa1111', app: 'chat', env: 'prod' }, at);
+    await upsertDeployment(env, sampleRecord('cccc3333'));
+    let registry = await readRegistry(env);
+    expect(registry.deployments.map((r) => r.id)).toEqual(['bbbb2222', 'cccc3333']);
+    expect(registry.destroyed).toEqual([
+      { id: 'aaaa1111', app: 'chat', env: 'prod', destroyedAt: '2026-03-01T12:00:00.000Z' },
+    ]);
+
+    for (let i = 0; i < DESTROYED_KEPT + 5; i++) {
+      await forgetDestroyed(env, { id: `d${String(i).padStart(7, '0')}`, app: 'a', env: 'e' }, at);
+    }
+    registry = await readRegistry(env);
+    expect(registry.destroyed).toHaveLength(DESTROYED_KEPT);
+    expect(registry.destroyed?.at(-1)?.id).toBe(`d${String(DESTROYED_KEPT + 4).padStart(7, '0')}`);
+    expect(registry.destroyed?.some((r) => r.id === 'aaaa1111')).toBe(false);
+
+    writeFileSync(file, JSON.stringify({ version: 1, deployments: [], destroyed: [{ id: 7 }, 'x'] }));
+    expect(await readRegistry(env)).toEqual({ version: 1, deployments: [] });
   });
 
   it('creates the file 0600 in a 0700 directory and leaves no temp or lock files', async () => {

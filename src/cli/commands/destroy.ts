@@ -4,7 +4,7 @@ export const destroySpec = commandSpec({
   name: 'destroy',
   summary: 'Delete a deployment: its instance, its firewall and its local state',
   description:
-    "Deletes the instance and its firewall, waits until the API reports the instance gone, then removes the registry record and secrets and marks the project's .linode/state.json as destroyed. Running it again is harmless. A prefix matching several deployments is an error listing them; a deployment is never chosen by template name. Asks for confirmation on a terminal; pass --yes otherwise.",
+    "Deletes the instance and its firewall, waits until the API reports the instance gone, then removes the registry record and secrets and marks the project's .linode/state.json as destroyed. Running it again is harmless: a deployment already destroyed is reported as such, exit 0. An id or --app/--env matching nothing is an error naming the closest deployments (exit 1; --ignore-not-found makes it exit 0). A prefix matching several deployments is an error listing them; a deployment is never chosen by template name. Asks for confirmation on a terminal; pass --yes otherwise.",
   positionals: [
     { name: 'id', description: "Deployment id or unique prefix (default: this project's deployment)" },
   ],
@@ -16,6 +16,10 @@ export const destroySpec = commandSpec({
     },
     env: { type: 'string', description: 'Select by environment', placeholder: 'ENV' },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
+    'ignore-not-found': {
+      type: 'boolean',
+      description: 'Exit 0 when nothing matches (for scripts); by default that is an error',
+    },
     json: { type: 'boolean', description: 'Print the result as JSON' },
   },
   examples: [

@@ -20,21 +20,27 @@ export default async function destroy(
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });
   const project = await readProjectState(context.cwd);
-  const { views, records } = await collectDeploymentsWithRecords({ env, client, checkHealth: false });
+  const { views, records, destroyed } = await collectDeploymentsWithRecords({
+    env,
+    client,
+    checkHealth: false,
+  });
   const selection = selectDeployment({
     ...(args.positionals.id ? { id: args.positionals.id } : {}),
     ...(options.app ? { app: options.app } : {}),
     ...(options.env ? { env: options.env } : {}),
     views,
     records,
+    destroyed,
     ...(project ? { project } : {}),
     cwd: context.cwd,
+    ignoreNotFound: options['ignore-not-found'],
   });
 
   if (selection.kind === 'nothing') {
-    if (project?.deploymentId === selection.id) await markProjectDestroyed(context.cwd, new Date());
-    if (options.json) out.json({ id: selection.id, destroyed: false, reason: selection.reason });
-    else out.line(`Nothing to destroy for ${selection.id}: ${selection.reason}.`);
+    if (project && project.deploymentId === selection.id) await markProjectDestroyed(context.cwd, new Date());
+    if (options.json) out.json({ id: selection.id ?? null, destroyed: false, reason: selection.reason });
+    else out.line(`Nothing to destroy for ${selection.subject}: ${selection.reason}.`);
     return 0;
   }
 
