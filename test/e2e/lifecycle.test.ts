@@ -112,7 +112,8 @@ describe('deploy → status → destroy', () => {
     const project = await lab.project('typo', 'embeddings-python');
     const deploy = await lab.run(['deploy', '--yes', '--env', 'typo'], { cwd: project });
     expect(deploy.code, deploy.stderr).toBe(0);
-    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId as string;
+    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'))
+      .deploymentId as string;
     const instances = lab.fake.listInstances().length;
 
     const typo = await lab.run(['destroy', 'zzzzzzzz', '--yes']);
