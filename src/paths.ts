@@ -31,6 +31,23 @@ export const statePaths = {
   cache: (env?: NodeJS.ProcessEnv) => path.join(stateDirectory(env), 'cache'),
 };
 
+/**
+ * Where Node's own compile cache (module.enableCompileCache) keeps the CLI's compiled code:
+ * a cache, so under the user's cache directory rather than the state directory, except that
+ * LINODE_BUILD_HOME still redirects everything (tests, throwaway homes).
+ *
+ *   LINODE_BUILD_HOME            → $LINODE_BUILD_HOME/cache/compile-cache
+ *   XDG_CACHE_HOME               → $XDG_CACHE_HOME/linode-build/compile-cache
+ *   otherwise                    → ~/.cache/linode-build/compile-cache
+ */
+export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LINODE_BUILD_HOME) return path.join(statePaths.cache(env), 'compile-cache');
+  const cacheHome = env.XDG_CACHE_HOME
+    ? path.resolve(env.XDG_CACHE_HOME)
+    : path.join(homeDirectory(env), '.cache');
+  return path.join(cacheHome, 'linode-build', 'compile-cache');
+}
+
 let cachedPackageRoot: string | undefined;
 
 /**

@@ -14,6 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -129,56 +130,33 @@ describe('linode-build plan', () => {
     expect(both.code).toBe(2);
   });
 
-  it('runs from its code-cached bundle, with the same plan as the ES module and CLI errors intact', async () => {
-    const debug = { ...env, LINODE_BUILD_DEBUG_CODE_CACHE: '1' };
-    const cached = await runCli(['plan', '--template', 'ml-pipeline', '--json'], { env: debug });
-    expect(cached.code, cached.stderr).toBe(0);
-    expect(cached.stderr).toMatch(
-      /^code cache for plan: used \(.*dist\/handlers\/plan-[A-Z0-9]+\.cjs\.v[\d.]+-\w+\.v8cache\)$/m,
-    );
-    const esm = await runCli(['plan', '--template', 'ml-pipeline', '--json'], {
-      env: { ...debug, LINODE_BUILD_NO_HANDLER_BUNDLES: '1' },
-    });
-    expect(esm.code, esm.stderr).toBe(0);
-    expect(esm.stderr).not.toContain('code cache');
+  it("keeps compiled code in Node's compile cache under the user's cache directory (Node 22.1+)", async () => {
+    const { home, env: own } = tempHome();
+    const cacheRoot = path.join(home, '.cache/linode-build/compile-cache');
     const shape = (stdout: string) => {
       const plan = JSON.parse(stdout);
       return [plan.capabilities, plan.packages, plan.steps, plan.ports, plan.envNames, plan.size.document];
     };
-    expect(shape(cached.stdout)).toEqual(shape(esm.stdout));
-    // A CliError thrown inside the bundle (its own copy of the class) still reads as one.
-    const missing = await runCli(['plan', '--template', 'no-such-template'], { env: debug });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("Error: template 'no-such-template' not found.");
-    expect(missing.stderr).toMatch(/^Hint: /m);
-    expect(missing.stderr).not.toContain('unexpected failure');
-    // The full CLI takes plan's handler from the same bundle (deploy --dry-run runs it).
-    const dryRun = await runCli(['deploy', '--dry-run', '--json'], {
-      cwd: project(`HF_TOKEN=${CANARY}\n`),
-      env: debug,
-    });
-    expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(dryRun.stderr).toMatch(/^code cache for plan: used /m);
-    expect(JSON.parse(dryRun.stdout).preview).toBe(true);
-    // Flags before the command and help still go where the CLI's own dispatch sends them.
-    const help = await runCli(['--debug', 'plan', '--help'], { env: debug });
-    expect(help.code, help.stderr).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: linode-build plan \[options\]/);
-    expect(help.stderr).toMatch(/^code cache for plan: used /m);
-    // The bare CLI and `templates list` have entry bundles too; other commands load the ES modules.
-    const bare = await runCli(['--help'], { env: debug });
-    expect(bare.stdout).toContain('Usage: linode-build <command> [options]');
-    expect(bare.stderr).toMatch(/^code cache for help: used /m);
-    const list = await runCli(['templates', 'list'], { env: debug });
-    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+SOURCE/);
-    expect(list.stderr).toMatch(/^code cache for templates list: used /m);
-    const show = await runCli(['templates', 'show', 'llm-api'], { env: debug });
-    expect(show.code, show.stderr).toBe(0);
-    expect(show.stderr).not.toContain('code cache');
-    const unknown = await runCli(['plann'], { env: debug });
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("unknown command 'plann'");
-    expect(unknown.stderr).not.toContain('code cache');
+    const first = await runCli(['plan', '--template', 'ml-pipeline', '--json'], { env: own });
+    expect(first.code, first.stderr).toBe(0);
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+      // Node 20: no compile cache, nothing written, the CLI works the same.
+      expect(existsSync(cacheRoot)).toBe(false);
+      return;
+    }
+    // One directory per Node version and CPU (Node's own layout), with the modules plan loaded.
+    const versions = readdirSync(cacheRoot);
+    expect(versions).toEqual([expect.stringMatching(new RegExp(`^${process.version}-${process.arch}-`))]);
+    expect(readdirSync(path.join(cacheRoot, versions[0]!)).length).toBeGreaterThan(3);
+    // The next run compiles from the cache and plans the same.
+    const second = await runCli(['plan', '--template', 'ml-pipeline', '--json'], { env: own });
+    expect(second.code, second.stderr).toBe(0);
+    expect(shape(second.stdout)).toEqual(shape(first.stdout));
+    // LINODE_BUILD_HOME redirects it with the rest of the state.
+    const state = mkdtempSync(path.join(os.tmpdir(), 'lb-plan-state-'));
+    const redirected = await runCli(['--help'], { env: { ...own, LINODE_BUILD_HOME: state } });
+    expect(redirected.code, redirected.stderr).toBe(0);
+    expect(readdirSync(path.join(state, 'cache/compile-cache'))).toHaveLength(1);
   });
 
   it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {
@@ -202,14 +180,7 @@ describe('linode-build plan', () => {
     expect(all).not.toContain('node_modules/ink/');
     expect(all).not.toContain('node_modules/react/');
     expect(all).not.toContain('node_modules/@linode/api-v4/');
-    // Nor the code-cached bundle that actually runs it.
-    const handlers = path.join(repoRoot, 'dist/handlers');
-    const bundle = readdirSync(handlers).find((name) => /^plan-[A-Z0-9]+\.cjs$/.test(name));
-    expect(bundle, 'dist has no plan bundle: run npm run build').toBeDefined();
-    const code = readFileSync(path.join(handlers, bundle!), 'utf8');
-    expect(code).toContain('node_modules/yaml/');
-    for (const name of ['node_modules/ink/', 'node_modules/react/', 'node_modules/@linode/api-v4/'])
-      expect(code).not.toContain(name);
+    expect(all).toContain('node_modules/yaml/');
   });
 
   it('has help with examples', async () => {

@@ -34,6 +34,7 @@ export function tempHome(): { home: string; env: Record<string, string> } {
     env: {
       HOME: home,
       XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_CACHE_HOME: path.join(home, '.cache'),
       NO_COLOR: '1',
     },
   };

@@ -1,5 +1,4 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
-import { loadHandler } from '../framework/handler-bundle.js';
 
 export const planSpec = commandSpec({
   name: 'plan',
@@ -57,7 +56,4 @@ export const planSpec = commandSpec({
   ],
 });
 
-// On the start-up budget: loads from its own bundle with a V8 code cache (handler-bundle.ts).
-export const planCommand = defineCommand(planSpec, () =>
-  loadHandler('plan', () => import('../handlers/plan.js')),
-);
+export const planCommand = defineCommand(planSpec, () => import('../handlers/plan.js'));

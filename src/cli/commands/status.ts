@@ -1,5 +1,4 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
-import { loadHandler } from '../framework/handler-bundle.js';
 
 export const statusSpec = commandSpec({
   name: 'status',
@@ -25,7 +24,4 @@ export const statusSpec = commandSpec({
   ],
 });
 
-// On the start-up budget: loads from its own bundle with a V8 code cache (handler-bundle.ts).
-export const statusCommand = defineCommand(statusSpec, () =>
-  loadHandler('status', () => import('../handlers/status.js')),
-);
+export const statusCommand = defineCommand(statusSpec, () => import('../handlers/status.js'));

@@ -1,5 +1,4 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
-import { loadHandler } from '../framework/handler-bundle.js';
 
 export const templatesListSpec = commandSpec({
   name: 'templates list',
@@ -21,7 +20,7 @@ export const templatesListSpec = commandSpec({
   ],
 });
 
-// On the start-up budget: loads from its own bundle with a V8 code cache (handler-bundle.ts).
-export const templatesListCommand = defineCommand(templatesListSpec, () =>
-  loadHandler('templates list', () => import('../handlers/templates-list.js')),
+export const templatesListCommand = defineCommand(
+  templatesListSpec,
+  () => import('../handlers/templates-list.js'),
 );

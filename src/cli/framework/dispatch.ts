@@ -1,7 +1,4 @@
-/**
- * Which command argv names: the one dispatch rule, shared by the CLI (run.ts) and by
- * bin/linode-build.js's choice of an entry bundle (launcher.ts), so the two cannot disagree.
- */
+/** Which command argv names: the CLI's one dispatch rule (run.ts). */
 import type { AnyCommand } from './command.js';
 
 /** Splits argv into the longest matching command name and the rest. */
