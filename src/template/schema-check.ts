@@ -9,7 +9,7 @@
  * walker agree on valid and invalid documents, so the editor (which uses the schema) and the
  * CLI never disagree.
  */
-import { closestMatch } from '../util/suggest.js';
+import { didYouMean } from '../util/suggest.js';
 import { childPath } from './parse.js';
 import type { Diagnostic } from './types.js';
 
@@ -35,18 +35,9 @@ export interface SchemaNode {
   readonly 'x-hint'?: string;
 }
 
-/**
- * " (did you mean 'x'?)": edit distance via closestMatch, plus swapped neighbouring letters
- * (`imgae` → `image`), the most common typo, which plain edit distance counts as two edits.
- */
+/** " (did you mean 'x'?)" (swapped neighbouring letters, `imgae` → `image`, count as one edit). */
 export function suggestion(input: string, candidates: readonly string[]): string {
-  const swaps = Array.from(
-    { length: Math.max(0, input.length - 1) },
-    (_, i) => input.slice(0, i) + input[i + 1] + input[i] + input.slice(i + 2),
-  );
-  const swapped = candidates.find((candidate) => swaps.includes(candidate));
-  const match = swapped ?? closestMatch(input, candidates);
-  return match === undefined ? '' : ` (did you mean '${match}'?)`;
+  return didYouMean(input, candidates);
 }
 
 type Issue = Omit<Diagnostic, 'severity' | 'file' | 'line' | 'column'>;

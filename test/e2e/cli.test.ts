@@ -15,6 +15,31 @@ describe('the linode-build binary', () => {
     expect(result.stdout).toContain('Examples:');
   });
 
+  it('refuses an unknown command or subcommand at every level with a suggestion, exit 2', async () => {
+    const { env } = tempHome();
+    const cases: [string[], string][] = [
+      [['deplyo'], "unknown command 'deplyo' (did you mean 'deploy'?)."],
+      [['templates', 'lst'], "unknown command 'templates lst' (did you mean 'templates list'?)."],
+      [
+        ['templates', 'shwo', 'llm-api'],
+        "unknown command 'templates shwo' (did you mean 'templates show'?).",
+      ],
+      [['plan', '--regoin', 'us-ord'], "unknown option '--regoin' for 'plan' (did you mean '--region'?)."],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await runCli(argv, { env });
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(`^Error: ${message.replace(/[.()?'-]/g, '\\$&')}\nHint: Run 'linode-build [a-z ]*--help'`),
+      );
+    }
+    // A group alone is not a mistake: its help, exit 0.
+    const group = await runCli(['templates'], { env });
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('templates list');
+  });
+
   it('exits quietly when the reader closes the pipe early', () => {
     // `true` exits without reading, so every write of the CLI meets a closed pipe (EPIPE).
     const result = spawnSync(

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { commandSpec, defineCommand } from '../../src/cli/framework/command.js';
 import { renderTable } from '../../src/cli/framework/output.js';
 import { runCli } from '../../src/cli/framework/run.js';
-import { closestMatch } from '../../src/util/suggest.js';
+import { closestMatch, didYouMean, editDistance } from '../../src/util/suggest.js';
 
 function capture() {
   let text = '';
@@ -73,7 +73,8 @@ describe('cli framework', () => {
     const result = await run(['things', 'list', '--jsn']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--jsn'");
-    expect(result.stderr).toContain("did you mean 'json'");
+    // Suggested the way it must be typed: '--json', not 'json'.
+    expect(result.stderr).toContain("(did you mean '--json'?)");
     expect(result.stderr).toContain('Hint:');
   });
 
@@ -93,6 +94,22 @@ describe('cli framework', () => {
     expect(help.stdout).toContain('Usage: linode-build things list [FILTER] [options]');
     expect(help.stdout).toContain('$ linode-build things list --json');
     expect(help.stdout).toContain('default: 10');
+  });
+
+  it('refuses an unknown subcommand of a group with a suggestion and exit 2, not the group help', async () => {
+    for (const [argv, message] of [
+      [['things', 'lst'], "Error: unknown command 'things lst' (did you mean 'things list'?).\n"],
+      [['things', 'lsit', '--json'], "Error: unknown command 'things lsit' (did you mean 'things list'?).\n"],
+      [['things', 'frobnicate'], "Error: unknown command 'things frobnicate'.\n"],
+      [['thing', 'lst'], "Error: unknown command 'thing' (did you mean 'things list'?).\n"],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(`^${message.replace(/[.()?']/g, '\\$&')}Hint: Run 'linode-build `),
+      );
+    }
   });
 
   it('prints group help for a command prefix', async () => {
@@ -118,5 +135,16 @@ describe('cli framework', () => {
   it('suggests only plausible typos', () => {
     expect(closestMatch('gpu-nvdia', ['gpu-nvidia', 'redis'])).toBe('gpu-nvidia');
     expect(closestMatch('zzzzzz', ['gpu-nvidia', 'redis'])).toBeUndefined();
+  });
+
+  it('counts a swap of neighbouring letters as one edit', () => {
+    expect(editDistance('lsit', 'list')).toBe(1);
+    expect(editDistance('imgae', 'image')).toBe(1);
+    expect(editDistance('abc', 'cba')).toBe(2);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(closestMatch('lsit', ['list', 'show'])).toBe('list');
+    expect(didYouMean('regoin', ['region', 'type'], (name) => `--${name}`)).toBe(
+      " (did you mean '--region'?)",
+    );
   });
 });

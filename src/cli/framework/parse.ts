@@ -116,7 +116,8 @@ function usageFromParseError(command: AnyCommand, error: unknown, known: string[
   if (unknown) {
     const flag = unknown[1]!;
     const bare = flag.replace(/^-+/, '');
-    return new UsageError(`unknown option '${flag}' for '${command.name}'${didYouMean(bare, known)}.`, hint);
+    const suggestion = didYouMean(bare, known, (name) => `--${name}`);
+    return new UsageError(`unknown option '${flag}' for '${command.name}'${suggestion}.`, hint);
   }
   const missingValue = /Option '(-[^']*)' argument missing/.exec(message);
   if (missingValue) {

@@ -35,6 +35,9 @@ export async function runCli(options: RunOptions): Promise<number> {
     if (!('command' in found)) {
       const isGroup =
         found.prefix !== '' && options.commands.some((c) => c.name.startsWith(`${found.prefix} `));
+      const unknownWord = found.rest.find((word) => !word.startsWith('-'));
+      if (isGroup && unknownWord !== undefined)
+        throw unknownSubcommand(options.commands, found.prefix, unknownWord);
       if (found.prefix === '' || isGroup) {
         const unknownFlag = found.rest.find(
           (word) => word.startsWith('-') && word !== '--help' && word !== '-h',
@@ -45,11 +48,7 @@ export async function runCli(options: RunOptions): Promise<number> {
         stdout.write(groupHelp(options.commands, found.prefix, options.version));
         return 0;
       }
-      const topLevel = [...new Set(options.commands.map((c) => c.name.split(' ')[0]!))];
-      throw new UsageError(
-        `unknown command '${found.prefix}'${didYouMean(found.prefix, topLevel)}.`,
-        "Run 'linode-build --help' to list the commands.",
-      );
+      throw unknownCommand(options.commands, found.prefix, unknownWord);
     }
 
     const { command, rest } = found;
@@ -90,4 +89,32 @@ export async function runCli(options: RunOptions): Promise<number> {
     if (debug && error instanceof Error && error.stack) out.info(error.stack);
     return 1;
   }
+}
+
+/** `templates lst`: a group with a word that names none of its commands. */
+function unknownSubcommand(commands: readonly AnyCommand[], group: string, word: string): UsageError {
+  const subcommands = commands
+    .filter((c) => c.name.startsWith(`${group} `))
+    .map((c) => c.name.slice(group.length + 1));
+  return new UsageError(
+    `unknown command '${group} ${word}'${didYouMean(word, subcommands, (match) => `${group} ${match}`)}.`,
+    `Run 'linode-build ${group} --help' to list its commands.`,
+  );
+}
+
+/** `deplyo`, or `template list`: the first word names no command or group. */
+function unknownCommand(commands: readonly AnyCommand[], word: string, next: string | undefined): UsageError {
+  // Two words are compared with the full names first, so `template lst` suggests `templates list`.
+  const twoWords =
+    next === undefined
+      ? ''
+      : didYouMean(
+          `${word} ${next}`,
+          commands.map((c) => c.name).filter((n) => n.includes(' ')),
+        );
+  const topLevel = [...new Set(commands.map((c) => c.name.split(' ')[0]!))];
+  return new UsageError(
+    `unknown command '${word}'${twoWords || didYouMean(word, topLevel)}.`,
+    "Run 'linode-build --help' to list the commands.",
+  );
 }
