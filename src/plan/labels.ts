@@ -46,7 +46,8 @@ export function tag(prefix: string, value: string): string {
   return `${prefix}:${value}`.slice(0, TAG_MAX);
 }
 
-/** `2026-01-02T03:04Z`: minute precision, UTC. */
+/** `2026-01-02T03:04Z`: minute precision, UTC, rounded up so a lifetime is never cut short. */
 export function expiryStamp(date: Date): string {
-  return `${date.toISOString().slice(0, 16)}Z`;
+  const minute = 60_000;
+  return `${new Date(Math.ceil(date.getTime() / minute) * minute).toISOString().slice(0, 16)}Z`;
 }

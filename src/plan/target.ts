@@ -3,9 +3,9 @@
  * applied. One function so `plan` and `deploy` can never disagree about what they target.
  */
 import { defaultUserDataEncoding, type UserDataEncoding } from '../cloudinit/payload.js';
-import { parseDuration } from '../deploy/duration.js';
 import { UsageError } from '../errors.js';
 import type { Template } from '../template/types.js';
+import { parseLifetime } from '../util/duration.js';
 
 export interface TargetOverrides {
   readonly region?: string | undefined;
@@ -53,7 +53,7 @@ export function deploymentTarget(
   }
   const lifetime = overrides.ttl ?? template.lifetime;
   const expiresAt = lifetime
-    ? new Date(now.getTime() + parseDuration(lifetime, overrides.ttl ? '--ttl' : 'lifetime'))
+    ? new Date(now.getTime() + parseLifetime(lifetime, overrides.ttl ? '--ttl' : 'lifetime'))
     : undefined;
   const image = overrides.image ?? linode.image;
   const encoding = overrides.userDataEncoding;

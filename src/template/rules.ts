@@ -3,6 +3,8 @@
  * document defensively, because they run even when the schema found problems, so that every
  * error is reported in one go.
  */
+
+import { checkLifetime } from '../util/duration.js';
 import { childPath } from './parse.js';
 import { suggestion } from './schema-check.js';
 import type { Diagnostic } from './types.js';
@@ -79,6 +81,13 @@ export function checkRules(raw: Raw, options: RuleOptions): Diagnostic[] {
       `version ${JSON.stringify(version)} is not a semantic version`,
       'Use MAJOR.MINOR.PATCH, e.g. "1.0.0".',
     );
+  }
+
+  // The same rule as `deploy --ttl` (util/duration.ts): the schema's pattern is only its grammar.
+  const lifetime = text(raw.lifetime);
+  if (lifetime !== undefined) {
+    const checked = checkLifetime(lifetime);
+    if ('problem' in checked) error('lifetime', `lifetime '${lifetime}' ${checked.problem}`, checked.hint);
   }
 
   const capabilities = record(raw.capabilities);

@@ -3,7 +3,6 @@ import { CreateLinodeSchema } from '@linode/validation';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportBoot } from '../../src/deploy/boot-watch.js';
-import { parseDuration } from '../../src/deploy/duration.js';
 import { deploymentIdAlphabet, generateRootPassword, newDeploymentId } from '../../src/deploy/identity.js';
 import { checkUserDataSize } from '../../src/deploy/preflight.js';
 import { parsePublicKeys } from '../../src/deploy/ssh-keys.js';
@@ -214,12 +213,6 @@ describe('inputs', () => {
       expect(String(error)).not.toContain('b3BlbnNzaC1rZXktdjEAAAAA');
     }
     expect(() => parsePublicKeys('not a key', 'x.pub')).toThrow(/does not hold an OpenSSH public key/);
-  });
-
-  it('parses durations', () => {
-    expect(parseDuration('8h', '--ttl')).toBe(8 * 3_600_000);
-    expect(parseDuration('1h30m', '--ttl')).toBe(90 * 60_000);
-    expect(() => parseDuration('8 hours', '--ttl')).toThrow(/--ttl must be a duration/);
   });
 
   it('refuses oversized user-data naming the largest parts', () => {

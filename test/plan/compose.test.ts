@@ -225,7 +225,7 @@ describe('composePlan', () => {
         'build-env:prod',
         'build-tmpl:demo',
         'gpu',
-        'build-expires:2026-01-02T11:04Z',
+        'build-expires:2026-01-02T11:05Z', // 11:04:05 rounded up: never cut short
       ],
     });
     expect(result.warnings.filter((w) => w.path === 'deploy.linode.tags')).toHaveLength(2);

@@ -62,6 +62,10 @@ describe('deploymentTarget', () => {
     expect(deploymentTarget(template({ lifetime: '8h' }), {}, now).expiresAt).toEqual(
       new Date('2026-11-23T18:00:00Z'),
     );
+    // Weeks, as the template schema and --ttl allow.
+    expect(deploymentTarget(template({ lifetime: '1w' }), {}, now).expiresAt).toEqual(
+      new Date('2026-11-30T10:00:00Z'),
+    );
   });
 
   it('names the missing default and the flag that supplies it', () => {
@@ -71,7 +75,12 @@ describe('deploymentTarget', () => {
     expect(() => deploymentTarget(template({}, { type_default: undefined }), {}, now)).toThrow(
       /no Linode type/,
     );
-    expect(() => deploymentTarget(template(), { ttl: 'soon' }, now)).toThrow(/--ttl must be a duration/);
+    expect(() => deploymentTarget(template(), { ttl: 'soon' }, now)).toThrow(
+      "--ttl 'soon' is not a duration like 30m, 8h, 2d or 1w.",
+    );
+    expect(() => deploymentTarget(template({ lifetime: '5m' }), {}, now)).toThrow(
+      "lifetime '5m' is shorter than the minimum, 10m.",
+    );
     expect(() => deploymentTarget(template(), { userDataEncoding: 'zip' }, now)).toThrow(
       "--user-data-encoding must be gzip or plain, not 'zip'.",
     );

@@ -36,6 +36,9 @@ describe('expiry tag', () => {
     expect(expiryFromTags(['build-id:abcd1234', `build-expires:${expiryStamp(when)}`])).toBe(
       when.toISOString(),
     );
+    // Rounded up to the minute: a lifetime is never cut short.
+    expect(expiryStamp(new Date('2026-03-10T11:04:00.001Z'))).toBe('2026-03-10T11:05Z');
+    expect(expiryStamp(new Date('2026-03-10T11:04:59Z'))).toBe('2026-03-10T11:05Z');
   });
 
   it('ignores absent or malformed stamps instead of guessing', () => {

@@ -258,7 +258,21 @@ const rules: RuleCase[] = [
     bad: (d) => (d.lifetime = '8 hours'),
     good: (d) => (d.lifetime = '8h'),
     path: 'lifetime',
-    message: /invalid value "8 hours"/,
+    message: /^lifetime '8 hours' is not a duration like 30m, 8h, 2d or 1w$/,
+  },
+  {
+    rule: 'lifetime minimum, the same as --ttl',
+    bad: (d) => (d.lifetime = '5m'),
+    good: (d) => (d.lifetime = '1w'),
+    path: 'lifetime',
+    message: /^lifetime '5m' is shorter than the minimum, 10m$/,
+  },
+  {
+    rule: 'lifetime in seconds',
+    bad: (d) => (d.lifetime = '30s'),
+    good: (d) => (d.lifetime = '1h30m'),
+    path: 'lifetime',
+    message: /^lifetime '30s' is in seconds; the shortest lifetime is 10m$/,
   },
   {
     rule: 'unknown capability',

@@ -78,6 +78,15 @@ describe('cli framework', () => {
     expect(result.stderr).toContain('Hint:');
   });
 
+  it('takes a value that starts with a dash but names no option; a flag in its place is a missing value', async () => {
+    seen.length = 0;
+    expect((await run(['things', 'list', '--lines', '-3'])).code).toBe(0);
+    expect(seen[0]).toMatchObject({ options: { lines: -3 } });
+    const missing = await run(['things', 'list', '--tag', '--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^Error: option '--tag' needs a value\.\nHint: /);
+  });
+
   it('rejects non-numbers and bad choices', async () => {
     expect((await run(['things', 'list', '--lines', 'many'])).stderr).toContain('--lines must be a number');
     const bad = await run(['things', 'list', '--mode', 'c']);

@@ -1,4 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
+import { ttlOption } from './lifetime-option.js';
 
 export const deploySpec = commandSpec({
   name: 'deploy',
@@ -50,11 +51,7 @@ export const deploySpec = commandSpec({
       placeholder: 'SECONDS',
       default: 1200,
     },
-    ttl: {
-      type: 'string',
-      description: 'Lifetime, e.g. 8h (recorded as an expiry tag)',
-      placeholder: 'DURATION',
-    },
+    ttl: ttlOption,
     'dry-run': { type: 'boolean', description: 'Show the plan and create nothing (same as plan)' },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
     json: { type: 'boolean', description: 'Print the result as JSON' },

@@ -1,4 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
+import { ttlOption } from './lifetime-option.js';
 
 export const planSpec = commandSpec({
   name: 'plan',
@@ -28,6 +29,7 @@ export const planSpec = commandSpec({
     },
     'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
     env: { type: 'string', description: 'Environment name (default: default)', placeholder: 'ENV' },
+    ttl: ttlOption,
     'user-data-encoding': {
       type: 'string',
       description:

@@ -17,6 +17,11 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /** Default value shown in help; applied when the option is absent. */
   readonly default?: string | number | boolean;
+  /**
+   * Refuses a malformed value while parsing (throws a UsageError), so every path that takes
+   * the option, `--dry-run` included, applies the same rule before doing anything.
+   */
+  readonly check?: (value: string, flag: string) => void;
 }
 
 export interface PositionalSpec {

@@ -40,7 +40,12 @@ export function parseCommandArgs(command: AnyCommand, words: readonly string[]):
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(argv, specs),
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw usageFromParseError(command, error, Object.keys(specs));
   }
@@ -90,9 +95,41 @@ export function parseCommandArgs(command: AnyCommand, words: readonly string[]):
   };
 }
 
+/**
+ * `--ttl -1h`: parseArgs refuses a value that starts with '-' as ambiguous. One that names no
+ * option is the option's value (`--ttl=-1h`), so its own check can say what is wrong with it;
+ * `--region --type x` still fails as a missing value.
+ */
+function joinDashValues(argv: readonly string[], specs: Record<string, OptionSpec>): string[] {
+  const shorts = new Map(
+    Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])),
+  );
+  const isFlag = (word: string) =>
+    word === '--' ||
+    (word.startsWith('--') && Object.hasOwn(specs, word.slice(2).split('=')[0]!)) ||
+    /^-[a-zA-Z]/.test(word);
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const next = argv[i + 1];
+    const name = word.startsWith('--') ? word.slice(2) : shorts.get(word.slice(1));
+    const spec =
+      name === undefined || !/^--?[^=-][^=]*$/.test(word) || !Object.hasOwn(specs, name)
+        ? undefined
+        : specs[name];
+    const takesValue = spec !== undefined && spec.type !== 'boolean';
+    if (takesValue && next?.startsWith('-') && !isFlag(next)) {
+      joined.push(`--${name}=${next}`);
+      i++;
+    } else joined.push(word);
+  }
+  return joined;
+}
+
 function convertValue(command: AnyCommand, name: string, spec: OptionSpec, value: string | boolean): unknown {
   if (spec.type === 'boolean') return value;
   const text = String(value);
+  spec.check?.(text, `--${name}`);
   if (spec.choices && !spec.choices.includes(text)) {
     throw new UsageError(
       `--${name} must be one of ${spec.choices.join(', ')}; got '${text}'${didYouMean(text, spec.choices)}.`,
@@ -119,7 +156,7 @@ function usageFromParseError(command: AnyCommand, error: unknown, known: string[
     const suggestion = didYouMean(bare, known, (name) => `--${name}`);
     return new UsageError(`unknown option '${flag}' for '${command.name}'${suggestion}.`, hint);
   }
-  const missingValue = /Option '(-[^']*)' argument missing/.exec(message);
+  const missingValue = /Option '(-[^']*)' argument (?:missing|is ambiguous)/.exec(message);
   if (missingValue) {
     return new UsageError(`option '${missingValue[1]}' needs a value.`, hint);
   }

@@ -15,6 +15,7 @@ const forwarded = [
   'app-name',
   'env',
   'env-file',
+  'ttl',
   'user-data-encoding',
 ] as const;
 

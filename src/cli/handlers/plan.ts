@@ -93,6 +93,7 @@ function makePlan(args: Args, source: Source, now: Date): DeployPlan {
       image: options.image,
       appName: options['app-name'],
       envName: options.env,
+      ttl: options.ttl,
       userDataEncoding: options['user-data-encoding'],
     },
     now,
