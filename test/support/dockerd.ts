@@ -17,8 +17,11 @@ export interface TestDocker {
   /** Runs the docker CLI against this engine. */
   docker(args: readonly string[], timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
-  /** Restarts an owned daemon with the same data (for reconnect tests). */
-  restart(): Promise<void>;
+  /**
+   * Restarts an owned daemon with the same data (for reconnect tests). `whileStopped` runs
+   * after dockerd has exited and before it starts again (a reboot test's early boot).
+   */
+  restart(whileStopped?: () => Promise<void> | void): Promise<void>;
 }
 
 export const TEST_IMAGE = 'lb-busybox:test';
@@ -69,33 +72,47 @@ export function canStartDockerd(): boolean {
   );
 }
 
+export interface PrivateDockerdOptions {
+  /**
+   * Run dockerd inside this network namespace (`ip netns add`), with its default bridge and
+   * its own iptables rules there, as on an instance. Entered with `nsenter --net` only:
+   * `ip netns exec` also remounts /sys, which hides the cgroup hierarchy dockerd needs.
+   */
+  readonly netns?: string;
+}
+
+/** Flags for an engine that must not touch this machine's networking. */
+const NO_NETWORKING = [
+  '--bridge=none',
+  '--iptables=false',
+  '--ip6tables=false',
+  '--ip-forward=false',
+  '--ip-masq=false',
+  '--userland-proxy=false',
+];
+
 /** Starts a private dockerd in a temporary directory. */
-export async function startPrivateDockerd(): Promise<TestDocker> {
+export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): Promise<TestDocker> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-dockerd-'));
   const socket = path.join(directory, 'docker.sock');
   let child: ChildProcess | undefined;
   const launch = async () => {
     const logFile = fs.openSync(path.join(directory, 'dockerd.log'), 'a');
-    child = spawn(
+    const daemon = [
       'dockerd',
-      [
-        '--bridge=none',
-        '--iptables=false',
-        '--ip6tables=false',
-        '--ip-forward=false',
-        '--ip-masq=false',
-        '--userland-proxy=false',
-        '-H',
-        `unix://${socket}`,
-        '--data-root',
-        path.join(directory, 'data'),
-        '--exec-root',
-        path.join(directory, 'exec'),
-        '--pidfile',
-        path.join(directory, 'dockerd.pid'),
-      ],
-      { stdio: ['ignore', logFile, logFile] },
-    );
+      // In its own network namespace dockerd may manage a bridge and iptables as on an instance.
+      ...(options.netns ? ['--userland-proxy=false'] : NO_NETWORKING),
+      '-H',
+      `unix://${socket}`,
+      '--data-root',
+      path.join(directory, 'data'),
+      '--exec-root',
+      path.join(directory, 'exec'),
+      '--pidfile',
+      path.join(directory, 'dockerd.pid'),
+    ];
+    const argv = options.netns ? ['nsenter', `--net=/var/run/netns/${options.netns}`, ...daemon] : daemon;
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', logFile, logFile] });
     fs.closeSync(logFile);
     try {
       await waitFor(() => ping(socket), 60000, 'dockerd to answer');
@@ -126,8 +143,9 @@ export async function startPrivateDockerd(): Promise<TestDocker> {
       await stopDaemon();
       fs.rmSync(directory, { recursive: true, force: true, maxRetries: 3 });
     },
-    async restart() {
+    async restart(whileStopped) {
       await stopDaemon();
+      await whileStopped?.();
       await launch();
     },
   };

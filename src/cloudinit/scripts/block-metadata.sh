@@ -1,23 +1,19 @@
 #!/bin/bash
-# block-metadata: keeps containers away from the Linode metadata service, which serves the
-# user-data (and so the app's secrets) to anyone on the instance who asks. Rules go into
-# Docker's DOCKER-USER chain, which Docker evaluates before its own and never flushes.
-# Idempotent; run by linode-build-metadata-block.service after every Docker start.
+# block-metadata: keeps containers from the metadata service (it serves the user-data, so
+# the app's secrets). A DROP in raw PREROUTING, which every container packet passes and dockerd
+# never flushes; host packets (cloud-init's) take OUTPUT. Run before docker.service on every
+# boot, so it holds before dockerd restarts any container. Idempotent. See docs/security.md.
 set -euo pipefail
 
-reject() {
+drop() {
   local tool=$1 address=$2
-  "$tool" -w -C DOCKER-USER -d "$address" -j REJECT 2>/dev/null ||
-    "$tool" -w -I DOCKER-USER -d "$address" -j REJECT
+  "$tool" -w -t raw -C PREROUTING -d "$address" -j DROP 2>/dev/null ||
+    "$tool" -w -t raw -I PREROUTING -d "$address" -j DROP
 }
 
-for ((i = 1; i <= 30; i++)); do
-  iptables -w -n -L DOCKER-USER >/dev/null 2>&1 && break
-  sleep 1
-done
-reject iptables 169.254.169.254
-# IPv6 metadata address; Docker creates the ip6tables chain only when IPv6 filtering is on.
-if ip6tables -w -n -L DOCKER-USER >/dev/null 2>&1; then
-  reject ip6tables fd00:a9fe:a9fe::1
+drop iptables 169.254.169.254
+# The IPv6 metadata address, when the kernel has IPv6 netfilter.
+if ip6tables -w -t raw -n -L PREROUTING >/dev/null 2>&1; then
+  drop ip6tables fd00:a9fe:a9fe::1
 fi
 echo "containers blocked from the metadata service"
