@@ -7,7 +7,7 @@ import { CliError } from '../errors.js';
 import type { LinodeClient } from '../linode/client.js';
 import type { DeployPlan } from '../plan/types.js';
 import { priceOf } from '../status/merge.js';
-import { closestMatch } from '../util/suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 export interface PreflightFacts {
   readonly hourlyPrice?: number;
@@ -75,18 +75,52 @@ export async function preflight(client: LinodeClient, plan: DeployPlan): Promise
   };
 }
 
-/** The item with this id, or a CliError with the closest id as a suggestion. */
+/**
+ * `deploy --type/--region` checked against the API's catalogues (cached for a day) before the
+ * template is planned, so a typo is reported as what it is, blaming the flag, and not as a
+ * consequence (e.g. "has no GPU" from the template's capabilities).
+ */
+export async function checkFlagValues(
+  client: LinodeClient,
+  flags: { readonly type?: string | undefined; readonly region?: string | undefined },
+): Promise<void> {
+  const [types, regions] = await Promise.all([
+    flags.type === undefined ? [] : client.listTypes(),
+    flags.region === undefined ? [] : client.listRegions(),
+  ]);
+  if (flags.region !== undefined) {
+    findOrRefuse(
+      regions,
+      flags.region,
+      'region',
+      "Check --region; 'linode-cli regions list' lists them.",
+      '--region',
+    );
+  }
+  if (flags.type !== undefined) {
+    findOrRefuse(
+      types,
+      flags.type,
+      'Linode type',
+      "Check --type; 'linode-cli linodes types' lists them.",
+      '--type',
+    );
+  }
+}
+
+/** The item with this id, or a CliError with the closest id as a suggestion (naming the flag it came from). */
 function findOrRefuse<T extends { id: string }>(
   items: readonly T[],
   id: string,
   what: string,
   hint: string,
+  flag?: string,
 ): T {
   const found = items.find((item) => item.id === id);
   if (found) return found;
-  const suggestion = closestMatch(
+  const suggestion = didYouMean(
     id,
     items.map((item) => item.id),
   );
-  throw new CliError(`unknown ${what} '${id}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}.`, hint);
+  throw new CliError(`${flag ? `${flag}: ` : ''}unknown ${what} '${id}'${suggestion}.`, hint);
 }

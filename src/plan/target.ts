@@ -3,7 +3,8 @@
  * applied. One function so `plan` and `deploy` can never disagree about what they target.
  */
 import { defaultUserDataEncoding, type UserDataEncoding } from '../cloudinit/payload.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
+import { EXAMPLE_GPU_PLANS, isGpuPlan } from '../template/rules.js';
 import type { Template } from '../template/types.js';
 import { parseLifetime } from '../util/duration.js';
 
@@ -49,6 +50,15 @@ export function deploymentTarget(
     throw new UsageError(
       `no Linode type: ${source} has no type_default.`,
       'Pass --type, e.g. --type g6-standard-2.',
+    );
+  }
+  // A GPU template on a --type without a GPU: the flag is at fault, not the template (the
+  // capability rules would blame deploy.linode.type_default).
+  const needsGpu = template.capabilities.features.some((feature) => feature.name === 'gpu-nvidia');
+  if (overrides.type !== undefined && needsGpu && !isGpuPlan(overrides.type)) {
+    throw new CliError(
+      `--type '${overrides.type}' has no GPU, but the template needs one (gpu-nvidia).`,
+      `Pass --type with a GPU plan (g1-gpu-* or g2-gpu-*), e.g. ${EXAMPLE_GPU_PLANS.join(', ')}${linode.type_default ? `, or leave --type out for type_default ${linode.type_default}` : ''}.`,
     );
   }
   const lifetime = overrides.ttl ?? template.lifetime;

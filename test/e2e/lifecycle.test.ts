@@ -153,6 +153,30 @@ describe('deploy → status → destroy', () => {
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(message);
     }
+    // On a GPU template a mistyped --type is reported as unknown, blaming the flag, not as
+    // "has no GPU (deploy.linode.type_default)"; a real non-GPU --type blames the flag too.
+    const gpuCases: [string[], string][] = [
+      [
+        ['--type', 'g6-standrad-2'],
+        "Error: --type: unknown Linode type 'g6-standrad-2' (did you mean 'g6-standard-2'?).\nHint: Check --type;",
+      ],
+      [
+        ['--region', 'us-ordd'],
+        "Error: --region: unknown region 'us-ordd' (did you mean 'us-ord'?).\nHint: Check --region;",
+      ],
+      [
+        ['--type', 'g6-standard-2'],
+        "Error: --type 'g6-standard-2' has no GPU, but the template needs one (gpu-nvidia).\nHint: Pass --type with a GPU plan",
+      ],
+    ];
+    for (const [flags, message] of gpuCases) {
+      const result = await lab.run(['deploy', '--yes', ...flags], { cwd: gated });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr.startsWith(message), result.stderr).toBe(true);
+    }
+    const planned = await lab.run(['plan', '--type', 'g6-standard-2'], { cwd: gated });
+    expect(planned.code).toBe(1);
+    expect(planned.stderr).toContain("--type 'g6-standard-2' has no GPU, but the template needs one");
     const noEnv = await lab.run(['deploy', '--yes', '--env-file', '/dev/null'], { cwd: gated });
     expect(noEnv.stderr).toMatch(/missing required environment variable: HF_TOKEN/);
     const noYes = await lab.run(['deploy'], { cwd: project });

@@ -97,3 +97,22 @@ describe('deploymentTarget', () => {
     expect(encoding('linode/ubuntu24.04', 'plain')).toBe('plain');
   });
 });
+
+describe('deploymentTarget on a GPU template', () => {
+  const gpu = (type_default = 'g2-gpu-rtx4000a1-s') => {
+    const base = template({}, { type_default });
+    return {
+      ...base,
+      capabilities: { ...base.capabilities, features: [{ name: 'gpu-nvidia', config: {} }] },
+    };
+  };
+
+  it('blames --type, not the template, when the flag names a plan without a GPU', () => {
+    expect(() => deploymentTarget(gpu(), { type: 'g6-standard-2' }, now)).toThrow(
+      "--type 'g6-standard-2' has no GPU, but the template needs one (gpu-nvidia).",
+    );
+    expect(deploymentTarget(gpu(), { type: 'g1-gpu-rtx6000-1' }, now).type).toBe('g1-gpu-rtx6000-1');
+    // Without the flag the template's own type_default is left to the template rules.
+    expect(deploymentTarget(gpu('g6-standard-2'), {}, now).type).toBe('g6-standard-2');
+  });
+});

@@ -73,4 +73,4 @@ export const deploySpec = commandSpec({
   ],
 });
 
-export const deployCommand = defineCommand(deploySpec, () => import('../handlers/deploy.js'));
+export const deployCommand = defineCommand(deploySpec, () => import('../handlers/deploy-checked.js'));
