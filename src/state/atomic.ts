@@ -1,12 +1,19 @@
 /**
- * Crash-safe file replacement. A reader sees either the old content or the new content, never
- * a truncated mix: write a temp file in the same directory (same filesystem, so rename is
- * atomic), fsync it, rename it over the target, then fsync the directory so the rename itself
- * survives a power loss. The original wrote files in place (truncate + write), which is how
- * entries were lost.
+ * Crash-safe file replacement, and the one writer for files that hold secrets. A reader sees
+ * either the old content or the new content, never a truncated mix: write a temp file in the
+ * same directory (same filesystem, so rename is atomic), fsync it, rename it over the target,
+ * then fsync the directory so the rename itself survives a power loss. The original wrote
+ * files in place (truncate + write), which is how entries were lost.
+ *
+ * The temp file is created exclusively (O_EXCL | O_NOFOLLOW) with its final mode, so it never
+ * exists with wider access, and the rename replaces whatever was at the target: an existing
+ * 0666 file is not reused (its mode would survive an in-place write) and a symlink is not
+ * followed. A symlinked target is refused outright with a clear error instead of being
+ * silently replaced.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -25,6 +32,32 @@ export async function ensurePrivateDirectory(directory: string): Promise<void> {
   await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
 }
 
+/** Create only, never through a symlink: fail rather than follow a planted file at the temp name. */
+const EXCLUSIVE_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Refuses a target that is a symlink or not a regular file (a missing target is fine). */
+export async function assertWritableTarget(target: string): Promise<void> {
+  let stats: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stats = await lstat(target);
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return;
+    throw error;
+  }
+  if (stats.isSymbolicLink()) {
+    throw new CliError(
+      `Refusing to write ${target}: it is a symbolic link, and linode-build never writes through one.`,
+      'Remove the link (or choose another path) and run the command again.',
+    );
+  }
+  if (!stats.isFile()) {
+    throw new CliError(
+      `Refusing to write ${target}: it exists and is not a regular file.`,
+      'Move it away (or choose another path) and run the command again.',
+    );
+  }
+}
+
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
@@ -32,12 +65,12 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const directory = path.dirname(target);
   await mkdir(directory, { recursive: true, mode: options.directoryMode ?? PRIVATE_DIRECTORY_MODE });
+  await assertWritableTarget(target);
   const temporary = path.join(
     directory,
     `${temporaryPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
-  // 'wx': fail rather than follow a planted file or symlink at the temp name.
-  const handle = await open(temporary, 'wx', options.mode ?? PRIVATE_FILE_MODE);
+  const handle = await open(temporary, EXCLUSIVE_CREATE, options.mode ?? PRIVATE_FILE_MODE);
   try {
     try {
       await handle.writeFile(data);

@@ -4,7 +4,7 @@
  * Secrets never reach the output: env values are shown by name, the root password and tokens
  * are placeholders, and every secret value is registered for redaction as a last defence.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { DEPLOY_FILE, resolveTemplate } from '../../catalog/index.js';
@@ -17,6 +17,7 @@ import { redactedCreateRequest, scrubSecrets, userDataPayloadOf } from '../../pl
 import { groupDigits } from '../../plan/size.js';
 import { deploymentTarget } from '../../plan/target.js';
 import type { DeployPlan } from '../../plan/types.js';
+import { writeFileAtomic } from '../../state/atomic.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
 import { loadTemplateFile } from '../../template/load.js';
 import type { LoadedTemplate } from '../../template/types.js';
@@ -150,20 +151,24 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function writeOut(directory: string, plan: DeployPlan): string[] {
-  mkdirSync(directory, { recursive: true });
+async function writeOut(directory: string, plan: DeployPlan): Promise<string[]> {
   const written: string[] = [];
-  const write = (name: string, content: string | Buffer, mode: number) => {
+  // Exclusive temp file + rename (src/state/atomic.ts): an existing file's mode is never kept
+  // and a symlinked target is refused, so the secrets land only in a new 0600 file.
+  const write = async (name: string, content: string | Buffer, mode: number) => {
     const file = path.join(directory, name);
-    writeFileSync(file, content, { mode });
-    chmodSync(file, mode);
+    await writeFileAtomic(file, content, { mode });
     written.push(file);
   };
   // The document and the exact payload hold the env values and generated secrets: owner only.
-  write('user-data.yaml', plan.userData, 0o600);
-  if (plan.size.encoding === 'gzip') write('user-data.yaml.gz', userDataPayloadOf(plan), 0o600);
-  write('create-request.json', scrubSecrets(json(redactedCreateRequest(plan)), plan.secretValues), 0o644);
-  write('firewall-request.json', scrubSecrets(json(plan.firewall), plan.secretValues), 0o644);
+  await write('user-data.yaml', plan.userData, 0o600);
+  if (plan.size.encoding === 'gzip') await write('user-data.yaml.gz', userDataPayloadOf(plan), 0o600);
+  await write(
+    'create-request.json',
+    scrubSecrets(json(redactedCreateRequest(plan)), plan.secretValues),
+    0o644,
+  );
+  await write('firewall-request.json', scrubSecrets(json(plan.firewall), plan.secretValues), 0o644);
   return written;
 }
 
@@ -236,7 +241,7 @@ export default async function plan(args: Args, context: CommandContext): Promise
   const source = await loadSource(args, context);
   const result = makePlan(args, source, new Date());
   for (const secret of result.secretValues) out.redact(secret);
-  const written = args.options.out ? writeOut(path.resolve(context.cwd, args.options.out), result) : [];
+  const written = args.options.out ? await writeOut(path.resolve(context.cwd, args.options.out), result) : [];
   if (args.options.json) {
     out.json({ ...planDocument(result, source), written });
     return 0;
