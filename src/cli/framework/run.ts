@@ -1,5 +1,6 @@
 /** Finds the command for argv, parses it, runs its handler, and turns errors into exit codes. */
 import { isCliError, UsageError } from '../../errors.js';
+import { accessError } from '../../state/access-error.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { AnyCommand, CommandContext } from './command.js';
 import { findCommand } from './dispatch.js';
@@ -75,7 +76,8 @@ export async function runCli(options: RunOptions): Promise<number> {
       context,
     );
     return typeof code === 'number' ? code : 0;
-  } catch (error) {
+  } catch (caught) {
+    const error = accessError(caught, env) ?? caught;
     if (isCliError(error)) {
       out.error(error.message, error.hint);
       if (debug && error.stack) out.info(error.stack);
