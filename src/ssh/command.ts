@@ -14,6 +14,8 @@ export interface SshCommandInput {
   readonly knownHostsFile: string;
   readonly identityFile?: string;
   readonly user?: string;
+  /** ssh options placed before the host (after the host-key and identity options). */
+  readonly options?: readonly string[];
   /** Extra ssh arguments (after `--`): options or a remote command. */
   readonly extra?: readonly string[];
 }
@@ -49,6 +51,6 @@ export function sshArgv(input: SshCommandInput): string[] {
   // ssh keeps the FIRST value of each option, so these win over anything in `extra`.
   const argv = [input.program ?? 'ssh', ...hostKeyOptions(input.deploymentId, input.knownHostsFile)];
   if (input.identityFile) argv.push('-i', input.identityFile, '-o', 'IdentitiesOnly=yes');
-  argv.push(`${input.user ?? 'root'}@${input.host}`, ...(input.extra ?? []));
+  argv.push(...(input.options ?? []), `${input.user ?? 'root'}@${input.host}`, ...(input.extra ?? []));
   return argv;
 }

@@ -26,6 +26,8 @@ export interface DeploymentRecord {
   readonly projectDir?: string;
   /** Watcher port, when the buildwatch capability is enabled (its token is a secret file). */
   readonly watcherPort?: number;
+  /** Absolute path of the private key the deploy used (ssh, the watcher tunnel, updates). */
+  readonly sshIdentityFile?: string;
   /** ISO timestamps. */
   readonly createdAt: string;
   readonly updatedAt: string;

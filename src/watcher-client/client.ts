@@ -1,8 +1,14 @@
 /**
- * The CLI's client for a deployment's BuildWatch API (fetch, bearer token, timeouts). The
- * token is sent only in the Authorization header and never appears in errors or output.
+ * The CLI's client for a deployment's BuildWatch API (node:http, bearer token, timeouts). The
+ * token is sent only in the Authorization header and never appears in errors or output, and
+ * never in clear across a network: plain HTTP only to a loopback address or through a local
+ * Unix socket (the SSH tunnel), otherwise HTTPS. Every request checks that here, the one
+ * place requests are made, so no caller can get it wrong.
  * Response shapes are the watcher's own types (type-only imports: nothing is bundled).
  */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import type { BootProgress } from '../../watcher/src/boot.js';
 import type { WatchEvent } from '../../watcher/src/docker/events.js';
 import type { LogLine } from '../../watcher/src/docker/logframe.js';
@@ -11,9 +17,16 @@ import type { Issue } from '../../watcher/src/issues.js';
 export type { BootProgress, Issue, LogLine, WatchEvent };
 
 export interface WatcherEndpoint {
-  /** e.g. http://192.0.2.10:9090 (no trailing slash). */
+  /**
+   * e.g. http://127.0.0.1:9090 (no trailing slash). With `socketPath` it only names the host
+   * and port the request is for; the bytes go to the socket.
+   */
   readonly baseUrl: string;
   readonly token: string;
+  /** A local Unix socket to connect to instead (the SSH tunnel's local end). */
+  readonly socketPath?: string;
+  /** How the watcher is reached, for messages (e.g. "an SSH tunnel to root@192.0.2.10"). */
+  readonly via?: string;
 }
 
 export interface WatcherStatus {
@@ -53,7 +66,9 @@ export type WatcherFailure =
   | 'unauthorized'
   | 'not-found'
   | 'bad-request'
-  | 'server';
+  | 'server'
+  /** Not sent: the token would have crossed a network in clear. */
+  | 'insecure';
 
 export class WatcherError extends Error {
   constructor(
@@ -68,23 +83,97 @@ export class WatcherError extends Error {
 
 export interface WatcherClientOptions {
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+}
+
+/** True for names and addresses that never leave this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./.test(host);
+  return false;
+}
+
+/** Whether the bearer token may be sent to this endpoint: never in clear over a network. */
+export function tokenTransportAllowed(endpoint: Pick<WatcherEndpoint, 'baseUrl' | 'socketPath'>): boolean {
+  if (endpoint.socketPath) return true;
+  const url = new URL(endpoint.baseUrl);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly text: string;
 }
 
 export class WatcherClient {
   private readonly timeoutMs: number;
-  private readonly fetcher: typeof fetch;
 
   constructor(
     private readonly endpoint: WatcherEndpoint,
     options: WatcherClientOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.fetcher = options.fetch ?? fetch;
   }
 
   get baseUrl(): string {
     return this.endpoint.baseUrl;
+  }
+
+  private request(url: URL): Promise<RawResponse> {
+    const { socketPath } = this.endpoint;
+    if (!tokenTransportAllowed(this.endpoint)) {
+      return Promise.reject(
+        new WatcherError(
+          `refusing to send the watcher token in clear to ${url.host} (plain HTTP, not this machine)`,
+          'insecure',
+        ),
+      );
+    }
+    const transport = url.protocol === 'https:' && !socketPath ? https : http;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(
+        {
+          ...(socketPath
+            ? { socketPath }
+            : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port }),
+          path: `${url.pathname}${url.search}`,
+          method: 'GET',
+          headers: {
+            host: url.host,
+            authorization: `Bearer ${this.endpoint.token}`,
+            accept: 'application/json',
+          },
+          agent: false,
+          timeout: this.timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', () =>
+            reject(new WatcherError('the connection broke mid-answer', 'unreachable')),
+          );
+        },
+      );
+      request.on('timeout', () => {
+        request.destroy();
+        reject(new WatcherError(`no answer within ${this.timeoutMs / 1000} s`, 'timeout'));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error instanceof WatcherError
+            ? error
+            : new WatcherError(
+                error.code ? `connection failed (${error.code})` : 'connection failed',
+                'unreachable',
+              ),
+        );
+      });
+      request.end();
+    });
   }
 
   private async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -92,29 +181,16 @@ export class WatcherClient {
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    let response: Response;
-    try {
-      response = await this.fetcher(url, {
-        headers: { authorization: `Bearer ${this.endpoint.token}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'error',
-      });
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new WatcherError(`no answer within ${this.timeoutMs / 1000} s`, 'timeout');
-      }
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new WatcherError(cause ? `connection failed (${cause})` : 'connection failed', 'unreachable');
-    }
-    const text = await response.text();
+    const response = await this.request(url);
+    const text = response.text;
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
       body = undefined;
     }
-    if (response.ok) {
+    const ok = response.status >= 200 && response.status < 300;
+    if (ok) {
       if (body === undefined) throw new WatcherError(`${path} answered something that is not JSON`, 'server');
       return body as T;
     }

@@ -6,9 +6,10 @@
 import type { DeploymentRecord } from '../state/types.js';
 import type { WatcherIssueSummary } from '../status/types.js';
 import type { BootStep, BootStepState, WatcherEvent, WatcherPanel } from '../tui/data.js';
-import { type Issue, type WatchEvent, WatcherClient } from './client.js';
+import type { Issue, WatchEvent } from './client.js';
+import { connectWatcher, type WatcherConnection } from './connect.js';
 import { renderLogLine } from './format.js';
-import { explainWatcherError, type ResolvedWatcher, resolveWatcher } from './resolve.js';
+import { explainWatcherError } from './resolve.js';
 
 const STEP_STATES: Record<string, BootStepState> = {
   pending: 'pending',
@@ -53,20 +54,40 @@ export interface WatcherReaderOptions {
   readonly timeoutMs?: number;
 }
 
+/** After a failed connection, how long the reader waits before trying ssh again. */
+const RETRY_AFTER_MS = 30_000;
+
 export function createWatcherReader(options: WatcherReaderOptions) {
-  const connect = async (
-    record: DeploymentRecord,
-  ): Promise<{ client: WatcherClient; resolved: ResolvedWatcher }> => {
-    const resolved = await resolveWatcher(options.env, record);
-    return {
-      client: new WatcherClient(resolved.endpoint, { timeoutMs: options.timeoutMs ?? 3000 }),
-      resolved,
-    };
+  // One connection (usually an SSH tunnel) per deployment, kept while the reader lives: the
+  // dashboard refreshes every few seconds and must not start ssh each time.
+  const connections = new Map<string, Promise<WatcherConnection>>();
+  const failures = new Map<string, { at: number; error: unknown }>();
+  const connect = async (record: DeploymentRecord): Promise<WatcherConnection> => {
+    const failed = failures.get(record.id);
+    if (failed && Date.now() - failed.at < RETRY_AFTER_MS) throw failed.error;
+    let pending = connections.get(record.id);
+    if (pending) {
+      const existing = await pending.catch(() => undefined);
+      if (existing && (!existing.tunnel || existing.tunnel.alive())) return existing;
+      existing?.close();
+      connections.delete(record.id);
+    }
+    pending = connectWatcher(options.env, record, { timeoutMs: options.timeoutMs ?? 3000 });
+    connections.set(record.id, pending);
+    try {
+      const connection = await pending;
+      failures.delete(record.id);
+      return connection;
+    } catch (error) {
+      connections.delete(record.id);
+      failures.set(record.id, { at: Date.now(), error });
+      throw error;
+    }
   };
   return {
     async panel(record: DeploymentRecord): Promise<WatcherPanel> {
       if (!record.watcherPort) return { state: 'disabled' };
-      let connection: Awaited<ReturnType<typeof connect>> | undefined;
+      let connection: WatcherConnection | undefined;
       try {
         connection = await connect(record);
         const [status, issues, events] = await Promise.all([
@@ -106,6 +127,15 @@ export function createWatcherReader(options: WatcherReaderOptions) {
       } catch {
         return undefined;
       }
+    },
+    /** Stops every tunnel this reader opened. */
+    close(): void {
+      for (const pending of connections.values())
+        void pending.then(
+          (connection) => connection.close(),
+          () => {},
+        );
+      connections.clear();
     },
     async logs(record: DeploymentRecord, _view: unknown, lines: number): Promise<string[]> {
       const { client, resolved } = await connect(record);

@@ -9,7 +9,7 @@ import { findDeployment, readRegistry } from '../state/registry.js';
 import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import type { WatcherEndpoint } from './client.js';
-import { WatcherError } from './client.js';
+import { isLoopbackHost, tokenTransportAllowed, WatcherError } from './client.js';
 
 export const WATCHER_TOKEN_SECRET = 'watcher-token';
 
@@ -38,7 +38,10 @@ export async function selectRecord(
   );
 }
 
-/** Parses and checks a --watcher-url override (e.g. an SSH tunnel's local end). */
+/**
+ * Parses and checks a --watcher-url override (e.g. an SSH tunnel's local end). The token is
+ * never sent in clear across a network: plain http only to this machine, otherwise https.
+ */
 export function parseWatcherUrl(value: string): string {
   let url: URL;
   try {
@@ -53,14 +56,18 @@ export function parseWatcherUrl(value: string): string {
       2,
     );
   }
+  if (!tokenTransportAllowed({ baseUrl: url.origin })) {
+    throw new CliError(
+      `--watcher-url ${url.origin} would send the watcher token in clear over the network.`,
+      'Leave --watcher-url out: linode-build reaches the watcher through an SSH tunnel. Or give an https:// URL or a tunnel on 127.0.0.1.',
+      2,
+    );
+  }
   return url.origin;
 }
 
-export async function resolveWatcher(
-  env: NodeJS.ProcessEnv,
-  record: DeploymentRecord,
-  overrideUrl?: string,
-): Promise<ResolvedWatcher> {
+/** The deployment's watcher token, kept 0600 at deploy time. */
+export async function watcherToken(env: NodeJS.ProcessEnv, record: DeploymentRecord): Promise<string> {
   if (!record.watcherPort) {
     throw new CliError(
       `Deployment ${record.id} does not run the watcher (BuildWatch).`,
@@ -74,16 +81,47 @@ export async function resolveWatcher(
       'The token is stored where the deployment was made; copy its secrets directory or redeploy from here.',
     );
   }
-  let baseUrl: string;
-  if (overrideUrl) baseUrl = parseWatcherUrl(overrideUrl);
-  else if (record.ipv4) baseUrl = `http://${record.ipv4}:${record.watcherPort}`;
-  else {
+  return token;
+}
+
+/**
+ * The watcher's address when it can be used without a tunnel: an override URL (checked by
+ * parseWatcherUrl), or the instance itself when its address is this machine. Undefined means
+ * "through an SSH tunnel": plain HTTP to an instance's public address would carry the token in
+ * clear.
+ */
+export function directWatcherUrl(record: DeploymentRecord, overrideUrl?: string): string | undefined {
+  if (overrideUrl) return parseWatcherUrl(overrideUrl);
+  if (record.ipv4 && record.watcherPort && isLoopbackHost(record.ipv4)) {
+    return `http://${record.ipv4}:${record.watcherPort}`;
+  }
+  return undefined;
+}
+
+/**
+ * The watcher endpoint without opening anything: the direct URL when there is one (see
+ * directWatcherUrl). For an instance reached by SSH, use connectWatcher (connect.ts).
+ */
+export async function resolveWatcher(
+  env: NodeJS.ProcessEnv,
+  record: DeploymentRecord,
+  overrideUrl?: string,
+): Promise<ResolvedWatcher & { direct: boolean }> {
+  const token = await watcherToken(env, record);
+  const direct = directWatcherUrl(record, overrideUrl);
+  if (direct) return { record, endpoint: { baseUrl: direct, token }, direct: true };
+  if (!record.ipv4) {
     throw new CliError(
       `Deployment ${record.id} has no IP address yet.`,
       `Wait for it to finish creating (\`linode-build status ${record.id}\`).`,
     );
   }
-  return { record, endpoint: { baseUrl, token } };
+  // The address the request is for on the instance's side of a tunnel.
+  return {
+    record,
+    endpoint: { baseUrl: `http://127.0.0.1:${record.watcherPort}`, token },
+    direct: false,
+  };
 }
 
 /** Turns a failed watcher call into the one-line error and the hint a user can act on. */
@@ -91,13 +129,18 @@ export function explainWatcherError(error: unknown, resolved: ResolvedWatcher): 
   if (!(error instanceof WatcherError))
     return error instanceof CliError ? error : new CliError(String(error));
   const { record, endpoint } = resolved;
-  const where = `the watcher of ${record.id} at ${endpoint.baseUrl}`;
+  const where = `the watcher of ${record.id} ${endpoint.via ? `through ${endpoint.via}` : `at ${endpoint.baseUrl}`}`;
   switch (error.failure) {
     case 'unreachable':
     case 'timeout':
       return new CliError(
         `Cannot reach ${where}: ${error.message}.`,
-        `It starts near the end of boot (see \`linode-build status ${record.id}\`). Its port is open only to the template's allowed_sources; otherwise add --ssh (or tunnel with \`ssh -N -L ${record.watcherPort}:127.0.0.1:${record.watcherPort} root@${record.ipv4 ?? 'IP'}\` and add --watcher-url http://127.0.0.1:${record.watcherPort})`,
+        `It starts near the end of boot (see \`linode-build status ${record.id}\` and \`linode-build logs --boot\`).`,
+      );
+    case 'insecure':
+      return new CliError(
+        `Not sent: ${error.message}.`,
+        'The token travels only over HTTPS, to this machine, or through the SSH tunnel linode-build opens.',
       );
     case 'unauthorized':
       return new CliError(

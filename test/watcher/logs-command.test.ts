@@ -12,6 +12,7 @@ import type { DeploymentRecord } from '../../src/state/types.js';
 import { type FakeDocker, logFrame, startFakeDocker } from '../../watcher/test/fake-docker.js';
 import { type RunningWatcher, startWatcher, waitUntil } from '../../watcher/test/process.js';
 import { binPath, runCli, tempHome } from '../support/cli.js';
+import { sshdAvailable, startTestSshd } from '../support/sshd.js';
 
 function record(id: string, port: number | undefined): DeploymentRecord {
   return {
@@ -35,6 +36,7 @@ function record(id: string, port: number | undefined): DeploymentRecord {
 describe('linode-build logs', () => {
   let docker: FakeDocker;
   let watcher: RunningWatcher;
+  let port = 0;
   const home = tempHome();
   const env = { ...home.env, LINODE_BUILD_HOME: path.join(home.home, 'state') };
 
@@ -45,7 +47,7 @@ describe('linode-build logs', () => {
       logFrame(2, '2025-11-23T12:00:02.500000000Z \u001b[31mwarning\u001b[0m: slow disk\n'),
     ]);
     watcher = await startWatcher({ socket: docker.socket });
-    const port = Number(new URL(watcher.url).port);
+    port = Number(new URL(watcher.url).port);
     fs.writeFileSync(
       path.join(path.dirname(watcher.stateDir), 'boot-status.json'),
       JSON.stringify({
@@ -150,57 +152,45 @@ describe('linode-build logs', () => {
     expect(docker.requests.some((request) => request.includes('since=1763899202.500000000'))).toBe(true);
   });
 
-  it('reaches a loopback-only watcher through --ssh, and explains an ssh failure', async () => {
-    const directory = fs.mkdtempSync(path.join(home.home, 'ssh-'));
-    const argvFile = path.join(directory, 'argv.json');
-    // A stand-in for ssh: records its argv and forwards the -L port like `ssh -N -L` would.
-    const fakeSsh = path.join(directory, 'ssh');
-    fs.writeFileSync(
-      fakeSsh,
-      `#!${process.execPath}
-const net = require('net');
-require('fs').writeFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)));
-const spec = process.argv[process.argv.indexOf('-L') + 1].split(':');
-net.createServer((client) => {
-  const upstream = net.connect(Number(spec[3]), spec[2]);
-  client.pipe(upstream).pipe(client);
-  upstream.on('error', () => client.destroy());
-  client.on('error', () => upstream.destroy());
-}).listen(Number(spec[1]), spec[0]);
-process.on('SIGTERM', () => process.exit(0));
-`,
-      { mode: 0o755 },
-    );
-    const result = await runCli(['logs', 'abcd2345', '--ssh'], {
-      env: { ...env, LINODE_BUILD_SSH: fakeSsh },
-    });
-    expect(result.stderr).toContain('Opening an SSH tunnel to root@127.0.0.1');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('server starting');
-    const argv = JSON.parse(fs.readFileSync(argvFile, 'utf8')) as string[];
-    expect(argv).toEqual(
-      expect.arrayContaining(['-N', 'BatchMode=yes', 'ExitOnForwardFailure=yes', 'root@127.0.0.1']),
-    );
-    expect(argv[argv.indexOf('-L') + 1]).toMatch(
-      new RegExp(`^127\\.0\\.0\\.1:\\d+:127\\.0\\.0\\.1:${new URL(watcher.url).port}$`),
-    );
+  it.skipIf(!sshdAvailable())(
+    'reaches the watcher through --ssh (a real sshd, the recorded key), and explains an ssh failure',
+    async () => {
+      const sshd = await startTestSshd();
+      const directory = fs.mkdtempSync(path.join(home.home, 'ssh-'));
+      try {
+        await upsertDeployment(env, { ...record('abcd2345', port), sshIdentityFile: sshd.clientKey });
+        const result = await runCli(['logs', 'abcd2345', '--ssh'], {
+          env: { ...env, LINODE_BUILD_SSH: sshd.sshProgram },
+        });
+        expect(result.stderr).toContain('Opening an SSH tunnel to root@127.0.0.1');
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('server starting');
+        // The tunnel's host key was pinned under the deployment's alias in our known_hosts.
+        const knownHosts = fs.readFileSync(path.join(env.LINODE_BUILD_HOME, 'known_hosts'), 'utf8');
+        expect(knownHosts).toContain(`linode-build-abcd2345 ${sshd.hostKeyPublic}`);
+        expect(sshd.log()).toMatch(/Accepted publickey for root/);
 
-    const failingSsh = path.join(directory, 'ssh-fails');
-    fs.writeFileSync(
-      failingSsh,
-      '#!/bin/sh\necho "root@127.0.0.1: Permission denied (publickey)." >&2\nexit 255\n',
-      {
-        mode: 0o755,
-      },
-    );
-    const failed = await runCli(['logs', 'abcd2345', '--ssh'], {
-      env: { ...env, LINODE_BUILD_SSH: failingSsh },
-    });
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(
-      'Could not open an SSH tunnel to root@127.0.0.1: root@127.0.0.1: Permission denied (publickey).',
-    );
-  });
+        const failingSsh = path.join(directory, 'ssh-fails');
+        fs.writeFileSync(
+          failingSsh,
+          '#!/bin/sh\necho "root@127.0.0.1: Permission denied (publickey)." >&2\nexit 255\n',
+          {
+            mode: 0o755,
+          },
+        );
+        const failed = await runCli(['logs', 'abcd2345', '--ssh'], {
+          env: { ...env, LINODE_BUILD_SSH: failingSsh },
+        });
+        expect(failed.code).toBe(1);
+        expect(failed.stderr).toContain(
+          'Could not open an SSH tunnel to root@127.0.0.1: root@127.0.0.1: Permission denied (publickey).',
+        );
+      } finally {
+        await upsertDeployment(env, record('abcd2345', port));
+        await sshd.stop();
+      }
+    },
+  );
 
   it('explains a deployment without the watcher, a wrong token and an unreachable watcher', async () => {
     const disabled = await runCli(['logs', 'nowatch9'], { env });
@@ -218,7 +208,11 @@ process.on('SIGTERM', () => process.exit(0));
     const closed = await runCli(['logs', 'abcd2345', '--watcher-url', 'http://127.0.0.1:9'], { env });
     expect(closed.code).toBe(1);
     expect(closed.stderr).toContain('Cannot reach the watcher of abcd2345 at http://127.0.0.1:9');
-    expect(closed.stderr).toContain('ssh -N -L');
+    expect(closed.stderr).toContain('logs --boot');
+
+    const clear = await runCli(['logs', 'abcd2345', '--watcher-url', 'http://192.0.2.55:9090'], { env });
+    expect(clear.code).toBe(2);
+    expect(clear.stderr).toContain('would send the watcher token in clear');
 
     const usage = await runCli(['logs', 'abcd2345', '--lines', '0'], { env });
     expect(usage.code).toBe(2);

@@ -4,7 +4,7 @@ export const logsSpec = commandSpec({
   name: 'logs',
   summary: 'Show container logs or boot progress through the on-instance watcher',
   description:
-    "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher's port is closed to the internet unless the template's allowed_sources lists your address; otherwise use --ssh (a tunnel with your ssh and keys) or open a tunnel yourself and pass --watcher-url.",
+    "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher listens on the instance's loopback, and its token is never sent in clear over a network: logs goes through an SSH tunnel (the deployment's pinned host key, its recorded key or yours) unless --watcher-url names an https URL or a tunnel on this machine.",
   positionals: [
     { name: 'id', description: "Deployment id or unique prefix (default: this project's, or the only one)" },
   ],
@@ -24,11 +24,11 @@ export const logsSpec = commandSpec({
     timestamps: { type: 'boolean', description: "Prefix each line with Docker's timestamp" },
     ssh: {
       type: 'boolean',
-      description: 'Reach the watcher through an SSH tunnel to root@IP (its port is closed by default)',
+      description: 'Always use the SSH tunnel (the default unless the instance is this machine)',
     },
     'watcher-url': {
       type: 'string',
-      description: 'Reach the watcher here instead (e.g. the local end of an SSH tunnel)',
+      description: 'Reach the watcher here instead: https, or http on 127.0.0.1 (your own tunnel)',
       placeholder: 'URL',
     },
     interval: {
@@ -47,7 +47,7 @@ export const logsSpec = commandSpec({
     {
       command:
         'ssh -N -L 9090:127.0.0.1:9090 root@IP & linode-build logs --watcher-url http://127.0.0.1:9090',
-      description: 'Through an SSH tunnel when the port is closed',
+      description: 'Through a tunnel of your own (e.g. via a jump host)',
     },
   ],
 });

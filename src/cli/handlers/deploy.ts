@@ -105,6 +105,9 @@ export default async function deploy(args: Args, context: CommandContext): Promi
         out.info('No instance logs are reachable from here without the buildwatch capability.');
       if (options.json) out.json({ ...resultJson(record), healthy: false, error: error.message });
       return 1;
+    } finally {
+      // Stops the boot reporter's background reads and its SSH tunnel.
+      waitContext.boot?.close?.();
     }
     await upsertDeployment(env, { ...record, updatedAt: new Date().toISOString() });
   }

@@ -1,13 +1,8 @@
-import { CliError, UsageError } from '../../errors.js';
-import { type BootProgress, type LogLine, WatcherClient } from '../../watcher-client/client.js';
+import { UsageError } from '../../errors.js';
+import type { BootProgress, LogLine, WatcherClient } from '../../watcher-client/client.js';
+import { connectWatcher } from '../../watcher-client/connect.js';
 import { newLines, renderBoot, renderLogLine } from '../../watcher-client/format.js';
-import {
-  explainWatcherError,
-  type ResolvedWatcher,
-  resolveWatcher,
-  selectRecord,
-} from '../../watcher-client/resolve.js';
-import { openSshTunnel, type Tunnel } from '../../watcher-client/tunnel.js';
+import { explainWatcherError, type ResolvedWatcher, selectRecord } from '../../watcher-client/resolve.js';
 import type { logsSpec } from '../commands/logs.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
@@ -55,25 +50,18 @@ export default async function logs(args: ArgsOf<typeof logsSpec>, context: Comma
     throw new UsageError('--ssh and --watcher-url cannot be combined.');
 
   const record = await selectRecord(env, context.cwd, args.positionals.id);
-  let resolved = await resolveWatcher(env, record, options['watcher-url']);
-  out.redact(resolved.endpoint.token);
-  let tunnel: Tunnel | undefined;
-  if (options.ssh) {
-    if (!record.ipv4 || !record.watcherPort) {
-      throw new CliError(`Deployment ${record.id} has no IP address yet.`, 'Wait for it to finish creating.');
-    }
-    out.info(`Opening an SSH tunnel to root@${record.ipv4} …`);
-    tunnel = await openSshTunnel({
-      host: record.ipv4,
-      remotePort: record.watcherPort,
-      ...(env.LINODE_BUILD_SSH ? { ssh: env.LINODE_BUILD_SSH } : {}),
-    });
-    resolved = { ...resolved, endpoint: { ...resolved.endpoint, baseUrl: tunnel.url } };
-  }
+  // The watcher listens on the instance's loopback and the token never crosses a network in
+  // clear: without --watcher-url, logs go through an SSH tunnel (--ssh only insists on it).
+  const connection = await connectWatcher(env, record, {
+    ...(options['watcher-url'] ? { overrideUrl: options['watcher-url'] } : {}),
+    forceTunnel: options.ssh,
+    onTunnel: (target) => out.info(`Opening an SSH tunnel to ${target} …`),
+  });
+  out.redact(connection.resolved.endpoint.token);
   try {
-    return await show(args, context, resolved);
+    return await show(args, context, connection.resolved, connection.client);
   } finally {
-    tunnel?.close();
+    connection.close();
   }
 }
 
@@ -81,11 +69,11 @@ async function show(
   args: ArgsOf<typeof logsSpec>,
   { out }: CommandContext,
   resolved: ResolvedWatcher,
+  client: WatcherClient,
 ): Promise<number> {
   const { options } = args;
   const { record } = resolved;
   const lines = options.lines;
-  const client = new WatcherClient(resolved.endpoint);
   const call = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error: unknown) => {
       throw explainWatcherError(error, resolved);

@@ -47,7 +47,11 @@ export default async function status(
       // Loaded only here: listing many deployments should not wait on their watchers.
       const { createWatcherReader } = await import('../../watcher-client/reader.js');
       const reader = createWatcherReader({ env });
-      view = (await withOpenIssues([view], [record], (r) => reader.openIssues(r)))[0] ?? view;
+      try {
+        view = (await withOpenIssues([view], [record], (r) => reader.openIssues(r)))[0] ?? view;
+      } finally {
+        reader.close();
+      }
     }
     if (options.json) out.json(view);
     else {

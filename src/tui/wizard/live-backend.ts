@@ -10,7 +10,7 @@ import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { listTemplates, resolveTemplate } from '../../catalog/index.js';
 import { checkTargetDirectory, initProject } from '../../catalog/init-project.js';
-import { type BootReporter, reportBoot } from '../../deploy/boot-watch.js';
+import { type BootReporter, bootSource, reportBoot } from '../../deploy/boot-watch.js';
 import { createDeployment } from '../../deploy/create.js';
 import { preflight } from '../../deploy/preflight.js';
 import { prepareDeployment } from '../../deploy/prepare.js';
@@ -22,8 +22,6 @@ import { LinodeClient } from '../../linode/client.js';
 import { upsertDeployment } from '../../state/registry.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { appUrl } from '../../status/endpoint.js';
-import { WatcherClient } from '../../watcher-client/client.js';
-import { resolveWatcher } from '../../watcher-client/resolve.js';
 import type { BootStepState } from '../data.js';
 import type { MonitorSession } from '../monitor/model.js';
 import type { TemplateChoice, WizardAnswers, WizardBackend, WizardCatalog } from './types.js';
@@ -191,25 +189,29 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
       now,
       boot: await monitoredBoot(env, record, session, now, note),
     };
-    await waitUntilRunning(waitContext, record, instance.id);
-    const check = plan.template.deploy.linode.container?.health;
-    const url = appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id;
-    if (check) {
-      stage('health', 'Health check');
-      const outcome = await waitUntilHealthy(waitContext, record, check);
-      await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
-      session.emit({
-        kind: 'done',
-        at: now(),
-        summary: outcome ? `Healthy (${outcome.result.detail}): ${url}` : `Running: ${url}`,
-      });
-    } else {
-      await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
-      session.emit({
-        kind: 'done',
-        at: now(),
-        summary: `Running (the template has no health check): ${url}`,
-      });
+    try {
+      await waitUntilRunning(waitContext, record, instance.id);
+      const check = plan.template.deploy.linode.container?.health;
+      const url = appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id;
+      if (check) {
+        stage('health', 'Health check');
+        const outcome = await waitUntilHealthy(waitContext, record, check);
+        await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
+        session.emit({
+          kind: 'done',
+          at: now(),
+          summary: outcome ? `Healthy (${outcome.result.detail}): ${url}` : `Running: ${url}`,
+        });
+      } else {
+        await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
+        session.emit({
+          kind: 'done',
+          at: now(),
+          summary: `Running (the template has no health check): ${url}`,
+        });
+      }
+    } finally {
+      waitContext.boot?.close?.();
     }
   }
 }
@@ -251,16 +253,15 @@ async function monitoredBoot(
   now: () => number,
   note: (text: string) => void,
 ): Promise<BootReporter | undefined> {
-  if (!record.watcherPort) return undefined;
-  const resolved = await resolveWatcher(env, record, env.LINODE_BUILD_WATCHER_URL?.trim() || undefined).catch(
-    () => undefined,
-  );
-  if (!resolved) return undefined;
-  const client = new WatcherClient(resolved.endpoint, { timeoutMs: WATCHER_TIMEOUT_MS });
+  // Direct only to this machine (tests); otherwise through an SSH tunnel, as for deploy --wait.
+  const source = await bootSource(env, record, { timeoutMs: WATCHER_TIMEOUT_MS });
+  if (!source) return undefined;
   const reported = new Map<string, string>();
   return {
+    close: () => source.close(),
+    current: () => source.problem(),
     async poll() {
-      const boot = (await client.status().catch(() => undefined))?.boot;
+      const boot = await source.read();
       if (!boot) return undefined;
       session.emit({
         kind: 'boot',

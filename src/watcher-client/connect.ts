@@ -1,0 +1,93 @@
+/**
+ * How the CLI reaches a deployment's watcher: an explicit --watcher-url (https, or a tunnel of
+ * the user's own on this machine), else an SSH tunnel to the instance's loopback, where the
+ * watcher listens by default. With `allowed_sources` the watcher also listens publicly, but
+ * over plain HTTP: the token goes through the tunnel all the same (docs/watcher.md).
+ */
+import { existsSync } from 'node:fs';
+import { CliError } from '../errors.js';
+import { ensureKnownHosts } from '../ssh/known-hosts.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { WatcherClient } from './client.js';
+import { type ResolvedWatcher, resolveWatcher } from './resolve.js';
+import { openSshTunnel, type Tunnel } from './tunnel.js';
+
+export interface WatcherConnection {
+  readonly client: WatcherClient;
+  readonly resolved: ResolvedWatcher;
+  /** Present when the watcher is reached through SSH. */
+  readonly tunnel?: Tunnel;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** --watcher-url (checked: never plain HTTP across a network). */
+  readonly overrideUrl?: string;
+  /** Tunnel even when the watcher could be reached directly (`logs --ssh`). */
+  readonly forceTunnel?: boolean;
+  /** Per-request timeout. */
+  readonly timeoutMs?: number;
+  /** How long ssh may take to log in and listen. */
+  readonly tunnelTimeoutMs?: number;
+  /** Told before ssh starts, e.g. to print "Opening an SSH tunnel …". */
+  readonly onTunnel?: (target: string) => void;
+}
+
+/** The private key ssh should use for a deployment: the recorded one, if it is on this machine. */
+export function deploymentIdentity(record: DeploymentRecord): string | undefined {
+  return record.sshIdentityFile && existsSync(record.sshIdentityFile) ? record.sshIdentityFile : undefined;
+}
+
+export async function openWatcherTunnel(
+  env: NodeJS.ProcessEnv,
+  record: DeploymentRecord,
+  timeoutMs?: number,
+): Promise<Tunnel> {
+  if (!record.ipv4 || !record.watcherPort) {
+    throw new CliError(`Deployment ${record.id} has no IP address yet.`, 'Wait for it to finish creating.');
+  }
+  const identityFile = deploymentIdentity(record);
+  return openSshTunnel({
+    host: record.ipv4,
+    remotePort: record.watcherPort,
+    deploymentId: record.id,
+    knownHostsFile: await ensureKnownHosts(env),
+    ...(identityFile ? { identityFile } : {}),
+    ...(env.LINODE_BUILD_SSH ? { ssh: env.LINODE_BUILD_SSH } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+}
+
+/** The endpoint that sends requests through `tunnel`. */
+export function throughTunnel(resolved: ResolvedWatcher, tunnel: Tunnel): ResolvedWatcher {
+  return {
+    record: resolved.record,
+    endpoint: {
+      baseUrl: `http://127.0.0.1:${resolved.record.watcherPort}`,
+      token: resolved.endpoint.token,
+      socketPath: tunnel.socketPath,
+      via: `an SSH tunnel to ${tunnel.target}`,
+    },
+  };
+}
+
+export async function connectWatcher(
+  env: NodeJS.ProcessEnv,
+  record: DeploymentRecord,
+  options: ConnectOptions = {},
+): Promise<WatcherConnection> {
+  const clientOptions = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+  const resolved = await resolveWatcher(env, record, options.forceTunnel ? undefined : options.overrideUrl);
+  if (resolved.direct && !options.forceTunnel) {
+    return { client: new WatcherClient(resolved.endpoint, clientOptions), resolved, close() {} };
+  }
+  options.onTunnel?.(`root@${record.ipv4}`);
+  const tunnel = await openWatcherTunnel(env, record, options.tunnelTimeoutMs);
+  const tunnelled = throughTunnel(resolved, tunnel);
+  return {
+    client: new WatcherClient(tunnelled.endpoint, clientOptions),
+    resolved: tunnelled,
+    tunnel,
+    close: () => tunnel.close(),
+  };
+}
