@@ -66,8 +66,8 @@ async function readBoot(client: WatcherClient): Promise<{ boot?: BootProgress; p
 }
 
 /**
- * The watcher of `record` as a boot-progress source: direct when LINODE_BUILD_WATCHER_URL or
- * a loopback address allows it, otherwise through an SSH tunnel opened (and reopened after a
+ * The watcher of `record` as a boot-progress source: direct when LINODE_BUILD_WATCHER_URL
+ * names an https or loopback URL, otherwise through an SSH tunnel opened (and reopened after a
  * reboot) in the background. Undefined when the deployment runs no watcher or has no token here.
  */
 export async function bootSource(
@@ -82,7 +82,7 @@ export async function bootSource(
   const timeoutMs = options.timeoutMs ?? 3000;
   let direct: string | undefined;
   try {
-    direct = directWatcherUrl(record, env.LINODE_BUILD_WATCHER_URL?.trim() || undefined);
+    direct = directWatcherUrl(env.LINODE_BUILD_WATCHER_URL?.trim() || undefined);
   } catch {
     // An override that would send the token in clear is ignored: the tunnel is used instead.
   }

@@ -6,6 +6,10 @@
  * still going (packages, drivers, image pull), so we keep waiting until --timeout. Once it
  * answers, the template's rules apply: failures during `initial_delay_seconds` do not count,
  * after that `max_retries` failed probes `interval_seconds` apart mean unhealthy.
+ *
+ * A wait is never silent for long: when nothing was printed for the heartbeat interval (30 s;
+ * LINODE_BUILD_HEARTBEAT_MS in tests) a "Still waiting" line names the current stage and, with
+ * a watcher, the running boot step or why steps are not visible yet.
  */
 import { CliError } from '../errors.js';
 import type { Instance, LinodeClient } from '../linode/client.js';
@@ -41,6 +45,47 @@ export class WaitFailure extends CliError {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+
+export function heartbeatInterval(env: NodeJS.ProcessEnv): number {
+  const fromEnv = Number(env.LINODE_BUILD_HEARTBEAT_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_HEARTBEAT_MS;
+}
+
+interface Heartbeat {
+  /** Prints a line (and counts it as a sign of life). */
+  say(text: string): void;
+  stop(): void;
+}
+
+/**
+ * Prints "Still waiting: <stage>" when neither the wait nor the boot reporter printed anything
+ * for the heartbeat interval. An unref'd timer: it runs while the wait sleeps or a probe hangs.
+ */
+function startHeartbeat(context: WaitContext, stage: () => string): Heartbeat {
+  const now = context.now ?? Date.now;
+  const interval = heartbeatInterval(context.env);
+  let last = now();
+  const quietSince = () => Math.max(last, context.boot?.lastLineAt?.() ?? 0);
+  const timer = setInterval(
+    () => {
+      if (now() - quietSince() < interval) return;
+      last = now();
+      const boot = context.boot?.current?.();
+      context.step(`Still waiting: ${stage()}${boot ? `; ${boot}` : ''}`);
+    },
+    Math.max(50, Math.min(1000, interval / 4)),
+  );
+  timer.unref();
+  return {
+    say(text) {
+      last = now();
+      context.step(text);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 function destroyHint(record: DeploymentRecord): string {
   const ssh = record.ipv4
     ? `Inspect it with 'ssh root@${record.ipv4} tail -n 50 /var/log/cloud-init-output.log'; `
@@ -57,29 +102,34 @@ export async function waitUntilRunning(
   const sleep = context.sleep ?? defaultSleep;
   let last = '';
   const seen: string[] = [];
-  for (;;) {
-    const instance = await context.client.getInstance(linodeId);
-    if (!instance) {
-      throw new WaitFailure(
-        `instance ${linodeId} disappeared while waiting for it to boot.`,
-        `It was deleted outside linode-build; clean up the record with 'linode-build status --prune'.`,
-        seen,
-      );
+  const beat = startHeartbeat(context, () => (last ? `instance is ${last}` : 'instance not reported yet'));
+  try {
+    for (;;) {
+      const instance = await context.client.getInstance(linodeId);
+      if (!instance) {
+        throw new WaitFailure(
+          `instance ${linodeId} disappeared while waiting for it to boot.`,
+          `It was deleted outside linode-build; clean up the record with 'linode-build status --prune'.`,
+          seen,
+        );
+      }
+      if (instance.status !== last) {
+        beat.say(`Instance is ${instance.status}`);
+        seen.push(`instance status: ${instance.status}`);
+        last = instance.status;
+      }
+      if (instance.status === 'running') return instance;
+      if (now() > context.deadline) {
+        throw new WaitFailure(
+          `instance ${linodeId} did not reach running before the timeout (still ${instance.status}).`,
+          destroyHint(record),
+          seen,
+        );
+      }
+      await sleep(context.pollMs);
     }
-    if (instance.status !== last) {
-      context.step(`Instance is ${instance.status}`);
-      seen.push(`instance status: ${instance.status}`);
-      last = instance.status;
-    }
-    if (instance.status === 'running') return instance;
-    if (now() > context.deadline) {
-      throw new WaitFailure(
-        `instance ${linodeId} did not reach running before the timeout (still ${instance.status}).`,
-        destroyHint(record),
-        seen,
-      );
-    }
-    await sleep(context.pollMs);
+  } finally {
+    beat.stop();
   }
 }
 
@@ -98,44 +148,51 @@ export async function waitUntilHealthy(
   const address = healthAddress(record.ipv4, record.externalPort, context.env);
   if (!address || (check.type !== 'http' && check.type !== 'tcp')) return undefined;
   const target = check.type === 'http' ? `http://${address}${check.path ?? '/'}` : `tcp://${address}`;
-  context.step(`Checking health at ${target}`);
+  let lastDetail = '';
+  const beat = startHeartbeat(context, () => `health ${target}: ${lastDetail || 'not checked yet'}`);
+  beat.say(`Checking health at ${target}`);
   const started = now();
   const history: string[] = [];
   let answered = false;
   let failures = 0;
-  let lastDetail = '';
-  for (;;) {
-    const bootFailure = await context.boot?.poll();
-    if (bootFailure) throw new WaitFailure(bootFailure.message, destroyHint(record), bootFailure.lastLines);
-    const result = await probeHealth(check, address);
-    if (result.detail !== lastDetail) {
-      history.push(`health ${target}: ${result.detail}`);
-      if (!result.ok) context.step(`Not healthy yet: ${result.detail}`);
-      lastDetail = result.detail;
-    }
-    if (result.ok) {
-      context.step(`Healthy (${result.detail})`);
-      return { result, address };
-    }
-    if (/^HTTP \d+$/.test(result.detail)) answered = true;
-    if (answered && now() - started >= check.initial_delay_seconds * 1000) failures++;
-    if (failures > check.max_retries) {
-      throw new WaitFailure(
-        `the app at ${target} answered but is unhealthy: ${result.detail} after ${failures} checks.`,
-        destroyHint(record),
-        history.slice(-10),
+  try {
+    for (;;) {
+      const bootFailure = await context.boot?.poll();
+      if (bootFailure) throw new WaitFailure(bootFailure.message, destroyHint(record), bootFailure.lastLines);
+      const result = await probeHealth(check, address);
+      if (result.detail !== lastDetail) {
+        history.push(`health ${target}: ${result.detail}`);
+        if (!result.ok) beat.say(`Not healthy yet: ${result.detail}`);
+        lastDetail = result.detail;
+      }
+      if (result.ok) {
+        beat.say(`Healthy (${result.detail})`);
+        return { result, address };
+      }
+      if (/^HTTP \d+$/.test(result.detail)) answered = true;
+      if (answered && now() - started >= check.initial_delay_seconds * 1000) failures++;
+      if (failures > check.max_retries) {
+        throw new WaitFailure(
+          `the app at ${target} answered but is unhealthy: ${result.detail} after ${failures} checks.`,
+          destroyHint(record),
+          history.slice(-10),
+        );
+      }
+      if (now() > context.deadline) {
+        throw new WaitFailure(
+          `the app at ${target} was not healthy before the timeout (last: ${result.detail}).`,
+          destroyHint(record),
+          history.slice(-10),
+        );
+      }
+      // LINODE_BUILD_POLL_MS (tests) overrides the template interval. A failed boot step seen
+      // by the boot reporter in the background ends the sleep at once.
+      const pause = sleep(
+        context.env.LINODE_BUILD_POLL_MS ? context.pollMs : Math.min(check.interval_seconds * 1000, 30_000),
       );
+      await (context.boot?.failed ? Promise.race([pause, context.boot.failed]) : pause);
     }
-    if (now() > context.deadline) {
-      throw new WaitFailure(
-        `the app at ${target} was not healthy before the timeout (last: ${result.detail}).`,
-        destroyHint(record),
-        history.slice(-10),
-      );
-    }
-    // LINODE_BUILD_POLL_MS (tests) overrides the template interval.
-    await sleep(
-      context.env.LINODE_BUILD_POLL_MS ? context.pollMs : Math.min(check.interval_seconds * 1000, 30_000),
-    );
+  } finally {
+    beat.stop();
   }
 }

@@ -9,7 +9,7 @@ import { findDeployment, readRegistry } from '../state/registry.js';
 import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import type { WatcherEndpoint } from './client.js';
-import { isLoopbackHost, tokenTransportAllowed, WatcherError } from './client.js';
+import { tokenTransportAllowed, WatcherError } from './client.js';
 
 export const WATCHER_TOKEN_SECRET = 'watcher-token';
 
@@ -85,17 +85,12 @@ export async function watcherToken(env: NodeJS.ProcessEnv, record: DeploymentRec
 }
 
 /**
- * The watcher's address when it can be used without a tunnel: an override URL (checked by
- * parseWatcherUrl), or the instance itself when its address is this machine. Undefined means
- * "through an SSH tunnel": plain HTTP to an instance's public address would carry the token in
- * clear.
+ * The watcher's address when it is used without a tunnel: only an override URL (checked by
+ * parseWatcherUrl). Undefined means "through an SSH tunnel": plain HTTP to an instance's
+ * address would carry the token in clear.
  */
-export function directWatcherUrl(record: DeploymentRecord, overrideUrl?: string): string | undefined {
-  if (overrideUrl) return parseWatcherUrl(overrideUrl);
-  if (record.ipv4 && record.watcherPort && isLoopbackHost(record.ipv4)) {
-    return `http://${record.ipv4}:${record.watcherPort}`;
-  }
-  return undefined;
+export function directWatcherUrl(overrideUrl?: string): string | undefined {
+  return overrideUrl ? parseWatcherUrl(overrideUrl) : undefined;
 }
 
 /**
@@ -108,7 +103,7 @@ export async function resolveWatcher(
   overrideUrl?: string,
 ): Promise<ResolvedWatcher & { direct: boolean }> {
   const token = await watcherToken(env, record);
-  const direct = directWatcherUrl(record, overrideUrl);
+  const direct = directWatcherUrl(overrideUrl);
   if (direct) return { record, endpoint: { baseUrl: direct, token }, direct: true };
   if (!record.ipv4) {
     throw new CliError(

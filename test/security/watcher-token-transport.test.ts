@@ -18,6 +18,7 @@ import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js'
 import { inCI } from '../support/tools.js';
 import {
   bootProgress,
+  dockerStep,
   ownInterfaceAddress,
   type Recorder,
   startRecorder,
@@ -47,17 +48,7 @@ describe.skipIf(!sshdAvailable() || !addressAvailable())('the watcher token over
   beforeAll(async () => {
     sshd = await startTestSshd();
     watcher = await startWatcherStandin(token);
-    watcher.setBoot(
-      bootProgress([
-        {
-          id: 'docker/install',
-          capability: 'docker',
-          name: 'install',
-          description: 'Install Docker',
-          state: 'ok',
-        },
-      ]),
-    );
+    watcher.setBoot(bootProgress([dockerStep('ok')]));
     recorder = await startRecorder(host, watcher.port);
     lab = await startLab();
     lab.env.LINODE_BUILD_SSH = sshd.sshProgram;

@@ -17,12 +17,38 @@ export interface StandinRequest {
   readonly remoteAddress: string;
 }
 
+/** Epoch ms and bearer token of each request, for timings and token checks. */
+export interface StandinArrival {
+  readonly at: number;
+  readonly path: string;
+  readonly bearer: string | undefined;
+}
+
 export interface WatcherStandin {
   readonly host: string;
   readonly port: number;
   readonly requests: StandinRequest[];
+  readonly arrivals: StandinArrival[];
   setBoot(boot: BootProgress): void;
   close(): Promise<void>;
+}
+
+type BootStep = BootProgress['steps'][number];
+
+/** The two steps most tests use: docker/install ("Install Docker") and app/start ("Start the app"). */
+export function dockerStep(state: string, extra: Partial<BootStep> = {}): BootStep {
+  return {
+    id: 'docker/install',
+    capability: 'docker',
+    name: 'install',
+    description: 'Install Docker',
+    state,
+    ...extra,
+  };
+}
+
+export function appStep(state: string, extra: Partial<BootStep> = {}): BootStep {
+  return { id: 'app/start', capability: 'app', name: 'start', description: 'Start the app', state, ...extra };
 }
 
 export function bootProgress(
@@ -33,16 +59,23 @@ export function bootProgress(
   return { cloud_init: { status: 'running', stage, errors: [] }, state, steps };
 }
 
+/**
+ * `token` undefined: any bearer token is accepted (a deploy makes its own; tests compare the
+ * recorded `arrivals` with the one it kept).
+ */
 export async function startWatcherStandin(
-  token: string,
+  token: string | undefined,
   options: { host?: string; port?: number } = {},
 ): Promise<WatcherStandin> {
   let boot = bootProgress([]);
   const requests: StandinRequest[] = [];
+  const arrivals: StandinArrival[] = [];
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://watcher');
-    const authorized = request.headers.authorization === `Bearer ${token}`;
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const authorized = bearer !== undefined && (token === undefined || bearer === token);
     requests.push({ path: url.pathname, authorized, remoteAddress: request.socket.remoteAddress ?? '' });
+    arrivals.push({ at: Date.now(), path: url.pathname, bearer });
     const send = (status: number, body: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
@@ -78,6 +111,7 @@ export async function startWatcherStandin(
     host: address.address,
     port: address.port,
     requests,
+    arrivals,
     setBoot(next) {
       boot = next;
     },

@@ -1,6 +1,7 @@
 /**
  * `linode-build logs` (the built binary) against a real watcher process on loopback, with the
- * deployment and its token in a throwaway HOME.
+ * deployment and its token in a throwaway HOME: with --watcher-url (a tunnel of the user's
+ * own on this machine), and with --ssh through a real sshd.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,7 +96,7 @@ describe('linode-build logs', () => {
   });
 
   it('prints the container log tail without control sequences, and never the token', async () => {
-    const result = await runCli(['logs', 'abcd', '--lines', '20'], { env });
+    const result = await runCli(['logs', 'abcd', '--lines', '20', '--watcher-url', watcher.url], { env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('server starting\nwarning: slow disk\n');
@@ -104,17 +105,22 @@ describe('linode-build logs', () => {
   });
 
   it('prints JSON and timestamps on request', async () => {
-    const json = await runCli(['logs', 'abcd2345', '--json', '--container', 'worker'], { env });
+    const json = await runCli(
+      ['logs', 'abcd2345', '--json', '--container', 'worker', '--watcher-url', watcher.url],
+      {
+        env,
+      },
+    );
     expect(json.code).toBe(0);
     const body = JSON.parse(json.stdout);
     expect(body).toMatchObject({ id: 'abcd2345', container: 'worker' });
     expect(body.lines[1]).toMatchObject({ stream: 'stderr', time: '2025-11-23T12:00:02.500000000Z' });
-    const stamped = await runCli(['logs', 'abcd2345', '--timestamps'], { env });
+    const stamped = await runCli(['logs', 'abcd2345', '--timestamps', '--watcher-url', watcher.url], { env });
     expect(stamped.stdout.split('\n')[0]).toBe('2025-11-23T12:00:01.000000001Z server starting');
   });
 
   it('shows boot progress with the failed step, its exit code and output, and exits 1', async () => {
-    const result = await runCli(['logs', 'abcd2345', '--boot'], { env });
+    const result = await runCli(['logs', 'abcd2345', '--boot', '--watcher-url', watcher.url], { env });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('boot: failed, 1/3 steps done');
     expect(result.stdout).toContain('[ok] docker: Install Docker Engine (42 s)');
@@ -123,10 +129,14 @@ describe('linode-build logs', () => {
   });
 
   it('follows new log lines until interrupted, then exits 0', async () => {
-    const child = spawn(process.execPath, [binPath, 'logs', 'abcd2345', '--follow', '--interval', '0.2'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, 'logs', 'abcd2345', '--follow', '--interval', '0.2', '--watcher-url', watcher.url],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -199,7 +209,7 @@ describe('linode-build logs', () => {
     expect(disabled.stderr).toContain('buildwatch');
 
     await writeSecret(env, 'abcd2345', 'watcher-token', 'a-wrong-token-value-000');
-    const rejected = await runCli(['logs', 'abcd2345'], { env });
+    const rejected = await runCli(['logs', 'abcd2345', '--watcher-url', watcher.url], { env });
     await writeSecret(env, 'abcd2345', 'watcher-token', watcher.token);
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toContain("rejected this machine's token");
