@@ -86,11 +86,20 @@ function startHeartbeat(context: WaitContext, stage: () => string): Heartbeat {
   };
 }
 
-function destroyHint(record: DeploymentRecord): string {
-  const ssh = record.ipv4
-    ? `Inspect it with 'ssh root@${record.ipv4} tail -n 50 /var/log/cloud-init-output.log'; `
-    : '';
-  return `${ssh}the instance was left running for inspection: remove it with 'linode-build destroy ${record.id}'.`;
+/**
+ * What to do after a failed wait, naming linode-build's own commands: `ssh ID` pins the host
+ * key (plain `ssh root@IP` would not), and `logs ID --boot` reads the watcher's boot steps.
+ */
+export function destroyHint(record: Pick<DeploymentRecord, 'id' | 'ipv4' | 'watcherPort'>): string {
+  const tail = `'linode-build ssh ${record.id} -- tail -n 50 /var/log/cloud-init-output.log'`;
+  const inspect =
+    record.watcherPort !== undefined
+      ? `See the boot steps with 'linode-build logs ${record.id} --boot' or the boot log with ${tail}; `
+      : record.ipv4
+        ? `Inspect it with ${tail}; `
+        : '';
+  const left = `the instance was left running for inspection: remove it with 'linode-build destroy ${record.id}'.`;
+  return inspect ? `${inspect}${left}` : `T${left.slice(1)}`;
 }
 
 export async function waitUntilRunning(

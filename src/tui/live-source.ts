@@ -114,7 +114,7 @@ export function createLiveSource(options: LiveSourceOptions): DataSource {
       if (!record?.watcherPort || !options.watcher) {
         throw new CliError(
           `No log source for ${id}: its watcher is not enabled.`,
-          `Deploy with the buildwatch capability, or read them over SSH: ssh root@${deployment.ipv4 ?? 'IP'} docker logs app`,
+          `Deploy with the buildwatch capability, or read them over SSH: linode-build ssh ${id} -- docker logs app`,
         );
       }
       return options.watcher.logs(record, deployment, lines);

@@ -6,6 +6,7 @@ import { reportBoot } from '../../src/deploy/boot-watch.js';
 import { deploymentIdAlphabet, generateRootPassword, newDeploymentId } from '../../src/deploy/identity.js';
 import { checkUserDataSize } from '../../src/deploy/preflight.js';
 import { parsePublicKeys } from '../../src/deploy/ssh-keys.js';
+import { destroyHint } from '../../src/deploy/wait.js';
 import { selectDeployment } from '../../src/destroy/select.js';
 import type { CliError } from '../../src/errors.js';
 import type { DeployPlan } from '../../src/plan/types.js';
@@ -93,6 +94,21 @@ describe('mergeDeployments', () => {
       }),
     );
     expect(parseApiTime('2026-03-01T09:30:00')).toBe(Date.parse('2026-03-01T09:30:00Z'));
+  });
+});
+
+describe('the hint after a failed wait', () => {
+  it("names linode-build's own commands: logs --boot with a watcher, ssh ID -- tail otherwise", () => {
+    const tail = "'linode-build ssh abcd1234 -- tail -n 50 /var/log/cloud-init-output.log'";
+    const destroy = "remove it with 'linode-build destroy abcd1234'.";
+    expect(destroyHint({ id: 'abcd1234', ipv4: '192.0.2.1', watcherPort: 9090 })).toBe(
+      `See the boot steps with 'linode-build logs abcd1234 --boot' or the boot log with ${tail}; the instance was left running for inspection: ${destroy}`,
+    );
+    expect(destroyHint({ id: 'abcd1234', ipv4: '192.0.2.1' })).toBe(
+      `Inspect it with ${tail}; the instance was left running for inspection: ${destroy}`,
+    );
+    expect(destroyHint({ id: 'abcd1234' })).toBe(`The instance was left running for inspection: ${destroy}`);
+    expect(destroyHint({ id: 'abcd1234', ipv4: '192.0.2.1' })).not.toContain('root@');
   });
 });
 

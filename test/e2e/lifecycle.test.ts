@@ -213,6 +213,11 @@ describe('deploy → status → destroy', () => {
         /Error: the app at http:\/\/127\.0\.0\.1:\d+\/api\/tags answered but is unhealthy: HTTP 503/,
       );
       expect(result.stderr).toMatch(/linode-build destroy [0-9a-z]{8}/);
+      // The hint names the tool's own commands (host-key pinning, the watcher), never ssh root@IP.
+      const hint = /^Hint: (.*)$/m.exec(result.stderr)?.[1] ?? '';
+      expect(hint).toMatch(/'linode-build logs ([0-9a-z]{8}) --boot'/);
+      expect(hint).toMatch(/'linode-build ssh [0-9a-z]{8} -- tail -n 50 \/var\/log\/cloud-init-output\.log'/);
+      expect(result.stderr).not.toContain('ssh root@');
       expect(result.stderr).toContain('Last observations:');
       expect(lab.fake.listInstances()).toHaveLength(instancesBefore + 1);
     } finally {
