@@ -434,8 +434,9 @@ function packagesEntry(
 
 /**
  * Package names checked against the schema's item pattern directly: every template with extra
- * packages would otherwise load and compile Ajv for one regular expression. Falls back to Ajv
- * when the schema is not that simple shape.
+ * packages would otherwise load and compile Ajv for one regular expression (measured with
+ * Node's compile cache on Node 24: `plan` of ml-pipeline plus three packages 4.6x `node -e ''`
+ * this way, 6.5x through Ajv). Falls back to Ajv when the schema is not that simple shape.
  */
 function validatePackageNames(
   definition: CapabilityDefinition,

@@ -8,7 +8,7 @@ import { CliError } from '../errors.js';
 import { checkTemplateFile, type LoadOptions, loadTemplateFile } from '../template/index.js';
 import type { Diagnostic, LoadedTemplate, TemplateSource } from '../template/types.js';
 import { closestMatch } from '../util/suggest.js';
-import { builtinCapabilityKnowledge, type CapabilityKnowledge } from './capability-names.js';
+import { type CapabilityKnowledge, registryKnowledge } from './capability-names.js';
 import {
   bundledTemplatesDirectory,
   type CatalogEntry,
@@ -33,7 +33,7 @@ export {
 export { DEPLOY_FILE, looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
 
 function knowledgeOf(options: CatalogOptions): CapabilityKnowledge {
-  return options.knowledge ?? builtinCapabilityKnowledge();
+  return options.knowledge ?? registryKnowledge();
 }
 
 /** Loads one discovered template for the listing (never throws: problems become diagnostics). */

@@ -7,11 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  BUILTIN_CAPABILITY_ALIASES,
-  BUILTIN_CAPABILITY_NAMES,
-  registryKnowledge,
-} from '../../src/catalog/capability-names.js';
+import { registryKnowledge } from '../../src/catalog/capability-names.js';
 import { checkTemplateFile } from '../../src/template/load.js';
 import { toolsAvailable } from '../support/tools.js';
 
@@ -67,21 +63,14 @@ describe('bundled templates', () => {
 
   test.each(BUNDLED)('%s has a README, a health check on the internal port and a modest size', (name) => {
     expect(existsSync(path.join(repoRoot, 'templates', name, 'README.md'))).toBe(true);
-    const result = checkTemplateFile(bundledFile(name), {
-      knownCapabilities: new Set(BUILTIN_CAPABILITY_NAMES),
-      capabilityAliases: BUILTIN_CAPABILITY_ALIASES,
-    });
+    const result = checkTemplateFile(bundledFile(name), registryKnowledge());
     const container = result.template!.deploy.linode.container!;
     expect(container.health?.port).toBe(container.internal_port);
     expect(readFileSync(bundledFile(name)).length).toBeLessThan(8 * 1024);
   });
 
   test('GPU templates use real GPU plans; model servers wait long enough for downloads', () => {
-    const load = (name: string) =>
-      checkTemplateFile(bundledFile(name), {
-        knownCapabilities: new Set(BUILTIN_CAPABILITY_NAMES),
-        capabilityAliases: BUILTIN_CAPABILITY_ALIASES,
-      }).template!;
+    const load = (name: string) => checkTemplateFile(bundledFile(name), registryKnowledge()).template!;
     for (const name of ['llm-api', 'ml-pipeline']) {
       expect(load(name).deploy.linode.type_default).toMatch(/^g[12]-gpu-/);
     }
@@ -95,20 +84,11 @@ describe('bundled templates', () => {
     );
     expect(load('chat-agent').deploy.linode.container!.post_start_script).toMatch(/api\/pull/);
   });
-
-  test('the static capability list matches the registry', async () => {
-    const registry = await registryKnowledge();
-    expect([...registry.knownCapabilities].sort()).toEqual([...BUILTIN_CAPABILITY_NAMES].sort());
-    expect([...registry.capabilityAliases]).toEqual([...BUILTIN_CAPABILITY_ALIASES]);
-  });
 });
 
 describe.skipIf(!toolsAvailable('shellcheck'))('scripts in bundled templates', () => {
   const scripts = BUNDLED.flatMap((name) => {
-    const template = checkTemplateFile(bundledFile(name), {
-      knownCapabilities: new Set(BUILTIN_CAPABILITY_NAMES),
-      capabilityAliases: BUILTIN_CAPABILITY_ALIASES,
-    }).template!;
+    const template = checkTemplateFile(bundledFile(name), registryKnowledge()).template!;
     const found: [string, string][] = [];
     const postStart = template.deploy.linode.container?.post_start_script;
     if (postStart) found.push([`${name} post_start_script`, postStart]);

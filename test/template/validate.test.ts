@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { builtinCapabilityKnowledge } from '../../src/catalog/capability-names.js';
+import { registryKnowledge } from '../../src/catalog/capability-names.js';
 import { validateTemplate } from '../../src/template/validate.js';
 import { BASE_TEMPLATE, errorsOf, validateText, warningsOf } from './helpers.js';
 
@@ -449,7 +449,7 @@ describe('reporting', () => {
 
   test('non-mapping documents are rejected clearly', () => {
     for (const raw of [null, [1, 2], 'text', 42]) {
-      const result = validateTemplate(raw, { file: 'x.yml', ...builtinCapabilityKnowledge() });
+      const result = validateTemplate(raw, { file: 'x.yml', ...registryKnowledge() });
       expect(result.template).toBeUndefined();
       expect(result.diagnostics[0]?.message).toMatch(/must be a YAML mapping/);
     }
@@ -458,7 +458,7 @@ describe('reporting', () => {
   test('validation is pure: the same input gives the same output, input untouched', () => {
     const raw = parse(BASE_TEMPLATE) as Doc;
     const snapshot = structuredClone(raw);
-    const options = { file: 'a.yml', ...builtinCapabilityKnowledge() };
+    const options = { file: 'a.yml', ...registryKnowledge() };
     expect(validateTemplate(raw, options)).toEqual(validateTemplate(raw, options));
     expect(raw).toEqual(snapshot);
   });
