@@ -98,4 +98,4 @@ export function systemdPlainValue(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('%', '%%');
 }
 
-export { type YamlValue, yamlDocument, yamlString } from './yaml.js';
+export { type YamlValue, yamlDocument } from './yaml.js';

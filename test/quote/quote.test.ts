@@ -161,15 +161,15 @@ describe('yamlDocument', () => {
       path: '/a',
     };
     const text = yamlDocument(lookAlikes);
-    expect(text).toContain('permissions: "0644"');
-    expect(text).toContain('flag: "yes"');
+    expect(text).toContain("permissions: '0644'");
+    expect(text).toContain("flag: 'yes'");
     expect(text).toContain('path: /a');
     expect(parse(text, { version: '1.1' })).toEqual(lookAlikes);
   });
 
   it('writes multi-line text as literal blocks with the right indicators', () => {
     const text = yamlDocument({ a: 'x\ny\n', b: ' lead\nz', c: 'end\n\n\n', d: [['-', 'x']] });
-    expect(text).toBe('a: |\n  x\n  y\nb: |2-\n   lead\n  z\nc: |+\n  end\n\n\nd:\n  - - "-"\n    - x\n');
+    expect(text).toBe("a: |\n  x\n  y\nb: |2-\n   lead\n  z\nc: |+\n  end\n\n\nd:\n  - - '-'\n    - x\n");
   });
 
   it('keeps a literal block only for characters PyYAML reads raw in one', () => {
@@ -184,15 +184,17 @@ describe('yamlDocument', () => {
       '\ufeff',
       '\ufffe',
       '\r',
+      // Allowed raw by YAML, but js-yaml double-quotes text with tabs and no-break spaces
+      // (escaped as \t and \_): also fine for PyYAML.
+      '\t',
+      '\u00a0',
     ]) {
       const text = yamlDocument({ a: `x\nz${char}z\ny\n` });
       expect(text.startsWith('a: "'), JSON.stringify(char)).toBe(true);
       expect(parse(text, { version: '1.1' })).toEqual({ a: `x\nz${char}z\ny\n` });
     }
     for (const char of [
-      '\t',
       '~',
-      '\u00a0',
       '\u00e9',
       '\ud7ff',
       '\ue000',
@@ -212,10 +214,13 @@ describe('yamlDocument', () => {
     fc.oneof(nastyString, multiLineString, fc.array(nastyString, { maxLength: 3 }), fc.boolean()),
   );
 
-  it('round-trips arbitrary trees (yaml package, YAML 1.1 mode)', () => {
+  // The yaml package in its default (YAML 1.2) mode, as this repository's tests read documents.
+  // Not in its YAML 1.1 mode: that reads a plain `.` as NaN, where PyYAML, like js-yaml,
+  // reads the string '.' (docs/dependencies.md).
+  it('round-trips arbitrary trees (yaml package)', () => {
     fc.assert(
       fc.property(tree, (data) => {
-        expect(parse(yamlDocument(data), { version: '1.1' })).toEqual(data);
+        expect(parse(yamlDocument(data))).toEqual(data);
       }),
       { numRuns: 500 },
     );
@@ -224,7 +229,7 @@ describe('yamlDocument', () => {
   it.runIf(toolsAvailable('python3'))(
     'round-trips arbitrary trees through PyYAML (what cloud-init uses)',
     () => {
-      const samples = fc.sample(tree, { numRuns: 400, seed: 7 });
+      const samples = fc.sample(tree, { numRuns: 1000, seed: 7 });
       const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-yaml-'));
       const files = samples.map((data, i) => {
         const file = path.join(dir, `${i}.yaml`);
