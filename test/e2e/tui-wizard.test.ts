@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { snapshotBuild } from '../support/snapshot.js';
-import { tmux } from '../support/tmux.js';
+import { launchInTerminal, tmux } from '../support/tmux.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
@@ -81,36 +81,12 @@ function step(id: string, capability: string, description: string, state: string
 function launch(name: string): void {
   session = name;
   sessions.push(name);
-  const environment = Object.entries({
-    ...lab.env,
-    TERM: 'xterm-256color',
-    LINODE_BUILD_WATCHER_URL: `http://${lab.app.address}`,
-  }).map(([k, v]) => `${k}=${v}`);
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
+  launchInTerminal({
     session,
-    '-x',
-    '100',
-    '-y',
-    '30',
-    '-c',
-    lab.home,
-    '--',
-    'sh',
-    '-c',
-    '"$@"; echo "EXITED:$?"; sleep 600',
-    'sh',
-    'env',
-    ...environment,
-    process.execPath,
-    bin,
-    'tui',
-    '--interval',
-    '2',
-    '--no-health',
-  );
+    cwd: lab.home,
+    env: { ...lab.env, LINODE_BUILD_WATCHER_URL: `http://${lab.app.address}` },
+    argv: [process.execPath, bin, 'tui', '--interval', '2', '--no-health'],
+  });
 }
 
 describe.skipIf(!haveTmux)('tui wizard in a real terminal', () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { binPath, repoRoot, runCli, tempHome } from '../support/cli.js';
 import { snapshotBuild } from '../support/snapshot.js';
-import { tmux } from '../support/tmux.js';
+import { launchInTerminal, tmux } from '../support/tmux.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
@@ -31,30 +31,14 @@ const screen = (name = session) => tmux('capture-pane', '-p', '-t', name);
  * code and keeps the pane open, so the screen after exit can be inspected.
  */
 function launch(name: string, args: readonly string[]): void {
-  const environment = Object.entries({ ...lab.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${v}`);
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
-    name,
-    '-x',
-    String(columns),
-    '-y',
-    String(rows),
-    '-c',
-    lab.home,
-    '--',
-    'sh',
-    '-c',
-    '"$@"; echo "EXITED:$?"; sleep 600',
-    'sh',
-    'env',
-    ...environment,
-    process.execPath,
-    snapshotBin,
-    'tui',
-    ...args,
-  );
+  launchInTerminal({
+    session: name,
+    cwd: lab.home,
+    env: lab.env,
+    argv: [process.execPath, snapshotBin, 'tui', ...args],
+    columns,
+    rows,
+  });
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -24,6 +24,8 @@ export interface CliOptions {
   readonly env?: Record<string, string | undefined>;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /** Another copy of bin/linode-build.js, e.g. an installed package's. */
+  readonly bin?: string;
 }
 
 /** A fresh temporary HOME with an isolated state directory. */
@@ -50,7 +52,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     for (const key of ['LINODE_TOKEN', 'LINODE_CLI_TOKEN']) {
       if (!options.env || !(key in options.env)) delete env[key];
     }
-    const child = spawn(process.execPath, [...nodeArgs, binPath, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, options.bin ?? binPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
