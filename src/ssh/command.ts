@@ -7,7 +7,7 @@
  */
 
 export interface SshCommandInput {
-  /** The ssh program (default `ssh`; LINODE_BUILD_SSH names another, as for `logs --ssh`). */
+  /** The ssh program (default `ssh`; LINODE_BUILD_SSH names another, as for the watcher tunnel). */
   readonly program?: string;
   readonly deploymentId: string;
   readonly host: string;

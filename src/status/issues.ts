@@ -40,7 +40,7 @@ export function issueLines(view: DeploymentView, watcherEnabled: boolean): strin
   if (view.openIssues === undefined) {
     return [
       view.instanceStatus === 'running'
-        ? `  Issues:    unknown (the watcher did not answer; 'linode-build logs ${view.id} --ssh --boot' reaches it through SSH)`
+        ? `  Issues:    unknown (the watcher did not answer through SSH; 'linode-build logs ${view.id} --boot' says why)`
         : `  Issues:    unknown until the instance is running`,
     ];
   }
