@@ -5,7 +5,14 @@
  * script installs the app, the health wait probes the host port, then the post-start hook.
  */
 
-import { shellAssignment, shellQuote, systemdPlainValue } from '../quote/index.js';
+import {
+  shellAssignment,
+  shellQuote,
+  systemdExecLine,
+  systemdPlainValue,
+  systemdUnitFile,
+  systemdUnitList,
+} from '../quote/index.js';
 import type { ContainerSpec, HealthCheck } from '../template/types.js';
 import {
   APP_CONF_PATH,
@@ -18,7 +25,6 @@ import {
   SYSTEMD_DIR,
 } from './layout.js';
 import { commandScript, DATA_FILE_CHECKS_OFF, executable, RUN_SCRIPT_PATH } from './runner.js';
-import appUnit from './scripts/app.service?raw';
 import appStart from './scripts/app-start.sh?raw';
 import blockMetadata from './scripts/block-metadata.sh?raw';
 import healthWait from './scripts/health-wait.sh?raw';
@@ -120,6 +126,39 @@ export function appConf(input: AppInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * linode-build-app.service, built from data through the quoting module (never by filling
+ * placeholders: an app name once moved After=/Requires= into the description). The container
+ * runs detached with Docker's restart policy (it restarts on failure and survives daemon
+ * restarts); this unit (re)creates it on boot and stops it on shutdown.
+ */
+export function appUnitFile(appName: string, blockMetadata: boolean): string {
+  const dependencies = ['docker.service', ...(blockMetadata ? [METADATA_BLOCK_UNIT] : [])];
+  return systemdUnitFile([
+    {
+      name: 'Unit',
+      directives: [
+        ['Description', systemdPlainValue(`linode-build app container (${appName})`)],
+        ['Documentation', 'man:docker-run(1)'],
+        ['Wants', systemdUnitList(['network-online.target'])],
+        ['After', systemdUnitList(['network-online.target', ...dependencies])],
+        ['Requires', systemdUnitList(dependencies)],
+      ],
+    },
+    {
+      name: 'Service',
+      directives: [
+        ['Type', 'oneshot'],
+        ['RemainAfterExit', 'yes'],
+        ['TimeoutStartSec', '30min'],
+        ['ExecStart', systemdExecLine([`${LIB_DIR}/app-start`])],
+        ['ExecStop', systemdExecLine([`${LIB_DIR}/app-start`, 'stop'])],
+      ],
+    },
+    { name: 'Install', directives: [['WantedBy', systemdUnitList(['multi-user.target'])]] },
+  ]);
+}
+
 function unitFile(name: string, content: string): CloudFile {
   return { path: `${SYSTEMD_DIR}/${name}`, content, permissions: '0644', owner: 'root:root', part: APP_PART };
 }
@@ -159,10 +198,6 @@ export function appParts(input: AppInput, envFileContent: string): AppParts {
       executable(`${LIB_DIR}/app-start`, appStart, APP_PART),
       executable(`${LIB_DIR}/pull-image`, pullImage, APP_PART),
     );
-    const unit = appUnit
-      .replace('@APP@', systemdPlainValue(input.appName))
-      .replace('@AFTER@', blocking ? ` ${METADATA_BLOCK_UNIT}` : '')
-      .replace('@REQUIRES@', blocking ? ` ${METADATA_BLOCK_UNIT}` : '');
     if (blocking) {
       files.push(executable(`${LIB_DIR}/block-metadata`, blockMetadata, APP_PART));
       files.push(unitFile(METADATA_BLOCK_UNIT, metadataUnit));
@@ -175,7 +210,7 @@ export function appParts(input: AppInput, envFileContent: string): AppParts {
         ]),
       );
     }
-    files.push(unitFile(APP_UNIT, unit));
+    files.push(unitFile(APP_UNIT, appUnitFile(input.appName, blocking)));
     step(
       'pull-image',
       `Pull ${container.image}`,

@@ -4,6 +4,15 @@
  */
 import { defaultUserDataEncoding, type UserDataEncoding } from '../cloudinit/payload.js';
 import { CliError, UsageError } from '../errors.js';
+import {
+  APP_NAME_RULE,
+  ENV_NAME_RULE,
+  type FieldRule,
+  followsRule,
+  IMAGE_RULE,
+  REGION_RULE,
+  TYPE_RULE,
+} from '../template/field-rules.js';
 import { EXAMPLE_GPU_PLANS, isGpuPlan } from '../template/rules.js';
 import type { Template } from '../template/types.js';
 import { parseLifetime } from '../util/duration.js';
@@ -30,6 +39,28 @@ export interface DeploymentTarget {
   readonly userDataEncoding: UserDataEncoding;
 }
 
+/**
+ * Refuses a flag value its template field would not accept. The value is shown JSON-quoted
+ * (it may hold control characters) and cut short; these flags never carry secrets.
+ */
+function checkOverride(flag: string, value: string | undefined, fieldRule: FieldRule): void {
+  if (value === undefined || followsRule(value, fieldRule)) return;
+  const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  throw new UsageError(
+    `${flag} ${shown} is not valid.`,
+    `Use ${fieldRule.expected}: the rule for ${fieldRule.field} in a template.`,
+  );
+}
+
+/** Every override that ends up in a label, tag, unit or API request is checked like its field. */
+export function checkOverrides(overrides: TargetOverrides): void {
+  checkOverride('--app-name', overrides.appName, APP_NAME_RULE);
+  checkOverride('--env', overrides.envName, ENV_NAME_RULE);
+  checkOverride('--region', overrides.region, REGION_RULE);
+  checkOverride('--type', overrides.type, TYPE_RULE);
+  checkOverride('--image', overrides.image, IMAGE_RULE);
+}
+
 /** Pure: `now` is an input. `source` names the file in errors (`deploy.yml`, `the template`). */
 export function deploymentTarget(
   template: Template,
@@ -37,6 +68,7 @@ export function deploymentTarget(
   now: Date,
   source = 'the template',
 ): DeploymentTarget {
+  checkOverrides(overrides);
   const linode = template.deploy.linode;
   const region = overrides.region ?? linode.region_default;
   const type = overrides.type ?? linode.type_default;

@@ -95,7 +95,54 @@ export function systemdEnvironment(name: string, value: string): string {
  * specifiers doubled, line breaks and other control characters replaced by spaces.
  */
 export function systemdPlainValue(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('%', '%%');
+  // A trailing backslash would continue the line onto the next directive: drop it (and the
+  // trailing blanks systemd strips anyway).
+  return value
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replaceAll('%', '%%')
+    .replace(/[\s\\]+$/, '');
+}
+
+/** A unit name systemd accepts in dependency lists (`After=`, `Requires=`, `WantedBy=`). */
+const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|timer|path|mount|device|slice|scope)$/;
+
+/** A space-separated list of unit names, each checked, for `After=`/`Requires=`-style settings. */
+export function systemdUnitList(names: readonly string[]): string {
+  for (const name of names) {
+    if (!UNIT_NAME.test(name)) throw new Error(`not a systemd unit name: ${JSON.stringify(name)}`);
+  }
+  return names.join(' ');
+}
+
+/** `[Section]` followed by `Key=value` lines; each value already quoted for its setting. */
+export interface SystemdSection {
+  readonly name: string;
+  readonly directives: readonly (readonly [key: string, value: string])[];
+}
+
+/**
+ * A unit file built from sections, never by filling placeholders in text. Each directive is
+ * checked to stay one directive: the key is a setting name, the value has no line break (which
+ * would start another directive) and does not end in a backslash (which would join the next
+ * line). Values must already be quoted for their setting (systemdPlainValue, systemdExecLine,
+ * systemdEnvironment, systemdUnitList).
+ */
+export function systemdUnitFile(sections: readonly SystemdSection[]): string {
+  const blocks = sections.map((section) => {
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(section.name)) {
+      throw new Error(`not a systemd section name: ${JSON.stringify(section.name)}`);
+    }
+    const lines = section.directives.map(([key, value]) => {
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key))
+        throw new Error(`not a systemd setting: ${JSON.stringify(key)}`);
+      assertNoNul(value, `systemd ${key}= value`);
+      if (/[\n\r]/.test(value)) throw new Error(`the ${key}= value contains a line break`);
+      if (/\\\s*$/.test(value)) throw new Error(`the ${key}= value ends in a backslash (line continuation)`);
+      return `${key}=${value}`;
+    });
+    return [`[${section.name}]`, ...lines].join('\n');
+  });
+  return `${blocks.join('\n\n')}\n`;
 }
 
 export { type YamlValue, yamlDocument } from './yaml.js';

@@ -18,6 +18,8 @@ import {
   systemdExecArg,
   systemdExecLine,
   systemdPlainValue,
+  systemdUnitFile,
+  systemdUnitList,
   yamlDocument,
 } from '../../src/quote/index.js';
 import { toolsAvailable } from '../support/tools.js';
@@ -124,6 +126,14 @@ describe('systemd escaping', () => {
     expect(() => systemdExecLine(['relative'])).toThrow(/absolute/);
     expect(() => systemdEnvironment('1BAD', 'x')).toThrow(/name/);
     expect(systemdPlainValue('a\nb % c')).toBe('a b %% c');
+    expect(systemdPlainValue('ends in \\\\ ')).toBe('ends in');
+    expect(() => systemdUnitList(['docker.service', 'x y.service'])).toThrow(/unit name/);
+    const unit = (key: string, value: string) => () =>
+      systemdUnitFile([{ name: 'Unit', directives: [[key, value]] }]);
+    expect(unit('Description', 'a\nExecStart=/bin/id')).toThrow(/line break/);
+    expect(unit('Description', 'continues \\')).toThrow(/backslash/);
+    expect(unit('Bad Key', 'x')).toThrow(/setting/);
+    expect(unit('Description', 'fine')()).toBe('[Unit]\nDescription=fine\n');
   });
 
   it.runIf(toolsAvailable('systemd-analyze'))(
