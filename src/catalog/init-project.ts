@@ -6,8 +6,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { renderDotenv } from '../env/dotenv.js';
 import { CliError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { PRIVATE_FILE_MODE, writeFileAtomic } from '../state/atomic.js';
 import { TemplateError } from '../template/load.js';
 import {
   mergeGitignore,
@@ -119,4 +121,17 @@ export function checkTargetDirectory(target: string, given: string): void {
       'Choose a new or empty directory, or run init without --directory inside an existing project.',
     );
   }
+}
+
+/**
+ * The project's `.env` with `values`, as the wizard collects them: text that dotenv (which
+ * deploy reads it with) reads back exactly, written 0600 and never over an existing file.
+ */
+export async function writeProjectDotenv(
+  projectDirectory: string,
+  values: Readonly<Record<string, string>>,
+): Promise<string> {
+  const file = path.join(projectDirectory, '.env');
+  await writeFileAtomic(file, renderDotenv(values), { mode: PRIVATE_FILE_MODE, createOnly: true });
+  return file;
 }

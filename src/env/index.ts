@@ -1,5 +1,5 @@
 export { commandArgv, splitCommand } from './command.js';
-export { parseDotenv } from './dotenv.js';
+export { dotenvLine, parseDotenv, renderDotenv } from './dotenv.js';
 export { checkEnvValue, renderEnvFile } from './envfile.js';
 export { expandString, expandWithNames, type Lookup } from './expand.js';
 export { placeholderEnv, placeholderValue } from './placeholders.js';

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -22,6 +22,8 @@ export interface AtomicWriteOptions {
   readonly mode?: number;
   /** Mode for directories this call creates. */
   readonly directoryMode?: number;
+  /** Never replace: fail with a clear error when the target exists (link(2) instead of rename). */
+  readonly createOnly?: boolean;
 }
 
 /** Private by default: state files may name hosts and ports, secret files hold secrets. */
@@ -78,7 +80,19 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await rename(temporary, target);
+    if (options.createOnly) {
+      // link(2) fails with EEXIST instead of replacing; the complete file appears at once.
+      await link(temporary, target).catch((error: unknown) => {
+        if (!isErrnoCode(error, 'EEXIST')) throw error;
+        throw new CliError(
+          `Refusing to write ${target}: it already exists.`,
+          'Move it away (or choose another directory) and run the command again.',
+        );
+      });
+      await unlink(temporary);
+    } else {
+      await rename(temporary, target);
+    }
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;

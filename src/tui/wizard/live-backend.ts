@@ -5,18 +5,16 @@
  * stage the monitor shows comes from one of those calls: API status changes are observed on
  * the instance reads waitUntilRunning makes, boot steps from the watcher when it is enabled.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { listTemplates, resolveTemplate } from '../../catalog/index.js';
-import { checkTargetDirectory, initProject } from '../../catalog/init-project.js';
+import { checkTargetDirectory, initProject, writeProjectDotenv } from '../../catalog/init-project.js';
 import { type BootReporter, bootSource, reportBoot } from '../../deploy/boot-watch.js';
 import { createDeployment } from '../../deploy/create.js';
 import { preflight } from '../../deploy/preflight.js';
 import { prepareDeployment } from '../../deploy/prepare.js';
 import { WaitFailure, waitUntilHealthy, waitUntilRunning } from '../../deploy/wait.js';
 import { pollInterval } from '../../destroy/destroy.js';
-import { renderEnvFile } from '../../env/envfile.js';
 import { CliError } from '../../errors.js';
 import { LinodeClient } from '../../linode/client.js';
 import { upsertDeployment } from '../../state/registry.js';
@@ -134,11 +132,8 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
       appName: answers.appName,
     });
     if (Object.keys(answers.envValues).length > 0) {
-      // The directory was new or empty, so there is no .env to overwrite ('wx' makes sure).
-      writeFileSync(path.join(project.target, '.env'), renderEnvFile(answers.envValues), {
-        mode: 0o600,
-        flag: 'wx',
-      });
+      // The directory was new or empty, so there is no .env to overwrite (createOnly makes sure).
+      await writeProjectDotenv(project.target, answers.envValues);
     }
     note(
       `Wrote ${[...project.files, ...(Object.keys(answers.envValues).length > 0 ? ['.env'] : [])].join(', ')}`,

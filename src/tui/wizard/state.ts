@@ -4,6 +4,8 @@
  * confirmed. Esc always goes back one step (from the first step it cancels).
  */
 import type { Key } from 'ink';
+import { dotenvLine } from '../../env/dotenv.js';
+import { CliError } from '../../errors.js';
 import { gpuPlanProblem } from '../../template/rules.js';
 import { indexOfId, orderTypes } from './choices.js';
 import type { TemplateChoice, TypeChoice, WizardAnswers, WizardCatalog } from './types.js';
@@ -74,6 +76,17 @@ export function appName(state: WizardState): string {
 
 export function directory(state: WizardState): string {
   return state.directory ?? `./${appName(state)}`;
+}
+
+/** Why `.env` cannot hold this value exactly (names the variable, never the value), if it cannot. */
+function dotenvProblem(name: string, value: string): string | undefined {
+  try {
+    dotenvLine(name, value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CliError) return `${error.message}. ${error.hint ?? ''}`.trim();
+    throw error;
+  }
 }
 
 /** The steps in order (the secrets step is skipped when the template needs no variables). */
@@ -221,6 +234,9 @@ function onKey(state: WizardState, action: Extract<WizardAction, { kind: 'key' }
         return { ...state, secrets: { ...state.secrets, [variable.name]: editText(value, input, key) } };
       }
       if (value === '') return { ...state, error: `${variable.name} is required by this template.` };
+      // Refused here (by name, never showing the value) rather than after the project is written.
+      const problem = dotenvProblem(variable.name, value);
+      if (problem) return { ...state, error: problem };
       const last = state.secretIndex + 1 >= (selectedTemplate(state)?.requiredEnv.length ?? 0);
       return last ? next(state) : { ...state, secretIndex: state.secretIndex + 1 };
     }
