@@ -9,7 +9,8 @@
  * scripts) turns it into "nothing to destroy". A deployment the registry or the project
  * remembers destroying is "nothing to destroy" either way: destroying twice is harmless.
  */
-import { CliError, UsageError } from '../errors.js';
+import { CliError } from '../errors.js';
+import { noDeploymentChosen } from '../state/chosen-deployment.js';
 import { findDeployment } from '../state/registry.js';
 import type { DeploymentRecord, DestroyedRecord, ProjectState } from '../state/types.js';
 import { matchesFilters } from '../status/collect.js';
@@ -135,10 +136,7 @@ export function selectDeployment(input: SelectInput): Selection {
       };
     }
   } else {
-    throw new UsageError(
-      'which deployment? There is no .linode/state.json here.',
-      "Pass an id (see 'linode-build status --all') or --app/--env.",
-    );
+    throw noDeploymentChosen();
   }
   const record = input.records.find((candidate) => candidate.id === view.id);
   const projectDir = record?.projectDir ?? (input.project?.deploymentId === view.id ? input.cwd : undefined);

@@ -3,8 +3,8 @@
  * instances tagged on Linode, so it works for deployments made on another machine), or, with
  * no id, the deployment recorded in the project's .linode/state.json.
  */
-import { CliError, UsageError } from '../errors.js';
-import { readProjectState } from '../state/project.js';
+import { CliError } from '../errors.js';
+import { liveProjectDeployment } from '../state/chosen-deployment.js';
 import { findDeployment, readRegistry } from '../state/registry.js';
 
 export interface SshTarget {
@@ -49,19 +49,7 @@ async function byId(id: string, input: ResolveInput): Promise<SshTarget> {
 }
 
 async function byProject(input: ResolveInput): Promise<SshTarget> {
-  const project = await readProjectState(input.cwd);
-  if (!project) {
-    throw new UsageError(
-      'which deployment? There is no .linode/state.json here.',
-      "Pass an id or prefix (see 'linode-build status --all'), or run this in a deployed project directory.",
-    );
-  }
-  if (project.destroyedAt) {
-    throw new CliError(
-      `this project's deployment ${project.deploymentId} was destroyed at ${project.destroyedAt}.`,
-      "Deploy it again with 'linode-build deploy', or pass another deployment's id.",
-    );
-  }
+  const project = await liveProjectDeployment(input.cwd);
   const { deployments } = await readRegistry(input.env);
   const record = deployments.find((candidate) => candidate.id === project.deploymentId);
   const ipv4 = record?.ipv4 ?? project.ipv4;

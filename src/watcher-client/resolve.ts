@@ -4,7 +4,7 @@
  */
 
 import { CliError } from '../errors.js';
-import { readProjectState } from '../state/project.js';
+import { liveProjectDeployment } from '../state/chosen-deployment.js';
 import { findDeployment, readRegistry } from '../state/registry.js';
 import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
@@ -18,24 +18,15 @@ export interface ResolvedWatcher {
   readonly endpoint: WatcherEndpoint;
 }
 
-/** The deployment meant by an id/prefix, else this project's, else the only one. */
+/** The deployment meant by an id/prefix, else this project's (the rule `ssh` and `destroy` follow). */
 export async function selectRecord(
   env: NodeJS.ProcessEnv,
   cwd: string,
   id?: string,
 ): Promise<DeploymentRecord> {
+  const wanted = id ?? (await liveProjectDeployment(cwd)).deploymentId;
   const { deployments } = await readRegistry(env);
-  if (id) return findDeployment(deployments, id);
-  const project = await readProjectState(cwd);
-  if (project && !project.destroyedAt) return findDeployment(deployments, project.deploymentId);
-  if (deployments.length === 1 && deployments[0]) return deployments[0];
-  if (deployments.length === 0) {
-    throw new CliError('No deployments in the local registry.', 'Deploy one with `linode-build deploy`.');
-  }
-  throw new CliError(
-    `${deployments.length} deployments and no id given.`,
-    'Pass a deployment id or prefix; `linode-build status` lists them.',
-  );
+  return findDeployment(deployments, wanted);
 }
 
 /**

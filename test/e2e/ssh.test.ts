@@ -87,7 +87,7 @@ describe('ssh errors', () => {
   it('an unknown id is a clear error', async () => {
     const result = await lab.run(['ssh', 'zzzz9999', '--print']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('No deployment matches "zzzz9999"');
+    expect(result.stderr).toContain('no deployment matches "zzzz9999"');
     expect(result.stderr).toContain('status');
   });
 

@@ -3,7 +3,7 @@
  * `plan --ttl` and a template's `lifetime:`, through the built binary. No API is involved:
  * every refusal happens before anything would be created.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

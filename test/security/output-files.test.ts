@@ -69,7 +69,7 @@ describe('plan --out against planted files', () => {
 
     const result = await runCli(['plan', '--out', out], { cwd: dir, env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Refusing to write ${path.join(out, name)}: it is a symbolic link`);
+    expect(result.stderr).toContain(`refusing to write ${path.join(out, name)}: it is a symbolic link`);
     expect(result.stderr).toMatch(/Hint: Remove the link/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(victim, 'utf8')).toBe('victim\n');

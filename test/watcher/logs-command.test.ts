@@ -193,7 +193,7 @@ describe('linode-build logs', () => {
         });
         expect(failed.code).toBe(1);
         expect(failed.stderr).toContain(
-          'Could not open an SSH tunnel to root@127.0.0.1: root@127.0.0.1: Permission denied (publickey).',
+          'could not open an SSH tunnel to root@127.0.0.1: root@127.0.0.1: Permission denied (publickey).',
         );
       } finally {
         await upsertDeployment(env, record('abcd2345', port));
@@ -217,7 +217,7 @@ describe('linode-build logs', () => {
 
     const closed = await runCli(['logs', 'abcd2345', '--watcher-url', 'http://127.0.0.1:9'], { env });
     expect(closed.code).toBe(1);
-    expect(closed.stderr).toContain('Cannot reach the watcher of abcd2345 at http://127.0.0.1:9');
+    expect(closed.stderr).toContain('cannot reach the watcher of abcd2345 at http://127.0.0.1:9');
     expect(closed.stderr).toContain('logs --boot');
 
     const clear = await runCli(['logs', 'abcd2345', '--watcher-url', 'http://192.0.2.55:9090'], { env });

@@ -85,7 +85,7 @@ export class Output {
 
   /** The two-line error format: what went wrong, then what to do. */
   error(message: string, hint?: string): void {
-    this.stderr.write(`${this.style('red', 'Error:')} ${this.scrub(message)}\n`);
+    this.stderr.write(`${this.style('red', 'Error:')} ${this.scrub(errorSentence(message))}\n`);
     if (hint) this.stderr.write(`${this.style('dim', 'Hint:')} ${this.scrub(hint)}\n`);
   }
 
@@ -143,4 +143,18 @@ export function formatDuration(milliseconds: number): string {
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
   return minutes > 0 ? `${minutes}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+}
+
+/** Names that keep their capital letter at the start of an error. */
+const properNames = new Set(['Linode', 'Docker', 'BuildWatch', 'Node', 'Ubuntu', 'NVIDIA', 'Ink', 'Ajv']);
+
+/**
+ * Every error reads the same after "Error: ": starting in lower case, as most are written
+ * ("unknown option …", "no Linode API token …"). A capitalised first word that is not a name
+ * ("Missing required …", "Deployment abcd1234 …") is lowered, so no message has to remember.
+ */
+export function errorSentence(message: string): string {
+  const first = /^([A-Z])([a-z']+)\b/.exec(message);
+  if (!first || properNames.has(`${first[1]}${first[2]}`)) return message;
+  return `${first[1]!.toLowerCase()}${message.slice(1)}`;
 }

@@ -156,7 +156,10 @@ function usageFromParseError(command: AnyCommand, error: unknown, known: string[
     const suggestion = didYouMean(bare, known, (name) => `--${name}`);
     return new UsageError(`unknown option '${flag}' for '${command.name}'${suggestion}.`, hint);
   }
-  const missingValue = /Option '(-[^']*)' argument (?:missing|is ambiguous)/.exec(message);
+  // parseArgs names the option as '-d, --directory <value>'; the user typed one of the names.
+  const missingValue = /Option '(?:-\w, )?(-[^' ]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(
+    message,
+  );
   if (missingValue) {
     return new UsageError(`option '${missingValue[1]}' needs a value.`, hint);
   }

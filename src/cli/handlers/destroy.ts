@@ -2,6 +2,7 @@ import { obtainConsent } from '../../deploy/confirm.js';
 import { destroyDeployment } from '../../destroy/destroy.js';
 import { selectDeployment } from '../../destroy/select.js';
 import { LinodeClient } from '../../linode/client.js';
+import { noDeploymentChosen } from '../../state/chosen-deployment.js';
 import { markProjectDestroyed, readProjectState } from '../../state/project.js';
 import { collectDeploymentsWithRecords } from '../../status/collect.js';
 import type { destroySpec } from '../commands/destroy.js';
@@ -15,11 +16,15 @@ export default async function destroy(
   const { options } = args;
   const { out, env } = context;
   const progress = new Progress(out);
+  const project = await readProjectState(context.cwd);
+  // Which deployment is a usage question, answered before any credentials or API call.
+  if (!args.positionals.id && options.app === undefined && options.env === undefined && !project) {
+    throw noDeploymentChosen();
+  }
   const client = await LinodeClient.connect(env, {
     onRetry: (message) => progress.step(message),
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });
-  const project = await readProjectState(context.cwd);
   const { views, records, destroyed } = await collectDeploymentsWithRecords({
     env,
     client,
