@@ -134,13 +134,16 @@ describe('init', () => {
 
     test('an existing deploy.yml in the current directory', async () => {
       const { home, env } = tempHome();
-      writeFileSync(path.join(home, 'deploy.yml'), 'name: mine\n');
-      const before = listing(home);
-      const result = await runCli(['init', 'chat-agent'], { env, cwd: home });
+      // A project directory of its own: HOME also gets Node's compile cache (~/.cache).
+      const project = path.join(home, 'project');
+      mkdirSync(project);
+      writeFileSync(path.join(project, 'deploy.yml'), 'name: mine\n');
+      const before = listing(project);
+      const result = await runCli(['init', 'chat-agent'], { env, cwd: project });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/deploy\.yml already exists/);
-      expect(listing(home)).toEqual(before);
-      expect(readFileSync(path.join(home, 'deploy.yml'), 'utf8')).toBe('name: mine\n');
+      expect(listing(project)).toEqual(before);
+      expect(readFileSync(path.join(project, 'deploy.yml'), 'utf8')).toBe('name: mine\n');
     });
 
     test('a --type without a GPU for a GPU template', async () => {
