@@ -1,13 +1,19 @@
 /**
- * nodejs-20 and nodejs-22 from NodeSource's signed apt repository (never `curl | bash`).
- * `nodejs-18` (end of life) still resolves, to nodejs-20, with a warning.
+ * nodejs-22 and nodejs-24, the maintained Node.js lines, from NodeSource's signed apt repository
+ * (never `curl | bash`). nodejs-20 (end of life) is still offered, with a warning, and so is
+ * `nodejs-18`, which resolves to nodejs-20. NodeSource's `nodistro` repository serves any
+ * Debian-based image, Ubuntu 26.04 included, so the capability has no image restriction.
  */
 import { defineCapability } from '../../src/capability/define.js';
 import type { AptSource, CapabilityDefinition } from '../../src/capability/types.js';
 import { UBUNTU_KEYSERVER } from '../_lib/ubuntu.js';
 import verifyScript from './verify.sh?raw';
 
-export const NODE_MAJORS = [20, 22] as const;
+export const NODE_MAJORS = [20, 22, 24] as const;
+/** End of life: still offered, with a warning. */
+const DEPRECATED_MAJORS: Readonly<Partial<Record<NodeMajor, string>>> = {
+  20: 'Node.js 20 reached end of life on 2026-04-30',
+};
 export type NodeMajor = (typeof NODE_MAJORS)[number];
 
 /** Key "NodeSource <gpg@nodesource.com>" for the `nodistro` repositories, pinned by full fingerprint. */
@@ -46,6 +52,9 @@ function nodejsCapability(major: NodeMajor): CapabilityDefinition {
     example: ['capabilities:', '  runtime: native', '  features:', `    - ${name}`].join('\n'),
     conflicts: NODE_MAJORS.filter((other) => other !== major).map((other) => `nodejs-${other}`),
     ...(major === 20 ? { aliases: ['nodejs-18'] } : {}),
+    ...(DEPRECATED_MAJORS[major] !== undefined
+      ? { deprecated: { reason: DEPRECATED_MAJORS[major], use: 'nodejs-22 or nodejs-24' } }
+      : {}),
     fragments: () => ({
       packages: ['nodejs'],
       aptSources: [nodesourceSource(major)],

@@ -97,6 +97,11 @@ function section(definition: CapabilityDefinition): string {
     `- **Runtimes:** ${list(definition.runtimes, 'any')}`,
     `- **Images:** ${list(definition.images, 'any')}`,
   ];
+  if (definition.deprecated !== undefined) {
+    facts.push(
+      `- **Deprecated:** ${definition.deprecated.reason}; use ${definition.deprecated.use} (accepted with a warning)`,
+    );
+  }
   if (definition.aliases !== undefined && definition.aliases.length > 0) {
     facts.push(`- **Deprecated aliases:** ${list(definition.aliases, '')} (accepted with a warning)`);
   }

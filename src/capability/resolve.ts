@@ -180,6 +180,15 @@ export function resolveWithCatalog(
       );
       return;
     }
+    if (definition.deprecated !== undefined) {
+      diagnostics.push(
+        warning(
+          path,
+          `capability '${definition.name}' is deprecated: ${definition.deprecated.reason}`,
+          `use ${definition.deprecated.use}`,
+        ),
+      );
+    }
     if (definition.name === PACKAGES_CAPABILITY) {
       diagnostics.push(
         error(

@@ -123,6 +123,13 @@ export interface CapabilityDefinition<Config = Record<string, unknown>> {
   readonly images?: readonly string[];
   /** Deprecated names that still resolve here (e.g. `nodejs-18` → nodejs-20), with a warning. */
   readonly aliases?: readonly string[];
+  /** Still offered but on its way out (e.g. an end-of-life Node.js line): using it warns. */
+  readonly deprecated?: {
+    /** Why, as a sentence fragment: `Node.js 20 reached end of life on 2026-04-30`. */
+    readonly reason: string;
+    /** What to write instead: `nodejs-22 or nodejs-24`. */
+    readonly use: string;
+  };
   fragments(config: Config, context: CapabilityContext): Fragments;
 }
 

@@ -252,14 +252,18 @@ describe('native versus third-party repositories', () => {
   });
 
   it('installs Node.js from NodeSource as a signed source, never curl | bash', () => {
-    const node = composeFragments({ runtime: 'native', features: ['nodejs-22'] }).fragments.get('nodejs-22')!;
-    expect(node.aptSources).toEqual([
-      expect.objectContaining({
-        source: 'deb [signed-by=$KEY_FILE] https://deb.nodesource.com/node_22.x nodistro main',
-        keyid: '6F71F525282841EEDAF851B42F59B5F99B1BE0B4',
-      }),
-    ]);
-    expect(node.packages).toEqual(['nodejs']);
+    for (const major of [22, 24]) {
+      const name = `nodejs-${major}`;
+      const node = composeFragments({ runtime: 'native', features: [name] }).fragments.get(name)!;
+      expect(node.aptSources).toEqual([
+        expect.objectContaining({
+          source: `deb [signed-by=$KEY_FILE] https://deb.nodesource.com/node_${major}.x nodistro main`,
+          keyid: '6F71F525282841EEDAF851B42F59B5F99B1BE0B4',
+        }),
+      ]);
+      expect(node.packages).toEqual(['nodejs']);
+      expect(node.steps![0]!.env).toEqual({ NODE_MAJOR: String(major) });
+    }
   });
 });
 

@@ -48,6 +48,7 @@ describe('registry', () => {
         'python-3.12',
         'nodejs-20',
         'nodejs-22',
+        'nodejs-24',
         'buildwatch',
         'packages',
       ]),
@@ -134,7 +135,13 @@ describe('definitions', () => {
           type,
         });
         const result = resolveCapabilities(template, resolveContextOf(template));
-        expect(result.diagnostics).toEqual([]);
+        // A deprecated capability still resolves, with exactly its deprecation warning.
+        const reason = definition.deprecated?.reason;
+        expect(result.diagnostics).toEqual(
+          reason === undefined
+            ? []
+            : [expect.objectContaining({ severity: 'warning', message: expect.stringContaining(reason) })],
+        );
         expect(result.capabilities.map((c) => c.definition.name)).toContain(definition.name);
       });
     });

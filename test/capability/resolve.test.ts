@@ -145,7 +145,7 @@ describe('names', () => {
     );
   });
 
-  it('resolves the deprecated nodejs-18 to nodejs-20 with a warning', () => {
+  it('resolves the deprecated nodejs-18 to nodejs-20, itself end of life, with both warnings', () => {
     const result = resolve({ runtime: 'native', features: ['nodejs-18'] });
     expect(names(result)).toEqual(['native', 'nodejs-20']);
     expect(errors(result)).toEqual([]);
@@ -154,7 +154,22 @@ describe('names', () => {
         path: 'capabilities.features[0]',
         message: "capability 'nodejs-18' is deprecated; using 'nodejs-20'",
       }),
+      expect.objectContaining({
+        path: 'capabilities.features[0]',
+        message: "capability 'nodejs-20' is deprecated: Node.js 20 reached end of life on 2026-04-30",
+        hint: 'use nodejs-22 or nodejs-24',
+      }),
     ]);
+  });
+
+  it('offers Node.js 22 and 24 without a warning, on Ubuntu 26.04 too', () => {
+    for (const image of ['linode/ubuntu22.04', 'linode/ubuntu24.04', 'linode/ubuntu26.04']) {
+      for (const feature of ['nodejs-22', 'nodejs-24']) {
+        const result = resolve({ runtime: 'native', features: [feature], image });
+        expect(names(result), `${feature} on ${image}`).toEqual(['native', feature]);
+        expect(result.diagnostics, `${feature} on ${image}`).toEqual([]);
+      }
+    }
   });
 
   it('rejects the packages pseudo-capability and other runtimes as features', () => {
@@ -182,6 +197,8 @@ describe('conflicts and compatibility', () => {
   it('reports two Node.js versions as a conflict', () => {
     const error = oneError(resolve({ runtime: 'native', features: ['nodejs-22', 'nodejs-18'] }));
     expect(error.message).toContain("'nodejs-20' conflicts with 'nodejs-22'");
+    const newest = oneError(resolve({ runtime: 'native', features: ['nodejs-24', 'nodejs-22'] }));
+    expect(newest.message).toContain("'nodejs-22' conflicts with 'nodejs-24'");
   });
 
   it('rejects a capability on an image it does not support, naming both', () => {
