@@ -50,13 +50,19 @@ export function tokenFromLinodeCliConfig(env: NodeJS.ProcessEnv): string | undef
   return token && token !== '' ? token : undefined;
 }
 
+/** The token linode-build would use, or undefined when there is none (never throws). */
+export function linodeTokenIfAny(env: NodeJS.ProcessEnv): string | undefined {
+  const token = (env.LINODE_TOKEN || env.LINODE_CLI_TOKEN || tokenFromLinodeCliConfig(env))?.trim();
+  return token ? token : undefined;
+}
+
 export function resolveLinodeToken(env: NodeJS.ProcessEnv): string {
-  const token = env.LINODE_TOKEN || env.LINODE_CLI_TOKEN || tokenFromLinodeCliConfig(env);
+  const token = linodeTokenIfAny(env);
   if (!token) {
     throw new CliError(
       `no Linode API token: LINODE_TOKEN and LINODE_CLI_TOKEN are unset and ${linodeCliConfigPath(env)} has no token.`,
       "Create a personal access token in Cloud Manager and export LINODE_TOKEN=…, or run 'linode-cli configure'.",
     );
   }
-  return token.trim();
+  return token;
 }

@@ -1,11 +1,10 @@
 /**
  * What plan output may show of a plan: the create request with user_data summarised (length
- * and sha256) and the root password replaced, and any text scrubbed of every secret value.
+ * and sha256) and the root password replaced. Scrubbing secret values is src/util/redact.ts.
  */
 import { createHash } from 'node:crypto';
+import { REDACTED } from '../util/redact.js';
 import type { DeployPlan } from './types.js';
-
-export const REDACTED = '[redacted]';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -41,11 +40,4 @@ export function redactedCreateRequest(plan: DeployPlan) {
       },
     },
   };
-}
-
-/** Replaces every secret value (4+ characters, as Output.redact does) in `text`. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join(REDACTED);
-  return result;
 }

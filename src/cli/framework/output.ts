@@ -3,6 +3,7 @@
  * "never print a secret" rule are handled in one place.
  */
 import type { Writable } from 'node:stream';
+import { MIN_SECRET_LENGTH, scrubJsonValue, scrubSecrets } from '../../util/redact.js';
 
 export interface OutputOptions {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -51,16 +52,11 @@ export class Output {
    * A last line of defence; commands should print names, never values.
    */
   redact(secret: string): void {
-    // Very short values would redact ordinary words; they are not plausible secrets anyway.
-    if (secret.length >= 4) this.redactions.add(secret);
+    if (secret.length >= MIN_SECRET_LENGTH) this.redactions.add(secret);
   }
 
   private scrub(text: string): string {
-    let result = text;
-    for (const secret of this.redactions) {
-      if (result.includes(secret)) result = result.split(secret).join('[redacted]');
-    }
-    return result;
+    return scrubSecrets(text, this.redactions);
   }
 
   style(style: Style, text: string): string {
@@ -89,9 +85,13 @@ export class Output {
     if (hint) this.stderr.write(`${this.style('dim', 'Hint:')} ${this.scrub(hint)}\n`);
   }
 
-  /** Machine output: one JSON document on stdout. */
+  /**
+   * Machine output: one JSON document on stdout. Values are scrubbed before serialising (a
+   * secret with `"` or `\` is escaped by JSON.stringify and would slip past a text search),
+   * and the text once more after.
+   */
   json(value: unknown): void {
-    this.stdout.write(`${this.scrub(JSON.stringify(value, null, 2))}\n`);
+    this.stdout.write(`${this.scrub(JSON.stringify(scrubJsonValue(value, this.redactions), null, 2))}\n`);
   }
 
   /** An aligned table without trailing spaces. */

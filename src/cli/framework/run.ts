@@ -1,5 +1,6 @@
 /** Finds the command for argv, parses it, runs its handler, and turns errors into exit codes. */
 import { isCliError, UsageError } from '../../errors.js';
+import { linodeTokenIfAny } from '../../linode/token.js';
 import { accessError } from '../../state/access-error.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { AnyCommand, CommandContext } from './command.js';
@@ -58,6 +59,10 @@ export async function runCli(options: RunOptions): Promise<number> {
       stdout.write(commandHelp(command));
       return 0;
     }
+    // The API token is a secret of every command that may reach the API (or print an API
+    // error): registered before the handler runs, so no output path can show it.
+    const token = linodeTokenIfAny(env);
+    if (token) out.redact(token);
     const context: CommandContext = {
       cwd: options.cwd ?? process.cwd(),
       env,

@@ -13,7 +13,7 @@ import { parseDotenv } from '../../env/dotenv.js';
 import { placeholderEnv } from '../../env/placeholders.js';
 import { CliError, UsageError } from '../../errors.js';
 import { buildPlan } from '../../plan/index.js';
-import { redactedCreateRequest, scrubSecrets, userDataPayloadOf } from '../../plan/redact.js';
+import { redactedCreateRequest, userDataPayloadOf } from '../../plan/redact.js';
 import { groupDigits } from '../../plan/size.js';
 import { deploymentTarget } from '../../plan/target.js';
 import type { DeployPlan } from '../../plan/types.js';
@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../../state/atomic.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
 import { loadTemplateFile } from '../../template/load.js';
 import type { LoadedTemplate } from '../../template/types.js';
+import { scrubJsonValue } from '../../util/redact.js';
 import type { planSpec } from '../commands/plan.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 import type { Output } from '../framework/output.js';
@@ -165,10 +166,10 @@ async function writeOut(directory: string, plan: DeployPlan): Promise<string[]> 
   if (plan.size.encoding === 'gzip') await write('user-data.yaml.gz', userDataPayloadOf(plan), 0o600);
   await write(
     'create-request.json',
-    scrubSecrets(json(redactedCreateRequest(plan)), plan.secretValues),
+    json(scrubJsonValue(redactedCreateRequest(plan), plan.secretValues)),
     0o644,
   );
-  await write('firewall-request.json', scrubSecrets(json(plan.firewall), plan.secretValues), 0o644);
+  await write('firewall-request.json', json(scrubJsonValue(plan.firewall, plan.secretValues)), 0o644);
   return written;
 }
 
