@@ -46,7 +46,7 @@ export function parseRegistry(text: string, file: string): RegistryFile {
   if (data.version > REGISTRY_VERSION) {
     throw new CliError(
       `The deployment registry ${file} has format version ${data.version}, written by a newer linode-build; ${untouched}.`,
-      'Upgrade linode-build (npm install -g linode-build) to read it.',
+      'Upgrade linode-build (npm install -g . in an updated checkout) to read it.',
     );
   }
   if (data.version !== REGISTRY_VERSION || !Array.isArray(data.deployments)) {

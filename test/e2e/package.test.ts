@@ -160,4 +160,28 @@ describe('the packed package installed with --omit=dev', () => {
     },
     90_000,
   );
+
+  it('installs the way integrations/linode-cli/README.md says: npm install -g of the packed tarball, linode-build on PATH', () => {
+    const readme = readFileSync(path.join(repoRoot, 'integrations/linode-cli/README.md'), 'utf8');
+    // linode-build is not on the npm registry: the README must not send anyone there.
+    expect(readme).not.toMatch(/npm install -g linode-build\b/);
+    expect(readme).toContain('npm install -g ./linode-build-*.tgz');
+    expect(readme).toContain('npm install -g .');
+    const prefix = mkdtempSync(path.join(work, 'global-'));
+    npm(['install', '-g', '--prefix', prefix, '--prefer-offline', tarball], work);
+    // Found on PATH and run through its own shebang, as linode-cli's plugin runs it.
+    const result = spawnSync('linode-build', ['version', '--json'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ...tempHome().env,
+        PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}`,
+      },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).version).toBe(
+      JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version,
+    );
+  });
 });

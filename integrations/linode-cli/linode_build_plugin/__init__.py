@@ -45,7 +45,7 @@ def call(args, context):
     if not executable:
         sys.stderr.write(
             "Error: the linode-build command was not found on PATH.\n"
-            "Hint: install it (npm install -g linode-build) or set LINODE_BUILD_BIN to its path.\n"
+            "Hint: install it from a checkout (npm install -g . after npm run build; see the plugin's README) or set LINODE_BUILD_BIN to its path.\n"
         )
         sys.exit(EXIT_NOT_FOUND)
 
