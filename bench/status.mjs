@@ -59,7 +59,9 @@ for (let i = 0; i < runs; i++) {
 await fake.close();
 
 const m = Object.fromEntries(Object.entries(samples).map(([key, values]) => [key, median(values)]));
-console.log(`status --json over ${deployments} deployments (median of ${runs} runs, one machine, one run):`);
+console.log(
+  `status --json over ${deployments} deployments on Node ${process.versions.node} (median of ${runs} runs, one machine, one run):`,
+);
 console.log(`  node -e ''                         ${m.node.toFixed(1)} ms`);
 console.log(`  one API request, in process        ${m.request.toFixed(1)} ms`);
 console.log(`  node making one API request        ${m.childRequest.toFixed(1)} ms`);
