@@ -1,6 +1,8 @@
 /** Pure formatting for the dashboard: ages, prices, totals and the column layout for a width. */
+
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import type { DeploymentView } from '../status/types.js';
+import { displayWidth, truncateToWidth } from '../util/display-width.js';
 
 export const UNKNOWN = 'unknown';
 
@@ -182,48 +184,12 @@ export function lifetimeText(expiresAt: string, now: number): string {
 
 /** Cuts text to `width` display cells with an ellipsis, and pads it (used for table cells). */
 export function fitCell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const characters = [...text];
-  let cut = characters;
-  if (displayWidth(characters) > width) {
-    cut = [];
-    let used = 0;
-    for (const character of characters) {
-      const w = charWidth(character);
-      if (used + w > width - 1) break;
-      cut.push(character);
-      used += w;
-    }
-    cut.push('…');
-  }
+  const cut = truncateToWidth(text, width);
   const pad = ' '.repeat(Math.max(0, width - displayWidth(cut)));
-  return align === 'right' ? pad + cut.join('') : cut.join('') + pad;
+  return align === 'right' ? pad + cut : cut + pad;
 }
 
 /** Terminal cells taken by a (sanitized) string. */
 export function textWidth(text: string): number {
-  return displayWidth([...text]);
-}
-
-function displayWidth(characters: readonly string[]): number {
-  return characters.reduce((sum, character) => sum + charWidth(character), 0);
-}
-
-/** Terminal cells for one code point: wide East Asian and emoji take two, combining marks none. */
-export function charWidth(character: string): number {
-  const code = character.codePointAt(0) ?? 0;
-  if (/\p{Mark}/u.test(character) || code === 0x200b || code === 0x200d || code === 0xfe0f) return 0;
-  if (
-    (code >= 0x1100 && code <= 0x115f) ||
-    (code >= 0x2e80 && code <= 0xa4cf) ||
-    (code >= 0xac00 && code <= 0xd7a3) ||
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xfe30 && code <= 0xfe4f) ||
-    (code >= 0xff00 && code <= 0xff60) ||
-    (code >= 0xffe0 && code <= 0xffe6) ||
-    (code >= 0x1f300 && code <= 0x1faff) ||
-    (code >= 0x20000 && code <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
+  return displayWidth(text);
 }

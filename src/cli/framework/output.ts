@@ -3,6 +3,7 @@
  * "never print a secret" rule are handled in one place.
  */
 import type { Writable } from 'node:stream';
+import { displayWidth } from '../../util/display-width.js';
 import { MIN_SECRET_LENGTH, scrubJsonValue, scrubSecrets } from '../../util/redact.js';
 
 export interface OutputOptions {
@@ -102,13 +103,14 @@ export class Output {
 
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string[] {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  // Display cells, not characters: CJK and emoji take two, colour codes none.
   const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((rowCells) => [...rowCells[i]!].length)),
+    Math.max(displayWidth(column.header), ...cells.map((rowCells) => displayWidth(rowCells[i]!))),
   );
   const format = (values: readonly string[]) =>
     values
       .map((value, i) => {
-        const pad = ' '.repeat(widths[i]! - [...value].length);
+        const pad = ' '.repeat(widths[i]! - displayWidth(value));
         return columns[i]!.align === 'right' ? pad + value : value + pad;
       })
       .join('  ')

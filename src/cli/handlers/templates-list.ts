@@ -1,14 +1,17 @@
 import { listTemplatesCached } from '../../catalog/list-cache.js';
 import { type CatalogEntry, problemSummary } from '../../catalog/locations.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
+import { displayWidth, truncateToWidth } from '../../util/display-width.js';
 import type { templatesListSpec } from '../commands/templates-list.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
-const DESCRIPTION_WIDTH = 60;
+/** The narrowest a description is cut to on a terminal. */
+const MIN_DESCRIPTION_WIDTH = 20;
 
-function oneLine(text: string, width: number): string {
+/** On one line; cut to `width` display cells when there is one (a terminal), whole otherwise. */
+function oneLine(text: string, width: number | undefined): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+  return width === undefined ? flat : truncateToWidth(flat, width);
 }
 
 function sourceLabel(entry: CatalogEntry): string {
@@ -41,6 +44,22 @@ export default async function templatesList(
     out.line('No templates found.');
     return;
   }
+  // On a terminal the description is cut so rows do not wrap; piped, nothing is cut.
+  const terminal = out.stdout.isTTY ? (out.stdout as { columns?: number }).columns : undefined;
+  const widest = (values: readonly string[], header: string) =>
+    Math.max(displayWidth(header), ...values.map(displayWidth));
+  const fixed =
+    widest(
+      entries.map((entry) => entry.name),
+      'NAME',
+    ) +
+    widest(
+      entries.map((entry) => entry.version ?? '-'),
+      'VERSION',
+    ) +
+    widest(entries.map(sourceLabel), 'SOURCE') +
+    3 * 2;
+  const descriptionWidth = terminal ? Math.max(MIN_DESCRIPTION_WIDTH, terminal - fixed) : undefined;
   out.table(entries, [
     { header: 'NAME', value: (entry) => entry.name },
     { header: 'VERSION', value: (entry) => entry.version ?? '-' },
@@ -49,8 +68,8 @@ export default async function templatesList(
       header: 'DESCRIPTION',
       value: (entry) =>
         entry.valid
-          ? oneLine(entry.description ?? '', DESCRIPTION_WIDTH)
-          : `${out.style('red', 'BROKEN:')} ${oneLine(problemSummary(entry), DESCRIPTION_WIDTH)}`,
+          ? oneLine(entry.description ?? '', descriptionWidth)
+          : `${out.style('red', 'BROKEN:')} ${oneLine(problemSummary(entry), descriptionWidth && descriptionWidth - 8)}`,
     },
   ]);
   for (const entry of entries.filter((candidate) => !candidate.valid)) {
