@@ -64,6 +64,25 @@ export function privateSocketDirectory(): string {
   return directory;
 }
 
+/**
+ * ssh runs under a small POSIX shell watchdog whose stdin is a pipe from this process: when
+ * linode-build ends, however it ends (an exception, SIGTERM, a closed terminal, kill -9), the
+ * pipe closes, `cat` sees end-of-file, and the watchdog stops ssh and removes the tunnel's
+ * directory. Signal listeners could not do this without changing how the CLI dies, and an
+ * `exit` listener alone misses signals, which would leave ssh holding the connection open
+ * (its keep-alives) and the directory behind. The watchdog exits with ssh's status (127: the
+ * program was not found).
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'ssh_pid=$!',
+  // Only if ssh was still running: when ssh ends first, Node closes the pipe on the watchdog's
+  // exit and reads ssh's messages from the directory, then removes it itself.
+  '( cat <&3 >/dev/null; kill "$ssh_pid" 2>/dev/null && rm -rf "$LB_TUNNEL_DIR" ) &',
+  'wait "$ssh_pid"',
+].join('\n');
+
 function accepts(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
@@ -113,29 +132,48 @@ export async function openSshTunnel(options: TunnelOptions): Promise<Tunnel> {
   const socketPath = path.join(directory, 'watcher.sock');
   const [program, ...args] = tunnelArgv(options, socketPath);
   const target = `${options.user ?? 'root'}@${options.host}`;
-  // ssh's messages go to a file in the private directory: no pipe keeps this process alive.
+  // ssh's messages go to a file in the private directory: no pipe of ssh's keeps this process alive.
   const stderrFile = path.join(directory, 'ssh.log');
   const stderrFd = openSync(stderrFile, 'w', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(program!, args, { stdio: ['ignore', 'ignore', stderrFd] });
+    child = spawn('/bin/sh', ['-c', WATCHDOG, 'linode-build-tunnel', program!, ...args], {
+      stdio: ['pipe', 'ignore', stderrFd],
+      env: { ...process.env, LB_TUNNEL_DIR: directory },
+    });
   } finally {
     closeSync(stderrFd);
   }
   let exited = false;
+  let exitCode: number | null = null;
   let spawnError: NodeJS.ErrnoException | undefined;
-  child.on('exit', () => {
+  let stderr = '';
+  const readStderr = () => {
+    try {
+      stderr = readFileSync(stderrFile, 'utf8');
+    } catch {
+      // the directory is gone already
+    }
+  };
+  child.on('exit', (code) => {
     exited = true;
+    exitCode = code;
+    // Now, synchronously: Node closes the watchdog's stdin on exit, and then it removes the
+    // directory (and this log) too.
+    readStderr();
   });
   child.on('error', (error) => {
     spawnError = error;
     exited = true;
   });
-  // The tunnel never keeps the CLI running, and never outlives it.
+  // The tunnel never keeps the CLI running: the watchdog's pipe and process are unref'd.
+  child.stdin?.on('error', () => {});
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   child.unref();
   const close = () => {
     process.off('exit', close);
-    if (!exited) child.kill('SIGTERM');
+    // End of file on the watchdog's stdin stops ssh; the directory goes at once.
+    child.stdin?.destroy();
     rmSync(directory, { recursive: true, force: true });
   };
   process.on('exit', close);
@@ -145,16 +183,13 @@ export async function openSshTunnel(options: TunnelOptions): Promise<Tunnel> {
     if (await accepts(socketPath)) return { socketPath, target, alive: () => !exited, close };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  let stderr = '';
-  try {
-    stderr = readFileSync(stderrFile, 'utf8');
-  } catch {
-    // the directory is gone already
-  }
+  if (!exited) readStderr();
   close();
   const reason = spawnError
-    ? `cannot run ${program} (${spawnError.code ?? spawnError.message})`
-    : stderr.trim().split('\n').pop() || (exited ? 'ssh exited' : 'timed out');
+    ? `cannot run /bin/sh (${spawnError.code ?? spawnError.message})`
+    : exitCode === 127 || exitCode === 126
+      ? `cannot run ${program} (${exitCode === 127 ? 'not found' : 'not executable'})`
+      : stderr.trim().split('\n').pop()?.replace(/\.$/, '') || (exited ? 'ssh exited' : 'timed out');
   throw new CliError(
     `Could not open an SSH tunnel to ${target}: ${reason}.`,
     `Check that \`linode-build ssh ${options.deploymentId}\` works without a prompt (the deployment's key, your agent or ~/.ssh).`,

@@ -6,10 +6,12 @@
  * through the tunnel, a heartbeat line while nothing changes, and a failed step's exit code and
  * last lines.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { binPath } from '../support/cli.js';
 import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
 import {
   appStep,
@@ -20,6 +22,20 @@ import {
 } from '../support/watcher-standin.js';
 
 const HEARTBEAT_MS = 1500;
+
+/** PIDs whose command line mentions `text` (e.g. an ssh forwarding into a directory). */
+function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -174,4 +190,42 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
     const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
     expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
+
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'a deploy stopped by %s leaves no ssh and no tunnel directory behind',
+    async (signal) => {
+      const directory = await project(`tunnel-${signal.toLowerCase()}`);
+      watcher.setBoot(bootProgress([dockerStep('running'), appStep('pending')]));
+      lab.app.setStatus(503);
+      // A private temporary directory for the CLI, so its tunnel directory can be watched.
+      const tmp = mkdtempSync('/tmp/lb-term-');
+      const seenBefore = watcher.arrivals.length;
+      const child = spawn(process.execPath, [binPath, 'deploy', '--wait', '--yes'], {
+        cwd: directory,
+        env: { ...process.env, ...lab.env, ...deployEnv(), TMPDIR: tmp },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        await until(
+          () => watcher.arrivals.slice(seenBefore).some((arrival) => arrival.path === '/status'),
+          30_000,
+          'the tunnel',
+        );
+        expect(readdirSync(tmp).filter((name) => name.startsWith('lb-tunnel-'))).toHaveLength(1);
+        expect(processesMentioning(tmp).length).toBeGreaterThan(0);
+        child.kill(signal);
+        // It still dies of the signal (the tunnel must not keep it alive until the wait ends).
+        await until(() => child.exitCode !== null || child.signalCode !== null, 15_000, 'the CLI to stop');
+        await exited;
+        await until(() => processesMentioning(tmp).length === 0, 5000, 'ssh to exit');
+        expect(readdirSync(tmp)).toEqual([]);
+      } finally {
+        lab.app.setStatus(200);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
+      expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
+    },
+  );
 });
