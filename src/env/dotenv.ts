@@ -1,6 +1,8 @@
 /**
  * `.env` files are parsed with dotenv (quotes, `#` comments, multi-line double-quoted values).
  * The values are data: they are never sourced by a shell and never expanded themselves.
+ * One rule is ours: a quote that is never closed is an error (dotenv would keep the quote as
+ * part of the value, so `TOKEN="abc` silently became `"abc`). docs/plan.md § Env rules.
  *
  * renderDotenv is the one writer of `.env` text: every value reads back exactly through
  * parseDotenv (dotenv's `parse`, its line regex). dotenv trims an unquoted value and cuts it at
@@ -13,8 +15,25 @@ import { parse } from 'dotenv';
 import { CliError } from '../errors.js';
 import { checkEnvValue } from './envfile.js';
 
+/** `NAME=` (dotenv's key syntax, optional `export`) followed by an opening quote. */
+const QUOTED_ASSIGNMENT = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(['"`])/;
+
 export function parseDotenv(text: string): Record<string, string> {
-  return parse(text);
+  const values = parse(text);
+  const lines = text.split(/\r\n?|\n/);
+  lines.forEach((line, index) => {
+    const opened = QUOTED_ASSIGNMENT.exec(line);
+    if (!opened) return;
+    const [, name, quote] = opened;
+    // dotenv strips a matched pair; a value still starting with the opening quote had none.
+    if (values[name!]?.startsWith(quote!) && !line.slice(opened[0].length).includes(quote!)) {
+      throw new CliError(
+        `the .env value of ${name} opens a ${quote} quote on line ${index + 1} that is never closed.`,
+        'Close the quote at the end of the value, or remove it.',
+      );
+    }
+  });
+  return values;
 }
 
 /** A value dotenv reads back unchanged without quotes: nothing it trims, cuts or unquotes. */

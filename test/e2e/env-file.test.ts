@@ -55,4 +55,22 @@ describe('--env-file reaches the CLI', () => {
     expect(plan.envNames).toContain('HF_TOKEN');
     expect(plan.placeholders).toEqual([]);
   });
+
+  it('applies the .env rules of docs/plan.md: an unclosed quote and a multi-line value are refused by name', () => {
+    writeFileSync(path.join(dir, 'unclosed.env'), 'HF_TOKEN="hf_canary_unclosed\n');
+    writeFileSync(path.join(dir, 'multi.env'), 'HF_TOKEN="hf_canary_line1\nhf_canary_line2"\n');
+    for (const command of [['plan'], ['deploy', '--dry-run']]) {
+      const unclosed = runThroughShebang([...command, '--env-file', 'unclosed.env'], dir, env);
+      expect(unclosed.code).toBe(1);
+      expect(unclosed.stderr).toBe(
+        'Error: the .env value of HF_TOKEN opens a " quote on line 1 that is never closed.\n' +
+          'Hint: Close the quote at the end of the value, or remove it.\n',
+      );
+      const multi = runThroughShebang([...command, '--env-file', 'multi.env'], dir, env);
+      expect(multi.code).toBe(1);
+      expect(multi.stderr).toMatch(/^Error: environment variable HF_TOKEN contains a line break/);
+      for (const output of [unclosed.stdout, unclosed.stderr, multi.stdout, multi.stderr])
+        expect(output).not.toContain('hf_canary');
+    }
+  });
 });

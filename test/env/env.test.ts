@@ -207,4 +207,33 @@ describe('env file', () => {
     const parsed = parseDotenv('A=1\n# c\nB="two words" # note\nC=\'$(id)\'\nD="l1\nl2"\n');
     expect(parsed).toEqual({ A: '1', B: 'two words', C: '$(id)', D: 'l1\nl2' });
   });
+
+  // The rules docs/plan.md § Env rules states, one assertion each.
+  it('reads \\n and \\r as line breaks inside double quotes only, and nothing else as an escape', () => {
+    expect(parseDotenv('A="x\\ny"\nB=\'x\\ny\'\nC=x\\ny\n')).toEqual({ A: 'x\ny', B: 'x\\ny', C: 'x\\ny' });
+    // \" inside double quotes does not end the value, and keeps its backslash.
+    expect(parseDotenv('A="a\\"b"\n')).toEqual({ A: 'a\\"b' });
+    expect(parseDotenv("A='a\"b'\n")).toEqual({ A: 'a"b' });
+  });
+
+  it('refuses a quote that is never closed, naming the variable and line, never the value', () => {
+    for (const [text, quote, line] of [
+      ['A=1\nTOKEN="hf_secret_value\nB=2\n', '"', 2],
+      ["TOKEN='hf_secret_value\n", "'", 1],
+      ['export TOKEN=`hf_secret_value\n', '`', 1],
+    ] as const) {
+      let message = '';
+      try {
+        parseDotenv(text);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe(
+        `the .env value of TOKEN opens a ${quote} quote on line ${line} that is never closed.`,
+      );
+      expect(message).not.toContain('hf_secret_value');
+    }
+    // A quote of another kind inside a closed one is just a character.
+    expect(parseDotenv('A=\'"x\'\nB="\'y"\nC=x"y\n')).toEqual({ A: '"x', B: "'y", C: 'x"y' });
+  });
 });

@@ -43,6 +43,7 @@ function readEnvFile(file: string): Record<string, string> {
   try {
     return parseDotenv(readFileSync(file, 'utf8'));
   } catch (error) {
+    if (error instanceof CliError) throw error; // the file's own problem (an unclosed quote)
     throw new CliError(
       `cannot read env file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
       'Check the path given with --env-file.',
