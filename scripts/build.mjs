@@ -1,10 +1,11 @@
 // Bundles the CLI and the watcher with esbuild.
 // Why a bundle: start-up is a product requirement (docs/benchmarks.md), resolving hundreds of
 // node_modules files costs more than reading one file, and users install no runtime
-// dependencies but Ajv (docs/dependencies.md). Heavy dependencies (ink/react, @linode/api-v4)
+// dependencies at all (docs/dependencies.md). Heavy dependencies (ink/react, @linode/api-v4)
 // are reached only through dynamic import(), so with code splitting they land in separate
 // chunks that light commands never load. Compiled code is cached by Node itself
 // (module.enableCompileCache, src/cli/main.ts), not by this build.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,6 +57,20 @@ function writeBundleDelivery(bundleFile) {
   writeFileSync(`${bundleFile}.sha256`, createHash('sha256').update(bundle).digest('hex'));
 }
 
+// Capability config validators are Ajv standalone code generated from the schemas and committed
+// (src/capability/config-validators.generated.js); a build never ships stale ones.
+const validators = spawnSync(
+  process.execPath,
+  [path.join(root, 'scripts/gen-config-validators.mjs'), '--check'],
+  {
+    encoding: 'utf8',
+  },
+);
+if (validators.status !== 0) {
+  console.error(validators.stderr.trim() || validators.stdout.trim());
+  process.exit(1);
+}
+
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 await esbuild.build({
@@ -66,9 +81,7 @@ await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   jsx: 'automatic',
   // Ink imports react-devtools-core only when DEV=true; it is not installed, so leave it unresolved.
-  // Ajv is require()d only when a capability config must be validated (rare): left external, it
-  // loads from node_modules on that first use instead of making every `plan` parse ~200 KB.
-  external: ['react-devtools-core', 'ajv'],
+  external: ['react-devtools-core'],
   // CommonJS dependencies bundled into ESM need a require() for node built-ins.
   banner: {
     js: "import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(import.meta.url);",

@@ -5,10 +5,10 @@
  * both sides, and the result sorted so dependencies come first (stable: otherwise declaration
  * order), with `capabilities.packages` last. Pure: same template and context, same result.
  */
-import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { gpuPlanProblem, isGpuPlan } from '../template/rules.js';
 import type { Diagnostic, Runtime, Template } from '../template/types.js';
 import { configDiagnostic } from './config-errors.js';
+import { type ConfigValidator, configValidators } from './config-validators.generated.js';
 import { builtinCatalog, type CapabilityCatalog } from './registry.js';
 import { schemaDefaults, schemaProperties } from './schema-defaults.js';
 import { didYouMeanName } from './suggest-name.js';
@@ -44,26 +44,17 @@ interface Entry {
   readonly requires: string[];
 }
 
-let ajv: Ajv | undefined;
-
 /**
- * Ajv takes longer to load than the rest of `plan`, and most templates list capabilities by
- * name only (no config to validate), so it is loaded on first use. A synchronous require keeps
- * the resolver synchronous; esbuild bundles it as a module evaluated only when called.
+ * The validator of a capability's config: Ajv's own code, generated from the schema at build
+ * time (scripts/gen-config-validators.mjs), so validating costs neither loading nor compiling
+ * Ajv. Every built-in capability has one; a definition without one is a build mistake.
  */
-function createAjv(): Ajv {
-  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
-  return new AjvClass({ allErrors: true, useDefaults: true, verbose: true, strict: true });
-}
-const validators = new WeakMap<CapabilityDefinition, ValidateFunction>();
-
-/** Compiles each schema once, on first use (Ajv compilation is the expensive part). */
-function validatorFor(definition: CapabilityDefinition): ValidateFunction {
-  let validate = validators.get(definition);
+function validatorFor(definition: CapabilityDefinition): ConfigValidator {
+  const validate = configValidators[definition.name];
   if (validate === undefined) {
-    ajv ??= createAjv();
-    validate = ajv.compile(definition.configSchema);
-    validators.set(definition, validate);
+    throw new Error(
+      `capability '${definition.name}' has no generated config validator; run node scripts/gen-config-validators.mjs`,
+    );
   }
   return validate;
 }
@@ -74,9 +65,9 @@ function validateConfig(
   configPath: string,
   diagnostics: Diagnostic[],
 ): Record<string, unknown> {
-  // Fast path: an empty config is valid for every schema without `required`, and its value is
-  // the schema defaults (a test checks this equals Ajv's useDefaults). Most capabilities are
-  // listed by name only, so most schemas never need compiling.
+  // An empty config is valid for every schema without `required`, and its value is the
+  // schema defaults (a test checks this equals Ajv's useDefaults): most capabilities are
+  // listed by name only.
   if (Object.keys(raw).length === 0 && !('required' in definition.configSchema)) {
     return schemaDefaults(definition.configSchema);
   }
@@ -429,7 +420,10 @@ function packagesEntry(
     }
   });
   // Validated as written, so an error points at the item's own index; installed de-duplicated.
-  const config = { ...validatePackageNames(definition, listed, diagnostics), packages: unique };
+  const config = {
+    ...validateConfig(definition, { packages: [...listed] }, 'capabilities', diagnostics),
+    packages: unique,
+  };
   return {
     definition,
     rawConfig: { packages: [...listed] },
@@ -439,37 +433,4 @@ function packagesEntry(
     configPath: 'capabilities',
     requires: [],
   };
-}
-
-/**
- * Package names checked against the schema's item pattern directly: every template with extra
- * packages would otherwise load and compile Ajv for one regular expression (measured with
- * Node's compile cache on Node 24: `plan` of ml-pipeline plus three packages 4.6x `node -e ''`
- * this way, 6.5x through Ajv). Falls back to Ajv when the schema is not that simple shape.
- */
-function validatePackageNames(
-  definition: CapabilityDefinition,
-  listed: readonly string[],
-  diagnostics: Diagnostic[],
-): Record<string, unknown> {
-  const items = (schemaProperties(definition.configSchema).packages?.items ?? {}) as Readonly<
-    Record<string, unknown>
-  >;
-  if (typeof items.pattern !== 'string' || items.type !== 'string') {
-    return validateConfig(definition, { packages: [...listed] }, 'capabilities', diagnostics);
-  }
-  const pattern = new RegExp(items.pattern, 'u');
-  listed.forEach((name, index) => {
-    if (pattern.test(name)) return;
-    const error: ErrorObject = {
-      keyword: 'pattern',
-      instancePath: `/packages/${index}`,
-      schemaPath: '#/properties/packages/items/pattern',
-      params: { pattern: items.pattern },
-      data: name,
-      parentSchema: items,
-    };
-    diagnostics.push(configDiagnostic(definition, error, 'capabilities'));
-  });
-  return schemaDefaults(definition.configSchema);
 }

@@ -55,7 +55,7 @@ describe('the linode-build binary', () => {
     expect(result.stderr).not.toContain('Error');
   });
 
-  it('validates capability config with Ajv, loaded from node_modules only when a config is given', async () => {
+  it('validates a capability config with its generated Ajv validator', async () => {
     const { home, env } = tempHome();
     const project = path.join(home, 'project');
     expect((await runCli(['init', 'embeddings-python', '--directory', project], { env })).code).toBe(0);
