@@ -5,6 +5,9 @@
  */
 import { CliError } from '../errors.js';
 
+/** The code of a failed proxy tunnel (CONNECT refused, proxy unreachable); src/linode/proxy.ts. */
+export const PROXY_TUNNEL_ERROR = 'ERR_PROXY_TUNNEL';
+
 export interface ApiFieldError {
   readonly field?: string;
   readonly reason: string;
@@ -97,6 +100,12 @@ const fieldHints: Record<string, string> = {
 export function explainApiError(error: LinodeApiError, action: string, apiOrigin: string): CliError {
   const reasons = summarise(error.errors);
   const text = `${reasons} ${error.message}`.toLowerCase();
+  if (error.networkCode === PROXY_TUNNEL_ERROR) {
+    return new CliError(
+      `could not reach the Linode API at ${apiOrigin} through HTTPS_PROXY while ${action}: ${error.message}.`,
+      'Check HTTPS_PROXY (address, credentials) and that the proxy allows CONNECT to the API, or list the API host in NO_PROXY to go direct.',
+    );
+  }
   if (error.status === undefined) {
     return new CliError(
       `could not reach the Linode API at ${apiOrigin} while ${action} (${error.networkCode ?? 'network error'}).`,

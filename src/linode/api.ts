@@ -2,10 +2,12 @@
  * The one place @linode/api-v4 is loaded (lazily: `--help`, `plan` and `templates` never pay for
  * it). One axios request interceptor on api-v4's `baseRequest`, installed once, adds the token,
  * a User-Agent and a timeout, and redirects to LINODE_API_URL when set, keeping the library's
- * own /v4 or /v4beta path.
+ * own /v4 or /v4beta path. It also replaces axios's proxy handling with a CONNECT tunnel
+ * (src/linode/proxy.ts).
  */
 import { CliError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { tunnelAgentFor } from './proxy.js';
 
 export type LinodeApiModule = typeof import('@linode/api-v4');
 
@@ -16,6 +18,8 @@ export interface ApiConnection {
   readonly timeoutMs: number;
   /** Told about every request (method, path, status, time) for --debug; never the token or body. */
   readonly trace?: (line: string) => void;
+  /** HTTPS_PROXY when it applies to the API (src/linode/proxy.ts): requests tunnel through it. */
+  readonly proxy?: URL;
 }
 
 let connection: ApiConnection | undefined;
@@ -70,6 +74,10 @@ export async function loadLinodeApi(next: ApiConnection): Promise<LinodeApiModul
       config.headers.set('Authorization', `Bearer ${active.token}`);
       config.headers.set('User-Agent', `linode-build/${VERSION}`);
       config.timeout = active.timeoutMs;
+      // axios's own proxy support sends https requests to an http proxy in clear (headers and
+      // token included); proxies are handled here instead, with a CONNECT tunnel.
+      config.proxy = false;
+      if (active.proxy) config.httpsAgent = tunnelAgentFor(active.proxy);
       (config as TracedConfig).lbStartedAt = Date.now();
       return config;
     });

@@ -18,6 +18,7 @@ import {
 } from './api.js';
 import { explainApiError, type LinodeApiError, toLinodeApiError } from './api-error.js';
 import { cached, cacheFile, catalogTtlMs } from './cache.js';
+import { proxyForUrl } from './proxy.js';
 import {
   backoffDelay,
   isTransient,
@@ -63,9 +64,11 @@ export class LinodeClient {
   /** Resolves the token and base URL, and loads the API library. */
   static async connect(env: NodeJS.ProcessEnv, options: LinodeClientOptions = {}): Promise<LinodeClient> {
     const baseUrl = apiBaseUrlFromEnv(env);
+    const proxy = proxyForUrl(baseUrl ?? defaultApiOrigin, env);
     const connection: ApiConnection = {
       token: resolveLinodeToken(env),
       baseUrl,
+      ...(proxy ? { proxy } : {}),
       timeoutMs: 30_000,
       ...(options.trace ? { trace: options.trace } : {}),
     };

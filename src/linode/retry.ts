@@ -4,7 +4,7 @@
  * honoured (never retried sooner). Non-idempotent calls must NOT go through here blindly:
  * see LinodeClient.createInstance for how creates are made safe.
  */
-import type { LinodeApiError } from './api-error.js';
+import { type LinodeApiError, PROXY_TUNNEL_ERROR } from './api-error.js';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -45,6 +45,8 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
 }
 
 export function isTransient(error: LinodeApiError): boolean {
+  // A proxy that refuses the tunnel (e.g. 407) answers the same way on every attempt.
+  if (error.networkCode === PROXY_TUNNEL_ERROR) return false;
   return error.status === undefined || error.status === 429 || error.status >= 500;
 }
 
