@@ -38,7 +38,7 @@ function captured(): { out: Output; text: () => string } {
 }
 
 describe('the output redactor', () => {
-  it('scrubs JSON values before serialising, so `"` and `\\` in a secret do not hide it', () => {
+  it('scrubs JSON values before serialising, so a quote or backslash in a secret cannot hide it', () => {
     const { out, text } = captured();
     out.redact(SECRET);
     out.json({
