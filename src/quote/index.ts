@@ -146,3 +146,12 @@ export function systemdUnitFile(sections: readonly SystemdSection[]): string {
 }
 
 export { type YamlValue, yamlDocument } from './yaml.js';
+
+/**
+ * Quotes one word for fish: inside single quotes fish reads `\'` and `\\` as escapes and
+ * nothing else, so those two characters are escaped and everything else is literal.
+ */
+export function fishQuote(word: string): string {
+  assertNoNul(word, 'fish word');
+  return `'${word.replace(/[\\']/g, '\\$&')}'`;
+}

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
+  fishQuote,
   shellJoin,
   shellQuote,
   systemdEnvironment,
@@ -107,6 +108,32 @@ function systemdUnquote(text: string, exec: boolean): string[] {
 }
 
 const systemdValue = nastyString.filter((s) => s !== ';');
+
+describe('fishQuote', () => {
+  // fish's single-quote rules (fish-shell docs, "Quotes"): inside '…', \' is a quote and \\ a
+  // backslash; every other character, a lone backslash included, is literal.
+  function fishUnquote(quoted: string): string {
+    expect(quoted.startsWith("'") && quoted.endsWith("'")).toBe(true);
+    const body = quoted.slice(1, -1);
+    let text = '';
+    for (let i = 0; i < body.length; i++) {
+      if (body[i] === '\\' && (body[i + 1] === "'" || body[i + 1] === '\\')) text += body[++i];
+      else if (body[i] === "'") throw new Error(`unescaped quote in ${quoted}`);
+      else text += body[i];
+    }
+    return text;
+  }
+
+  it('reads back exactly (property)', () => {
+    fc.assert(
+      fc.property(nastyString, (value) => {
+        if (value.includes('\0')) return;
+        expect(fishUnquote(fishQuote(value))).toBe(value);
+      }),
+    );
+    expect(fishQuote("it's a \\ (x)")).toBe("'it\\'s a \\\\ (x)'");
+  });
+});
 
 describe('systemd escaping', () => {
   it('round-trips Exec arguments and Environment values through systemd unquoting', () => {

@@ -6,7 +6,11 @@ export const destroySpec = commandSpec({
   description:
     "Deletes the instance and its firewall, waits until the API reports the instance gone, then removes the registry record and secrets and marks the project's .linode/state.json as destroyed. Running it again is harmless: a deployment already destroyed is reported as such, exit 0. An id or --app/--env matching nothing is an error naming the closest deployments (exit 1; --ignore-not-found makes it exit 0). A prefix matching several deployments is an error listing them; a deployment is never chosen by template name. Asks for confirmation on a terminal; pass --yes otherwise.",
   positionals: [
-    { name: 'id', description: "Deployment id or unique prefix (default: this project's deployment)" },
+    {
+      name: 'id',
+      description: "Deployment id or unique prefix (default: this project's deployment)",
+      complete: 'deployment',
+    },
   ],
   options: {
     app: {

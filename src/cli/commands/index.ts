@@ -3,6 +3,7 @@
  * To add a command: create `src/cli/commands/<name>.ts` with defineCommand and add it here.
  */
 import type { AnyCommand } from '../framework/command.js';
+import { completionCommand } from './completion.js';
 import { deployCommand } from './deploy.js';
 import { destroyCommand } from './destroy.js';
 import { initCommand } from './init.js';
@@ -36,5 +37,6 @@ export const commands: readonly AnyCommand[] = [
   templatesInstallCommand,
   templatesUninstallCommand,
   tuiCommand,
+  completionCommand,
   versionCommand,
 ];

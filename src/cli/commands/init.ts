@@ -5,7 +5,9 @@ export const initSpec = commandSpec({
   summary: 'Start a project from a template: deploy.yml, .env.example, README.md, .gitignore',
   description:
     'TEMPLATE is a bundled or installed template name (optionally NAME@VERSION) or a path. With --directory the directory must be new or empty; without it, the current directory must not already hold deploy.yml or .env.example (an existing README.md is kept, .gitignore is extended). Nothing is written when anything fails.',
-  positionals: [{ name: 'template', description: 'Template name or path', required: true }],
+  positionals: [
+    { name: 'template', description: 'Template name or path', required: true, complete: 'template' },
+  ],
   options: {
     directory: {
       type: 'string',

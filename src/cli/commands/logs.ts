@@ -6,7 +6,11 @@ export const logsSpec = commandSpec({
   description:
     "Reads the deployment's BuildWatch API (the `buildwatch` capability) with the token kept locally at deploy time. Without --boot, prints the last lines of the app container's output; with --boot, cloud-init's status and each boot step (running, done, failed with its exit code and last output). The watcher listens on the instance's loopback, and its token is never sent in clear over a network: logs goes through an SSH tunnel (the deployment's pinned host key, its recorded key or yours) unless --watcher-url names an https URL or a tunnel on this machine.",
   positionals: [
-    { name: 'id', description: "Deployment id or unique prefix (default: this project's, or the only one)" },
+    {
+      name: 'id',
+      description: "Deployment id or unique prefix (default: this project's deployment)",
+      complete: 'deployment',
+    },
   ],
   options: {
     boot: { type: 'boolean', description: 'Show boot progress instead of container logs' },

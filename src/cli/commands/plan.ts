@@ -18,6 +18,7 @@ export const planSpec = commandSpec({
       short: 't',
       description: 'Plan a bundled or installed template (or a template path) instead of deploy.yml',
       placeholder: 'NAME',
+      complete: 'template',
     },
     'env-file': { type: 'string', description: 'The .env file (default: DIR/.env)', placeholder: 'FILE' },
     region: { type: 'string', description: 'Region (default: region_default)', placeholder: 'REGION' },

@@ -6,7 +6,11 @@ export const sshSpec = commandSpec({
   description:
     "Runs ssh root@IP for the deployment given by id or prefix, or for this project's deployment. The host key is pinned on first connect in linode-build's own known_hosts file (StrictHostKeyChecking=accept-new, one entry per deployment); if it changes later, ssh refuses to connect. Authentication is by your SSH key (the ones deploy put in authorized_keys); a password is never passed on a command line. Exits with ssh's exit code.",
   positionals: [
-    { name: 'id', description: "Deployment id or unique prefix (default: this project's deployment)" },
+    {
+      name: 'id',
+      description: "Deployment id or unique prefix (default: this project's deployment)",
+      complete: 'deployment',
+    },
   ],
   passThrough: { name: 'args', description: 'Passed to ssh after the host: a remote command or ssh options' },
   options: {

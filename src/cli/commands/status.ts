@@ -5,7 +5,7 @@ export const statusSpec = commandSpec({
   summary: 'Show deployments: instance state, health, URL, age and cost',
   description:
     "Merges the local registry with the instances tagged by linode-build (one paged API list, however many deployments). Deployments made on another machine show as untracked and can be adopted with --adopt; records whose instance is gone show as missing and can be removed with --prune. Inside a project directory, with no arguments, shows that project's deployment in detail. Costs are estimates from hourly prices: Linode bills powered-off instances too.",
-  positionals: [{ name: 'id', description: 'Deployment id or unique prefix' }],
+  positionals: [{ name: 'id', description: 'Deployment id or unique prefix', complete: 'deployment' }],
   options: {
     app: { type: 'string', description: 'Only this app', placeholder: 'APP' },
     env: { type: 'string', description: 'Only this environment', placeholder: 'ENV' },

@@ -5,7 +5,9 @@ export const templatesInstallSpec = commandSpec({
   summary: 'Validate a template and install it for `init NAME`',
   description:
     'Copies template.yml, README.md, .env.example and files named by setup.files[].source into the user template directory (never .env, .git or other files). An invalid template is not installed.',
-  positionals: [{ name: 'path', description: 'A template directory or template.yml', required: true }],
+  positionals: [
+    { name: 'path', description: 'A template directory or template.yml', required: true, complete: 'file' },
+  ],
   options: {
     force: { type: 'boolean', description: 'Replace an installed template of the same name' },
   },

@@ -4,7 +4,12 @@ export const templatesShowSpec = commandSpec({
   name: 'templates show',
   summary: 'Show what a template deploys',
   positionals: [
-    { name: 'template', description: 'A template name, or a path to a template', required: true },
+    {
+      name: 'template',
+      description: 'A template name, or a path to a template',
+      required: true,
+      complete: 'template',
+    },
   ],
   options: {
     json: { type: 'boolean', description: 'Print the normalised template (defaults filled in) as JSON' },

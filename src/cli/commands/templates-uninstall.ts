@@ -5,7 +5,9 @@ export const templatesUninstallSpec = commandSpec({
   summary: 'Remove an installed (user) template',
   description:
     'Only removes templates from the user template directory; bundled templates cannot be removed.',
-  positionals: [{ name: 'name', description: 'The installed template name', required: true }],
+  positionals: [
+    { name: 'name', description: 'The installed template name', required: true, complete: 'template' },
+  ],
   examples: [
     {
       command: 'linode-build templates uninstall my-api',

@@ -9,6 +9,7 @@ export const templatesValidateSpec = commandSpec({
     {
       name: 'path',
       description: 'A template directory, a template.yml or a deploy.yml (default: the current directory)',
+      complete: 'file',
     },
   ],
   options: {

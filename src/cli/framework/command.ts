@@ -22,12 +22,23 @@ export interface OptionSpec {
    * the option, `--dry-run` included, applies the same rule before doing anything.
    */
   readonly check?: (value: string, flag: string) => void;
+  readonly complete?: CompletionKind;
 }
+
+/**
+ * What a shell completes for a value (`linode-build completion`): template names, deployment
+ * ids from the local registry, files or directories. Options whose placeholder is DIR, FILE or
+ * PATH complete directories or files without saying so.
+ */
+export type CompletionKind = 'template' | 'deployment' | 'file' | 'directory';
 
 export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
   readonly required?: boolean;
+  readonly complete?: CompletionKind;
+  /** The words it may be, for completion (the handler checks them). */
+  readonly choices?: readonly string[];
 }
 
 export interface Example {
