@@ -17,8 +17,22 @@ const reasons: Readonly<Record<string, string>> = {
   EDQUOT: 'disk quota exceeded',
 };
 
-const movers =
-  'LINODE_BUILD_HOME=DIR moves all of them; XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME move the defaults';
+/** The XDG base directories, each with its default under HOME. */
+const xdgRoots = [
+  ['XDG_CONFIG_HOME', '.config'],
+  ['XDG_STATE_HOME', '.local/state'],
+  ['XDG_CACHE_HOME', '.cache'],
+] as const;
+
+/** What moves `directory`: LINODE_BUILD_HOME always, and the XDG variable whose tree holds it. */
+function movers(directory: string, env: NodeJS.ProcessEnv): string {
+  const home = homeDirectory(env);
+  const xdg = xdgRoots.find(([variable, fallback]) =>
+    isInside(directory, env[variable] ? path.resolve(env[variable]) : path.join(home, fallback)),
+  );
+  const all = 'LINODE_BUILD_HOME=DIR moves all of them';
+  return xdg && !env.LINODE_BUILD_HOME ? `${all}; ${xdg[0]} moves this one` : all;
+}
 
 function isInside(file: string, directory: string): boolean {
   const relative = path.relative(directory, file);
@@ -49,7 +63,7 @@ export function accessError(error: unknown, env: NodeJS.ProcessEnv): CliError | 
   if (own) {
     return new CliError(
       `cannot use linode-build's files in ${own}: ${file} (${reason}).`,
-      `Make ${own} writable, or put linode-build's files elsewhere: ${movers}.`,
+      `Make ${own} writable, or put linode-build's files elsewhere: ${movers(own, env)}.`,
     );
   }
   return new CliError(`cannot use ${file} (${reason}).`, 'Check its permissions, or choose another path.');
