@@ -284,6 +284,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
     },
     firewall: firewall.body,
     envNames: Object.keys(env.values),
+    envValues: env.values,
     secretValues: secretValues(input, env),
     warnings: [...(input.warnings ?? []), ...env.warnings, ...tagWarnings],
     files: allFiles.map((file) => ({
@@ -291,6 +292,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
       part: file.part,
       bytes: Buffer.byteLength(file.content, 'utf8'),
     })),
+    writeFiles: allFiles,
   };
 }
 

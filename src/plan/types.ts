@@ -3,6 +3,7 @@
  * `deploy` executes it. Same inputs, same bytes.
  */
 import type { UserDataEncoding } from '../cloudinit/payload.js';
+import type { CloudFile } from '../cloudinit/types.js';
 import type { Diagnostic, Template } from '../template/types.js';
 
 export interface DeploymentContext {
@@ -118,4 +119,8 @@ export interface DeployPlan {
   readonly warnings: readonly Diagnostic[];
   /** Every file written by write_files: path, size-report part, bytes before encoding. */
   readonly files?: readonly { readonly path: string; readonly part: string; readonly bytes: number }[];
+  /** The same files with their content, for fingerprints and in-place updates. Contains secrets. */
+  readonly writeFiles: readonly CloudFile[];
+  /** The variables shipped to the app, name → value. Secret. */
+  readonly envValues: Readonly<Record<string, string>>;
 }
