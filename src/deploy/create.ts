@@ -4,9 +4,14 @@
  * instance (each created at most once, see LinodeClient), then the completed record and the
  * project's .linode/state.json. A create that definitely failed is rolled back; one whose
  * outcome is unknown is left recorded for `status` to reconcile.
+ *
+ * Running it again with the same plan (a deploy that was interrupted) resumes it: a firewall
+ * or instance that already exists (found by its unique label / `build-id:` tag) is reused,
+ * never created twice.
  */
 import { CliError } from '../errors.js';
 import type { Instance, LinodeClient } from '../linode/client.js';
+import type { PlanPrint } from '../plan/fingerprint.js';
 import type { DeployPlan } from '../plan/types.js';
 import { writeProjectState } from '../state/project.js';
 import { removeDeployment, upsertDeployment } from '../state/registry.js';
@@ -22,7 +27,17 @@ export interface CreateInput {
   /** Secrets to keep locally (0600), e.g. root-password, watcher-token. */
   readonly secrets: Readonly<Record<string, string>>;
   readonly watcherPort?: number;
+  /** Recorded so the next deploy can diff against it. */
+  readonly fingerprint?: PlanPrint;
+  readonly sshIdentityFile?: string;
+  readonly noSsh?: boolean;
+  /** The deployment this one replaces (deploy --replace), kept until the replace completes. */
+  readonly replaces?: string;
+  /** Whether to record it as the project's deployment in its env (a replacement waits). */
+  readonly recordInProject: boolean;
   readonly progress: (text: string) => void;
+  /** Told once the record exists and again once the instance does (for interrupt reports). */
+  readonly onRecord?: (record: DeploymentRecord) => void;
   readonly now: () => Date;
 }
 
@@ -31,12 +46,8 @@ export interface Created {
   readonly instance: Instance;
 }
 
-export function initialRecord(
-  plan: DeployPlan,
-  projectDir: string,
-  now: Date,
-  watcherPort?: number,
-): DeploymentRecord {
+export function initialRecord(input: CreateInput, now: Date): DeploymentRecord {
+  const { plan, projectDir, watcherPort } = input;
   const { context, template } = plan;
   const container = template.deploy.linode.container;
   return {
@@ -57,23 +68,42 @@ export function initialRecord(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     ...(context.expiresAt ? { expiresAt: context.expiresAt.toISOString() } : {}),
+    ...(input.fingerprint ? { fingerprint: input.fingerprint } : {}),
+    ...(input.sshIdentityFile ? { sshIdentityFile: input.sshIdentityFile } : {}),
+    ...(input.noSsh ? { noSsh: true } : {}),
+    ...(input.replaces ? { replaces: input.replaces } : {}),
   };
 }
 
 export async function createDeployment(input: CreateInput): Promise<Created> {
   const { env, client, plan, progress } = input;
   const id = plan.context.deploymentId;
-  let record = initialRecord(plan, input.projectDir, input.now(), input.watcherPort);
+  let record = initialRecord(input, input.now());
   await upsertDeployment(env, record);
   for (const [name, value] of Object.entries(input.secrets)) await writeSecret(env, id, name, value);
+  input.onRecord?.(record);
 
   let firewallId: number | undefined;
   let instance: Instance;
   try {
-    progress(`Creating firewall ${plan.firewall.label}`);
-    firewallId = (await client.createFirewall(plan.firewall)).id;
-    progress(`Creating instance ${plan.instance.label} (${plan.context.type} in ${plan.context.region})`);
-    instance = await client.createInstance({ ...plan.instance, firewall_id: firewallId }, `build-id:${id}`);
+    const existingFirewall = await client.firewallByLabel(plan.firewall.label);
+    if (existingFirewall) {
+      progress(
+        `Reusing firewall ${plan.firewall.label} (${existingFirewall.id}) from the interrupted deploy`,
+      );
+      firewallId = existingFirewall.id;
+    } else {
+      progress(`Creating firewall ${plan.firewall.label}`);
+      firewallId = (await client.createFirewall(plan.firewall)).id;
+    }
+    const existingInstance = (await client.instancesWithTag(`build-id:${id}`))[0];
+    if (existingInstance) {
+      progress(`Reusing instance ${existingInstance.id} from the interrupted deploy`);
+      instance = existingInstance;
+    } else {
+      progress(`Creating instance ${plan.instance.label} (${plan.context.type} in ${plan.context.region})`);
+      instance = await client.createInstance({ ...plan.instance, firewall_id: firewallId }, `build-id:${id}`);
+    }
   } catch (error) {
     instance = await recoverOrRollBack(input, firewallId, error);
   }
@@ -90,19 +120,24 @@ export async function createDeployment(input: CreateInput): Promise<Created> {
     updatedAt: input.now().toISOString(),
   };
   await upsertDeployment(env, record);
-  await writeProjectState(input.projectDir, {
-    version: 1,
-    deploymentId: id,
-    linodeId: instance.id,
+  input.onRecord?.(record);
+  if (input.recordInProject) await recordInProject(input.projectDir, record);
+  return { record, instance };
+}
+
+/** The project's deployment in the record's env is now this one. */
+export async function recordInProject(projectDir: string, record: DeploymentRecord): Promise<void> {
+  await writeProjectState(projectDir, {
+    deploymentId: record.id,
+    ...(record.linodeId !== undefined ? { linodeId: record.linodeId } : {}),
     app: record.app,
     env: record.env,
     region: record.region,
     type: record.type,
-    ...(ipv4 ? { ipv4 } : {}),
-    ...(hostname ? { hostname } : {}),
+    ...(record.ipv4 ? { ipv4: record.ipv4 } : {}),
+    ...(record.hostname ? { hostname: record.hostname } : {}),
     createdAt: record.createdAt,
   });
-  return { record, instance };
 }
 
 /**
@@ -131,7 +166,7 @@ async function recoverOrRollBack(
     throw error;
   }
   await upsertDeployment(env, {
-    ...initialRecord(plan, input.projectDir, input.now(), input.watcherPort),
+    ...initialRecord(input, input.now()),
     status: 'failed',
     ...(firewallId !== undefined ? { firewallId } : {}),
   });

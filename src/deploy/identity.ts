@@ -33,3 +33,8 @@ export function generateRootPassword(length = 32): string {
 export function generateWatcherToken(): string {
   return randomBytes(32).toString('hex');
 }
+
+/** The key of a deployment's fingerprint HMACs (plan/fingerprint.ts); kept 0600 like the token. */
+export function generateDigestKey(): string {
+  return randomBytes(32).toString('hex');
+}

@@ -29,7 +29,9 @@ export interface WaitContext {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Boot progress from the watcher, when the deployment runs one. */
-  readonly boot?: BootReporter;
+  readonly boot?: BootReporter | undefined;
+  /** Told each new instance status (the TUI shows them as stages). */
+  readonly onStatus?: (status: string) => void;
 }
 
 export class WaitFailure extends CliError {
@@ -124,6 +126,7 @@ export async function waitUntilRunning(
       }
       if (instance.status !== last) {
         beat.say(`Instance is ${instance.status}`);
+        context.onStatus?.(instance.status);
         seen.push(`instance status: ${instance.status}`);
         last = instance.status;
       }

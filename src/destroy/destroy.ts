@@ -77,7 +77,7 @@ export async function destroyDeployment(options: DestroyOptions): Promise<Destro
   await removeSecrets(env, target.id);
   if (target.projectDir) {
     // The project may have been moved or deleted; the deployment is gone either way.
-    await markProjectDestroyed(target.projectDir, now()).catch(() => undefined);
+    await markProjectDestroyed(target.projectDir, now(), target.id).catch(() => undefined);
   }
   return { instancesDeleted, firewallsDeleted };
 }

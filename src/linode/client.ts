@@ -118,6 +118,37 @@ export class LinodeClient {
     return result;
   }
 
+  /** Replaces the instance's tags (PUT /linode/instances/:id). */
+  updateInstanceTags(id: number, tags: readonly string[]): Promise<Linode> {
+    return this.call(`updating the tags of instance ${id}`, () =>
+      this.api.updateLinode(id, { tags: [...tags] }),
+    );
+  }
+
+  /** Reboots the instance (after an address moved to it, so its network picks it up). */
+  async rebootInstance(id: number): Promise<void> {
+    await this.call(`rebooting instance ${id}`, () => this.api.linodeReboot(id));
+  }
+
+  /**
+   * Moves public IPv4 addresses between instances of one region in one request
+   * (POST /networking/ips/assign): a swap keeps both with the one public address they must have.
+   */
+  async assignAddresses(
+    region: string,
+    assignments: readonly { readonly address: string; readonly linodeId: number }[],
+  ): Promise<void> {
+    await this.call(`moving addresses in ${region}`, () =>
+      this.api.assignAddresses({
+        region,
+        assignments: assignments.map((assignment) => ({
+          address: assignment.address,
+          linode_id: assignment.linodeId,
+        })),
+      }),
+    );
+  }
+
   // --- firewalls -------------------------------------------------------------------------
 
   listFirewalls(filter: ApiFilter = {}): Promise<Firewall[]> {
@@ -131,6 +162,19 @@ export class LinodeClient {
       `creating firewall ${body.label}`,
       () => this.api.createFirewall(body as Parameters<LinodeApiModule['createFirewall']>[0]),
       async () => (await this.listFirewalls({ label: body.label }))[0],
+    );
+  }
+
+  /** The firewall with this label (labels are unique per account), if any. */
+  async firewallByLabel(label: string): Promise<Firewall | undefined> {
+    return (await this.listFirewalls({ label }))[0];
+  }
+
+  /** Replaces the firewall's rules (PUT /networking/firewalls/:id/rules). */
+  async updateFirewallRules(id: number, rules: FirewallCreateBody['rules']): Promise<void> {
+    await this.call(`updating the rules of firewall ${id}`, () =>
+      // api-v4's rules type is mutable; ours is readonly and otherwise identical.
+      this.api.updateFirewallRules(id, rules as Parameters<LinodeApiModule['updateFirewallRules']>[1]),
     );
   }
 

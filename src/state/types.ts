@@ -1,4 +1,5 @@
 /** Local records of deployments (registry.json) and per-project state (.linode/state.json). */
+import type { PlanPrint } from '../plan/fingerprint.js';
 import type { HealthCheck } from '../template/types.js';
 
 export type RecordStatus = 'creating' | 'active' | 'destroying' | 'failed';
@@ -32,6 +33,14 @@ export interface DeploymentRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt?: string;
+  /** What it was deployed from (HMACs, never values): the next deploy diffs against it. */
+  readonly fingerprint?: PlanPrint;
+  /** Deployed with --no-ssh: no key can log in, so it cannot be updated in place. */
+  readonly noSsh?: boolean;
+  /** While a `deploy --replace` is under way: the id of the deployment this one replaces. */
+  readonly replaces?: string;
+  /** How far that replace got, so a resumed one neither repeats nor skips a step. */
+  readonly replaceStage?: 'address-moved' | 'rebooted';
 }
 
 /** What the registry keeps of a destroyed deployment, so destroying it again is not "not found". */
@@ -50,9 +59,8 @@ export interface RegistryFile {
   readonly destroyed?: readonly DestroyedRecord[];
 }
 
-/** `.linode/state.json` inside a project directory. */
+/** One env's deployment in `.linode/state.json` (version 1 of the file held just this). */
 export interface ProjectState {
-  readonly version: 1;
   readonly deploymentId: string;
   readonly linodeId?: number;
   readonly app: string;
@@ -64,4 +72,13 @@ export interface ProjectState {
   readonly createdAt: string;
   /** Filled in when the deployment is destroyed (kept as a note of what was there). */
   readonly destroyedAt?: string;
+}
+
+/**
+ * `.linode/state.json` inside a project directory: the project's deployment per env. Version 1
+ * files (one deployment) are read as a project with that one env.
+ */
+export interface ProjectFile {
+  readonly version: 2;
+  readonly envs: Readonly<Record<string, ProjectState>>;
 }

@@ -38,38 +38,67 @@ export function isPrunable(view: DeploymentView, record: DeploymentRecord | unde
   return now.getTime() - Date.parse(record.updatedAt) > creatingGraceMs;
 }
 
-export async function adoptDeployments(env: NodeJS.ProcessEnv, views: readonly DeploymentView[], now: Date) {
-  const adopted = views.filter((view) => view.source === 'tags').map((view) => recordFromView(view, now));
-  // A deploy interrupted after its instance was created left a `creating` record: the tagged
-  // instance completes it (id, address), as the deploy would have.
-  const created = new Map(
+/** A record left `creating` whose tagged instance exists, completed as the deploy would have. */
+function completed(record: DeploymentRecord, view: DeploymentView, now: Date): DeploymentRecord {
+  const hostname = linodeHostname(view.ipv4);
+  return {
+    ...record,
+    status: 'active' as const,
+    ...(view.linodeId !== undefined ? { linodeId: view.linodeId } : {}),
+    ...(view.ipv4 ? { ipv4: view.ipv4 } : {}),
+    ...(hostname ? { hostname } : {}),
+    updatedAt: now.toISOString(),
+  };
+}
+
+function interrupted(views: readonly DeploymentView[]): Map<string, DeploymentView> {
+  return new Map(
     views
-      .filter((view) => view.source === 'both' && view.linodeId !== undefined)
+      .filter(
+        (view) =>
+          view.source === 'both' &&
+          view.linodeId !== undefined &&
+          (view.recordStatus === 'creating' || view.recordStatus === 'failed'),
+      )
       .map((view) => [view.id, view]),
   );
-  let completed: string[] = [];
-  if (adopted.length > 0 || created.size > 0) {
+}
+
+/**
+ * A deploy interrupted after its instance was created left a `creating` record: the tagged
+ * instance completes it (id, address). `status` does this on every run; the next `deploy`
+ * in the project would too. Returns the ids completed.
+ */
+export async function completeInterruptedCreates(
+  env: NodeJS.ProcessEnv,
+  views: readonly DeploymentView[],
+  now: Date,
+): Promise<string[]> {
+  const found = interrupted(views);
+  if (found.size === 0) return [];
+  const done: string[] = [];
+  await updateRegistry(env, (records) => {
+    done.length = 0;
+    return records.map((record) => {
+      const view = found.get(record.id);
+      if ((record.status !== 'creating' && record.status !== 'failed') || !view) return record;
+      done.push(record.id);
+      return completed(record, view, now);
+    });
+  });
+  return [...done];
+}
+
+export async function adoptDeployments(env: NodeJS.ProcessEnv, views: readonly DeploymentView[], now: Date) {
+  const adopted = views.filter((view) => view.source === 'tags').map((view) => recordFromView(view, now));
+  const completedIds = await completeInterruptedCreates(env, views, now);
+  if (adopted.length > 0) {
     await updateRegistry(env, (records) => {
-      completed = [];
       const known = new Set(records.map((record) => record.id));
-      const current = records.map((record) => {
-        const view = created.get(record.id);
-        if (record.status !== 'creating' || !view) return record;
-        completed.push(record.id);
-        const hostname = linodeHostname(view.ipv4);
-        return {
-          ...record,
-          status: 'active' as const,
-          linodeId: view.linodeId,
-          ...(view.ipv4 ? { ipv4: view.ipv4 } : {}),
-          ...(hostname ? { hostname } : {}),
-          updatedAt: now.toISOString(),
-        };
-      });
-      return [...current, ...adopted.filter((record) => !known.has(record.id))];
+      return [...records, ...adopted.filter((record) => !known.has(record.id))];
     });
   }
-  return [...adopted.map((record) => record.id), ...completed];
+  return [...adopted.map((record) => record.id), ...completedIds];
 }
 
 export async function pruneDeployments(

@@ -224,7 +224,8 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
         lab.app.setStatus(200);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
+      const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).envs.default
+        .deploymentId;
       expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
     },
   );

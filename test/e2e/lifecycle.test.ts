@@ -16,6 +16,18 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
+/** The project's one deployment in .linode/state.json (which records one per env). */
+function projectEntry(project: string): {
+  deploymentId: string;
+  destroyedAt?: string;
+  [key: string]: unknown;
+} {
+  const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'));
+  const entries = Object.values(state.envs) as { deploymentId: string }[];
+  if (entries.length !== 1) throw new Error(`expected one env in ${project}, got ${entries.length}`);
+  return entries[0]!;
+}
+
 function registry(): { deployments: { id: string; status: string; watcherPort?: number }[] } {
   return JSON.parse(readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'));
 }
@@ -29,7 +41,7 @@ describe('deploy → status → destroy', () => {
     expect(deploy.code).toBe(0);
     const id = /Deployed .* as ([0-9a-z]{8})/.exec(deploy.stdout)?.[1];
     expect(id).toBeDefined();
-    expect(deploy.stdout).toContain('ssh root@127.0.');
+    expect(deploy.stdout).toContain('linode-build ssh ');
     // Status changes are printed with elapsed time (a loaded machine may miss the short provisioning phase).
     expect(deploy.stderr).toMatch(/\[\d+s\] Instance is (provisioning|booting|running)/);
     expect(deploy.stderr).toMatch(/Instance is running/);
@@ -50,7 +62,7 @@ describe('deploy → status → destroy', () => {
 
     const record = registry().deployments.find((d) => d.id === id);
     expect(record?.status).toBe('active');
-    const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'));
+    const state = projectEntry(project);
     expect(state).toMatchObject({ deploymentId: id, linodeId: instance.id });
     const passwordFile = path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/root-password`);
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
@@ -79,9 +91,7 @@ describe('deploy → status → destroy', () => {
     expect(lab.fake.listInstances()).toHaveLength(0);
     expect(lab.fake.listFirewalls()).toHaveLength(0);
     expect(registry().deployments).toHaveLength(0);
-    expect(
-      JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).destroyedAt,
-    ).toBeTruthy();
+    expect(projectEntry(project).destroyedAt).toBeTruthy();
     expect(() => statSync(passwordFile)).toThrow();
 
     const again = await lab.run(['destroy', '--yes'], { cwd: project });
@@ -108,8 +118,7 @@ describe('deploy → status → destroy', () => {
     const project = await lab.project('typo', 'embeddings-python');
     const deploy = await lab.run(['deploy', '--yes', '--env', 'typo'], { cwd: project });
     expect(deploy.code, deploy.stderr).toBe(0);
-    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'))
-      .deploymentId as string;
+    const id = projectEntry(project).deploymentId as string;
     const instances = lab.fake.listInstances().length;
 
     const typo = await lab.run(['destroy', 'zzzzzzzz', '--yes']);
@@ -223,7 +232,7 @@ describe('deploy → status → destroy', () => {
     } finally {
       lab.app.setStatus(200);
     }
-    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId;
+    const id = projectEntry(project).deploymentId;
     // chat-agent runs the watcher: its port is recorded and its token kept 0600 for `logs`/`tui`.
     expect(registry().deployments.find((d) => d.id === id)).toMatchObject({
       watcherPort: expect.any(Number),
@@ -280,7 +289,7 @@ describe('deploy → status → destroy', () => {
       lab.app.setStatus(200);
       lab.app.setWatcherStatus(undefined);
     }
-    const id = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).deploymentId;
+    const id = projectEntry(project).deploymentId;
     expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
 });

@@ -112,12 +112,21 @@ describe('linode-build plan', () => {
     expect(bad.stderr).toMatch(/^Hint: .*cloud-init 24\.4/m);
   });
 
-  it('lists every missing required variable when the project has no value for it', async () => {
+  it('previews a project without a value for a required variable, marking the placeholder', async () => {
     const dir = project('HF_TOKEN=\n');
     const result = await runCli(['plan'], { cwd: dir, env });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('HF_TOKEN');
-    expect(result.stderr).toMatch(/Hint:/);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('HF_TOKEN*');
+    expect(result.stdout).toMatch(
+      /placeholder value: no value was given for HF_TOKEN; set it in \.env before deploying/,
+    );
+    const json = JSON.parse((await runCli(['plan', '--json'], { cwd: dir, env })).stdout);
+    expect(json.placeholders).toEqual(['HF_TOKEN']);
+    // deploy refuses the same project, in the same words as everywhere.
+    const deploy = await runCli(['deploy', '--yes'], { cwd: dir, env });
+    expect(deploy.code).toBe(1);
+    expect(deploy.stderr).toContain('Error: missing required environment variable: HF_TOKEN.');
+    expect(deploy.stderr).toMatch(/Hint: Set it in .*\.env \(see \.env\.example\)/);
   });
 
   it('explains a directory without deploy.yml, and rejects conflicting flags with exit 2', async () => {

@@ -44,7 +44,6 @@ describe('ssh --print', () => {
   it("prints the command for the project directory's deployment", async () => {
     const project = path.join(lab.home, 'proj');
     await writeProjectState(project, {
-      version: 1,
       deploymentId: 'prj00001',
       app: 'chat',
       env: 'prod',

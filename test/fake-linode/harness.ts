@@ -38,6 +38,8 @@ export async function startLab(options: FakeLinodeOptions = {}): Promise<Lab> {
   }).start();
   const app = await startHealthApp();
   const { home, env: homeEnv } = tempHome();
+  // deploy refuses to create a machine nobody can log in to: the lab user has a public key.
+  writeSshKey(home);
   const env: Record<string, string> = {
     ...homeEnv,
     LINODE_TOKEN: labToken,

@@ -18,7 +18,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { Firewall, Linode, LinodeStatus } from '@linode/api-v4';
-import { CreateFirewallSchema, CreateLinodeSchema } from '@linode/validation';
+import {
+  assignAddressesSchema,
+  CreateFirewallSchema,
+  CreateLinodeSchema,
+  FirewallRuleSchema,
+  UpdateLinodeSchema,
+} from '@linode/validation';
 import { fakeImages, fakeRegions, fakeTypes } from './catalog.js';
 import { FilterError, matchesFilter, parseFilterHeader } from './filter.js';
 
@@ -73,8 +79,16 @@ interface InstanceRecord {
   readonly createdAt: number;
   deletedAt?: number;
   statusOverride?: LinodeStatus;
+  /** When the last reboot began: `rebooting` for bootMs, then running. */
+  rebootedAt?: number;
   readonly userData?: string;
   readonly firewallId?: number;
+}
+
+interface HeldResponse {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly handled: () => void;
 }
 
 interface OneShotFault {
@@ -124,6 +138,7 @@ export class FakeLinode {
   private readonly instances = new Map<number, InstanceRecord>();
   private readonly firewalls = new Map<number, Firewall>();
   private readonly oneShotFaults: OneShotFault[] = [];
+  private readonly holds: HeldResponse[] = [];
   private readonly consecutiveFaults = new Map<string, number>();
   private readonly random: () => number;
   private options: FakeLinodeOptions;
@@ -169,6 +184,20 @@ export class FakeLinode {
   /** The next request matching method/path fails with `kind` (once). */
   injectOnce(kind: FaultKind, match: { method?: string; path?: RegExp } = {}): void {
     this.oneShotFaults.push({ kind, ...match });
+  }
+
+  /**
+   * The next request matching method/path is handled (its change is made) but never answered:
+   * the promise resolves once it was handled, so a test can kill the client at exactly that
+   * step, the worst moment (the change happened and the client never learned it).
+   */
+  holdResponse(match: { method: string; path: RegExp }): Promise<void> {
+    return new Promise((resolve) => this.holds.push({ ...match, handled: resolve }));
+  }
+
+  /** Requests that change something (not GET), for "no mutating request" checks. */
+  mutatingRequests(): LoggedRequest[] {
+    return this.requests.filter((entry) => entry.method !== 'GET');
   }
 
   clearLog(): void {
@@ -229,9 +258,16 @@ export class FakeLinode {
     const age = now - record.createdAt;
     const provisionMs = this.options.provisionMs ?? 100;
     const bootMs = this.options.bootMs ?? 100;
+    const rebooting = record.rebootedAt !== undefined && now - record.rebootedAt < bootMs;
     record.linode.status =
       record.statusOverride ??
-      (age < provisionMs ? 'provisioning' : age < provisionMs + bootMs ? 'booting' : 'running');
+      (age < provisionMs
+        ? 'provisioning'
+        : age < provisionMs + bootMs
+          ? 'booting'
+          : rebooting
+            ? 'rebooting'
+            : 'running');
     return true;
   }
 
@@ -309,6 +345,12 @@ export class FakeLinode {
       request.socket.destroy();
       return;
     }
+    const hold = this.holds.findIndex((held) => held.method === entry.method && held.path.test(entry.path));
+    if (hold >= 0) {
+      entry.status = 'dropped';
+      this.holds.splice(hold, 1)[0]!.handled();
+      return; // the response never comes; the client is expected to die waiting
+    }
     entry.status = status;
     this.send(response, status, payload);
   }
@@ -337,6 +379,39 @@ export class FakeLinode {
         return this.createInstance(parseJson(rawBody));
       case 'GET /linode/instances/:id':
         return this.liveInstance(id).linode;
+      case 'PUT /linode/instances/:id': {
+        const body = parseJson(rawBody);
+        await validateWith(UpdateLinodeSchema, body);
+        const record = this.liveInstance(id);
+        if (Array.isArray(body.tags)) record.linode.tags = (body.tags as unknown[]).map(String);
+        if (typeof body.label === 'string') record.linode.label = body.label;
+        record.linode.updated = apiTimestamp(Date.now());
+        return record.linode;
+      }
+      case 'POST /linode/instances/:id/reboot': {
+        const record = this.liveInstance(id);
+        if (record.linode.status !== 'running') {
+          throw new HttpError(400, [
+            { reason: `Linode ${id} is ${record.linode.status}; it cannot be rebooted now` },
+          ]);
+        }
+        record.rebootedAt = Date.now();
+        return {};
+      }
+      case 'POST /networking/ips/assign':
+        return this.assignAddresses(parseJson(rawBody));
+      case 'PUT /networking/firewalls/:id/rules': {
+        const body = parseJson(rawBody);
+        await validateWith(FirewallRuleSchema, body);
+        const firewall = this.firewall(id);
+        firewall.rules = {
+          ...(body as unknown as Firewall['rules']),
+          fingerprint: firewall.rules.fingerprint,
+          version: (firewall.rules.version ?? 1) + 1,
+        };
+        firewall.updated = apiTimestamp(Date.now());
+        return firewall.rules;
+      }
       case 'DELETE /linode/instances/:id': {
         const record = this.liveInstance(id);
         if (record.deletedAt === undefined) record.deletedAt = Date.now();
@@ -519,6 +594,49 @@ export class FakeLinode {
     this.instances.set(id, record);
     this.refresh(record);
     return record;
+  }
+
+  /**
+   * POST /networking/ips/assign: every address and instance in the region; afterwards every
+   * instance involved keeps at least one public IPv4 (the API's own rule), else nothing moves.
+   */
+  private async assignAddresses(body: Record<string, unknown>): Promise<unknown> {
+    await validateWith(assignAddressesSchema, body);
+    const region = String(body.region);
+    const assignments = body.assignments as { address: string; linode_id: number }[];
+    const live = this.listInstances();
+    const next = new Map(live.map((linode) => [linode.id, [...linode.ipv4]]));
+    const errors: { field?: string; reason: string }[] = [];
+    for (const [index, { address, linode_id: target }] of assignments.entries()) {
+      const owner = live.find((linode) => linode.ipv4.includes(address));
+      const destination = live.find((linode) => linode.id === target);
+      if (!owner || owner.region !== region) {
+        errors.push({
+          field: `assignments[${index}].address`,
+          reason: `${address} is not an address in ${region}`,
+        });
+        continue;
+      }
+      if (!destination || destination.region !== region) {
+        errors.push({
+          field: `assignments[${index}].linode_id`,
+          reason: `Linode ${target} is not in ${region}`,
+        });
+        continue;
+      }
+      next.set(
+        owner.id,
+        next.get(owner.id)!.filter((item) => item !== address),
+      );
+      next.set(target, [...next.get(target)!, address]);
+    }
+    for (const [linodeId, addresses] of next) {
+      if (addresses.length === 0)
+        errors.push({ reason: `Linode ${linodeId} would have no public IPv4 address` });
+    }
+    if (errors.length > 0) throw new HttpError(400, errors);
+    for (const linode of live) linode.ipv4 = next.get(linode.id) ?? linode.ipv4;
+    return {};
   }
 
   private async createFirewall(body: Record<string, unknown>): Promise<Firewall> {

@@ -75,7 +75,6 @@ describe('reapExpired', () => {
     const seeded = await seedMix();
     const project = path.join(lab.home, 'chat-project');
     await writeProjectState(project, {
-      version: 1,
       deploymentId: 'exp00001',
       app: 'chat',
       env: 'prod',
@@ -126,7 +125,7 @@ describe('reapExpired', () => {
 
     expect(readRecords().map((r) => r.id)).toEqual(['live0001']);
     expect(existsSync(path.join(stateDir(), 'secrets/exp00001'))).toBe(false);
-    const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'));
+    const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8')).envs.prod;
     expect(state.destroyedAt).toBe(now.toISOString());
   });
 

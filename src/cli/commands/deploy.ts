@@ -3,9 +3,9 @@ import { ttlOption } from './lifetime-option.js';
 
 export const deploySpec = commandSpec({
   name: 'deploy',
-  summary: 'Create the Linode instance and firewall for deploy.yml, and record the deployment',
+  summary: 'Make the deployment of this project and env match deploy.yml and .env',
   description:
-    'Reads deploy.yml and .env from the project directory, checks everything that can be checked before spending money (template, required env, user-data size, region Metadata support, image cloud-init support, plan type), then creates a per-deployment Cloud Firewall and the instance. The root password is generated and kept only in a 0600 file under the state directory. Asks for confirmation on a terminal; pass --yes otherwise.',
+    "Reads deploy.yml and .env from the project directory and converges the project's deployment in the env (--env, default 'default'): none yet → checks everything that can be checked before spending money (template, required env, user-data size, region Metadata support, image cloud-init support, plan type), then creates a per-deployment Cloud Firewall and the instance; nothing changed → says so and changes nothing; firewall rules or tags changed → updated through the API; app-level changes (image, command, env values, ports, health check, volumes, setup.files) → uploaded over SSH and the app restarted in place, health-gated, rolled back when unhealthy; machine-level changes (capabilities, packages, image, region, type, setup.script) → refused unless --replace. An interrupted deploy is resumed, never duplicated. 'linode-build plan' shows the same differences without changing anything. The root password is generated and kept only in a 0600 file under the state directory. Asks for confirmation on a terminal; pass --yes otherwise.",
   options: {
     directory: {
       type: 'string',
@@ -44,6 +44,19 @@ export const deploySpec = commandSpec({
       placeholder: 'ENC',
     },
     'no-root-pass': { type: 'boolean', description: 'Keep no root password (SSH keys only)' },
+    'no-ssh': {
+      type: 'boolean',
+      description: 'Deploy with no SSH key at all (then it cannot be updated in place, only replaced)',
+    },
+    replace: {
+      type: 'boolean',
+      description:
+        'Apply machine-level changes (capabilities, packages, image, region, type) with a new instance; the old one is deleted once the new one is healthy',
+    },
+    new: {
+      type: 'boolean',
+      description: 'Create another deployment even though this env has one (the old one keeps running)',
+    },
     wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
     timeout: {
       type: 'number',
@@ -69,7 +82,11 @@ export const deploySpec = commandSpec({
       command: 'linode-build deploy --ssh-key ~/.ssh/id_ed25519.pub --no-root-pass',
       description: 'Key-only root login',
     },
-    { command: 'linode-build deploy --dry-run', description: 'Show what would be created' },
+    { command: 'linode-build deploy --dry-run', description: 'Show what would be created or changed' },
+    {
+      command: 'linode-build deploy --replace --yes',
+      description: 'Apply a capability change on a new instance, keeping the address',
+    },
   ],
 });
 

@@ -18,7 +18,15 @@ export const destroySpec = commandSpec({
       description: 'Select by app (with --env when there are several)',
       placeholder: 'APP',
     },
-    env: { type: 'string', description: 'Select by environment', placeholder: 'ENV' },
+    env: {
+      type: 'string',
+      description: "Select by environment (in a project directory: the project's deployment in that env)",
+      placeholder: 'ENV',
+    },
+    'all-envs': {
+      type: 'boolean',
+      description: "In a project directory: destroy the project's deployment in every env",
+    },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
     'ignore-not-found': {
       type: 'boolean',
@@ -30,6 +38,10 @@ export const destroySpec = commandSpec({
     { command: 'linode-build destroy', description: "Destroy this project's deployment (asks first)" },
     { command: 'linode-build destroy k3x9 --yes', description: 'By id prefix, without asking' },
     { command: 'linode-build destroy --app chat --env staging --yes', description: 'By app and environment' },
+    {
+      command: 'linode-build destroy --all-envs --yes',
+      description: "In a project directory: every env's deployment of this project",
+    },
   ],
 });
 

@@ -1,13 +1,10 @@
 import { bootReporter } from '../../deploy/boot-watch.js';
+import { changeLines } from '../../deploy/changes-text.js';
 import { obtainConsent } from '../../deploy/confirm.js';
-import { createDeployment } from '../../deploy/create.js';
-import { preflight } from '../../deploy/preflight.js';
-import { prepareDeployment } from '../../deploy/prepare.js';
-import { type HealthOutcome, WaitFailure, waitUntilHealthy, waitUntilRunning } from '../../deploy/wait.js';
-import { pollInterval } from '../../destroy/destroy.js';
+import { DeployCancelled, type DeployOutcome, runDeployment } from '../../deploy/run.js';
+import { WaitFailure } from '../../deploy/wait.js';
 import { CliError } from '../../errors.js';
 import { LinodeClient } from '../../linode/client.js';
-import { upsertDeployment } from '../../state/registry.js';
 import { secretPath } from '../../state/secrets.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { appUrl } from '../../status/endpoint.js';
@@ -26,102 +23,155 @@ export default async function deploy(args: Args, context: CommandContext): Promi
   if (options['dry-run']) return runDryRun(args, context);
   if (options.timeout <= 0)
     throw new CliError('--timeout must be a positive number of seconds.', 'For example: --timeout 900');
-
-  const progress = new Progress(out);
-  const prepared = await prepareDeployment({
-    cwd: context.cwd,
-    env,
-    directory: options.directory,
-    region: options.region,
-    type: options.type,
-    image: options.image,
-    appName: options['app-name'],
-    envName: options.env,
-    envFile: options['env-file'],
-    sshKeyFiles: options['ssh-key'],
-    noRootPass: options['no-root-pass'],
-    ttl: options.ttl,
-    userDataEncoding: options['user-data-encoding'],
-    now: new Date(),
-  });
-  const { plan } = prepared;
-  for (const secret of plan.secretValues) out.redact(secret);
-  for (const warning of plan.warnings) out.info(formatDiagnostic(warning));
-
-  const client = await LinodeClient.connect(env, {
-    onRetry: (message) => progress.step(message),
-    ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
-  });
-  progress.step('Checking region, image and plan with the Linode API');
-  const facts = await preflight(client, plan);
-  const price = facts.hourlyPrice !== undefined ? ` at $${facts.hourlyPrice}/hour` : '';
-  const go = await obtainConsent({
-    yes: options.yes,
-    interactive: context.interactive,
-    action: 'create a billed Linode instance',
-    question: `Create ${plan.context.type} in ${plan.context.region}${price} for ${plan.context.appName} (${plan.context.envName})?`,
-  });
-  if (!go) {
-    out.info('Cancelled; nothing was created.');
-    return 1;
+  if (options.new && options.replace) {
+    throw new CliError(
+      '--new and --replace cannot be used together.',
+      '--new adds a deployment; --replace swaps the existing one.',
+    );
   }
 
-  const { record, instance } = await createDeployment({
-    env,
-    client,
-    plan,
-    projectDir: prepared.projectDir,
-    secrets: prepared.localSecrets,
-    ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
-    progress: (text) => progress.step(text),
-    now: () => new Date(),
-  });
-  progress.step(`Created instance ${instance.id} (${record.ipv4 ?? 'no IPv4 yet'})`);
-  if (!options.json) printSummary(out, plan.template, record, prepared.localSecrets, env, facts.hourlyPrice);
-
-  let health: HealthOutcome | undefined;
-  if (options.wait) {
-    const container = plan.template.deploy.linode.container;
-    const waitContext = {
-      client,
-      env,
-      step: (text: string) => progress.step(text),
-      deadline: Date.now() + options.timeout * 1000,
-      pollMs: pollInterval(env),
-      boot: await bootReporter(env, record, (text) => progress.step(text)),
-    };
-    try {
-      await waitUntilRunning(waitContext, record, instance.id);
-      if (container?.health) health = await waitUntilHealthy(waitContext, record, container.health);
-      else progress.step('The template has no health check; the instance is running');
-    } catch (error) {
-      if (!(error instanceof WaitFailure)) throw error;
-      out.error(error.message, error.hint);
-      if (error.lastLines.length > 0) {
-        out.info('Last observations:');
-        for (const line of error.lastLines) out.info(`  ${line}`);
-      }
-      if (!record.watcherPort)
-        out.info('No instance logs are reachable from here without the buildwatch capability.');
-      if (options.json) out.json({ ...resultJson(record), healthy: false, error: error.message });
+  const progress = new Progress(out);
+  // What exists now, for the report when the deploy is interrupted.
+  let current: DeploymentRecord | undefined;
+  let hourlyPrice: number | undefined;
+  let keptRootPassword = false;
+  const onInterrupt = () => {
+    out.info('');
+    out.error(...interruptReport(current, hourlyPrice));
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  let outcome: DeployOutcome;
+  try {
+    outcome = await runDeployment(
+      {
+        cwd: context.cwd,
+        env,
+        directory: options.directory,
+        region: options.region,
+        type: options.type,
+        image: options.image,
+        appName: options['app-name'],
+        envName: options.env,
+        envFile: options['env-file'],
+        sshKeyFiles: options['ssh-key'],
+        noRootPass: options['no-root-pass'],
+        noSsh: options['no-ssh'],
+        ttl: options.ttl,
+        userDataEncoding: options['user-data-encoding'],
+        now: new Date(),
+        wait: options.wait,
+        timeoutSeconds: options.timeout,
+        replace: options.replace,
+        fresh: options.new,
+      },
+      {
+        connect: () =>
+          LinodeClient.connect(env, {
+            onRetry: (message) => progress.step(message),
+            ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
+          }),
+        onEvent: (event) => {
+          switch (event.kind) {
+            case 'prepared':
+              for (const secret of event.prepared.plan.secretValues) out.redact(secret);
+              keptRootPassword = event.prepared.localSecrets['root-password'] !== undefined;
+              for (const warning of event.prepared.plan.warnings) out.info(formatDiagnostic(warning));
+              for (const line of changeLines(event.prepared)) out.info(line);
+              break;
+            case 'step':
+              progress.step(event.text);
+              break;
+            case 'record':
+              current = event.record;
+              break;
+            case 'created':
+              current = event.record;
+              hourlyPrice = event.hourlyPrice;
+              progress.step(`Created instance ${event.instance.id} (${event.record.ipv4 ?? 'no IPv4 yet'})`);
+              if (!options.json) printCreated(out, event.record, env, event.hourlyPrice, keptRootPassword);
+              break;
+            default:
+              break;
+          }
+        },
+        confirm: (question, action) =>
+          obtainConsent({ yes: options.yes, interactive: context.interactive, action, question }),
+        boot: (record) => bootReporter(env, record, (text) => progress.step(text)),
+      },
+    );
+  } catch (error) {
+    if (error instanceof DeployCancelled) {
+      out.info('Cancelled; nothing was created or changed.');
       return 1;
-    } finally {
-      // Stops the boot reporter's background reads and its SSH tunnel.
-      waitContext.boot?.close?.();
     }
-    await upsertDeployment(env, { ...record, updatedAt: new Date().toISOString() });
+    if (!(error instanceof WaitFailure)) throw error;
+    out.error(error.message, error.hint);
+    if (error.lastLines.length > 0) {
+      out.info('Last observations:');
+      for (const line of error.lastLines) out.info(`  ${line}`);
+    }
+    if (current && !current.watcherPort)
+      out.info('No instance logs are reachable from here without the buildwatch capability.');
+    if (options.json && current) out.json({ ...resultJson(current), healthy: false, error: error.message });
+    return 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+
+  const { record, prepared } = outcome;
+  if (outcome.leftRunning) {
+    out.info(
+      `Left running: ${outcome.leftRunning.id} (${outcome.leftRunning.app}, ${outcome.leftRunning.env}, Linode ${outcome.leftRunning.linodeId ?? '?'}), billed until you run 'linode-build destroy ${outcome.leftRunning.id}'.`,
+    );
   }
   if (options.json) {
     out.json({
-      ...resultJson(record),
-      ...(health ? { healthy: health.result.ok, health: health.result.detail } : {}),
+      ...(record ? resultJson(record) : {}),
+      result: outcome.result,
+      changes: outcome.changes,
+      ...(outcome.health ? { healthy: outcome.health.result.ok, health: outcome.health.result.detail } : {}),
+      ...(outcome.leftRunning ? { leftRunning: outcome.leftRunning.id } : {}),
     });
-  } else if (options.wait) {
-    out.line(
-      `Ready in ${progress.elapsed()}: ${appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id}`,
-    );
+    return 0;
+  }
+  const url = record ? (appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id) : '';
+  switch (outcome.result) {
+    case 'created':
+      printGuidance(out, prepared.plan.template, record);
+      if (options.wait) out.line(`Ready in ${progress.elapsed()}: ${url}`);
+      break;
+    case 'unchanged':
+      out.line(`Up to date: ${record?.id} (${url}); nothing was changed.`);
+      break;
+    case 'updated':
+      out.line(`Updated ${record?.id} in place in ${progress.elapsed()}: ${url}`);
+      break;
+    case 'replaced':
+      out.line(
+        `Replaced: ${record?.id} serves ${url} (${progress.elapsed()}); the old instance was deleted.`,
+      );
+      break;
+    default:
+      break;
   }
   return 0;
+}
+
+function interruptReport(
+  record: DeploymentRecord | undefined,
+  hourlyPrice: number | undefined,
+): [string, string] {
+  if (!record)
+    return ['Interrupted before anything was created.', "Run 'linode-build deploy' again to start over."];
+  const instance =
+    record.linodeId !== undefined
+      ? `Linode ${record.linodeId}${record.ipv4 ? ` (${record.ipv4})` : ''} exists and is billed${hourlyPrice !== undefined ? ` at $${hourlyPrice}/hour` : ''} until destroyed`
+      : 'its instance may be mid-create';
+  return [
+    `Interrupted: deployment ${record.id} (${record.app}, ${record.env}) is recorded; ${instance}.`,
+    `Continue with 'linode-build deploy' (it resumes ${record.id}, never a second instance), or remove it with 'linode-build destroy ${record.id}'.`,
+  ];
 }
 
 function resultJson(record: DeploymentRecord) {
@@ -141,29 +191,32 @@ function resultJson(record: DeploymentRecord) {
   };
 }
 
-function printSummary(
+function printCreated(
   out: Output,
-  template: Template,
   record: DeploymentRecord,
-  localSecrets: Readonly<Record<string, string>>,
   env: NodeJS.ProcessEnv,
   hourlyPrice: number | undefined,
+  keptRootPassword: boolean,
 ): void {
   const url = appUrl(record.hostname, record.externalPort);
-  out.line(`Deployed ${template.display_name} as ${out.style('bold', record.id)}`);
+  out.line(`Deployed ${record.template} as ${out.style('bold', record.id)}`);
   out.line(`  Label:     ${record.label} (Linode ${record.linodeId})`);
   out.line(
     `  Where:     ${record.region}, ${record.type}${hourlyPrice !== undefined ? ` ($${hourlyPrice}/hour, billed until destroyed)` : ''}`,
   );
   if (record.ipv4) out.line(`  IPv4:      ${record.ipv4}`);
   if (url) out.line(`  URL:       ${url}`);
-  if (record.ipv4) out.line(`  Connect:   ssh root@${record.ipv4}`);
+  if (record.ipv4) out.line(`  Connect:   linode-build ssh ${record.id}`);
   out.line(
-    localSecrets['root-password']
+    keptRootPassword
       ? `  Root password: ${secretPath(env, record.id, 'root-password')} (mode 0600)`
       : '  Root password: none kept (SSH keys only)',
   );
   if (record.expiresAt) out.line(`  Expires:   ${record.expiresAt}`);
+}
+
+function printGuidance(out: Output, template: Template, record: DeploymentRecord | undefined): void {
+  if (!record) return;
   const guidance = template.guidance;
   if (guidance && (guidance.summary || guidance.examples.length > 0)) {
     out.line('');

@@ -4,23 +4,14 @@
  * Secrets never reach the output: env values are shown by name, the root password and tokens
  * are placeholders, and every secret value is registered for redaction as a last defence.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { registryKnowledge } from '../../catalog/capability-names.js';
-import { DEPLOY_FILE, resolveTemplate } from '../../catalog/index.js';
-import { newDeploymentId } from '../../deploy/identity.js';
-import { parseDotenv } from '../../env/dotenv.js';
-import { placeholderEnv } from '../../env/placeholders.js';
-import { CliError, UsageError } from '../../errors.js';
-import { buildPlan } from '../../plan/index.js';
+import { changeLines } from '../../deploy/changes-text.js';
+import { type PreparedPlan, preparePlan } from '../../deploy/prepare.js';
 import { redactedCreateRequest, userDataPayloadOf } from '../../plan/redact.js';
 import { groupDigits } from '../../plan/size.js';
-import { deploymentTarget } from '../../plan/target.js';
 import type { DeployPlan } from '../../plan/types.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { formatDiagnostic } from '../../template/diagnostics.js';
-import { loadTemplateFile } from '../../template/load.js';
-import type { LoadedTemplate } from '../../template/types.js';
 import { scrubJsonValue } from '../../util/redact.js';
 import type { planSpec } from '../commands/plan.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
@@ -28,109 +19,16 @@ import type { Output } from '../framework/output.js';
 
 type Args = ArgsOf<typeof planSpec>;
 
-/** Stand-ins for the secrets deploy generates; plan output never needs the real ones. */
-const PREVIEW_ROOT_PASS = 'preview-root-password-not-used';
-const PREVIEW_WATCHER_TOKEN = 'preview-watcher-token-not-used';
-
-interface Source {
-  readonly loaded: LoadedTemplate;
-  readonly dotenv: Record<string, string>;
-  readonly placeholders: string[];
-  readonly description: string;
-}
-
-function readEnvFile(file: string): Record<string, string> {
-  try {
-    return parseDotenv(readFileSync(file, 'utf8'));
-  } catch (error) {
-    if (error instanceof CliError) throw error; // the file's own problem (an unclosed quote)
-    throw new CliError(
-      `cannot read env file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
-      'Check the path given with --env-file.',
-    );
-  }
-}
-
-async function loadSource(args: Args, context: CommandContext): Promise<Source> {
-  const { options } = args;
-  const knowledge = await registryKnowledge();
-  const envFile = options['env-file'] ? path.resolve(context.cwd, options['env-file']) : undefined;
-  if (envFile && !existsSync(envFile)) {
-    throw new CliError(`env file ${envFile} not found.`, 'Check the path given with --env-file.');
-  }
-  if (options.template !== undefined) {
-    if (options.directory !== undefined) {
-      throw new UsageError('--template and --directory cannot be used together.', 'Give one of them.');
-    }
-    const loaded = resolveTemplate(options.template, { cwd: context.cwd, env: context.env, knowledge });
-    const filled = placeholderEnv(loaded.template, envFile ? readEnvFile(envFile) : {});
-    return {
-      loaded,
-      dotenv: filled.values,
-      placeholders: filled.names,
-      description: `${loaded.source} template ${loaded.template.name} ${loaded.template.version}`,
-    };
-  }
-  const directory = path.resolve(context.cwd, options.directory ?? '.');
-  const file = path.join(directory, DEPLOY_FILE);
-  if (!existsSync(file)) {
-    throw new CliError(
-      `no ${DEPLOY_FILE} in ${directory}.`,
-      "Plan a template with 'linode-build plan --template NAME', or create a project with 'linode-build init NAME'.",
-    );
-  }
-  const loaded = loadTemplateFile(file, { ...knowledge, source: 'path', displayPath: file });
-  const defaultEnv = path.join(directory, '.env');
-  const dotenv = envFile ? readEnvFile(envFile) : existsSync(defaultEnv) ? readEnvFile(defaultEnv) : {};
-  return { loaded, dotenv, placeholders: [], description: file };
-}
-
-function makePlan(args: Args, source: Source, now: Date): DeployPlan {
-  const { options } = args;
-  const template = source.loaded.template;
-  const target = deploymentTarget(
-    template,
-    {
-      region: options.region,
-      type: options.type,
-      image: options.image,
-      appName: options['app-name'],
-      envName: options.env,
-      ttl: options.ttl,
-      userDataEncoding: options['user-data-encoding'],
-    },
-    now,
-  );
-  const watcher = template.capabilities.features.some((feature) => feature.name === 'buildwatch');
-  return buildPlan({
-    template,
-    dotenv: source.dotenv,
-    context: {
-      deploymentId: newDeploymentId(),
-      appName: target.appName,
-      envName: target.envName,
-      now,
-      region: target.region,
-      type: target.type,
-      image: target.image,
-      sshKeys: [],
-      rootPass: PREVIEW_ROOT_PASS,
-      secrets: watcher ? { watcherToken: PREVIEW_WATCHER_TOKEN } : {},
-      ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
-      userDataEncoding: target.userDataEncoding,
-    },
-  });
-}
-
-function planDocument(plan: DeployPlan, source: Source) {
+function planDocument(prepared: PreparedPlan) {
+  const { plan } = prepared;
   return {
     preview: true,
     deploymentId: plan.context.deploymentId,
     template: {
       name: plan.template.name,
       version: plan.template.version,
-      source: source.loaded.source,
-      file: source.loaded.file,
+      source: prepared.loaded.source,
+      file: prepared.loaded.file,
     },
     region: plan.context.region,
     type: plan.context.type,
@@ -140,12 +38,21 @@ function planDocument(plan: DeployPlan, source: Source) {
     steps: plan.steps,
     ports: plan.ports,
     envNames: plan.envNames,
-    placeholders: source.placeholders,
+    placeholders: prepared.placeholders,
     size: plan.size,
     files: plan.files ?? [],
     createRequest: redactedCreateRequest(plan),
     firewallRequest: plan.firewall,
     warnings: plan.warnings,
+    expiresAt: plan.context.expiresAt?.toISOString(),
+    deployment: prepared.existing
+      ? {
+          id: prepared.existing.record.id,
+          status: prepared.existing.record.status,
+          action: prepared.action,
+          changes: prepared.changes ?? [],
+        }
+      : null,
   };
 }
 
@@ -176,14 +83,23 @@ async function writeOut(directory: string, plan: DeployPlan): Promise<string[]> 
 
 const number = groupDigits;
 
-function printSummary(out: Output, plan: DeployPlan, source: Source): void {
+function printSummary(out: Output, prepared: PreparedPlan): void {
+  const { plan } = prepared;
   const bold = (text: string) => out.style('bold', text);
   const { context } = plan;
-  out.line(`${bold('Plan')} for ${source.description}`);
+  out.line(`${bold('Plan')} for ${prepared.description}`);
   out.line(
-    `  preview id ${context.deploymentId} · region ${context.region} · type ${context.type} · image ${context.image}`,
+    `  ${prepared.existing ? 'deployment' : 'preview'} id ${context.deploymentId} · region ${context.region} · type ${context.type} · image ${context.image}`,
   );
-  out.line(`  label ${plan.instance.label} · nothing is created by plan`);
+  out.line(
+    `  label ${plan.instance.label}${context.expiresAt ? ` · expires ${context.expiresAt.toISOString()}` : ''} · nothing is created by plan`,
+  );
+  const changes = changeLines(prepared);
+  if (changes.length > 0) {
+    out.line();
+    out.line(bold(changes[0]!));
+    for (const line of changes.slice(1)) out.line(line);
+  }
   out.line();
   out.line(bold('Capabilities (boot order)'));
   out.table(plan.capabilities, [
@@ -207,11 +123,11 @@ function printSummary(out: Output, plan: DeployPlan, source: Source): void {
   out.line();
   out.line(`${bold('Env shipped to the app')} (names only; values are never printed)`);
   out.line(
-    `  ${plan.envNames.map((name) => (source.placeholders.includes(name) ? `${name}*` : name)).join(', ')}`,
+    `  ${plan.envNames.map((name) => (prepared.placeholders.includes(name) ? `${name}*` : name)).join(', ')}`,
   );
-  if (source.placeholders.length > 0) {
+  if (prepared.placeholders.length > 0) {
     out.line(
-      `  * placeholder value: no .env was given for ${source.placeholders.join(', ')}; set it before deploying`,
+      `  * placeholder value: no value was given for ${prepared.placeholders.join(', ')}; set it in .env before deploying`,
     );
   }
   out.line();
@@ -238,17 +154,48 @@ function printSummary(out: Output, plan: DeployPlan, source: Source): void {
   }
 }
 
-export default async function plan(args: Args, context: CommandContext): Promise<number> {
+export interface PlanOptions {
+  readonly directory?: string | undefined;
+  readonly template?: string | undefined;
+  readonly region?: string | undefined;
+  readonly type?: string | undefined;
+  readonly image?: string | undefined;
+  readonly appName?: string | undefined;
+  readonly envName?: string | undefined;
+  readonly envFile?: string | undefined;
+  readonly ttl?: string | undefined;
+  readonly userDataEncoding?: string | undefined;
+  readonly out?: string | undefined;
+  readonly json?: boolean | undefined;
+}
+
+/** `plan` and `deploy --dry-run`: the same preparation as deploy, shown instead of applied. */
+export async function showPlan(options: PlanOptions, context: CommandContext): Promise<number> {
   const { out } = context;
-  const source = await loadSource(args, context);
-  const result = makePlan(args, source, new Date());
+  const prepared = await preparePlan({
+    cwd: context.cwd,
+    env: context.env,
+    mode: 'preview',
+    directory: options.directory,
+    template: options.template,
+    region: options.region,
+    type: options.type,
+    image: options.image,
+    appName: options.appName,
+    envName: options.envName,
+    envFile: options.envFile,
+    ttl: options.ttl,
+    userDataEncoding: options.userDataEncoding,
+    now: new Date(),
+  });
+  const result = prepared.plan;
   for (const secret of result.secretValues) out.redact(secret);
-  const written = args.options.out ? await writeOut(path.resolve(context.cwd, args.options.out), result) : [];
-  if (args.options.json) {
-    out.json({ ...planDocument(result, source), written });
+  const written = options.out ? await writeOut(path.resolve(context.cwd, options.out), result) : [];
+  if (options.json) {
+    out.json({ ...planDocument(prepared), written });
     return 0;
   }
-  printSummary(out, result, source);
+  printSummary(out, prepared);
   if (written.length > 0) {
     out.line();
     out.line(`Wrote ${written.map((file) => path.relative(context.cwd, file) || file).join(', ')}`);
@@ -259,4 +206,25 @@ export default async function plan(args: Args, context: CommandContext): Promise
     );
   }
   return 0;
+}
+
+export default async function plan(args: Args, context: CommandContext): Promise<number> {
+  const { options } = args;
+  return showPlan(
+    {
+      directory: options.directory,
+      template: options.template,
+      region: options.region,
+      type: options.type,
+      image: options.image,
+      appName: options['app-name'],
+      envName: options.env,
+      envFile: options['env-file'],
+      ttl: options.ttl,
+      userDataEncoding: options['user-data-encoding'],
+      out: options.out,
+      json: options.json,
+    },
+    context,
+  );
 }

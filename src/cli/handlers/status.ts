@@ -1,9 +1,9 @@
-import { readProjectState } from '../../state/project.js';
+import { liveEnvs, projectDeployment, readProject } from '../../state/project.js';
 import { findDeployment } from '../../state/registry.js';
 import { collectDeploymentsWithRecords, type StatusFilters } from '../../status/collect.js';
 import { detailLines, statusColumns } from '../../status/format.js';
 import { issueLines, withOpenIssues } from '../../status/issues.js';
-import { adoptDeployments, pruneDeployments } from '../../status/reconcile.js';
+import { adoptDeployments, completeInterruptedCreates, pruneDeployments } from '../../status/reconcile.js';
 import type { DeploymentView } from '../../status/types.js';
 import type { statusSpec } from '../commands/status.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
@@ -18,13 +18,20 @@ export default async function status(
   let id = args.positionals.id;
   const listingAll = options.all || options.app !== undefined || options.env !== undefined;
   let fromProject = false;
+  // In a project deployed to several envs, status lists those deployments (every env).
+  let projectIds: Set<string> | undefined;
   if (!id && !listingAll && !options.adopt && !options.prune) {
-    const project = await readProjectState(context.cwd);
-    if (project?.destroyedAt) {
-      out.info(`This project's deployment ${project.deploymentId} was destroyed at ${project.destroyedAt}.`);
-    } else if (project) {
-      id = project.deploymentId;
+    const project = await readProject(context.cwd);
+    const live = liveEnvs(project);
+    if (live.length === 1) {
+      id = live[0]!.deploymentId;
       fromProject = true;
+    } else if (live.length > 1) {
+      projectIds = new Set(live.map((entry) => entry.deploymentId));
+    } else if (project) {
+      const last = projectDeployment(project);
+      if (last?.destroyedAt)
+        out.info(`This project's deployment ${last.deploymentId} was destroyed at ${last.destroyedAt}.`);
     }
   }
   const filters: StatusFilters = {
@@ -32,13 +39,24 @@ export default async function status(
     ...(options.app ? { app: options.app } : {}),
     ...(options.env ? { env: options.env } : {}),
   };
-  const { views, records } = await collectDeploymentsWithRecords({
+  const collected = await collectDeploymentsWithRecords({
     env,
     filters,
     checkHealth: !options['no-health'],
     onRetry: (message) => out.info(message),
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });
+  const { records } = collected;
+  // An interrupted deploy whose instance exists is completed here, as the next deploy would.
+  const completed = new Set(await completeInterruptedCreates(env, collected.views, now));
+  const views = collected.views.map((view) =>
+    completed.has(view.id) ? { ...view, recordStatus: 'active' } : view,
+  );
+  if (completed.size > 0) {
+    out.info(
+      `Completed the record of ${[...completed].join(', ')}: its deploy was interrupted after the instance was created.`,
+    );
+  }
 
   if (id) {
     let view = findDeployment(views, id);
@@ -63,8 +81,12 @@ export default async function status(
     return 0;
   }
 
-  let shown: DeploymentView[] = views;
+  let shown: DeploymentView[] = projectIds ? views.filter((view) => projectIds.has(view.id)) : views;
   const notes: string[] = [];
+  if (projectIds)
+    notes.push(
+      `Deployments of this project (${context.cwd}), one per env; 'status --all' lists every deployment.`,
+    );
   if (options.adopt) {
     const adopted = new Set(await adoptDeployments(env, views, now));
     shown = shown.map((view) =>

@@ -1,23 +1,18 @@
 /**
- * The wizard's production backend: `init`'s initProject writes the project, then the same
- * domain steps as `deploy --wait` (prepareDeployment, preflight, createDeployment,
- * waitUntilRunning, waitUntilHealthy, the watcher's boot reporter) create and follow it. Every
- * stage the monitor shows comes from one of those calls: API status changes are observed on
- * the instance reads waitUntilRunning makes, boot steps from the watcher when it is enabled.
+ * The wizard's production backend: `init`'s initProject writes the project, then
+ * `runDeployment` — the same function `deploy --wait` runs — creates and follows it. Every
+ * stage the monitor shows is one of its events (stages, steps, instance statuses); boot steps
+ * come from the watcher when it is enabled.
  */
 import path from 'node:path';
 import { registryKnowledge } from '../../catalog/capability-names.js';
 import { listTemplates, resolveTemplate } from '../../catalog/index.js';
 import { checkTargetDirectory, initProject, writeProjectDotenv } from '../../catalog/init-project.js';
 import { type BootReporter, bootSource, reportBoot } from '../../deploy/boot-watch.js';
-import { createDeployment } from '../../deploy/create.js';
-import { preflight } from '../../deploy/preflight.js';
-import { prepareDeployment } from '../../deploy/prepare.js';
-import { WaitFailure, waitUntilHealthy, waitUntilRunning } from '../../deploy/wait.js';
-import { pollInterval } from '../../destroy/destroy.js';
+import { runDeployment } from '../../deploy/run.js';
+import { WaitFailure } from '../../deploy/wait.js';
 import { CliError } from '../../errors.js';
 import { LinodeClient } from '../../linode/client.js';
-import { upsertDeployment } from '../../state/registry.js';
 import type { DeploymentRecord } from '../../state/types.js';
 import { appUrl } from '../../status/endpoint.js';
 import type { BootStepState } from '../data.js';
@@ -139,91 +134,68 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
       `Wrote ${[...project.files, ...(Object.keys(answers.envValues).length > 0 ? ['.env'] : [])].join(', ')}`,
     );
 
-    stage('prepare', 'Planning');
-    const prepared = await prepareDeployment({
-      cwd,
-      env,
-      directory: project.target,
-      envName: answers.envName,
-      sshKeyFiles: [],
-      noRootPass: false,
-      now: new Date(now()),
-    });
-    const { plan } = prepared;
-    const api = await connect();
-
-    stage('preflight', 'Checking region, image and plan with the Linode API');
-    const facts = await preflight(api, plan);
-    if (facts.hourlyPrice !== undefined) note(`${plan.context.type} costs $${facts.hourlyPrice}/hour`);
-
-    stage('create', 'Creating firewall and instance');
-    const { record, instance } = await createDeployment({
-      env,
-      client: api,
-      plan,
-      projectDir: prepared.projectDir,
-      secrets: prepared.localSecrets,
-      ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
-      progress: note,
-      now: () => new Date(now()),
-    });
+    const outcome = await runDeployment(
+      {
+        cwd,
+        env,
+        directory: project.target,
+        envName: answers.envName,
+        sshKeyFiles: [],
+        noRootPass: false,
+        now: new Date(now()),
+        wait: true,
+        timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        replace: false,
+        fresh: false,
+      },
+      {
+        connect,
+        now,
+        // The wizard's review screen was the confirmation.
+        confirm: async () => true,
+        onEvent: (event) => {
+          switch (event.kind) {
+            case 'stage':
+              stage(event.id, event.label);
+              break;
+            case 'step':
+              note(event.text);
+              break;
+            case 'instance-status':
+              stage(`status:${event.status}`, `Instance ${event.status}`);
+              break;
+            case 'created':
+              if (event.hourlyPrice !== undefined) {
+                note(`${event.record.type} costs $${event.hourlyPrice}/hour`);
+              }
+              session.emit({
+                kind: 'deployment',
+                id: event.record.id,
+                label: event.record.label,
+                ...(event.record.ipv4 ? { ipv4: event.record.ipv4 } : {}),
+                at: now(),
+              });
+              break;
+            default:
+              break;
+          }
+        },
+        boot: (record) => monitoredBoot(env, record, session, now, note),
+      },
+    );
+    const record = outcome.record;
+    const url = record ? (appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id) : '';
+    const hasCheck = outcome.prepared.plan.template.deploy.linode.container?.health !== undefined;
     session.emit({
-      kind: 'deployment',
-      id: record.id,
-      label: record.label,
-      ...(record.ipv4 ? { ipv4: record.ipv4 } : {}),
+      kind: 'done',
       at: now(),
+      summary: outcome.health
+        ? `Healthy (${outcome.health.result.detail}): ${url}`
+        : hasCheck
+          ? `Running: ${url}`
+          : `Running (the template has no health check): ${url}`,
     });
-
-    const waitContext = {
-      client: observeStatus(api, (status) => stage(`status:${status}`, `Instance ${status}`)),
-      env,
-      step: note,
-      deadline: now() + (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-      pollMs: pollInterval(env),
-      now,
-      boot: await monitoredBoot(env, record, session, now, note),
-    };
-    try {
-      await waitUntilRunning(waitContext, record, instance.id);
-      const check = plan.template.deploy.linode.container?.health;
-      const url = appUrl(record.hostname, record.externalPort) ?? record.ipv4 ?? record.id;
-      if (check) {
-        stage('health', 'Health check');
-        const outcome = await waitUntilHealthy(waitContext, record, check);
-        await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
-        session.emit({
-          kind: 'done',
-          at: now(),
-          summary: outcome ? `Healthy (${outcome.result.detail}): ${url}` : `Running: ${url}`,
-        });
-      } else {
-        await upsertDeployment(env, { ...record, updatedAt: new Date(now()).toISOString() });
-        session.emit({
-          kind: 'done',
-          at: now(),
-          summary: `Running (the template has no health check): ${url}`,
-        });
-      }
-    } finally {
-      waitContext.boot?.close?.();
-    }
   }
-}
-
-/** The same client, with every instance read also reporting the status it saw. */
-function observeStatus(client: LinodeClient, onStatus: (status: string) => void): LinodeClient {
-  let last: string | undefined;
-  const observed = Object.create(client) as LinodeClient;
-  observed.getInstance = async (id: number) => {
-    const instance = await client.getInstance(id);
-    if (instance && instance.status !== last) {
-      last = instance.status;
-      onStatus(instance.status);
-    }
-    return instance;
-  };
-  return observed;
 }
 
 /** The watcher's step states in the dashboard's words (`ok` is the watcher's "done"). */

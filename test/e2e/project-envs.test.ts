@@ -1,0 +1,91 @@
+/**
+ * A project knows its deployment in every env: status in the project lists them all, destroy
+ * asks which (or --env, or --all-envs), deploy --new adds a deployment and says what it leaves
+ * running, and deploy without any SSH key refuses before creating anything.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, startLab } from '../fake-linode/harness.js';
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({ provisionMs: 30, bootMs: 30, deleteMs: 30 });
+});
+afterAll(() => lab.close());
+
+const live = (app: string) =>
+  lab.fake.listInstances().filter((i) => i.tags.includes(`build-app:${app}`) && i.status !== 'deleting');
+
+describe('a project with several envs', () => {
+  it('status lists every env; destroy asks which, or takes --env / --all-envs', {
+    timeout: 120_000,
+  }, async () => {
+    const project = await lab.project('envs', 'embeddings-python');
+    const deploy = (env: string, ...extra: string[]) =>
+      lab.run(['deploy', '--yes', '--json', '--env', env, ...extra], { cwd: project });
+    const staging = JSON.parse((await deploy('staging')).stdout);
+    const prod = JSON.parse((await deploy('prod')).stdout);
+    expect(live('embeddings-python')).toHaveLength(2);
+    const state = JSON.parse(readFileSync(path.join(project, '.linode/state.json'), 'utf8'));
+    expect(Object.keys(state.envs).sort()).toEqual(['prod', 'staging']);
+
+    // A second deploy to an env with a deployment never makes a second instance.
+    expect(JSON.parse((await deploy('prod')).stdout).result).toBe('unchanged');
+    expect(live('embeddings-python')).toHaveLength(2);
+
+    const status = await lab.run(['status', '--json', '--no-health'], { cwd: project });
+    expect(status.code, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { id: string }[]).map((view) => view.id).sort()).toEqual(
+      [staging.id, prod.id].sort(),
+    );
+
+    const which = await lab.run(['destroy', '--yes'], { cwd: project });
+    expect(which.code).toBe(2);
+    expect(which.stderr).toContain(
+      `this project has deployments in 2 envs: prod (${prod.id}), staging (${staging.id})`,
+    );
+    expect(which.stderr).toContain('--all-envs');
+
+    const one = await lab.run(['destroy', '--yes', '--env', 'staging'], { cwd: project });
+    expect(one.code, one.stderr).toBe(0);
+    expect(live('embeddings-python').map((i) => i.id)).toEqual([prod.linodeId]);
+
+    // deploy --new adds a deployment to an env that has one, and names what it leaves running.
+    const added = await deploy('prod', '--new');
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout).leftRunning).toBe(prod.id);
+    expect(added.stderr).toContain(`Left running: ${prod.id}`);
+    expect(live('embeddings-python')).toHaveLength(2);
+    const old = await lab.run(['destroy', prod.id, '--yes']);
+    expect(old.code, old.stderr).toBe(0);
+
+    const all = await lab.run(['destroy', '--yes', '--all-envs'], { cwd: project });
+    expect(all.code, all.stderr).toBe(0);
+    expect(live('embeddings-python')).toHaveLength(0);
+    expect(lab.fake.listFirewalls()).toHaveLength(0);
+  });
+
+  it('deploy without an SSH key refuses before creating anything, naming --ssh-key and --no-ssh', async () => {
+    const project = await lab.project('keyless', 'embeddings-python');
+    rmSync(path.join(lab.home, '.ssh'), { recursive: true, force: true });
+    try {
+      const before = lab.fake.requests.length;
+      const result = await lab.run(['deploy', '--yes', '--env', 'keyless'], { cwd: project });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('no SSH public key to put on the instance');
+      expect(result.stderr).toMatch(/--ssh-key .*--no-ssh/);
+      expect(lab.fake.requests.length).toBe(before);
+      const keyless = await lab.run(['deploy', '--yes', '--json', '--env', 'keyless', '--no-ssh'], {
+        cwd: project,
+      });
+      expect(keyless.code, keyless.stderr).toBe(0);
+      const created = lab.fake.listInstances().find((i) => i.tags.includes('build-env:keyless'));
+      expect(created).toBeDefined();
+      expect((await lab.run(['destroy', '--yes', '--env', 'keyless'], { cwd: project })).code).toBe(0);
+    } finally {
+      const { writeSshKey } = await import('../fake-linode/harness.js');
+      writeSshKey(lab.home);
+    }
+  });
+});

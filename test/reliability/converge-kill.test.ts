@@ -1,0 +1,141 @@
+/**
+ * deploy and deploy --replace killed with SIGKILL at every step that changes something on
+ * Linode — at the worst moment: the fake made the change and the CLI never got the answer.
+ * After each kill the registry parses, and the next deploy converges to exactly one healthy
+ * deployment of the env: never a second billed instance, never a leaked firewall.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, startLab } from '../fake-linode/harness.js';
+import { readRegistry, startCli } from './support.js';
+
+const yml = (features: string) => `name: killed-app
+display_name: Killed app
+version: 1.0.0
+description: An app whose deploys are killed.
+capabilities:
+  runtime: docker
+  features: [${features}]
+deploy:
+  target: linode
+  linode:
+    image: linode/ubuntu24.04
+    region_default: us-ord
+    type_default: g6-standard-2
+    container:
+      image: registry.example.com/app:1
+      internal_port: 8000
+      external_port: 8080
+      health:
+        type: http
+        path: /health
+        success_codes: [200]
+        initial_delay_seconds: 0
+        interval_seconds: 1
+        max_retries: 2
+`;
+
+interface Step {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly name: string;
+}
+
+const createSteps: Step[] = [
+  { name: 'create firewall', method: 'POST', path: /^\/networking\/firewalls$/ },
+  { name: 'create instance', method: 'POST', path: /^\/linode\/instances$/ },
+];
+
+const replaceSteps: Step[] = [
+  ...createSteps.map((step) => ({ ...step, name: `replacement: ${step.name}` })),
+  { name: 'move the address', method: 'POST', path: /^\/networking\/ips\/assign$/ },
+  { name: 'reboot the replacement', method: 'POST', path: /^\/linode\/instances\/\d+\/reboot$/ },
+  { name: 'delete the old instance', method: 'DELETE', path: /^\/linode\/instances\/\d+$/ },
+  { name: 'delete the old firewall', method: 'DELETE', path: /^\/networking\/firewalls\/\d+$/ },
+];
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({ provisionMs: 30, bootMs: 30, deleteMs: 30 });
+});
+afterAll(() => lab.close());
+
+/** Live instances of this env, and its firewalls, as Linode has them. */
+function leftOnLinode(envName: string) {
+  const instances = lab.fake
+    .listInstances()
+    .filter((instance) => instance.tags.includes(`build-env:${envName}`) && instance.status !== 'deleting');
+  const ids = new Set(
+    instances.flatMap((instance) => instance.tags.filter((tag) => tag.startsWith('build-id:'))),
+  );
+  const firewalls = lab.fake.listFirewalls().filter((firewall) => firewall.tags.some((tag) => ids.has(tag)));
+  const orphans = lab.fake
+    .listFirewalls()
+    .filter(
+      (firewall) =>
+        firewall.tags.includes(`build-env:${envName}`) && !firewall.tags.some((tag) => ids.has(tag)),
+    );
+  return { instances, firewalls, orphans };
+}
+
+async function killAt(step: Step, args: string[], project: string): Promise<void> {
+  const held = lab.fake.holdResponse({ method: step.method, path: step.path });
+  const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
+  const outcome = await Promise.race([
+    held.then(() => 'held' as const),
+    cli.done.then(() => 'exited' as const),
+  ]);
+  expect(outcome, `${step.name}: the deploy never reached this step`).toBe('held');
+  cli.child.kill('SIGKILL');
+  await cli.done;
+}
+
+async function converge(args: string[], project: string, envName: string) {
+  const result = await lab.run(args, { cwd: project, env: { LINODE_BUILD_POLL_MS: '20' } });
+  expect(result.code, result.stderr).toBe(0);
+  // Deletions settle within deleteMs.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const left = leftOnLinode(envName);
+  expect(left.instances, 'exactly one instance for the env').toHaveLength(1);
+  expect(left.firewalls, 'its firewall').toHaveLength(1);
+  expect(left.orphans, 'no firewall without an instance').toEqual([]);
+  const records = readRegistry(lab.home).filter((record) => record.env === envName);
+  expect(records.map((record) => [record.status, record.replaces])).toEqual([['active', undefined]]);
+  expect(records[0]!.linodeId).toBe(left.instances[0]!.id);
+  return JSON.parse(result.stdout) as { id: string; result: string };
+}
+
+describe('a deploy killed at any step converges on the next one', () => {
+  for (const [index, step] of createSteps.entries()) {
+    it(`create, killed at: ${step.name}`, { timeout: 60_000 }, async () => {
+      const envName = `create${index}`;
+      const project = await lab.project(`create-${index}`, 'embeddings-python');
+      writeFileSync(path.join(project, 'deploy.yml'), yml(''));
+      const deploy = ['deploy', '--yes', '--json', '--env', envName];
+      await killAt(step, deploy, project);
+      expect(() => readRegistry(lab.home)).not.toThrow();
+      const outcome = await converge(deploy, project, envName);
+      expect(outcome.result).toBe('created');
+      // And once more: nothing left to do.
+      expect((await converge(deploy, project, envName)).result).toBe('unchanged');
+    });
+  }
+
+  for (const [index, step] of replaceSteps.entries()) {
+    it(`replace, killed at: ${step.name}`, { timeout: 60_000 }, async () => {
+      const envName = `replace${index}`;
+      const project = await lab.project(`replace-${index}`, 'embeddings-python');
+      writeFileSync(path.join(project, 'deploy.yml'), yml(''));
+      const deploy = ['deploy', '--yes', '--json', '--env', envName];
+      const first = await converge(deploy, project, envName);
+      writeFileSync(path.join(project, 'deploy.yml'), yml('redis'));
+      await killAt(step, [...deploy, '--replace'], project);
+      expect(() => readRegistry(lab.home)).not.toThrow();
+      const outcome = await converge([...deploy, '--replace'], project, envName);
+      expect(outcome.result).toBe('replaced');
+      expect(outcome.id).not.toBe(first.id);
+      expect((await converge(deploy, project, envName)).result).toBe('unchanged');
+    });
+  }
+});
