@@ -113,8 +113,9 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
     const result = await running;
     console.log(`[measure] deploy --wait: first boot read through the tunnel after ${firstRead} ms`);
     expect(result.code, result.stderr).toBe(0);
-    const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
-    const ip = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).ipv4;
+    const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).envs.default
+      .deploymentId;
+    const ip = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).envs.default.ipv4;
     expect(result.stderr).toContain(`Reading boot steps through an SSH tunnel to root@${ip}`);
     expect(result.stderr).toMatch(/Boot: docker: Install Docker: running/);
     expect(result.stderr).toMatch(
@@ -156,7 +157,8 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
       expect(result.stderr).toMatch(/Boot: app: Start the app: failed \(exit 7\)/);
       expect(result.stderr).toContain('Error: boot step app: Start the app failed with exit code 7.');
       expect(result.stderr).toContain('  Error response from daemon: manifest unknown');
-      const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
+      const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).envs.default
+        .deploymentId;
       expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
     } finally {
       lab.app.setStatus(200);
@@ -187,7 +189,8 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
     );
     expect(result.stderr).not.toMatch(/Boot: /);
     expect(result.stderr).toMatch(/Healthy \(HTTP 200\)/);
-    const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).deploymentId;
+    const id = JSON.parse(readFileSync(path.join(directory, '.linode/state.json'), 'utf8')).envs.default
+      .deploymentId;
     expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
 
