@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { startCli } from '../reliability/support.js';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -87,5 +88,37 @@ describe('a project with several envs', () => {
       const { writeSshKey } = await import('../fake-linode/harness.js');
       writeSshKey(lab.home);
     }
+  });
+
+  it('Ctrl-C during deploy --wait says what exists and how to continue, exits 130; deploy then resumes it', {
+    timeout: 60_000,
+  }, async () => {
+    const project = await lab.project('interrupted', 'embeddings-python');
+    lab.fake.configure({ provisionMs: 60_000 });
+    const cli = startCli(['deploy', '--yes', '--wait', '--env', 'sigint'], project, lab.env);
+    let stderr = '';
+    cli.child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const deadline = Date.now() + 30_000;
+    while (!/Created instance \d+/.test(stderr) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    lab.fake.configure({ provisionMs: 30 });
+    expect(result.code).toBe(130);
+    const linodeId = /Created instance (\d+)/.exec(result.stderr)?.[1];
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `Error: interrupted: deployment (\\w{8}) \\(embeddings-python, sigint\\) is recorded; Linode ${linodeId} \\(127\\.[\\d.]+\\) exists and is billed at \\$[\\d.]+/hour until destroyed\\.`,
+      ),
+    );
+    expect(result.stderr).toContain("Hint: Continue with 'linode-build deploy'");
+    const resumed = await lab.run(['deploy', '--yes', '--json', '--env', 'sigint'], { cwd: project });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ result: 'unchanged', linodeId: Number(linodeId) });
+    expect(lab.fake.listInstances().filter((i) => i.tags.includes('build-env:sigint'))).toHaveLength(1);
+    expect((await lab.run(['destroy', '--yes', '--env', 'sigint'], { cwd: project })).code).toBe(0);
   });
 });
