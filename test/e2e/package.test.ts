@@ -123,6 +123,8 @@ describe('the packed package installed with --omit=dev', () => {
       LINODE_API_URL: fake.url,
     });
     expect(result.code, result.stderr).toBe(0);
+    // Node 24 warns (DEP0169) when bundled code calls url.parse(), as axios 1.13's proxy lookup did.
+    expect(result.stderr).not.toContain('DeprecationWarning');
     const views = JSON.parse(result.stdout) as { id: string; linodeId?: number }[];
     expect(views).toEqual([expect.objectContaining({ id: 'pkg00001', linodeId: instance.id })]);
   });
