@@ -12,6 +12,8 @@ export interface SshTarget {
   readonly app: string;
   readonly env: string;
   readonly ipv4?: string;
+  /** The private key the deploy recorded (its public half is in authorized_keys). */
+  readonly sshIdentityFile?: string;
 }
 
 /** Looks a deployment up on Linode (by tags); undefined when there is none or no API access. */
@@ -58,5 +60,6 @@ async function byProject(input: ResolveInput): Promise<SshTarget> {
     app: project.app,
     env: project.env,
     ...(ipv4 ? { ipv4 } : {}),
+    ...(record?.sshIdentityFile ? { sshIdentityFile: record.sshIdentityFile } : {}),
   };
 }

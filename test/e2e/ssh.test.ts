@@ -3,7 +3,7 @@
  * deployment known only by its tags on (fake) Linode; clear errors; and a stub `ssh` on PATH
  * that records its argv, to prove host-key checking is on and no password is ever passed.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProjectState } from '../../src/state/project.js';
@@ -16,6 +16,7 @@ const canaryPassword = 'rootpw-CANARY-7e2a91-never-print';
 let lab: Lab;
 const stateDir = () => path.join(lab.home, '.config/linode-cli.d/build');
 const knownHosts = () => path.join(stateDir(), 'known_hosts');
+const identityFile = () => path.join(lab.home, '.ssh/id_ed25519');
 
 function expectedCommand(id: string, ip: string, extra = ''): string {
   return `ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${knownHosts()} -o HostKeyAlias=linode-build-${id} root@${ip}${extra}`;
@@ -27,12 +28,29 @@ beforeAll(async () => {
     deploymentRecord('reg00001', { ipv4: '203.0.113.5' }),
     deploymentRecord('reg00002', { ipv4: '203.0.113.6' }),
     deploymentRecord('nip00001'),
+    deploymentRecord('key00001', { ipv4: '203.0.113.8', sshIdentityFile: identityFile() }),
   ]);
   await writeSecret(lab.env, 'reg00001', 'root-password', canaryPassword);
 });
 afterAll(() => lab.close());
 
 describe('ssh --print', () => {
+  it('logs in with the private key the deploy recorded, while it exists', async () => {
+    mkdirSync(path.dirname(identityFile()), { recursive: true });
+    writeFileSync(identityFile(), 'not a real key; ssh is not run with --print\n', { mode: 0o600 });
+    const withKey = await lab.run(['ssh', 'key00001', '--print']);
+    expect(withKey.code, withKey.stderr).toBe(0);
+    expect(withKey.stdout.trim()).toBe(
+      expectedCommand('key00001', '203.0.113.8').replace(
+        ' root@',
+        ` -i ${identityFile()} -o IdentitiesOnly=yes root@`,
+      ),
+    );
+    rmSync(identityFile());
+    const without = await lab.run(['ssh', 'key00001', '--print']);
+    expect(without.stdout.trim()).toBe(expectedCommand('key00001', '203.0.113.8'));
+  });
+
   it('prints the exact command for a registry deployment, with a 0600 known_hosts', async () => {
     const result = await lab.run(['ssh', 'reg00001', '--print', '--', 'nvidia-smi', '-q']);
     expect(result.stderr).toBe('');

@@ -21,6 +21,12 @@ const remoteLookup =
       : undefined;
   };
 
+/** --identity, else the key the deploy recorded (when it is still there), else ssh's own choice. */
+function identity(given: string | undefined, recorded: string | undefined, cwd: string) {
+  if (given) return { identityFile: path.resolve(cwd, given) };
+  return recorded && existsSync(recorded) ? { identityFile: recorded } : {};
+}
+
 export default async function ssh(args: ArgsOf<typeof sshSpec>, context: CommandContext): Promise<number> {
   const { out, env, cwd } = context;
   const target = await resolveSshTarget({
@@ -35,7 +41,7 @@ export default async function ssh(args: ArgsOf<typeof sshSpec>, context: Command
     deploymentId: target.id,
     host: target.ipv4,
     knownHostsFile,
-    ...(args.options.identity ? { identityFile: path.resolve(cwd, args.options.identity) } : {}),
+    ...identity(args.options.identity, target.sshIdentityFile, cwd),
     extra: args.rest ?? [],
   });
   if (args.options.print) {
