@@ -1,6 +1,12 @@
-/** linode-build's own known_hosts file: in the state directory, created 0600 before ssh runs. */
-import { chmod, open } from 'node:fs/promises';
+/**
+ * linode-build's own known_hosts file: in the state directory, created 0600 before ssh runs.
+ * It decides which host keys ssh trusts, so it is never written through a symlink (another
+ * local user could point it at a file of theirs) and its mode is tightened on the open file.
+ */
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
+import { CliError } from '../errors.js';
 import { stateDirectory } from '../paths.js';
 import { ensurePrivateDirectory, PRIVATE_FILE_MODE } from '../state/atomic.js';
 
@@ -12,8 +18,29 @@ export function knownHostsPath(env: NodeJS.ProcessEnv): string {
 export async function ensureKnownHosts(env: NodeJS.ProcessEnv): Promise<string> {
   const file = knownHostsPath(env);
   await ensurePrivateDirectory(path.dirname(file));
-  const handle = await open(file, 'a', PRIVATE_FILE_MODE);
-  await handle.close();
-  await chmod(file, PRIVATE_FILE_MODE);
+  const refuse = () =>
+    new CliError(
+      `${file} is a symbolic link; linode-build pins host keys only in a file of its own.`,
+      `Remove the link (rm ${file}); the next connection pins the host key again.`,
+    );
+  const stats = await lstat(file).catch(() => undefined);
+  if (stats?.isSymbolicLink()) throw refuse();
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      PRIVATE_FILE_MODE,
+    );
+  } catch (error) {
+    // ELOOP: a link appeared between the check and the open.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw refuse();
+    throw error;
+  }
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE);
+  } finally {
+    await handle.close();
+  }
   return file;
 }
