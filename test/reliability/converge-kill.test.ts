@@ -132,6 +132,13 @@ describe('a deploy killed at any step converges on the next one', () => {
       writeFileSync(path.join(project, 'deploy.yml'), yml('redis'));
       await killAt(step, [...deploy, '--replace'], project);
       expect(() => readRegistry(lab.home)).not.toThrow();
+      // What bills twice meanwhile is reported, with both ways out.
+      const status = await lab.run(['status', '--all', '--no-health']);
+      expect(status.stderr).toMatch(
+        new RegExp(
+          `\\w{8} is an unfinished replacement of ${first.id}: finish it with 'linode-build deploy --replace'.*'linode-build destroy \\w{8}'`,
+        ),
+      );
       const outcome = await converge([...deploy, '--replace'], project, envName);
       expect(outcome.result).toBe('replaced');
       expect(outcome.id).not.toBe(first.id);

@@ -122,6 +122,13 @@ export default async function status(
   if (missing > 0) {
     out.info(`${missing} record(s) whose instance is gone: remove them with 'linode-build status --prune'.`);
   }
+  // A replacement that did not finish bills a second instance until it is finished or removed.
+  for (const record of records) {
+    if (record.replaces === undefined || !shown.some((view) => view.id === record.id)) continue;
+    out.info(
+      `${record.id} is an unfinished replacement of ${record.replaces}: finish it with 'linode-build deploy --replace' in ${record.projectDir ?? 'its project'}, or remove it with 'linode-build destroy ${record.id}'.`,
+    );
+  }
   out.info(
     'Costs are estimates from hourly prices; Linode bills an instance until it is destroyed, even powered off.',
   );
