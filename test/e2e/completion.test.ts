@@ -13,6 +13,7 @@ import { commands } from '../../src/cli/commands/index.js';
 import type { OptionSpec } from '../../src/cli/framework/command.js';
 import { deploymentRecord } from '../deploy/fixtures.js';
 import { binPath, runCli, tempHome } from '../support/cli.js';
+import { toolsAvailable } from '../support/tools.js';
 
 const { home, env } = tempHome();
 const state = path.join(home, 'state');
@@ -122,4 +123,68 @@ describe('linode-build completion', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^Error: unknown shell 'fsh'/);
   });
+
+  it.runIf(toolsAvailable('zsh', 'fish'))(
+    'zsh and fish load their scripts and complete the same prefixes',
+    async () => {
+      const zshFile = path.join(pathDir, 'completion.zsh');
+      writeFileSync(zshFile, await script('zsh'));
+      const fishFile = path.join(pathDir, 'completion.fish');
+      writeFileSync(fishFile, await script('fish'));
+      const shellEnv = { ...process.env, ...cliEnv, PATH };
+      expect(spawnSync('zsh', ['-n', zshFile]).status).toBe(0);
+      expect(spawnSync('fish', ['-n', fishFile]).status).toBe(0);
+
+      // zsh: the bash function under bashcompinit (ksharrays, as _bash_complete sets). zsh filters
+      // COMPREPLY by the typed prefix itself (compadd), so the candidates must contain the match.
+      const zsh = (words: readonly string[]) => {
+        const program = [
+          `source ${zshFile}`,
+          'setopt ksharrays',
+          'COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=()',
+          '_linode_build',
+          'print -rl -- "${COMPREPLY[@]}"',
+        ].join('\n');
+        const result = spawnSync('zsh', ['-f', '-c', program, 'zsh', 'linode-build', ...words], {
+          encoding: 'utf8',
+          env: shellEnv,
+        });
+        expect(result.status, result.stderr).toBe(0);
+        return result.stdout.split('\n').filter(Boolean);
+      };
+      expect(zsh(['de'])).toEqual(expect.arrayContaining(['deploy', 'destroy']));
+      expect(zsh(['templates', 'l'])).toContain('list');
+      expect(zsh(['plan', '--re'])).toContain('--region');
+      expect(zsh(['destroy', 'k3'])).toEqual(expect.arrayContaining(['k3x9abcd', 'k3x9wxyz']));
+
+      // fish: its own `complete -C` answers exactly what Tab would offer.
+      const fish = (line: string) => {
+        const result = spawnSync(
+          'fish',
+          ['--no-config', '-c', `source ${fishFile}; complete -C ${JSON.stringify(line)}`],
+          {
+            encoding: 'utf8',
+            env: shellEnv,
+          },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        return result.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((entry) => entry.split('\t')[0]!)
+          .sort();
+      };
+      expect(fish('linode-build de')).toEqual(['deploy', 'destroy']);
+      expect(fish('linode-build templates l')).toEqual(['list']);
+      expect(fish('linode-build plan --re')).toEqual(['--region']);
+      expect(fish('linode-build init ')).toEqual([
+        'chat-agent',
+        'embeddings-python',
+        'llm-api',
+        'ml-pipeline',
+      ]);
+      expect(fish('linode-build destroy k3')).toEqual(['k3x9abcd', 'k3x9wxyz']);
+      expect(fish('linode-build completion ')).toEqual(['bash', 'fish', 'zsh']);
+    },
+  );
 });
