@@ -472,7 +472,13 @@ export async function followUntilHealthy(
     }
     hooks.onEvent({ kind: 'stage', id: 'health', label: 'Health check' });
     const outcome = await waitUntilHealthy(context, record, check);
-    await upsertDeployment(request.env, { ...record, updatedAt: new Date(run.now()).toISOString() });
+    const at = new Date(run.now()).toISOString();
+    // healthyAt: from now on a failing probe is `unhealthy`, no longer `starting` (status/health.ts).
+    await upsertDeployment(request.env, {
+      ...record,
+      ...(outcome?.result.ok ? { healthyAt: record.healthyAt ?? at } : {}),
+      updatedAt: at,
+    });
     return outcome;
   } finally {
     // Stops the boot reporter's background reads and its SSH tunnel.

@@ -174,7 +174,8 @@ export async function waitUntilHealthy(
       const result = await probeHealth(check, address);
       if (result.detail !== lastDetail) {
         history.push(`health ${target}: ${result.detail}`);
-        if (!result.ok) beat.say(`Not healthy yet: ${result.detail}`);
+        // The word `status` uses for the same probe (healthVerdict): starting until it first succeeds.
+        if (!result.ok) beat.say(`Health: starting (${result.detail})`);
         lastDetail = result.detail;
       }
       if (result.ok) {

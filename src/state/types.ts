@@ -33,6 +33,8 @@ export interface DeploymentRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt?: string;
+  /** When the app first answered its health check successfully (ISO): until then it is `starting`. */
+  readonly healthyAt?: string;
   /** What it was deployed from (HMACs, never values): the next deploy diffs against it. */
   readonly fingerprint?: PlanPrint;
   /** Deployed with --no-ssh: no key can log in, so it cannot be updated in place. */

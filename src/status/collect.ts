@@ -6,8 +6,9 @@ import { LinodeClient } from '../linode/client.js';
 import { readRegistry } from '../state/registry.js';
 import type { DeploymentRecord, DestroyedRecord } from '../state/types.js';
 import { healthAddress } from './endpoint.js';
-import { probeHealth } from './health.js';
+import { healthVerdict, probeHealth } from './health.js';
 import { deploymentIdOf, type InstanceFacts, mergeDeployments } from './merge.js';
+import { recordFirstHealthy } from './reconcile.js';
 import type { DeploymentView, Health } from './types.js';
 
 export interface StatusFilters {
@@ -79,9 +80,21 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
     types,
     now: options.now ?? new Date(),
   }).filter((view) => matchesFilters(view, filters));
+  const now = options.now ?? new Date();
   const checked = options.checkHealth
-    ? await withHealth(views, registry.deployments, options.env, options.signal)
+    ? await withHealth(views, registry.deployments, options.env, now, options.signal)
     : views;
+  if (options.checkHealth) {
+    const known = new Map(registry.deployments.map((record) => [record.id, record]));
+    const firstHealthy = checked.filter(
+      (view) => view.health === 'healthy' && known.has(view.id) && !known.get(view.id)!.healthyAt,
+    );
+    await recordFirstHealthy(
+      options.env,
+      firstHealthy.map((view) => view.id),
+      now,
+    );
+  }
   return { views: checked, records: registry.deployments, destroyed: registry.destroyed ?? [] };
 }
 
@@ -95,6 +108,7 @@ async function withHealth(
   views: DeploymentView[],
   records: readonly DeploymentRecord[],
   env: NodeJS.ProcessEnv,
+  now: Date,
   signal: AbortSignal | undefined,
 ): Promise<DeploymentView[]> {
   const byId = new Map(records.map((record) => [record.id, record]));
@@ -104,7 +118,7 @@ async function withHealth(
     while (next < results.length) {
       const index = next++;
       const view = results[index]!;
-      results[index] = { ...view, health: await healthOf(view, byId.get(view.id), env, signal) };
+      results[index] = { ...view, health: await healthOf(view, byId.get(view.id), env, now, signal) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(probeConcurrency, results.length) }, worker));
@@ -115,6 +129,7 @@ async function healthOf(
   view: DeploymentView,
   record: DeploymentRecord | undefined,
   env: NodeJS.ProcessEnv,
+  now: Date,
   signal: AbortSignal | undefined,
 ): Promise<Health> {
   if (view.instanceStatus !== 'running') return 'not-checked';
@@ -127,5 +142,10 @@ async function healthOf(
     address,
     signal,
   );
-  return result.ok ? 'healthy' : 'unhealthy';
+  const created = view.createdAt ? Date.parse(view.createdAt) : Number.NaN;
+  return healthVerdict({
+    ok: result.ok,
+    everHealthy: record?.healthyAt !== undefined,
+    ...(Number.isNaN(created) ? {} : { ageMs: now.getTime() - created }),
+  });
 }

@@ -72,3 +72,33 @@ function probeTcp(address: string, timeoutMs: number): Promise<ProbeResult> {
     );
   });
 }
+
+/**
+ * How long after creation an app that never answered successfully is still `starting`: the
+ * default `deploy --wait --timeout`, after which the deploy itself gives up.
+ */
+export const STARTING_LIMIT_MS = 1_200_000;
+
+export interface HealthFacts {
+  /** This probe succeeded. */
+  readonly ok: boolean;
+  /** The app answered successfully at some point before (the record's healthyAt). */
+  readonly everHealthy: boolean;
+  /** The boot runner reported a failed step (from the watcher), when known. */
+  readonly bootFailed?: boolean;
+  /** Time since the deployment was created, when known. */
+  readonly ageMs?: number;
+}
+
+/**
+ * The one health vocabulary of `status`, the TUI and `deploy --wait`: `starting` until the app's
+ * first successful answer (packages, drivers and the image pull come first), unless the boot
+ * runner reported a failure or the app is older than STARTING_LIMIT_MS; after that, a failed
+ * probe is `unhealthy`.
+ */
+export function healthVerdict(facts: HealthFacts): 'healthy' | 'starting' | 'unhealthy' {
+  if (facts.ok) return 'healthy';
+  if (facts.everHealthy || facts.bootFailed) return 'unhealthy';
+  if (facts.ageMs !== undefined && facts.ageMs > STARTING_LIMIT_MS) return 'unhealthy';
+  return 'starting';
+}

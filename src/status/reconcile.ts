@@ -116,3 +116,18 @@ export async function pruneDeployments(
   }
   return pruned;
 }
+
+/**
+ * Remembers the first successful health answer of each deployment (`healthyAt`), so a later
+ * failing probe reads `unhealthy` rather than `starting`. One locked update; records that
+ * already have it keep their first time.
+ */
+export async function recordFirstHealthy(env: NodeJS.ProcessEnv, ids: readonly string[], now: Date) {
+  if (ids.length === 0) return;
+  const wanted = new Set(ids);
+  await updateRegistry(env, (records) =>
+    records.map((record) =>
+      wanted.has(record.id) && !record.healthyAt ? { ...record, healthyAt: now.toISOString() } : record,
+    ),
+  );
+}

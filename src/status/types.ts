@@ -3,7 +3,12 @@
  * instance found by tags. Unknown facts are `undefined`/'unknown', never invented.
  */
 
-export type Health = 'healthy' | 'unhealthy' | 'unknown' | 'not-checked';
+/**
+ * `starting`: the app has not answered its health check successfully yet and nothing says the
+ * boot failed (see healthVerdict in health.ts); `not-checked`: the instance is not running, or
+ * --no-health; `unknown`: no check the CLI can run from here.
+ */
+export type Health = 'healthy' | 'starting' | 'unhealthy' | 'unknown' | 'not-checked';
 
 export interface WatcherIssueSummary {
   readonly kind: string;

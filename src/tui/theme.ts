@@ -24,6 +24,7 @@ export function statusTone(status: string): Tone | undefined {
 export function healthTone(health: string): Tone | undefined {
   if (health === 'healthy') return 'green';
   if (health === 'unhealthy') return 'red';
+  if (health === 'starting') return 'yellow';
   return 'gray';
 }
 

@@ -128,6 +128,16 @@ export function createWatcherReader(options: WatcherReaderOptions) {
         return undefined;
       }
     },
+    /** Whether the boot runner reported a failed step; undefined when the watcher cannot say. */
+    async bootFailed(record: DeploymentRecord): Promise<boolean | undefined> {
+      if (!record.watcherPort) return undefined;
+      try {
+        const { client } = await connect(record);
+        return (await client.status()).boot.state === 'failed';
+      } catch {
+        return undefined;
+      }
+    },
     /** Stops every tunnel this reader opened. */
     close(): void {
       for (const pending of connections.values())
