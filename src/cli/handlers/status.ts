@@ -67,11 +67,15 @@ export default async function status(
       const reader = createWatcherReader({ env });
       try {
         view = (await withOpenIssues([view], [record], (r) => reader.openIssues(r)))[0] ?? view;
+        // `starting` ends early when the boot runner reports a failed step (healthVerdict).
+        if (view.health === 'starting' && (await reader.bootFailed(record)))
+          view = { ...view, health: 'unhealthy' };
       } finally {
         reader.close();
       }
     }
-    if (options.json) out.json(view);
+    // Always an array (schema/status.schema.json), one element here: scripts need one shape.
+    if (options.json) out.json([view]);
     else {
       if (fromProject)
         out.info(`Deployment of this project (${context.cwd}); 'status --all' lists every deployment.`);
