@@ -38,8 +38,16 @@ function retentionDays(config: BuildwatchConfig): number {
     : config.retention.days;
 }
 
+/** What else the deployment has that the watcher looks at. */
+export interface WatchTargets {
+  /** The deployment has `gpu-nvidia`: sample the GPUs and follow Xid errors. */
+  readonly gpu: boolean;
+}
+
+const NO_TARGETS: WatchTargets = { gpu: false };
+
 /** The daemon's command line, from the capability config. */
-export function daemonArgv(config: BuildwatchConfig): string[] {
+export function daemonArgv(config: BuildwatchConfig, targets: WatchTargets = NO_TARGETS): string[] {
   // No allowed sources → nothing outside can reach it anyway: bind loopback (SSH tunnel only).
   const host = config.allowed_sources.length > 0 ? '0.0.0.0' : '127.0.0.1';
   const argv = [
@@ -71,11 +79,23 @@ export function daemonArgv(config: BuildwatchConfig): string[] {
     '--retention-days',
     String(retentionDays(config)),
   ];
+  if (targets.gpu) argv.push('--gpu-interval', String(config.gpu.interval_seconds), '--gpu');
   if (!config.enable_metrics) argv.push('--disable-metrics');
   return argv;
 }
 
-export function unitFile(config: BuildwatchConfig): string {
+/**
+ * GPU sampling needs the NVIDIA device nodes (nvidia-smi opens /dev/nvidiactl and
+ * /dev/nvidia<N>) and the kernel log (/dev/kmsg, which Ubuntu's kernel.dmesg_restrict=1 keeps
+ * to CAP_SYSLOG): the unit gives exactly those up, and only on GPU deployments. Not yet run on
+ * a real GPU instance (docs/watcher.md).
+ */
+function deviceLines(targets: WatchTargets): string[] {
+  if (!targets.gpu) return ['CapabilityBoundingSet=', 'PrivateDevices=yes', 'ProtectKernelLogs=yes'];
+  return ['CapabilityBoundingSet=CAP_SYSLOG', 'PrivateDevices=no', 'ProtectKernelLogs=no'];
+}
+
+export function unitFile(config: BuildwatchConfig, targets: WatchTargets = NO_TARGETS): string {
   return [
     '[Unit]',
     'Description=BuildWatch: container and boot watcher for linode-build',
@@ -88,12 +108,12 @@ export function unitFile(config: BuildwatchConfig): string {
     'Type=simple',
     // Integrity before every start, not only at install: a changed file does not run.
     `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`])}`,
-    `ExecStart=${systemdExecLine(daemonArgv(config))}`,
+    `ExecStart=${systemdExecLine(daemonArgv(config, targets))}`,
     'Restart=on-failure',
     'RestartSec=5',
     // Root only for the Docker socket (root:docker 0660); every capability is dropped.
     'User=root',
-    'CapabilityBoundingSet=',
+    ...deviceLines(targets),
     'AmbientCapabilities=',
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
@@ -103,10 +123,8 @@ export function unitFile(config: BuildwatchConfig): string {
     'UMask=0077',
     'ProtectHome=yes',
     'PrivateTmp=yes',
-    'PrivateDevices=yes',
     'ProtectKernelTunables=yes',
     'ProtectKernelModules=yes',
-    'ProtectKernelLogs=yes',
     'ProtectControlGroups=yes',
     'ProtectClock=yes',
     'ProtectHostname=yes',
@@ -125,7 +143,11 @@ export function unitFile(config: BuildwatchConfig): string {
   ].join('\n');
 }
 
-export function deliveryFragments(config: BuildwatchConfig, token: string | undefined): Fragments {
+export function deliveryFragments(
+  config: BuildwatchConfig,
+  token: string | undefined,
+  targets: WatchTargets = NO_TARGETS,
+): Fragments {
   if (!token) throw new Error('buildwatch needs a generated watcher token (context.secrets.watcherToken)');
   return {
     packages: ['nodejs'],
@@ -144,7 +166,7 @@ export function deliveryFragments(config: BuildwatchConfig, token: string | unde
         owner: 'root:root',
       },
       { path: TOKEN_PATH, content: `${token}\n`, permissions: '0600', owner: 'root:root' },
-      { path: UNIT_PATH, content: unitFile(config), permissions: '0644', owner: 'root:root' },
+      { path: UNIT_PATH, content: unitFile(config, targets), permissions: '0644', owner: 'root:root' },
     ],
     steps: [
       {

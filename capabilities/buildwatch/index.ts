@@ -29,5 +29,6 @@ export default defineCapability<BuildwatchConfig>({
   ].join('\n'),
   requires: () => ['docker'],
   runtimes: ['docker'],
-  fragments: (config, context) => deliveryFragments(config, context.secrets.watcherToken),
+  fragments: (config, context) =>
+    deliveryFragments(config, context.secrets.watcherToken, { gpu: context.capabilities.has('gpu-nvidia') }),
 });

@@ -11,6 +11,10 @@ export interface BuildwatchRetention {
   readonly days: number;
 }
 
+export interface BuildwatchGpu {
+  readonly interval_seconds: number;
+}
+
 export interface BuildwatchConfig {
   readonly port: number;
   readonly crash_loop_count: number;
@@ -19,6 +23,8 @@ export interface BuildwatchConfig {
   readonly retention: BuildwatchRetention;
   readonly allowed_sources: readonly string[];
   readonly enable_metrics: boolean;
+  /** GPU sampling, used when the deployment has `gpu-nvidia`. */
+  readonly gpu: BuildwatchGpu;
   /** Accepted from the original tool's templates; same meaning as retention.days. */
   readonly log_retention_days?: number;
 }
@@ -87,6 +93,21 @@ export const buildwatchSchema: JsonSchema = {
       type: 'boolean',
       default: true,
       description: 'Serve `/metrics` (Prometheus text format).',
+    },
+    gpu: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'GPU sampling (only with the `gpu-nvidia` capability).',
+      properties: {
+        interval_seconds: {
+          type: 'integer',
+          minimum: 5,
+          maximum: 3600,
+          default: 15,
+          description: 'Seconds between `nvidia-smi` samples.',
+        },
+      },
     },
     log_retention_days: {
       type: 'integer',

@@ -238,6 +238,7 @@ describe('config', () => {
       retention: { events: 10000, issues: 1000, days: 7 },
       allowed_sources: [],
       enable_metrics: true,
+      gpu: { interval_seconds: 15 },
     });
   });
 

@@ -17,12 +17,16 @@ import {
   deliveryFragments,
   NODE_FLAGS,
   TOKEN_PATH,
+  UNIT_PATH,
   unitFile,
 } from '../../capabilities/buildwatch/delivery.js';
+import buildwatch from '../../capabilities/buildwatch/index.js';
 import type { BuildwatchConfig } from '../../capabilities/buildwatch/schema.js';
+import type { CapabilityContext, Fragments } from '../../src/capability/types.js';
 import { systemdExecLine } from '../../src/quote/index.js';
 import { startFakeDocker } from '../../watcher/test/fake-docker.js';
-import { bundlePath, startWatcher } from '../../watcher/test/process.js';
+import { standInSmi } from '../../watcher/test/gpu-standin.js';
+import { bundlePath, startWatcher, waitUntil } from '../../watcher/test/process.js';
 import { watcherNodes } from '../support/distro-node.js';
 
 const config: BuildwatchConfig = {
@@ -33,8 +37,12 @@ const config: BuildwatchConfig = {
   retention: { events: 5000, issues: 300, days: 7 },
   allowed_sources: [],
   enable_metrics: true,
+  gpu: { interval_seconds: 20 },
 };
 const TOKEN = 'canary-watcher-token-0123456789abcdef';
+
+// The registry's capabilities take their config as a plain record.
+const asRecord = (value: BuildwatchConfig) => value as unknown as Record<string, unknown>;
 
 function valueAfter(argv: readonly string[], flag: string): string | undefined {
   const index = argv.indexOf(flag);
@@ -153,6 +161,36 @@ describe('buildwatch delivery', () => {
     expect(open.ports?.[0]).toMatchObject({ public: false, sources: ['203.0.113.7/32'] });
   });
 
+  it('samples the GPUs only on gpu-nvidia deployments, whose unit may read the NVIDIA devices and the kernel log', () => {
+    const plain = unitFile(config).split('\n');
+    for (const line of ['PrivateDevices=yes', 'ProtectKernelLogs=yes', 'CapabilityBoundingSet=']) {
+      expect(plain).toContain(line);
+    }
+    expect(daemonArgv(config)).not.toContain('--gpu');
+    const gpu = unitFile(config, { gpu: true }).split('\n');
+    for (const line of ['PrivateDevices=no', 'ProtectKernelLogs=no', 'CapabilityBoundingSet=CAP_SYSLOG']) {
+      expect(gpu).toContain(line);
+    }
+    expect(gpu).not.toContain('PrivateDevices=yes');
+    const argv = daemonArgv(config, { gpu: true });
+    expect(argv).toContain('--gpu');
+    expect(valueAfter(argv, '--gpu-interval')).toBe('20');
+    // The capability decides from the resolved set.
+    const context = {
+      capabilities: new Set(['docker', 'buildwatch', 'gpu-nvidia']),
+      secrets: { watcherToken: TOKEN },
+    };
+    const unitOf = (fragments: Fragments) =>
+      fragments.writeFiles?.find((file) => file.path === UNIT_PATH)?.content;
+    expect(
+      unitOf(buildwatch.fragments?.(asRecord(config), context as unknown as CapabilityContext) ?? {}),
+    ).toContain(' "--gpu"');
+    const cpu = { ...context, capabilities: new Set(['docker', 'buildwatch']) };
+    expect(
+      unitOf(buildwatch.fragments?.(asRecord(config), cpu as unknown as CapabilityContext) ?? {}),
+    ).not.toContain('--gpu');
+  });
+
   it.each(watcherNodes())(
     'the unit command line starts the real bundle on $label (its Node flags and options are accepted; metrics off)',
     async ({ path: node }) => {
@@ -175,6 +213,44 @@ describe('buildwatch delivery', () => {
         expect((await watcher.get('/health', null)).status).toBe(200);
         expect((await watcher.get('/issues')).status).toBe(200);
         expect((await watcher.get('/metrics')).status).toBe(404);
+      } finally {
+        await watcher.stop();
+        await docker.close();
+      }
+    },
+  );
+
+  it.each(watcherNodes())(
+    'the GPU unit command line samples GPUs on $label (stand-in nvidia-smi on PATH)',
+    async ({ path: node }) => {
+      const docker = await startFakeDocker();
+      const smi = standInSmi();
+      const argv = daemonArgv({ ...config, gpu: { interval_seconds: 5 } }, { gpu: true });
+      const options = argv.slice(NODE_FLAGS.length + 2).filter((_, index, all) => {
+        const flag = index % 2 === 0 ? all[index] : all[index - 1];
+        return !['--docker-socket', '--listen', '--token-file', '--state-dir', '--boot-status-file'].includes(
+          flag ?? '',
+        );
+      });
+      expect(options.slice(-3)).toEqual(['--gpu-interval', '5', '--gpu']);
+      const watcher = await startWatcher({
+        socket: docker.socket,
+        nodeArgs: NODE_FLAGS,
+        args: options,
+        node,
+        env: { ...process.env, PATH: `${smi.dir}:${process.env.PATH ?? ''}` },
+      });
+      try {
+        const status = await waitUntil(
+          async () => {
+            const body = (await watcher.get('/status')).json() as { gpu?: { gpus: unknown[] } };
+            return body.gpu && body.gpu.gpus.length > 0 ? body.gpu : undefined;
+          },
+          5000,
+          'a GPU sample',
+        );
+        expect(status).toMatchObject({ interval_seconds: 5, gpus: [{ index: 0 }, { index: 1 }] });
+        expect((await watcher.get('/metrics')).body).toContain('DCGM_FI_DEV_GPU_UTIL{gpu="0"');
       } finally {
         await watcher.stop();
         await docker.close();

@@ -1,5 +1,6 @@
 /** Command-line options of the daemon (hand-parsed: util.parseArgs is newer than the instance's Node). */
 import { DEFAULT_THRESHOLDS, type Thresholds } from './detector.js';
+import type { GpuOptions } from './gpu/monitor.js';
 
 export interface DaemonOptions {
   dockerSocket: string;
@@ -19,6 +20,8 @@ export interface DaemonOptions {
   /** History older than this is dropped when restoring after a restart. */
   retentionDays: number;
   metrics: boolean;
+  /** Set by --gpu. */
+  gpu?: GpuOptions;
 }
 
 export class ArgumentError extends Error {}
@@ -42,6 +45,13 @@ export const USAGE = `Usage: buildwatch --token-file FILE [options]
   --max-issues N             Resolved issues kept (default 200)
   --retention-days N         Drop history older than this on restart (default 7)
   --disable-metrics          Do not serve /metrics
+  --gpu                      Sample NVIDIA GPUs and follow Xid errors (gpu-nvidia deployments)
+  --gpu-interval SEC         Seconds between nvidia-smi samples (default 15)
+  --gpu-timeout SEC          A sample not answered this long is reported stuck (default 10)
+  --gpu-memory-percent N     GPU memory use that, when the app restarts, opens gpu_memory_high (default 95)
+  --gpu-window SEC           Throttling this long opens gpu_throttle; an Xid issue resolves this long after the last Xid (default 300)
+  --nvidia-smi PATH          The nvidia-smi program (default nvidia-smi, from PATH)
+  --kernel-log FILE          Kernel log to read Xid errors from (default /dev/kmsg)
   --version, --help`;
 
 const VALUE_FLAGS = new Set([
@@ -61,8 +71,14 @@ const VALUE_FLAGS = new Set([
   'request-timeout',
   'max-issues',
   'retention-days',
+  'gpu-interval',
+  'gpu-timeout',
+  'gpu-memory-percent',
+  'gpu-window',
+  'nvidia-smi',
+  'kernel-log',
 ]);
-const BOOLEAN_FLAGS = new Set(['disable-metrics']);
+const BOOLEAN_FLAGS = new Set(['disable-metrics', 'gpu']);
 
 function positiveNumber(name: string, value: string, integer: boolean): number {
   const number = Number(value);
@@ -141,5 +157,25 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help'
     maxIssues: number('max-issues', 200),
     retentionDays: number('retention-days', 7, false),
     metrics: !values.has('disable-metrics'),
+    ...(values.has('gpu') ? { gpu: gpuOptions(values, number) } : {}),
+  };
+}
+
+function gpuOptions(
+  values: ReadonlyMap<string, string>,
+  number: (name: string, fallback: number, integer?: boolean) => number,
+): GpuOptions {
+  const intervalMs = number('gpu-interval', 15, false) * 1000;
+  const memoryPercent = number('gpu-memory-percent', 95, false);
+  if (memoryPercent > 100)
+    throw new ArgumentError(`--gpu-memory-percent must be at most 100, got "${memoryPercent}"`);
+  return {
+    command: values.get('nvidia-smi') ?? 'nvidia-smi',
+    intervalMs,
+    // A sample must end before the next one is due.
+    timeoutMs: Math.min(number('gpu-timeout', 10, false) * 1000, intervalMs),
+    kernelLog: values.get('kernel-log') ?? '/dev/kmsg',
+    memoryPercent,
+    windowMs: number('gpu-window', 300, false) * 1000,
   };
 }

@@ -4,7 +4,18 @@
  * Keyed by container name so a container recreated by its systemd unit keeps its issues.
  */
 
-export type IssueKind = 'oom_killed' | 'crash_loop' | 'nonzero_exit' | 'unhealthy' | 'slow_start' | 'gpu_oom';
+export type IssueKind =
+  | 'oom_killed'
+  | 'crash_loop'
+  | 'nonzero_exit'
+  | 'unhealthy'
+  | 'slow_start'
+  | 'gpu_oom'
+  | 'gpu_xid'
+  | 'gpu_ecc'
+  | 'gpu_throttle'
+  | 'gpu_memory_high'
+  | 'gpu_unavailable';
 export type Severity = 'critical' | 'error' | 'warning';
 export type Evidence = Record<string, string | number | boolean>;
 
@@ -15,12 +26,22 @@ export const ISSUE_KINDS: readonly IssueKind[] = [
   'unhealthy',
   'slow_start',
   'gpu_oom',
+  'gpu_xid',
+  'gpu_ecc',
+  'gpu_throttle',
+  'gpu_memory_high',
+  'gpu_unavailable',
 ];
 
 export const SEVERITY: Record<IssueKind, Severity> = {
   oom_killed: 'critical',
   crash_loop: 'critical',
   gpu_oom: 'critical',
+  gpu_xid: 'critical',
+  gpu_ecc: 'critical',
+  gpu_unavailable: 'critical',
+  gpu_memory_high: 'error',
+  gpu_throttle: 'warning',
   nonzero_exit: 'error',
   unhealthy: 'error',
   slow_start: 'warning',

@@ -42,6 +42,7 @@ function run(options: DaemonOptions): void {
     maxIssues: options.maxIssues,
     retentionDays: options.retentionDays,
     log,
+    ...(options.gpu ? { gpu: options.gpu } : {}),
   });
   const server = createApiServer(watcher, token, {
     requestTimeoutSeconds: options.requestTimeoutSeconds,

@@ -129,6 +129,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         boot: watcher.boot(),
         containers: watcher.containers(),
         open_issues: watcher.issues.openCount(),
+        ...(watcher.gpu ? { gpu: watcher.gpu.status() } : {}),
       },
     }),
     '/events': (params) => {
@@ -165,6 +166,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         dockerConnected: watcher.dockerStatus.connected,
         reconnects: watcher.dockerStatus.reconnects,
         stateDirWritable: watcher.storeHealth.writable,
+        ...(watcher.gpu ? { gpus: watcher.gpu.status().gpus } : {}),
       }),
     }),
   };

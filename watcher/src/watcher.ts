@@ -16,6 +16,7 @@ import {
 } from './docker/events.js';
 import type { LogLine } from './docker/logframe.js';
 import { EventRing } from './eventring.js';
+import { GpuMonitor, type GpuOptions } from './gpu/monitor.js';
 import { type Issue, IssueBook } from './issues.js';
 import { JsonLinesLog, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
 
@@ -35,7 +36,12 @@ export interface WatcherOptions {
   retentionDays: number;
   log: (message: string) => void;
   now?: () => number;
+  /** GPU sampling (deployments with gpu-nvidia); absent: no GPU code runs. */
+  gpu?: GpuOptions;
 }
+
+/** The boot runner's step that loads the NVIDIA driver and checks nvidia-smi. */
+const DRIVER_STEP = { capability: 'gpu-nvidia', name: 'load-driver' };
 
 interface Snapshot {
   seq: number;
@@ -71,6 +77,7 @@ export class Watcher {
   readonly storeHealth: StoreHealth = { writable: true };
   readonly dockerStatus: DockerStatus = { connected: false, reconnects: 0 };
   readonly startedAt: number;
+  readonly gpu: GpuMonitor | undefined;
   eventsProcessed = 0;
   private seq = 0;
   /** The newest event cursor handed to the events log. */
@@ -131,6 +138,24 @@ export class Watcher {
     this.detector = new Detector(this.issues, options.thresholds);
     this.events = new EventRing(options.maxEvents);
     this.restore();
+    this.gpu = options.gpu
+      ? new GpuMonitor(options.gpu, {
+          issues: this.issues,
+          now: this.now,
+          driverReady: () =>
+            this.boot().steps.some(
+              (step) =>
+                step.capability === DRIVER_STEP.capability &&
+                step.name === DRIVER_STEP.name &&
+                step.state === 'ok',
+            ),
+          runningSince: (name) => {
+            const state = this.detector.snapshot().find((candidate) => candidate.name === name);
+            return state?.status === 'running' ? state.startedAtMs : undefined;
+          },
+          stableMs: options.thresholds.stableMs,
+        })
+      : undefined;
   }
 
   /** Restores events, issues and detector state written by a previous run. */
@@ -182,12 +207,14 @@ export class Watcher {
       setInterval(() => this.flush(), 250),
     );
     for (const timer of this.timers) timer.unref();
+    this.gpu?.start();
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.gpu?.stop();
     this.closeStream?.();
     this.wake?.();
     await this.loop;
@@ -311,7 +338,10 @@ export class Watcher {
     if (event.action === 'die' || event.action === 'start' || event.action === 'oom') {
       this.scheduleInspect(event.container.id);
     }
-    if (event.action === 'die' && event.exitCode !== 0) this.scanLogs(event);
+    if (event.action === 'die' && event.exitCode !== 0) {
+      this.scanLogs(event);
+      this.gpu?.onContainerDie(event.container);
+    }
   }
 
   /**

@@ -23,10 +23,11 @@ describe('bundle compatibility', () => {
     const imports = text.match(/import[^;]*?from\s*"[^"]+"/g) ?? [];
     expect(imports.length).toBeGreaterThan(0);
     for (const statement of imports)
-      expect(statement).toMatch(/^import\s*[A-Za-z_$][\w$]*\s*from\s*"[a-z]+"$/);
+      expect(statement).toMatch(/^import\s*[A-Za-z_$][\w$]*\s*from\s*"[a-z_]+"$/);
     expect(text).not.toMatch(/\?\?=|\|\|=|&&=|#[a-zA-Z_]+\s*[=;(]/);
-    // It travels gzip+base64 inside user-data (64 KiB limit for everything).
-    expect(gzipSync(text, { level: 9 }).length).toBeLessThan(16 * 1024);
+    // It travels gzip+base64 inside user-data (64 KiB limit for everything); GPU sampling and
+    // the idle guard (issue 18) took it from 15 to about 20 KiB.
+    expect(gzipSync(text, { level: 9 }).length).toBeLessThan(22 * 1024);
   });
 
   it('prints its usage and runs the API with post-Node-12 APIs removed', async () => {

@@ -31,6 +31,10 @@ export interface WatcherSetup {
   nodeArgs?: readonly string[];
   /** The Node binary (default: the one running the tests), e.g. a distro build. */
   node?: string;
+  /** Environment of the watcher (default: the tests'), e.g. a PATH with a stand-in program. */
+  env?: NodeJS.ProcessEnv;
+  /** The boot-status file (default: a missing file in the run's directory). */
+  bootStatusFile?: string;
 }
 
 export function newToken(): string {
@@ -58,12 +62,12 @@ export async function startWatcher(setup: WatcherSetup): Promise<RunningWatcher>
       '--state-dir',
       stateDir,
       '--boot-status-file',
-      path.join(directory, 'boot-status.json'),
+      setup.bootStatusFile ?? path.join(directory, 'boot-status.json'),
       '--cloud-init-dir',
       path.join(directory, 'cloud-init'),
       ...(setup.args ?? []),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: setup.env ?? process.env },
   );
   let output = '';
   child.stderr?.setEncoding('utf8');
