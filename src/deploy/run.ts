@@ -22,9 +22,10 @@ import { CliError } from '../errors.js';
 import type { Instance, LinodeClient } from '../linode/client.js';
 import type { FieldChange } from '../plan/fingerprint.js';
 import type { DeployPlan } from '../plan/types.js';
+import { ensureKnownHosts } from '../ssh/known-hosts.js';
 import { runRemoteBash } from '../ssh/remote.js';
 import { readRegistry, removeDeployment, upsertDeployment } from '../state/registry.js';
-import { removeSecrets } from '../state/secrets.js';
+import { removeSecrets, writeSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { linodeHostname } from '../status/endpoint.js';
 import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
@@ -289,7 +290,6 @@ function updatedRecord(prepared: PreparedPlan, record: DeploymentRecord, now: nu
 }
 
 async function writeSecretsOf(run: Run, prepared: PreparedPlan, id: string): Promise<void> {
-  const { writeSecret } = await import('../state/secrets.js');
   for (const [name, value] of Object.entries(prepared.localSecrets))
     await writeSecret(run.request.env, id, name, value);
 }
@@ -338,7 +338,6 @@ async function updateInPlace(
     );
   }
   run.hooks.onEvent({ kind: 'stage', id: 'update', label: 'Updating the app in place over SSH' });
-  const { ensureKnownHosts } = await import('../ssh/known-hosts.js');
   const knownHostsFile = await ensureKnownHosts(env);
   const files = appUpdateFiles(prepared.plan);
   const started = run.now();
