@@ -15,8 +15,8 @@
  */
 import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
-import { type BootProgress, WatcherClient } from '../watcher-client/client.js';
-import { openWatcherTunnel, throughTunnel } from '../watcher-client/connect.js';
+import { type BootProgress, isLoopbackHost, WatcherClient } from '../watcher-client/client.js';
+import { loopbackWatcherUrl, openWatcherTunnel, throughTunnel } from '../watcher-client/connect.js';
 import { sanitize } from '../watcher-client/format.js';
 import { directWatcherUrl, WATCHER_TOKEN_SECRET } from '../watcher-client/resolve.js';
 import type { Tunnel } from '../watcher-client/tunnel.js';
@@ -101,7 +101,37 @@ export async function bootSource(
     };
   }
   if (!record.ipv4) return undefined;
-  const retryMs = options.retryMs ?? 5000;
+  const tunnelled = tunnelSource(env, record, token, timeoutMs, now, options.retryMs ?? 5000);
+  // An instance on this machine's loopback (the sandbox) is read directly once its watcher
+  // listens; until then, and for every real instance, through the tunnel.
+  if (!isLoopbackHost(record.ipv4)) return tunnelled;
+  let local: WatcherClient | undefined;
+  let localProblem: string | undefined;
+  return {
+    async read() {
+      if (!local) {
+        const url = await loopbackWatcherUrl(record);
+        if (url) local = new WatcherClient({ baseUrl: url, token }, { timeoutMs });
+      }
+      if (!local) return tunnelled.read();
+      const result = await readBoot(local);
+      localProblem = result.problem;
+      return result.boot;
+    },
+    problem: () => (local ? localProblem : tunnelled.problem()),
+    via: () => (local ? undefined : tunnelled.via()),
+    close: () => tunnelled.close(),
+  };
+}
+
+function tunnelSource(
+  env: NodeJS.ProcessEnv,
+  record: DeploymentRecord,
+  token: string,
+  timeoutMs: number,
+  now: () => number,
+  retryMs: number,
+): BootSource {
   let tunnel: Tunnel | undefined;
   let client: WatcherClient | undefined;
   let opening: Promise<void> | undefined;

@@ -5,10 +5,11 @@
  * over plain HTTP: the token goes through the tunnel all the same (docs/watcher.md).
  */
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { CliError } from '../errors.js';
 import { ensureKnownHosts } from '../ssh/known-hosts.js';
 import type { DeploymentRecord } from '../state/types.js';
-import { WatcherClient } from './client.js';
+import { isLoopbackHost, WatcherClient } from './client.js';
 import { type ResolvedWatcher, resolveWatcher } from './resolve.js';
 import { openSshTunnel, type Tunnel } from './tunnel.js';
 
@@ -71,6 +72,29 @@ export function throughTunnel(resolved: ResolvedWatcher, tunnel: Tunnel): Resolv
   };
 }
 
+/**
+ * The watcher's own address when the instance's address is on this machine's loopback (only a
+ * local API hands those out: `npm run sandbox`, tests) and something listens there: no SSH is
+ * needed and the token never leaves the machine. Undefined otherwise (a real instance: tunnel).
+ */
+export async function loopbackWatcherUrl(
+  record: Pick<DeploymentRecord, 'ipv4' | 'watcherPort'>,
+): Promise<string | undefined> {
+  const { ipv4, watcherPort } = record;
+  if (!ipv4 || !watcherPort || !isLoopbackHost(ipv4)) return undefined;
+  const listening = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: ipv4, port: watcherPort });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+  return listening ? `http://${ipv4}:${watcherPort}` : undefined;
+}
+
 export async function connectWatcher(
   env: NodeJS.ProcessEnv,
   record: DeploymentRecord,
@@ -80,6 +104,11 @@ export async function connectWatcher(
   const resolved = await resolveWatcher(env, record, options.forceTunnel ? undefined : options.overrideUrl);
   if (resolved.direct && !options.forceTunnel) {
     return { client: new WatcherClient(resolved.endpoint, clientOptions), resolved, close() {} };
+  }
+  const local = options.forceTunnel || options.overrideUrl ? undefined : await loopbackWatcherUrl(record);
+  if (local) {
+    const endpoint = { baseUrl: local, token: resolved.endpoint.token };
+    return { client: new WatcherClient(endpoint, clientOptions), resolved: { record, endpoint }, close() {} };
   }
   options.onTunnel?.(`root@${record.ipv4}`);
   const tunnel = await openWatcherTunnel(env, record, options.tunnelTimeoutMs);
