@@ -163,9 +163,13 @@ export class FakeLinode {
     return this.origin;
   }
 
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
+  /** Listens on 127.0.0.1:`port` (default: any free port); rejects when it cannot. */
+  async start(port = 0): Promise<this> {
+    this.server.listen(port, '127.0.0.1');
+    await Promise.race([
+      once(this.server, 'listening'),
+      once(this.server, 'error').then(([error]) => Promise.reject(error)),
+    ]);
     const address = this.server.address() as AddressInfo;
     this.origin = `http://127.0.0.1:${address.port}`;
     return this;

@@ -65,7 +65,12 @@ export function bootProgress(
  */
 export async function startWatcherStandin(
   token: string | undefined,
-  options: { host?: string; port?: number } = {},
+  options: {
+    host?: string;
+    port?: number;
+    /** The app's log lines for GET /logs (default: one fixed line). */
+    logLines?: () => { stream: string; time: string; text: string }[];
+  } = {},
 ): Promise<WatcherStandin> {
   let boot = bootProgress([]);
   const requests: StandinRequest[] = [];
@@ -94,12 +99,12 @@ export async function startWatcherStandin(
         return send(200, { issues: [], count: 0 });
       case '/events':
         return send(200, { events: [], count: 0, next_since: 0 });
-      case '/logs':
-        return send(200, {
-          container: 'app',
-          lines: [{ stream: 'stdout', time: '2026-01-01T00:00:00Z', text: 'hello from the instance' }],
-          count: 1,
-        });
+      case '/logs': {
+        const lines = options.logLines?.() ?? [
+          { stream: 'stdout', time: '2026-01-01T00:00:00Z', text: 'hello from the instance' },
+        ];
+        return send(200, { container: 'app', lines, count: lines.length });
+      }
       default:
         return send(404, { error: 'not found' });
     }
