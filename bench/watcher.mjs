@@ -223,6 +223,31 @@ const docker = http.createServer((request, response) => {
 });
 await new Promise((resolve) => docker.listen(socket, resolve));
 
+// BENCH_GPU=1: GPU sampling on, every second (15 times the default rate), against a stand-in
+// nvidia-smi answering for two GPUs and a kernel log with Xid lines; idle checks every second.
+const gpuArgs = [];
+const gpuEnv = { ...process.env };
+if (process.env.BENCH_GPU === '1') {
+  const bin = path.join(work, 'gpu-bin');
+  fs.mkdirSync(bin);
+  const fixtures = path.join(root, 'watcher/test/fixtures');
+  fs.writeFileSync(
+    path.join(bin, 'nvidia-smi'),
+    `#!/bin/sh\ncat ${JSON.stringify(path.join(fixtures, 'nvidia-smi/two-gpus.csv'))}\n`,
+    { mode: 0o755 },
+  );
+  gpuEnv.PATH = `${bin}:${process.env.PATH}`;
+  gpuArgs.push(
+    '--gpu',
+    '--gpu-interval',
+    '1',
+    '--kernel-log',
+    path.join(fixtures, 'kernel-xid.log'),
+    '--idle-interval',
+    '1',
+  );
+}
+
 const child = spawn(
   WATCHER_NODE,
   [
@@ -240,8 +265,9 @@ const child = spawn(
     path.join(work, 'boot.json'),
     '--cloud-init-dir',
     path.join(work, 'ci'),
+    ...gpuArgs,
   ],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
+  { stdio: ['ignore', 'ignore', 'pipe'], env: gpuEnv },
 );
 let log = '';
 const port = await new Promise((resolve, reject) => {

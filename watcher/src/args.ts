@@ -1,6 +1,7 @@
 /** Command-line options of the daemon (hand-parsed: util.parseArgs is newer than the instance's Node). */
 import { DEFAULT_THRESHOLDS, type Thresholds } from './detector.js';
 import type { GpuOptions } from './gpu/monitor.js';
+import type { IdleOptions } from './idle.js';
 
 export interface DaemonOptions {
   dockerSocket: string;
@@ -22,6 +23,7 @@ export interface DaemonOptions {
   metrics: boolean;
   /** Set by --gpu. */
   gpu?: GpuOptions;
+  idle: IdleOptions;
 }
 
 export class ArgumentError extends Error {}
@@ -52,6 +54,9 @@ export const USAGE = `Usage: buildwatch --token-file FILE [options]
   --gpu-window SEC           Throttling this long opens gpu_throttle; an Xid issue resolves this long after the last Xid (default 300)
   --nvidia-smi PATH          The nvidia-smi program (default nvidia-smi, from PATH)
   --kernel-log FILE          Kernel log to read Xid errors from (default /dev/kmsg)
+  --idle-interval SEC        Seconds between idle checks (default 30)
+  --idle-max-packets N       Packets the app may receive per check and still be idle (default 4)
+  --idle-gpu-percent N       GPU utilisation below which a GPU is idle (default 5)
   --version, --help`;
 
 const VALUE_FLAGS = new Set([
@@ -77,6 +82,9 @@ const VALUE_FLAGS = new Set([
   'gpu-window',
   'nvidia-smi',
   'kernel-log',
+  'idle-interval',
+  'idle-max-packets',
+  'idle-gpu-percent',
 ]);
 const BOOLEAN_FLAGS = new Set(['disable-metrics', 'gpu']);
 
@@ -158,6 +166,11 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help'
     retentionDays: number('retention-days', 7, false),
     metrics: !values.has('disable-metrics'),
     ...(values.has('gpu') ? { gpu: gpuOptions(values, number) } : {}),
+    idle: {
+      intervalMs: number('idle-interval', 30, false) * 1000,
+      maxPackets: number('idle-max-packets', 4),
+      gpuPercent: number('idle-gpu-percent', 5, false),
+    },
   };
 }
 

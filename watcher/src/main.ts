@@ -43,6 +43,8 @@ function run(options: DaemonOptions): void {
     retentionDays: options.retentionDays,
     log,
     ...(options.gpu ? { gpu: options.gpu } : {}),
+    idle: options.idle,
+    appContainer: options.defaultContainer,
   });
   const server = createApiServer(watcher, token, {
     requestTimeoutSeconds: options.requestTimeoutSeconds,

@@ -130,6 +130,7 @@ export function createApiServer(watcher: Watcher, token: TokenCheck, options: Se
         containers: watcher.containers(),
         open_issues: watcher.issues.openCount(),
         ...(watcher.gpu ? { gpu: watcher.gpu.status() } : {}),
+        ...(watcher.idle ? { idle: watcher.idle.status() } : {}),
       },
     }),
     '/events': (params) => {

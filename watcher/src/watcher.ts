@@ -17,6 +17,7 @@ import {
 import type { LogLine } from './docker/logframe.js';
 import { EventRing } from './eventring.js';
 import { GpuMonitor, type GpuOptions } from './gpu/monitor.js';
+import { type IdleOptions, IdleTracker } from './idle.js';
 import { type Issue, IssueBook } from './issues.js';
 import { JsonLinesLog, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
 
@@ -38,6 +39,10 @@ export interface WatcherOptions {
   now?: () => number;
   /** GPU sampling (deployments with gpu-nvidia); absent: no GPU code runs. */
   gpu?: GpuOptions;
+  /** The idle guard's checks (absent: off, as in unit tests). */
+  idle?: IdleOptions;
+  /** The app's container, whose received packets count as requests. */
+  appContainer?: string;
 }
 
 /** The boot runner's step that loads the NVIDIA driver and checks nvidia-smi. */
@@ -78,6 +83,7 @@ export class Watcher {
   readonly dockerStatus: DockerStatus = { connected: false, reconnects: 0 };
   readonly startedAt: number;
   readonly gpu: GpuMonitor | undefined;
+  readonly idle: IdleTracker | undefined;
   eventsProcessed = 0;
   private seq = 0;
   /** The newest event cursor handed to the events log. */
@@ -156,6 +162,16 @@ export class Watcher {
           stableMs: options.thresholds.stableMs,
         })
       : undefined;
+    const gpu = this.gpu;
+    this.idle = options.idle
+      ? new IdleTracker(options.idle, {
+          docker: this.docker,
+          container: options.appContainer ?? 'app',
+          now: this.now,
+          // No sample yet, or a failing nvidia-smi: utilisation unknown, so not idle.
+          gpus: () => (gpu ? (gpu.error || gpu.sampledAt === undefined ? null : gpu.gpus) : undefined),
+        })
+      : undefined;
   }
 
   /** Restores events, issues and detector state written by a previous run. */
@@ -208,6 +224,7 @@ export class Watcher {
     );
     for (const timer of this.timers) timer.unref();
     this.gpu?.start();
+    this.idle?.start();
     this.loop = this.run();
   }
 
@@ -215,6 +232,7 @@ export class Watcher {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.gpu?.stop();
+    this.idle?.stop();
     this.closeStream?.();
     this.wake?.();
     await this.loop;

@@ -25,6 +25,8 @@ export interface FakeDocker {
   readonly requests: string[];
   /** Log body returned for any container (multiplexed frames or raw). */
   logs: Buffer;
+  /** Packets each container has received (its stats' networks.eth0.rx_packets); absent: 404. */
+  readonly rxPackets: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startFakeDocker(apiVersion = '1.52', socketPath?: string):
     socket,
     requests,
     logs: Buffer.alloc(0),
+    rxPackets: new Map(),
     emit(lines) {
       for (const stream of streams) stream.write(lines.map((line) => `${line}\n`).join(''));
     },
@@ -65,6 +68,14 @@ export async function startFakeDocker(apiVersion = '1.52', socketPath?: string):
         response.writeHead(404);
         response.end('{"message":"No such container"}');
       } else response.end(fake.logs);
+    } else if (/^\/containers\/[^/]+\/stats$/.test(route)) {
+      const packets = fake.rxPackets.get(decodeURIComponent(route.split('/')[2] ?? ''));
+      if (packets === undefined) response.writeHead(404);
+      response.end(
+        packets === undefined
+          ? '{"message":"No such container"}'
+          : JSON.stringify({ networks: { eth0: { rx_bytes: packets * 800, rx_packets: packets } } }),
+      );
     } else if (/^\/containers\/[^/]+\/json$/.test(route)) {
       response.writeHead(404);
       response.end('{"message":"No such container"}');

@@ -138,6 +138,19 @@ export class DockerClient {
     return this.json<ContainerSummary[]>('/containers/json?all=1');
   }
 
+  /**
+   * Packets the container has received on all its interfaces (one-shot stats: no waiting for a
+   * second CPU sample on API ≥ 1.41; older engines take about a second to answer).
+   */
+  async receivedPackets(id: string): Promise<number> {
+    const stats = await this.json<{ networks?: Record<string, { rx_packets?: number }> }>(
+      `/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`,
+    );
+    let packets = 0;
+    for (const network of Object.values(stats.networks ?? {})) packets += network.rx_packets ?? 0;
+    return packets;
+  }
+
   inspect(id: string): Promise<ContainerInspect> {
     return this.json<ContainerInspect>(`/containers/${encodeURIComponent(id)}/json`);
   }

@@ -1,0 +1,110 @@
+/**
+ * The idle guard's view: since when the deployment has served nothing. Idle means no requests
+ * reached the app (its container received at most `maxPackets` packets in a check interval)
+ * and, with GPU sampling, every GPU below `gpuPercent` utilisation.
+ *
+ * Why the container's received packets (Docker's stats API): it counts every connection to the
+ * app whatever way its port is published (docker-proxy in the host's namespace or iptables
+ * DNAT straight to the container, which the host's /proc/net/tcp never sees), needs nothing but
+ * the Docker socket the watcher already has (conntrack needs the module loaded and its table is
+ * root-only), and touches neither the app nor its traffic. It errs on the side of "busy": the
+ * app's own outbound traffic (downloading a model) also brings packets in.
+ */
+import type { DockerClient } from './docker/client.js';
+import type { GpuSample } from './gpu/query.js';
+
+export interface IdleOptions {
+  intervalMs: number;
+  /** Packets received per interval that still count as no requests (ARP, neighbour discovery). */
+  maxPackets: number;
+  /** GPU utilisation (percent) below which a GPU counts as idle. */
+  gpuPercent: number;
+}
+
+export interface IdleInputs {
+  docker: DockerClient;
+  container: string;
+  now: () => number;
+  /** The latest GPU sample, or undefined without GPU sampling; null when sampling fails. */
+  gpus: () => readonly GpuSample[] | null | undefined;
+}
+
+export class IdleTracker {
+  /** Since when idle (ms), or undefined while busy or not yet known. */
+  idleSince: number | undefined;
+  checkedAt: number | undefined;
+  lastPackets: number | undefined;
+  /** Why the last check did not count as idle, for /status. */
+  busyReason: string | undefined = 'not checked yet';
+  private previous: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: IdleOptions,
+    private readonly inputs: IdleInputs,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.check().catch(() => {});
+    }, this.options.intervalMs);
+    this.timer.unref();
+    this.check().catch(() => {});
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async check(): Promise<void> {
+    let packets: number | undefined;
+    try {
+      packets = await this.inputs.docker.receivedPackets(this.inputs.container);
+    } catch {
+      // No such container (stopped and removed, or not created yet): nothing reaches it.
+      packets = undefined;
+    }
+    const now = this.inputs.now();
+    this.checkedAt = now;
+    let busy: string | undefined;
+    if (packets !== undefined) {
+      // A restarted container starts counting from zero again.
+      const delta =
+        this.previous === undefined || packets < this.previous ? undefined : packets - this.previous;
+      this.previous = packets;
+      this.lastPackets = delta;
+      if (delta === undefined) busy = 'first packet count';
+      else if (delta > this.options.maxPackets) busy = `${delta} packets received in the last interval`;
+    } else {
+      this.previous = undefined;
+      this.lastPackets = undefined;
+    }
+    const gpus = this.inputs.gpus();
+    if (!busy && gpus === null) busy = 'GPU utilisation unknown (nvidia-smi failing)';
+    if (!busy && gpus) {
+      const working = gpus.find(
+        (gpu) => gpu.utilization_gpu === null || gpu.utilization_gpu >= this.options.gpuPercent,
+      );
+      if (working) busy = `GPU ${working.index} at ${working.utilization_gpu ?? 'unknown'}% utilisation`;
+    }
+    this.busyReason = busy;
+    if (busy) this.idleSince = undefined;
+    else if (this.idleSince === undefined) this.idleSince = now;
+  }
+
+  status() {
+    const now = this.inputs.now();
+    return {
+      idle: this.idleSince !== undefined,
+      since: this.idleSince !== undefined ? new Date(this.idleSince).toISOString() : null,
+      idle_seconds: this.idleSince !== undefined ? Math.round((now - this.idleSince) / 1000) : 0,
+      busy_reason: this.busyReason ?? null,
+      checked_at: this.checkedAt !== undefined ? new Date(this.checkedAt).toISOString() : null,
+      packets_last_interval: this.lastPackets ?? null,
+      container: this.inputs.container,
+      interval_seconds: this.options.intervalMs / 1000,
+      max_packets: this.options.maxPackets,
+      gpu_percent: this.options.gpuPercent,
+    };
+  }
+}
