@@ -7,14 +7,11 @@
 // Run: npm run build && node bench/converge.mjs [--provision-ms 3000] [--boot-ms 4000]
 // Needs root and Debian's openssh-server (as the tests do); otherwise it says so and exits 0.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
-import { bin, loadFakeApi, root } from './fake-api.mjs';
+import { bin, loadFakeApi, loadTypeScript } from './fake-api.mjs';
 
 const option = (name, fallback) => {
   const index = process.argv.indexOf(name);
@@ -28,72 +25,14 @@ if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd')) {
   process.exit(0);
 }
 
-async function loadSupport() {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-converge-'));
-  const entry = path.join(work, 'entry.ts');
-  writeFileSync(
-    entry,
-    `export { startTestSshd } from ${JSON.stringify(path.join(root, 'test/support/sshd.ts'))};\n` +
-      `export { instanceRoot } from ${JSON.stringify(path.join(root, 'test/support/instance-root.ts'))};\n`,
-  );
-  const outfile = path.join(work, 'support.mjs');
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-  });
-  writeFileSync(path.join(work, 'package.json'), '{"type":"module"}');
-  // The bundle's external imports (yaml, js-yaml) resolve from the repository.
-  symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
-  return import(pathToFileURL(outfile).href);
-}
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const yml = (port, features) => `name: bench-app
-display_name: Bench app
-version: 1.0.0
-description: Converge benchmark.
-capabilities:
-  runtime: docker
-  features: [${features}]
-deploy:
-  target: linode
-  linode:
-    image: linode/ubuntu24.04
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: registry.example.com/app:good
-      internal_port: 8000
-      external_port: ${port}
-      env:
-        GREETING: \${GREETING}
-      health:
-        type: http
-        path: /health
-        success_codes: [200]
-        initial_delay_seconds: 0
-        interval_seconds: 1
-        max_retries: 3
-env:
-  required:
-    - name: GREETING
-      description: What the app says
-`;
-
 const { FakeLinode, startHealthApp } = await loadFakeApi();
-const { startTestSshd, instanceRoot } = await loadSupport();
+const { startTestSshd, instanceRoot, appTemplateYml, freePort } = await loadTypeScript({
+  startTestSshd: 'test/support/sshd.ts',
+  instanceRoot: 'test/support/instance-root.ts',
+  appTemplateYml: 'test/support/app-template.ts',
+  freePort: 'test/support/net.ts',
+});
+const yml = (port, features) => appTemplateYml({ name: 'bench-app', port, features });
 const token = 'bench-token';
 const fake = await new FakeLinode({ token, provisionMs, bootMs, deleteMs: 200 }).start();
 const health = await startHealthApp();

@@ -1,7 +1,7 @@
 // The fake Linode API (test/fake-linode, TypeScript) bundled for plain Node, so benchmarks can
 // run it in-process and count the requests the CLI makes from its request log.
 // Import: const { FakeLinode, startHealthApp, work } = await loadFakeApi();
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,16 +10,21 @@ import * as esbuild from 'esbuild';
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const bin = path.join(root, 'bin/linode-build.js');
 
-/** Bundles the fake server and the health app into a temp dir and imports them. */
-export async function loadFakeApi() {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-fake-'));
+/**
+ * Bundles TypeScript modules of this repository for plain Node in a temp dir and imports them:
+ * `names` maps each exported name to its file (relative to the repository). Packages stay
+ * external and resolve from the repository's node_modules.
+ */
+export async function loadTypeScript(names) {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-'));
   const entry = path.join(work, 'entry.ts');
   writeFileSync(
     entry,
-    `export { FakeLinode } from ${JSON.stringify(path.join(root, 'test/fake-linode/server.ts'))};\n` +
-      `export { startHealthApp } from ${JSON.stringify(path.join(root, 'test/fake-linode/health.ts'))};\n`,
+    Object.entries(names)
+      .map(([name, file]) => `export { ${name} } from ${JSON.stringify(path.join(root, file))};\n`)
+      .join(''),
   );
-  const outfile = path.join(work, 'fake-linode.mjs');
+  const outfile = path.join(work, 'bundle.mjs');
   await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -29,12 +34,17 @@ export async function loadFakeApi() {
     outfile,
     logLevel: 'warning',
   });
-  // The bundle's external imports (@linode/validation) resolve from the repository.
   writeFileSync(path.join(work, 'package.json'), '{"type":"module"}');
-  mkdirSync(path.join(work, 'node_modules'), { recursive: true });
-  symlinkSync(path.join(root, 'node_modules/@linode'), path.join(work, 'node_modules/@linode'));
-  const module = await import(pathToFileURL(outfile).href);
-  return { FakeLinode: module.FakeLinode, startHealthApp: module.startHealthApp, work };
+  symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
+  return { work, ...(await import(pathToFileURL(outfile).href)) };
+}
+
+/** The fake server and the health app. */
+export function loadFakeApi() {
+  return loadTypeScript({
+    FakeLinode: 'test/fake-linode/server.ts',
+    startHealthApp: 'test/fake-linode/health.ts',
+  });
 }
 
 /** A registry record for a seeded instance, the shape `deploy` writes. */

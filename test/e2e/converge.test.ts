@@ -12,60 +12,14 @@
  * The fake counts instances after every step: never more than the plan allows.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { appTemplateYml } from '../support/app-template.js';
 import { instanceRoot } from '../support/instance-root.js';
+import { freePort } from '../support/net.js';
 import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function deployYml(options: { image: string; port: number; features?: string }): string {
-  return `name: converge-app
-display_name: Convergence test app
-version: 1.0.0
-description: A tiny HTTP app for the convergence tests.
-capabilities:
-  runtime: docker
-  features: [${options.features ?? ''}]
-deploy:
-  target: linode
-  linode:
-    image: linode/ubuntu24.04
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: ${options.image}
-      internal_port: 8000
-      external_port: ${options.port}
-      env:
-        GREETING: \${GREETING}
-      health:
-        type: http
-        path: /health
-        success_codes: [200]
-        initial_delay_seconds: 0
-        timeout_seconds: 2
-        interval_seconds: 1
-        max_retries: 2
-env:
-  required:
-    - name: GREETING
-      description: What the app says
-`;
-}
-
-/** Shell and dotenv metacharacters (single-quoted in .env, so taken literally). */
 const canary = `a "$HOME" \`id\` %s # = ünïcode canary-7f3a`;
 
 describe.runIf(sshdAvailable())('deploy converges', () => {
@@ -103,7 +57,7 @@ describe.runIf(sshdAvailable())('deploy converges', () => {
 
   it('creates once, then changes only what differs', { timeout: 180_000 }, async () => {
     const port = await freePort();
-    write(deployYml({ image: 'registry.example.com/app:good', port }), 'hello');
+    write(appTemplateYml({ image: 'registry.example.com/app:good', port }), 'hello');
 
     // 1. Create.
     const created = await deploy('--wait');
@@ -125,7 +79,7 @@ describe.runIf(sshdAvailable())('deploy converges', () => {
     expect(liveInstances()).toHaveLength(1);
 
     // plan in the deployed project shows the difference, never the value.
-    write(deployYml({ image: 'registry.example.com/app:good', port }), canary);
+    write(appTemplateYml({ image: 'registry.example.com/app:good', port }), canary);
     const plan = await lab.run(['plan'], { cwd: project, env });
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/~ env GREETING\s+value changed\s+\(in place over SSH\)/);
@@ -153,7 +107,7 @@ describe.runIf(sshdAvailable())('deploy converges', () => {
     expect(updated.stdout + updated.stderr).not.toContain('canary-7f3a');
 
     // 4. A version that never becomes healthy: rolled back to the previous one, exit 1.
-    write(deployYml({ image: 'registry.example.com/app:broken', port }), canary);
+    write(appTemplateYml({ image: 'registry.example.com/app:broken', port }), canary);
     const broken = await deploy();
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('the previous version was restored and is healthy');
@@ -170,7 +124,7 @@ describe.runIf(sshdAvailable())('deploy converges', () => {
 
     // 5. The published port: the app moves and the firewall rules change through the API.
     const port2 = await freePort();
-    write(deployYml({ image: 'registry.example.com/app:good', port: port2 }), canary);
+    write(appTemplateYml({ image: 'registry.example.com/app:good', port: port2 }), canary);
     lab.fake.clearLog();
     const moved = await deploy();
     expect(moved.code, moved.stderr).toBe(0);
@@ -183,7 +137,7 @@ describe.runIf(sshdAvailable())('deploy converges', () => {
     expect((await fetch(`http://127.0.0.1:${port2}/health`)).status).toBe(200);
 
     // 6. A capability: machine-level, refused without --replace; nothing changes.
-    write(deployYml({ image: 'registry.example.com/app:good', port: port2, features: 'redis' }), canary);
+    write(appTemplateYml({ image: 'registry.example.com/app:good', port: port2, features: 'redis' }), canary);
     lab.fake.clearLog();
     const refused = await deploy();
     expect(refused.code).toBe(1);

@@ -9,38 +9,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convergeAction, diffPrints, fingerprintPlan } from '../../src/plan/fingerprint.js';
 import type { DeploymentContext } from '../../src/plan/types.js';
+import { appTemplateYml } from '../support/app-template.js';
 import { loadTemplate, planFor } from './support.js';
 
 const key = 'k'.repeat(64);
 
-const base = `name: converge-app
-display_name: Convergence test app
-version: 1.0.0
-description: A tiny HTTP app.
-capabilities:
-  runtime: docker
-  features: []
-deploy:
-  target: linode
-  linode:
-    image: linode/ubuntu24.04
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: registry.example.com/app:1
-      internal_port: 8000
-      external_port: 8080
-      env:
-        GREETING: \${GREETING}
-      health:
-        type: http
-        path: /health
-        success_codes: [200]
-env:
-  required:
-    - name: GREETING
-      description: What the app says
-`;
+const base = appTemplateYml({ image: 'registry.example.com/app:1' });
 
 function template(text = base) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-fingerprint-'));

@@ -8,33 +8,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { appTemplateYml } from '../support/app-template.js';
 import { readRegistry, startCli } from './support.js';
 
-const yml = (features: string) => `name: killed-app
-display_name: Killed app
-version: 1.0.0
-description: An app whose deploys are killed.
-capabilities:
-  runtime: docker
-  features: [${features}]
-deploy:
-  target: linode
-  linode:
-    image: linode/ubuntu24.04
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: registry.example.com/app:1
-      internal_port: 8000
-      external_port: 8080
-      health:
-        type: http
-        path: /health
-        success_codes: [200]
-        initial_delay_seconds: 0
-        interval_seconds: 1
-        max_retries: 2
-`;
+const yml = (features: string) =>
+  appTemplateYml({ name: 'killed-app', image: 'registry.example.com/app:1', features, greeting: false });
 
 interface Step {
   readonly method: string;

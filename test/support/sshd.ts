@@ -22,6 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { shellQuote } from '../../src/quote/index.js';
+import { freePort } from './net.js';
 import { inCI } from './tools.js';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -89,17 +90,6 @@ function keygen(file: string, comment: string): void {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Resolves true once the port answers with an SSH banner. */

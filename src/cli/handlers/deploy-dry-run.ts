@@ -5,23 +5,10 @@
  */
 import type { deploySpec } from '../commands/deploy.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
+import { targetRequest } from '../target-options.js';
 import { showPlan } from './plan.js';
 
 export function runDryRun(args: ArgsOf<typeof deploySpec>, context: CommandContext): Promise<number> {
   const { options } = args;
-  return showPlan(
-    {
-      directory: options.directory,
-      region: options.region,
-      type: options.type,
-      image: options.image,
-      appName: options['app-name'],
-      envName: options.env,
-      envFile: options['env-file'],
-      ttl: options.ttl,
-      userDataEncoding: options['user-data-encoding'],
-      json: options.json,
-    },
-    context,
-  );
+  return showPlan({ ...targetRequest(options), json: options.json }, context);
 }

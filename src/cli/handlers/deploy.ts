@@ -13,6 +13,7 @@ import type { Template } from '../../template/types.js';
 import type { deploySpec } from '../commands/deploy.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 import { type Output, Progress } from '../framework/output.js';
+import { targetRequest } from '../target-options.js';
 import { runDryRun } from './deploy-dry-run.js';
 
 type Args = ArgsOf<typeof deploySpec>;
@@ -47,18 +48,10 @@ export default async function deploy(args: Args, context: CommandContext): Promi
       {
         cwd: context.cwd,
         env,
-        directory: options.directory,
-        region: options.region,
-        type: options.type,
-        image: options.image,
-        appName: options['app-name'],
-        envName: options.env,
-        envFile: options['env-file'],
+        ...targetRequest(options),
         sshKeyFiles: options['ssh-key'],
         noRootPass: options['no-root-pass'],
         noSsh: options['no-ssh'],
-        ttl: options.ttl,
-        userDataEncoding: options['user-data-encoding'],
         now: new Date(),
         wait: options.wait,
         timeoutSeconds: options.timeout,

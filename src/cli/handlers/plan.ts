@@ -16,6 +16,7 @@ import { scrubJsonValue } from '../../util/redact.js';
 import type { planSpec } from '../commands/plan.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 import type { Output } from '../framework/output.js';
+import { type TargetRequest, targetRequest } from '../target-options.js';
 
 type Args = ArgsOf<typeof planSpec>;
 
@@ -154,20 +155,11 @@ function printSummary(out: Output, prepared: PreparedPlan): void {
   }
 }
 
-export interface PlanOptions {
-  readonly directory?: string | undefined;
+export type PlanOptions = TargetRequest & {
   readonly template?: string | undefined;
-  readonly region?: string | undefined;
-  readonly type?: string | undefined;
-  readonly image?: string | undefined;
-  readonly appName?: string | undefined;
-  readonly envName?: string | undefined;
-  readonly envFile?: string | undefined;
-  readonly ttl?: string | undefined;
-  readonly userDataEncoding?: string | undefined;
   readonly out?: string | undefined;
   readonly json?: boolean | undefined;
-}
+};
 
 /** `plan` and `deploy --dry-run`: the same preparation as deploy, shown instead of applied. */
 export async function showPlan(options: PlanOptions, context: CommandContext): Promise<number> {
@@ -176,16 +168,7 @@ export async function showPlan(options: PlanOptions, context: CommandContext): P
     cwd: context.cwd,
     env: context.env,
     mode: 'preview',
-    directory: options.directory,
-    template: options.template,
-    region: options.region,
-    type: options.type,
-    image: options.image,
-    appName: options.appName,
-    envName: options.envName,
-    envFile: options.envFile,
-    ttl: options.ttl,
-    userDataEncoding: options.userDataEncoding,
+    ...options,
     now: new Date(),
   });
   const result = prepared.plan;
@@ -211,20 +194,7 @@ export async function showPlan(options: PlanOptions, context: CommandContext): P
 export default async function plan(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   return showPlan(
-    {
-      directory: options.directory,
-      template: options.template,
-      region: options.region,
-      type: options.type,
-      image: options.image,
-      appName: options['app-name'],
-      envName: options.env,
-      envFile: options['env-file'],
-      ttl: options.ttl,
-      userDataEncoding: options['user-data-encoding'],
-      out: options.out,
-      json: options.json,
-    },
+    { ...targetRequest(options), template: options.template, out: options.out, json: options.json },
     context,
   );
 }
