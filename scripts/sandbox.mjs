@@ -2,7 +2,7 @@
 // `npm run sandbox`: try linode-build without a Linode account. Starts the contract-checked
 // fake Linode API (test/fake-linode: every request body checked with Linode's own schemas) with
 // simulated provisioning and boot, and, for each instance it creates, a simulated machine on
-// the instance's own loopback address (127.0.x.y): the watcher with the deployment's token and
+// the instance's own loopback address (127.77.x.y): the watcher with the deployment's token and
 // boot steps, and the app on its published port (test/fake-linode/machines.ts). Prints the two
 // `export` lines to paste into another terminal; Ctrl-C (or SIGTERM) stops everything.
 //
@@ -63,7 +63,8 @@ async function main() {
     : { provisionMs: 4000, bootMs: 4000, deleteMs: 2000, stepMs: 800 };
 
   const { FakeLinode, startMachines } = await loadSandbox();
-  const fake = new FakeLinode({ token: SANDBOX_TOKEN, ...timing });
+  // Instances get 127.77.x.y: a block of their own, apart from the test suite's 127.0.x.y.
+  const fake = new FakeLinode({ token: SANDBOX_TOKEN, loopbackBlock: 77, ...timing });
   try {
     await fake.start(port);
   } catch (error) {

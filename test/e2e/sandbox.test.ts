@@ -173,6 +173,8 @@ describe('npm run sandbox', () => {
       expect(deploy).toMatch(/Boot: app: Start the app container .*: ok/);
       expect(deploy).toMatch(/Healthy \(HTTP 200\)/);
       expect(deploy).not.toMatch(/SSH/);
+      // Its own address block: the sandbox's servers never meet the test suite's 127.0.x.y instances.
+      expect(deploy).toMatch(/Created instance \d+ \(127\.77\.\d+\.\d+\)/);
       expect(out('linode-build status')).toMatch(/Health:\s+healthy/);
       expect(out('linode-build logs --boot')).toMatch(/boot: done, (\d+)\/\1 steps done/);
       expect(outputs.get('linode-build logs')).toMatch(/GET \/api\/tags 200/);

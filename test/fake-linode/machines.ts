@@ -1,6 +1,6 @@
 /**
  * Simulated machines behind the fake Linode API, for `npm run sandbox`: each instance the fake
- * creates gets, on its own loopback address (the fake hands out 127.0.x.y), what a real one
+ * creates gets, on its own loopback address (the fake hands out 127.B.x.y), what a real one
  * would serve once cloud-init ran its user-data:
  *
  * - the watcher (BuildWatch's read API, the stand-in from test/support) on the port and with the

@@ -59,6 +59,11 @@ export interface FakeLinodeOptions {
   readonly seed?: number;
   /** Account instance limit: creates beyond it fail like the real quota error. */
   readonly instanceLimit?: number;
+  /**
+   * The second octet of the loopback addresses instances get (127.B.x.y; default 0). The
+   * sandbox uses its own block, so the servers it runs on those addresses never meet a test's.
+   */
+  readonly loopbackBlock?: number;
 }
 
 export interface LoggedRequest {
@@ -562,7 +567,7 @@ export class FakeLinode {
       image: fields.image,
       status: 'provisioning',
       // Loopback addresses: a test may probe them, and nothing outside this machine is reached.
-      ipv4: [`127.0.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`],
+      ipv4: [`127.${this.options.loopbackBlock ?? 0}.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`],
       ipv6: `2001:db8::${n.toString(16)}/128`,
       tags: [...fields.tags],
       created: apiTimestamp(createdAt),
