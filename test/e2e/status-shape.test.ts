@@ -3,7 +3,7 @@
  * answers successfully, as `deploy --wait` sees it), and `status --json` one shape (always an
  * array, checked against schema/status.schema.json) whether listing, in a project, or for one id.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import schema from '../../schema/status.schema.json';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { appStep, bootProgress, dockerStep, startWatcherStandin } from '../support/watcher-standin.js';
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(schema);
 
@@ -92,6 +93,42 @@ describe('status health: one vocabulary', () => {
       clearTimeout(timer);
       lab.app.setStatus(200);
     }
+  });
+});
+
+describe('status health: a failed boot step ends starting', () => {
+  it('status ID says unhealthy, not starting, when the boot runner reports a failure', async () => {
+    // The watcher on the instance's own loopback address (read directly, as in the sandbox), on
+    // a port of its own so no other test's instance can meet it.
+    const port = Number((await closedAddress()).split(':')[1]);
+    const project = await lab.project('failing-boot', 'chat-agent');
+    const file = path.join(project, 'deploy.yml');
+    const yaml = readFileSync(file, 'utf8');
+    expect(yaml).toContain('    - buildwatch\n');
+    writeFileSync(
+      file,
+      yaml.replace('    - buildwatch\n', `    - name: buildwatch\n      config:\n        port: ${port}\n`),
+    );
+    const installing = { LINODE_BUILD_HEALTH_HOST: await closedAddress() };
+    const deploy = await lab.run(['deploy', '--yes', '--json'], { cwd: project, env: installing });
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const id = JSON.parse(deploy.stdout).id as string;
+    const instance = lab.fake.listInstances().find((linode) => linode.tags.includes(`build-id:${id}`))!;
+    for (let i = 0; i < 100 && lab.fake.listInstances().some((l) => l.status !== 'running'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const watcher = await startWatcherStandin(undefined, { host: instance.ipv4[0]!, port });
+    try {
+      watcher.setBoot(bootProgress([dockerStep('ok'), appStep('running')]));
+      const running = await lab.run(['status', id, '--json'], { env: installing });
+      expect(views(running.stdout)).toEqual([expect.objectContaining({ id, health: 'starting' })]);
+      watcher.setBoot(bootProgress([dockerStep('failed', { exit_code: 100 }), appStep('skipped')], 'failed'));
+      const failed = await lab.run(['status', id], { env: installing });
+      expect(failed.stdout).toMatch(/Health:\s+unhealthy\n/);
+      expect(watcher.requests.some((request) => request.path === '/status' && request.authorized)).toBe(true);
+    } finally {
+      await watcher.close();
+    }
+    expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
 });
 
