@@ -9,36 +9,17 @@
 //   npm run sandbox [-- --port 8790] [--fast]
 //
 // --fast (tests): provisioning, boot and each boot step take milliseconds, not seconds.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as esbuild from 'esbuild';
+import { loadTypeScript } from '../bench/fake-api.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const SANDBOX_TOKEN = 'sandbox-token-not-a-real-one';
 
-/** Bundles the TypeScript fake and machines for plain Node; the bundle imports packages from the checkout. */
-async function loadSandbox() {
-  const directory = path.join(root, '.cache/sandbox');
-  mkdirSync(directory, { recursive: true });
-  const outfile = path.join(directory, 'sandbox.mjs');
-  await esbuild.build({
-    stdin: {
-      contents:
-        `export { FakeLinode } from ${JSON.stringify(path.join(root, 'test/fake-linode/server.ts'))};\n` +
-        `export { startMachines } from ${JSON.stringify(path.join(root, 'test/fake-linode/machines.ts'))};\n`,
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
+/** The TypeScript fake and machines, bundled for plain Node (the bench's one bundler). */
+function loadSandbox() {
+  return loadTypeScript({
+    FakeLinode: 'test/fake-linode/server.ts',
+    startMachines: 'test/fake-linode/machines.ts',
   });
-  return import(pathToFileURL(outfile).href);
 }
 
 function usage(message) {

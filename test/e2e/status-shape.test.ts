@@ -4,13 +4,12 @@
  * array, checked against schema/status.schema.json) whether listing, in a project, or for one id.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import schema from '../../schema/status.schema.json';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import { freePort } from '../support/net.js';
 import { appStep, bootProgress, dockerStep, startWatcherStandin } from '../support/watcher-standin.js';
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(schema);
@@ -23,11 +22,7 @@ function views(stdout: string): { id: string; health: string }[] {
 
 /** An address nothing listens on: the app is still installing (connection refused). */
 async function closedAddress(): Promise<string> {
-  const server = http.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
+  return `127.0.0.1:${await freePort()}`;
 }
 
 let lab: Lab;
@@ -100,7 +95,7 @@ describe('status health: a failed boot step ends starting', () => {
   it('status ID says unhealthy, not starting, when the boot runner reports a failure', async () => {
     // The watcher on the instance's own loopback address (read directly, as in the sandbox), on
     // a port of its own so no other test's instance can meet it.
-    const port = Number((await closedAddress()).split(':')[1]);
+    const port = await freePort();
     const project = await lab.project('failing-boot', 'chat-agent');
     const file = path.join(project, 'deploy.yml');
     const yaml = readFileSync(file, 'utf8');
