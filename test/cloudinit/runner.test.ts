@@ -135,11 +135,15 @@ describe.runIf(toolsAvailable('bash', 'python3'))('boot runner', () => {
     expect(broken.output_tail).toHaveLength(20);
     expect(broken.output_tail.at(-2)).toBe('line 29 "q" \\ tab\there');
     expect(broken.output_tail.at(-1)).toBe('\ufffd\u0001 bytes');
-    expect(status.steps[4]!.reason).toBe('base failed');
-    expect(status.steps[5]!.reason).toBe('child failed');
+    // Every skip names the step that actually failed, also two capabilities down (issue 13 bug 3).
+    expect(status.steps[2]!.reason).toBe('step 02-base-broken failed');
+    expect(status.steps[4]!.reason).toBe('step 02-base-broken failed');
+    expect(status.steps[5]!.reason).toBe('step 02-base-broken failed');
     expect(status.steps[6]!.depends_on).toEqual(['base', 'other', 'child']);
     expect(bootLog).not.toContain('should-not-run');
     expect(bootLog).toContain('==> [base] broken: FAILED with exit code 3');
-    expect(bootLog).toContain('==> [app] start: skipped (base failed)');
+    expect(bootLog).toContain('==> [child] x: skipped (step 02-base-broken failed)');
+    expect(bootLog).toContain('==> [grandchild] x: skipped (step 02-base-broken failed)');
+    expect(bootLog).toContain('==> [app] start: skipped (step 02-base-broken failed)');
   });
 });

@@ -3,9 +3,9 @@
 # runcmd. Each step is a whole script (bash STEP.sh, with its env file loaded). Progress goes to
 # the console, to /var/log/linode-build/boot.log and, as JSON, to
 # /var/lib/linode-build/boot-status.json (format: docs/plan.md). A step whose capability failed,
-# or depends on one that failed, is skipped and recorded as skipped; the app steps depend on
-# every capability, so the app never starts on a broken base. Exit status: 0 only if every
-# step succeeded.
+# or depends on one that failed, is skipped and recorded as skipped, naming the step that
+# actually failed (not the capability in between); the app steps depend on every capability,
+# so the app never starts on a broken base. Exit status: 0 only if every step succeeded.
 set -uo pipefail
 
 LIB_DIR=${LINODE_BUILD_LIB:-/usr/local/lib/linode-build}
@@ -36,6 +36,7 @@ if [ ! -r "$MANIFEST" ]; then
   exit 1
 fi
 
+# capability → the id of the step whose failure stopped it (its own or one it depends on).
 declare -A failed=()
 any_failed=0
 status init
@@ -56,9 +57,10 @@ while IFS=$'\t' read -r id capability name depends description; do
     done
   fi
   if [ -n "$blocker" ]; then
-    failed[$capability]=1
-    log "==> [$capability] $name: skipped ($blocker failed)"
-    status skip "$id" "$blocker failed"
+    root_cause=${failed[$blocker]}
+    failed[$capability]=$root_cause
+    log "==> [$capability] $name: skipped (step $root_cause failed)"
+    status skip "$id" "step $root_cause failed"
     continue
   fi
 
@@ -79,7 +81,7 @@ while IFS=$'\t' read -r id capability name depends description; do
   if [ "$code" -eq 0 ]; then
     log "==> [$capability] $name: ok ($((SECONDS - started))s)"
   else
-    failed[$capability]=1
+    failed[$capability]=$id
     any_failed=1
     log "==> [$capability] $name: FAILED with exit code $code ($((SECONDS - started))s); last lines:"
     tail -n 20 "$step_log" | sed 's/^/    /' | tee -a "$BOOT_LOG"
