@@ -30,11 +30,14 @@ import blockMetadata from './scripts/block-metadata.sh?raw';
 import healthWait from './scripts/health-wait.sh?raw';
 import metadataUnit from './scripts/metadata-block.service?raw';
 import pullImage from './scripts/pull-image.sh?raw';
+import startUnit from './scripts/start-unit.sh?raw';
 import type { CloudFile } from './types.js';
 
 export const APP_PART = 'app';
 export const ENV_PART = 'env';
 export const SETUP_PART = 'setup';
+/** Starts a unit for a boot step and, when it fails, prints the unit's journal (the cause). */
+export const START_UNIT_PATH = `${LIB_DIR}/start-unit`;
 
 /** A step before it gets its id and dependencies. */
 export interface StepSpec {
@@ -197,6 +200,7 @@ export function appParts(input: AppInput, envFileContent: string): AppParts {
     files.push(
       executable(`${LIB_DIR}/app-start`, appStart, APP_PART),
       executable(`${LIB_DIR}/pull-image`, pullImage, APP_PART),
+      executable(START_UNIT_PATH, startUnit, APP_PART),
     );
     if (blocking) {
       files.push(executable(`${LIB_DIR}/block-metadata`, blockMetadata, APP_PART));
@@ -205,8 +209,7 @@ export function appParts(input: AppInput, envFileContent: string): AppParts {
         'block-metadata',
         'Block containers from the metadata service (169.254.169.254)',
         commandScript('Install and start the metadata block before any container runs', [
-          ['systemctl', 'daemon-reload'],
-          ['systemctl', 'enable', '--now', METADATA_BLOCK_UNIT],
+          [START_UNIT_PATH, METADATA_BLOCK_UNIT],
         ]),
       );
     }
@@ -220,8 +223,7 @@ export function appParts(input: AppInput, envFileContent: string): AppParts {
       'start',
       `Start the app container (${APP_UNIT})`,
       commandScript('Start the app unit; it creates the container with a restart policy', [
-        ['systemctl', 'daemon-reload'],
-        ['systemctl', 'enable', '--now', APP_UNIT],
+        [START_UNIT_PATH, APP_UNIT],
       ]),
     );
   }

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appConf } from '../../src/cloudinit/app.js';
+import { appConf, appParts } from '../../src/cloudinit/app.js';
 import { runnerFiles } from '../../src/cloudinit/runner.js';
 import healthWaitScript from '../../src/cloudinit/scripts/health-wait.sh?raw';
 import { renderEnvFile } from '../../src/env/envfile.js';
-import type { HealthCheck } from '../../src/template/types.js';
+import type { ContainerSpec, HealthCheck } from '../../src/template/types.js';
 import { toolsAvailable } from '../support/tools.js';
 
 function helper(name: string): string {
@@ -173,5 +173,105 @@ describe.runIf(toolsAvailable('bash', 'python3'))('health-wait', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+/** A directory of stub commands that log their argv to calls.log. */
+function stubs(): { bin: string; stub(name: string, body: string): void; calls(): string[] } {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'lb-stubs-'));
+  const log = path.join(bin, 'calls.log');
+  writeFileSync(log, '');
+  return {
+    bin,
+    stub(name, body) {
+      writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >>"${log}"\n${body}\n`);
+      chmodSync(path.join(bin, name), 0o755);
+    },
+    calls: () => spawnSync('cat', [log], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean),
+  };
+}
+
+describe.runIf(toolsAvailable('bash'))('apt-install', () => {
+  function install(aptGet: string) {
+    const box = stubs();
+    for (const name of ['retry.sh', 'apt-install']) writeFileSync(path.join(box.bin, name), helper(name));
+    chmodSync(path.join(box.bin, 'apt-install'), 0o755);
+    box.stub('apt-update', 'exit 0');
+    box.stub('apt-get', aptGet);
+    box.stub('sleep', 'exit 0');
+    const result = spawnSync(path.join(box.bin, 'apt-install'), ['no-such-package'], {
+      encoding: 'utf8',
+      env: { PATH: `${box.bin}:/usr/bin:/bin` },
+    });
+    return { ...result, calls: box.calls() };
+  }
+
+  it('stops after one refresh when the archive has no such package (a real boot waited 70 s)', () => {
+    const result = install('echo "E: Unable to locate package no-such-package" >&2; exit 100');
+    expect(result.status).toBe(100);
+    expect(result.calls.filter((call) => call.startsWith('apt-get '))).toHaveLength(2);
+    expect(result.calls).toContain('apt-update --force');
+    expect(result.stdout + result.stderr).toContain('E: Unable to locate package no-such-package');
+    expect(result.stderr).toContain('not in the archive, also after refreshing the package lists');
+  });
+
+  it('keeps retrying other failures (a mirror that is syncing, a network error)', () => {
+    const result = install('echo "E: Failed to fetch http://deb.debian.org/x 503" >&2; exit 100');
+    expect(result.status).toBe(100);
+    expect(result.calls.filter((call) => call.startsWith('apt-get '))).toHaveLength(4);
+  });
+});
+
+describe.runIf(toolsAvailable('bash'))('start-unit', () => {
+  const startUnit = appParts(
+    {
+      runtime: 'docker',
+      appName: 'a',
+      deploymentId: 'd',
+      envName: 'e',
+      container: {
+        image: 'busybox:1',
+        internal_port: 80,
+        external_port: 80,
+        volumes: [],
+        env: {},
+        allow_metadata_access: false,
+      } as unknown as ContainerSpec,
+      command: [],
+      runArgs: [],
+      env: {},
+    },
+    '',
+  ).files.find((file) => file.path.endsWith('/start-unit'))!.content;
+
+  it("reports the unit's journal when the unit does not start (issue 13 bug 2)", () => {
+    const box = stubs();
+    writeFileSync(path.join(box.bin, 'start-unit'), startUnit);
+    box.stub(
+      'systemctl',
+      '[ "$1" = enable ] && { echo "Job for linode-build-app.service failed. See systemctl status." >&2; exit 1; }; exit 0',
+    );
+    box.stub('journalctl', 'echo "docker: Error response from daemon: pull access denied for nosuch."');
+    const result = spawnSync('bash', [path.join(box.bin, 'start-unit'), 'linode-build-app.service'], {
+      encoding: 'utf8',
+      env: { PATH: `${box.bin}:/usr/bin:/bin` },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('linode-build-app.service did not start; its last journal lines:');
+    expect(result.stderr).toContain('docker: Error response from daemon: pull access denied');
+    expect(box.calls()).toContain('journalctl -u linode-build-app.service -n 30 --no-pager -o cat');
+  });
+
+  it('starts the unit quietly when it starts', () => {
+    const box = stubs();
+    writeFileSync(path.join(box.bin, 'start-unit'), startUnit);
+    box.stub('systemctl', 'exit 0');
+    box.stub('journalctl', 'exit 0');
+    const result = spawnSync('bash', [path.join(box.bin, 'start-unit'), 'x.service'], {
+      encoding: 'utf8',
+      env: { PATH: `${box.bin}:/usr/bin:/bin` },
+    });
+    expect(result.status).toBe(0);
+    expect(box.calls()).toEqual(['systemctl daemon-reload', 'systemctl enable --now x.service']);
   });
 });
