@@ -55,6 +55,19 @@ function text(value: unknown, max = 200): string | undefined {
   return typeof value === 'string' ? value.slice(0, max) : undefined;
 }
 
+/**
+ * A step's last output lines: boot-status.json holds them as an array of lines (boot-status.py);
+ * a plain string is accepted too. The end is kept when it is too long: that is where errors are.
+ */
+function outputTail(value: unknown, max = 4000): string | undefined {
+  const joined = Array.isArray(value)
+    ? value.filter((line): line is string => typeof line === 'string').join('\n')
+    : typeof value === 'string'
+      ? value
+      : undefined;
+  return joined ? joined.slice(-max) : undefined;
+}
+
 /** Reads /run/cloud-init/{result,status}.json: result.json exists once cloud-init has finished. */
 export function readCloudInit(directory: string): CloudInitStatus {
   const result = readJson(path.join(directory, 'result.json'))?.v1 as Record<string, unknown> | undefined;
@@ -97,7 +110,7 @@ export function readBootStatus(file: string): Omit<BootProgress, 'cloud_init'> {
       const value = text(step[key]);
       if (value) parsed[key] = value;
     }
-    const tail = text(step.output_tail, 4000);
+    const tail = outputTail(step.output_tail);
     if (tail) parsed.output_tail = tail;
     steps.push(parsed);
   }

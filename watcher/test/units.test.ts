@@ -226,7 +226,8 @@ describe('boot progress', () => {
             description: 'Driver',
             state: 'failed',
             exit_code: 100,
-            output_tail: 'E: Unable to locate package',
+            // As boot-status.py writes it: one string per line.
+            output_tail: ['Reading package lists...', 'E: Unable to locate package nvidia-driver-550'],
           },
           { id: 'app/start', capability: 'app', name: 'start', description: 'Start', state: 'running' },
           'junk',
@@ -241,6 +242,10 @@ describe('boot progress', () => {
       failed_step: 'gpu/driver',
     });
     expect(progress.steps).toHaveLength(3);
+    // The failed step's last lines reach clients (deploy --wait, status) as one text.
+    expect(progress.steps[1]!.output_tail).toBe(
+      'Reading package lists...\nE: Unable to locate package nvidia-driver-550',
+    );
     fs.writeFileSync(bootFile, '{"state": "runn');
     fs.writeFileSync(path.join(cloudInit, 'result.json'), JSON.stringify({ v1: { errors: ['boom'] } }));
     expect(readBootProgress(cloudInit, bootFile)).toMatchObject({
