@@ -1,10 +1,18 @@
-/** Facts about the Ubuntu images the built-in capabilities support. */
+/** Facts about the images (Ubuntu, and Debian 12) the built-in capabilities support. */
 
 export const UBUNTU_22_04 = 'linode/ubuntu22.04';
 export const UBUNTU_24_04 = 'linode/ubuntu24.04';
+export const DEBIAN_12 = 'linode/debian12';
 
-/** Images whose archives and third-party repositories the capabilities below are written for. */
+/** Ubuntu images: what capabilities built on Ubuntu-only repositories (PPAs, CUDA) support. */
 export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_24_04];
+
+/**
+ * Every image linode-build supports: what capabilities that only use the image's own archive
+ * support. Debian 12 is booted for real in CI (test/boot/), its package names match Ubuntu's
+ * for everything these capabilities install.
+ */
+export const SUPPORTED_IMAGES: readonly string[] = [...SUPPORTED_UBUNTU_IMAGES, DEBIAN_12];
 
 /** Keyserver used for keys pinned by full fingerprint (cloud-init fetches them at boot). */
 export const UBUNTU_KEYSERVER = 'keyserver.ubuntu.com';

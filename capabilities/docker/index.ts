@@ -1,15 +1,20 @@
 import { defineCapability } from '../../src/capability/define.js';
+import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import { type DockerConfig, daemonJson } from './daemon-json.js';
 import startScript from './start.sh?raw';
 
 export default defineCapability<DockerConfig>({
   name: 'docker',
   kind: 'runtime',
-  summary: "Docker Engine from Ubuntu's archive; runs the app as a container.",
+  images: SUPPORTED_IMAGES,
+  summary: "Docker Engine from the image's own archive (Ubuntu or Debian); runs the app as a container.",
   description: [
-    "Installs `docker.io` from the image's own Ubuntu archive (no third-party repository),",
-    'enables and starts the daemon, and waits (bounded) until `docker info` answers; a daemon',
-    'that never comes up fails the step instead of letting the app start on a broken base.',
+    "Installs `docker.io` from the image's own archive, Ubuntu's or Debian's (no third-party",
+    'repository), with `apparmor`: packages are installed without recommends, and on a kernel',
+    'with AppArmor enabled Docker cannot start any container without `apparmor_parser` (it fails',
+    'to load its `docker-default` profile). It enables and starts the daemon, and waits (bounded)',
+    'until `docker info` answers; a daemon that never comes up fails the step instead of letting',
+    'the app start on a broken base.',
     '',
     'This capability owns `/etc/docker/daemon.json`: container logs use the `json-file` driver',
     'with rotation (so a chatty model server cannot fill the disk), and the settings of',
@@ -54,7 +59,8 @@ export default defineCapability<DockerConfig>({
     '        log_max_file: 5',
   ].join('\n'),
   fragments: (config, context) => ({
-    packages: ['docker.io'],
+    // apparmor is only a Recommends of docker.io; see the description.
+    packages: ['docker.io', 'apparmor'],
     writeFiles: [
       {
         path: '/etc/docker/daemon.json',

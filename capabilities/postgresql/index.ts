@@ -1,6 +1,7 @@
 /**
  * postgresql-14, postgresql-15 and postgresql-16: one definition per major version, built by
- * one function. Ubuntu's archive carries one version per release (22.04: 14, 24.04: 16);
+ * one function. The image's own archive carries one version per release (Ubuntu 22.04: 14,
+ * Ubuntu 24.04: 16, Debian 12: 15);
  * other versions come from the PostgreSQL project's signed apt repository (PGDG).
  */
 import { defineCapability } from '../../src/capability/define.js';
@@ -12,8 +13,9 @@ import {
   HOST_GATEWAY_RUN_ARGS,
 } from '../_lib/host-gateway.js';
 import {
+  DEBIAN_12,
   nativeVersions,
-  SUPPORTED_UBUNTU_IMAGES,
+  SUPPORTED_IMAGES,
   UBUNTU_22_04,
   UBUNTU_24_04,
   UBUNTU_KEYSERVER,
@@ -27,6 +29,7 @@ export type PostgresqlVersion = (typeof POSTGRESQL_VERSIONS)[number];
 const NATIVE_VERSION: Readonly<Record<string, PostgresqlVersion>> = {
   [UBUNTU_22_04]: 14,
   [UBUNTU_24_04]: 16,
+  [DEBIAN_12]: 15,
 };
 const NATIVE = nativeVersions(NATIVE_VERSION);
 
@@ -55,7 +58,7 @@ function postgresqlCapability(version: PostgresqlVersion): CapabilityDefinition 
     kind: 'feature',
     summary: `PostgreSQL ${version} on the host with an app database; never public.`,
     description: [
-      `Installs PostgreSQL ${version} (${native.length > 0 ? `from Ubuntu's archive on ${native.join(', ')}, ` : ''}from the`,
+      `Installs PostgreSQL ${version} (${native.length > 0 ? `from the image's own archive on ${native.join(', ')}, ` : ''}from the`,
       "PostgreSQL project's signed apt repository (key pinned by fingerprint) elsewhere), waits",
       'until it accepts connections, and creates a role and database for the app.',
       '',
@@ -102,7 +105,7 @@ function postgresqlCapability(version: PostgresqlVersion): CapabilityDefinition 
     ].join('\n'),
     conflicts: POSTGRESQL_VERSIONS.filter((other) => other !== version).map((other) => `postgresql-${other}`),
     after: ['docker'],
-    images: SUPPORTED_UBUNTU_IMAGES,
+    images: SUPPORTED_IMAGES,
     fragments: (config, context): Fragments => {
       const bridge =
         config.listen_docker_bridge && context.runtime === 'docker' && context.capabilities.has('docker');

@@ -7,6 +7,7 @@
 import { defineCapability } from '../../src/capability/define.js';
 import type { AptSource, CapabilityDefinition, Fragments } from '../../src/capability/types.js';
 import {
+  DEBIAN_12,
   nativeVersions,
   SUPPORTED_UBUNTU_IMAGES,
   UBUNTU_22_04,
@@ -21,6 +22,7 @@ export type PythonVersion = (typeof PYTHON_VERSIONS)[number];
 const NATIVE_VERSION: Readonly<Record<string, PythonVersion>> = {
   [UBUNTU_22_04]: '3.10',
   [UBUNTU_24_04]: '3.12',
+  [DEBIAN_12]: '3.11',
 };
 const NATIVE = nativeVersions(NATIVE_VERSION);
 
@@ -46,8 +48,8 @@ function pythonCapability(version: PythonVersion): CapabilityDefinition {
     description: [
       `Installs \`python${version}\`, \`python${version}-venv\` and \`python${version}-dev\`.`,
       native.length > 0
-        ? `On ${native.join(', ')} they come from Ubuntu's archive; on other images from the deadsnakes PPA.`
-        : 'They come from the deadsnakes PPA on every supported image.',
+        ? `On ${native.join(', ')} they come from the image's own archive; on the other Ubuntu images from the deadsnakes PPA (Ubuntu only).`
+        : 'They come from the deadsnakes PPA on every supported image (Ubuntu only).',
       'The PPA is declared as an apt source with `signed-by` and its key pinned by fingerprint,',
       'so it is in place **before** the packages are installed.',
       '',
@@ -74,7 +76,10 @@ function pythonCapability(version: PythonVersion): CapabilityDefinition {
       '      config:',
       '        venv_path: /opt/app/venv',
     ].join('\n'),
-    images: SUPPORTED_UBUNTU_IMAGES,
+    // The deadsnakes PPA is built for Ubuntu: on Debian only the archive's own version works.
+    images: NATIVE.isNative(DEBIAN_12, version)
+      ? [...SUPPORTED_UBUNTU_IMAGES, DEBIAN_12]
+      : SUPPORTED_UBUNTU_IMAGES,
     fragments: (config, context): Fragments => ({
       packages: [`python${version}`, `python${version}-venv`, `python${version}-dev`],
       aptSources: NATIVE.isNative(context.image, version) ? [] : [deadsnakesSource],

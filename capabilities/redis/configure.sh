@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures the Ubuntu redis-server package: listens on loopback (and on the Docker bridge
+# Configures the distribution's redis-server package (Ubuntu, Debian): listens on loopback (and on the Docker bridge
 # gateway when the app runs in a container), never on a public address; optional memory cap
 # and password. Settings go into one file included last by redis.conf, so they win.
 # Env: REDIS_BIND (space-separated addresses), REDIS_PROTECTED_MODE (yes|no),

@@ -1,6 +1,7 @@
 import { defineCapability } from '../../src/capability/define.js';
 import type { Fragments } from '../../src/capability/types.js';
 import { DOCKER_BRIDGE_GATEWAY, HOST_ALIAS, HOST_GATEWAY_RUN_ARGS } from '../_lib/host-gateway.js';
+import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import configureScript from './configure.sh?raw';
 
 export interface RedisConfig {
@@ -16,9 +17,10 @@ const REDIS_SECRET_ENV = '/etc/linode-build/redis.env';
 export default defineCapability<RedisConfig>({
   name: 'redis',
   kind: 'feature',
+  images: SUPPORTED_IMAGES,
   summary: 'Redis on the host, reachable from the app container, never from the internet.',
   description: [
-    "Installs Ubuntu's `redis-server`, listening on `127.0.0.1` and, with the `docker` runtime,",
+    "Installs the image's own `redis-server` (Ubuntu's or Debian's), listening on `127.0.0.1` and, with the `docker` runtime,",
     'on the Docker bridge gateway (`172.17.0.1`) so the app container reaches it as',
     '`host.docker.internal` (the container gets `--add-host=host.docker.internal:host-gateway`',
     'and the defaults `REDIS_HOST=host.docker.internal`, `REDIS_PORT=6379`; template env wins).',

@@ -129,6 +129,25 @@ function section(definition: CapabilityDefinition): string {
   ].join('\n');
 }
 
+/** Images named by any capability, in the order first seen: the columns of the support table. */
+function imageTable(definitions: readonly CapabilityDefinition[]): string[] {
+  const images = [...new Set(definitions.flatMap((definition) => definition.images ?? []))];
+  if (images.length === 0) return [];
+  return [
+    '## Image support',
+    '',
+    'Which Linode images each capability supports; anything else is refused when the deployment is',
+    'planned. Debian 12 is booted for real in CI (`test/boot/`, systemd-nspawn + cloud-init).',
+    '',
+    `| Capability | ${images.map((image) => `\`${image}\``).join(' | ')} |`,
+    `| --- |${images.map(() => ' :-: |').join('')}`,
+    ...definitions.map(
+      (definition) =>
+        `| \`${definition.name}\` | ${images.map((image) => (definition.images === undefined || definition.images.includes(image) ? 'yes' : 'no')).join(' | ')} |`,
+    ),
+  ];
+}
+
 export function renderCapabilityDocs(): string {
   const definitions = listCapabilities();
   const index = definitions.map(
@@ -149,6 +168,8 @@ export function renderCapabilityDocs(): string {
     '| Capability | Kind | Summary |',
     '| --- | --- | --- |',
     ...index,
+    '',
+    ...imageTable(definitions),
     '',
     ...definitions.map(section),
   ].join('\n');

@@ -102,9 +102,10 @@ describe('docker', () => {
     expect(content.endsWith('}\n')).toBe(true);
   });
 
-  it('installs docker.io from the archive with no third-party source', () => {
+  it('installs docker.io from the archive with no third-party source, with apparmor', () => {
     const docker = composeFragments({ runtime: 'docker' }).fragments.get('docker')!;
-    expect(docker.packages).toEqual(['docker.io']);
+    // Without apparmor_parser dockerd on an AppArmor kernel starts no container (issue 13 bug 1).
+    expect(docker.packages).toEqual(['docker.io', 'apparmor']);
     expect(docker.aptSources ?? []).toEqual([]);
   });
 });
@@ -292,6 +293,6 @@ describe('packages', () => {
   it('carries capabilities.packages as its own capability', () => {
     const { fragments } = composeFragments({ packages: ['htop', 'nvtop'] });
     expect(fragments.get('packages')).toEqual({ packages: ['htop', 'nvtop'] });
-    expect(fragments.get('docker')!.packages).toEqual(['docker.io']);
+    expect(fragments.get('docker')!.packages).toEqual(['docker.io', 'apparmor']);
   });
 });
