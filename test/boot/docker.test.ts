@@ -1,0 +1,315 @@
+/**
+ * Real boots of docker templates (issue 13, cases 1 and 3): the user-data `plan` writes is
+ * booted under systemd + cloud-init in a Debian 12 container (systemd-nspawn), and the tests
+ * assert what the instance does, not what the files say.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportBoot } from '../../src/deploy/boot-watch.js';
+import { WatcherClient } from '../../src/watcher-client/client.js';
+import { METADATA_ADDRESS, METADATA_ANSWER } from './fake-metadata.js';
+import {
+  type BootRecord,
+  bootAvailable,
+  bootProject,
+  CLOUD_INIT_TIMEOUT_MS,
+  closeBootEnvironment,
+  destroyGuest,
+  explain,
+  guestOk,
+  PREVIEW_WATCHER_TOKEN,
+} from './harness.js';
+import { BUSYBOX_IMAGE } from './registry-image.js';
+
+const enabled = bootAvailable();
+
+/**
+ * Shell, YAML, systemd, Go-template and env-file metacharacters, in .env (backtick-quoted, so
+ * dotenv keeps every byte; docker's env file cannot carry newlines) and in the template itself.
+ */
+const HOSTILE = `a'b"c $(touch /tmp/pwned) ; | & > < \\ %h %% $HOME #x {{.}} * é \${NOPE} end `;
+const TICKS = 'run `touch /tmp/pwned-too` now';
+const WATCHER_PORT = 9180;
+/**
+ * An HTTP request to the metadata address from inside the app container, with busybox nc
+ * (busybox's static wget crashes resolving even an IP literal, glibc NSS in a static binary).
+ */
+const metadataRequest = [
+  'docker',
+  'exec',
+  'app',
+  'sh',
+  '-c',
+  `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${METADATA_ADDRESS} 80`,
+];
+
+function dockerTemplate(extra: { packages?: string[]; name?: string } = {}): string {
+  const packages = extra.packages ?? ['jq'];
+  return `name: ${extra.name ?? 'boot-docker'}
+version: 1.0.0
+capabilities:
+  runtime: docker
+  features:
+    - name: buildwatch
+      config:
+        port: ${WATCHER_PORT}
+  packages: [${packages.join(', ')}]
+deploy:
+  target: linode
+  linode:
+    image: linode/debian12
+    region_default: us-ord
+    type_default: g6-standard-2
+    container:
+      image: ${BUSYBOX_IMAGE}
+      internal_port: 8080
+      external_port: 80
+      # httpd as PID 1 would ignore SIGTERM: every stop and reboot would wait out docker's 30 s.
+      command: [sh, -c, "mkdir -p /www && echo ok > /www/health && httpd -f -p 8080 -h /www & trap 'kill $!; exit 0' TERM; wait"]
+      env:
+        HOSTILE: \${HOSTILE}
+        TICKS: '${TICKS}'
+        PLAIN: plain-value
+      volumes:
+        - /srv/boot-data:/data:ro
+      post_start_script: |
+        #!/bin/bash
+        set -euo pipefail
+        date +%s%N >> /var/lib/boottest-post-start
+      health:
+        type: http
+        path: /health
+        port: 8080
+        initial_delay_seconds: 0
+        interval_seconds: 1
+        timeout_seconds: 2
+        max_retries: 60
+setup:
+  files:
+    - path: /srv/boot-data/hello.txt
+      content: "hello from setup.files\\n"
+  script: |
+    #!/bin/bash
+    set -euo pipefail
+    date +%s%N >> /var/lib/boottest-setup
+env:
+  required:
+    - name: HOSTILE
+`;
+}
+
+/** .env line: a backtick-quoted dotenv value holds every other byte literally. */
+function dotenvFor(value: string): string {
+  if (value.includes('`') || value.includes('\n')) throw new Error('not representable in this .env quoting');
+  return `HOSTILE=\`${value}\`\n`;
+}
+
+describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () => {
+  let record: BootRecord;
+
+  beforeAll(async () => {
+    record = await bootProject({
+      name: 'docker-ok',
+      files: { deployYml: dockerTemplate(), dotenv: dotenvFor(HOSTILE) },
+    });
+  }, 10 * 60_000);
+
+  afterAll(async () => {
+    await destroyGuest(record?.guest);
+  }, 3 * 60_000);
+
+  it('cloud-init finishes with status done and every boot step ok', () => {
+    expect(record.cloudInitStatus, explain(record)).toMatch(/status: done/);
+    expect(record.bootStatus?.state, explain(record)).toBe('done');
+    const states = record.bootStatus!.steps.map((step) => `${step.id}=${step.state}`);
+    expect(
+      states.filter((state) => !state.endsWith('=ok')),
+      explain(record),
+    ).toEqual([]);
+    expect(states.length).toBeGreaterThanOrEqual(8);
+    expect(record.bootToHealthy, explain(record)).toBeDefined();
+  });
+
+  it('the app answers its health check on the published port', async () => {
+    const body = await guestOk(record.guest, [
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      'http://127.0.0.1:80/health',
+    ]);
+    expect(body).toBe('ok\n');
+    const state = await guestOk(record.guest, ['systemctl', 'is-active', 'linode-build-app.service']);
+    expect(state.trim()).toBe('active');
+  });
+
+  it('the container gets env values byte for byte, the volume and the setup file', async () => {
+    const environ = await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/proc/1/environ']);
+    const variables = environ.split('\0');
+    expect(variables, explain(record)).toContain(`HOSTILE=${HOSTILE}`);
+    expect(variables).toContain(`TICKS=${TICKS}`);
+    expect(variables).toContain('PLAIN=plain-value');
+    expect(record.guest.readFile('tmp/pwned')).toBeUndefined();
+    expect(record.guest.readFile('tmp/pwned-too')).toBeUndefined();
+    const hello = await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/data/hello.txt']);
+    expect(hello).toBe('hello from setup.files\n');
+  });
+
+  it('setup script and post-start hook ran once each', () => {
+    expect(record.guest.readFile('var/lib/boottest-setup')?.trim().split('\n')).toHaveLength(1);
+    expect(record.guest.readFile('var/lib/boottest-post-start')?.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('the metadata address answers the instance but is refused from the container', async () => {
+    // The stand-in is reachable from the instance itself (so a refusal below means the block).
+    const direct = await guestOk(record.guest, [
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      `http://${METADATA_ADDRESS}/`,
+    ]);
+    expect(direct).toContain(METADATA_ANSWER);
+    const fromContainer = await record.guest.exec(metadataRequest, 20_000);
+    expect(fromContainer.stdout).not.toContain(METADATA_ANSWER);
+    expect(fromContainer.stderr, fromContainer.stderr).toMatch(/refused/i);
+  });
+
+  it("the watcher answers /health, and /issues only with the deployment's token", async () => {
+    const forward = await record.guest.forward(WATCHER_PORT);
+    try {
+      const health = await fetch(`${forward.url}/health`);
+      expect(health.status).toBe(200);
+      const withToken = await fetch(`${forward.url}/issues`, {
+        headers: { authorization: `Bearer ${PREVIEW_WATCHER_TOKEN}` },
+      });
+      expect(withToken.status).toBe(200);
+      expect(await withToken.json()).toBeTypeOf('object');
+      const without = await fetch(`${forward.url}/issues`);
+      expect(without.status).toBe(401);
+      const wrong = await fetch(`${forward.url}/issues`, {
+        headers: { authorization: 'Bearer not-the-token' },
+      });
+      expect(wrong.status).toBe(401);
+    } finally {
+      forward.close();
+    }
+  });
+
+  describe('the same instance after a reboot (case 4)', () => {
+    let firstStatus: string | undefined;
+    let healthyAfter: number;
+
+    beforeAll(async () => {
+      firstStatus = record.guest.readFile('var/lib/linode-build/boot-status.json');
+      await record.guest.reboot();
+      await record.guest.waitCloudInit(CLOUD_INIT_TIMEOUT_MS);
+      // The runner does not run again: the app unit and Docker's restart policy bring it back.
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const probe = await record.guest.exec([
+          'curl',
+          '-fsS',
+          '--max-time',
+          '2',
+          'http://127.0.0.1:80/health',
+        ]);
+        if (probe.code === 0) break;
+        if (Date.now() > deadline)
+          throw new Error(`the app did not come back after the reboot\n${explain(record)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      healthyAfter = (Date.now() - record.guest.bootStartedAt) / 1000;
+      console.log(`[boot] docker-ok after reboot: healthy ${healthyAfter.toFixed(1)}s after start`);
+    }, 6 * 60_000);
+
+    it('nothing that must run once ran twice', () => {
+      expect(record.guest.readFile('var/lib/linode-build/boot-status.json')).toBe(firstStatus);
+      expect(record.guest.readFile('var/lib/boottest-setup')?.trim().split('\n')).toHaveLength(1);
+      expect(record.guest.readFile('var/lib/boottest-post-start')?.trim().split('\n')).toHaveLength(1);
+    });
+
+    it('the app and the watcher come back', async () => {
+      expect(
+        (await guestOk(record.guest, ['systemctl', 'is-active', 'linode-build-app.service'])).trim(),
+      ).toBe('active');
+      expect((await guestOk(record.guest, ['systemctl', 'is-active', 'buildwatch.service'])).trim()).toBe(
+        'active',
+      );
+      const environ = await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/proc/1/environ']);
+      expect(environ.split('\0')).toContain(`HOSTILE=${HOSTILE}`);
+    });
+
+    it('the metadata block holds before the app container starts, and still refuses', async () => {
+      const monotonic = async (unit: string, property: string) =>
+        Number((await guestOk(record.guest, ['systemctl', 'show', '-p', property, '--value', unit])).trim());
+      const blocked = await monotonic('linode-build-metadata-block.service', 'ActiveEnterTimestampMonotonic');
+      const appStarted = await monotonic('linode-build-app.service', 'ExecMainStartTimestampMonotonic');
+      expect(blocked).toBeGreaterThan(0);
+      expect(appStarted).toBeGreaterThan(0);
+      expect(blocked).toBeLessThanOrEqual(appStarted);
+      const fromContainer = await record.guest.exec(metadataRequest, 20_000);
+      expect(fromContainer.stdout).not.toContain(METADATA_ANSWER);
+      expect(fromContainer.stderr, fromContainer.stderr).toMatch(/refused/i);
+    });
+  });
+});
+
+describe.skipIf(!enabled)('boot: a step that fails on purpose (case 3)', () => {
+  let record: BootRecord;
+  const missing = 'linode-build-no-such-package';
+
+  beforeAll(async () => {
+    record = await bootProject({
+      name: 'docker-fail',
+      files: { deployYml: dockerTemplate({ packages: [missing], name: 'boot-fail' }), dotenv: 'HOSTILE=x\n' },
+    });
+  }, 10 * 60_000);
+
+  afterAll(async () => {
+    await destroyGuest(record?.guest);
+  }, 3 * 60_000);
+
+  it('records the failed step with its exit code and last lines', () => {
+    expect(record.bootStatus?.state, explain(record)).toBe('failed');
+    const failed = record.bootStatus!.steps.filter((step) => step.state === 'failed');
+    expect(
+      failed.map((step) => step.capability),
+      explain(record),
+    ).toEqual(['packages']);
+    expect(failed[0]!.exit_code).toBeGreaterThan(0);
+    expect(failed[0]!.output_tail.join('\n')).toContain(missing);
+  });
+
+  it('skips what depends on it, naming the failed step, and never starts the app', async () => {
+    const app = record.bootStatus!.steps.filter((step) => step.capability === 'app');
+    expect(app.length).toBeGreaterThan(0);
+    for (const step of app) {
+      expect(step.state, explain(record)).toBe('skipped');
+      expect(step.reason).toContain('packages');
+    }
+    const active = await record.guest.exec(['systemctl', 'is-active', 'linode-build-app.service']);
+    expect(active.stdout.trim()).not.toBe('active');
+    const containers = await guestOk(record.guest, ['docker', 'ps', '-a', '--format', '{{.Names}}']);
+    expect(containers.trim()).toBe('');
+  });
+
+  it("deploy --wait's watcher client reports the failed step from the booted watcher", async () => {
+    const forward = await record.guest.forward(WATCHER_PORT);
+    try {
+      const client = new WatcherClient(
+        { baseUrl: forward.url, token: PREVIEW_WATCHER_TOKEN },
+        { timeoutMs: 5000 },
+      );
+      const lines: string[] = [];
+      const failure = reportBoot((await client.status()).boot, new Map(), (line) => lines.push(line));
+      expect(failure?.message, lines.join('\n')).toMatch(/boot step packages: .* failed with exit code \d+/);
+      expect(failure?.lastLines.join('\n')).toContain(missing);
+    } finally {
+      forward.close();
+    }
+  });
+});
+
+afterAll(async () => {
+  await closeBootEnvironment();
+});
