@@ -34,7 +34,9 @@ export const BOOT_IMAGES: readonly BootImage[] = [
     keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
     keyringPackage: 'debian-archive-keyring',
     // debootstrap cannot resolve the virtual python3-cffi-backend-api-* cloud-init needs.
-    packages: [...COMMON, 'python3-cffi-backend'],
+    // docker-registry (disabled unless a boot enables it) lets a guest pull images without a
+    // public registry: the boot tests serve their test image from it on 127.0.0.1:5000.
+    packages: [...COMMON, 'python3-cffi-backend', 'docker-registry'],
   },
   {
     image: 'linode/ubuntu22.04',

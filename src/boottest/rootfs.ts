@@ -34,13 +34,11 @@ const BUILD_TIMEOUT_MS = 15 * 60_000;
 export interface RootfsOptions {
   readonly cacheDir: string;
   readonly image: BootImage;
-  /** Further packages for the base (tests add `docker-registry`). */
-  readonly extraPackages?: readonly string[];
   readonly onProgress?: (line: string) => void;
 }
 
 function packagesOf(options: RootfsOptions): string[] {
-  return [...options.image.packages, ...(options.extraPackages ?? [])];
+  return [...options.image.packages];
 }
 
 function packageKey(options: RootfsOptions): string {

@@ -69,7 +69,6 @@ export function bootEnvironment(): Promise<Shared> {
     const rootfs = await ensureRootfs({
       cacheDir: CACHE_DIR,
       image,
-      extraPackages: ['docker-registry'],
       onProgress: (line) => console.log(`[boot] ${line}`),
     });
     console.log(`[boot] rootfs ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${rootfs}`);
