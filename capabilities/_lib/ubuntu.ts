@@ -8,9 +8,9 @@ export const DEBIAN_12 = 'linode/debian12';
 export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_24_04];
 
 /**
- * Every image linode-build supports: what capabilities that only use the image's own archive
- * support. Debian 12 is booted for real in CI (test/boot/), its package names match Ubuntu's
- * for everything these capabilities install.
+ * Ubuntu and Debian 12: for capabilities with per-image knowledge (PostgreSQL's native version).
+ * Capabilities that only install from the image's own archive have no restriction. Debian 12 is
+ * booted for real in CI (test/boot/).
  */
 export const SUPPORTED_IMAGES: readonly string[] = [...SUPPORTED_UBUNTU_IMAGES, DEBIAN_12];
 

@@ -1,12 +1,10 @@
 import { defineCapability } from '../../src/capability/define.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import { deliveryFragments } from './delivery.js';
 import { type BuildwatchConfig, buildwatchSchema } from './schema.js';
 
 export default defineCapability<BuildwatchConfig>({
   name: 'buildwatch',
   kind: 'feature',
-  images: SUPPORTED_IMAGES,
   summary: 'On-instance watcher: OOM kills, crash loops, boot progress, over an authenticated API.',
   description: [
     "Runs the BuildWatch daemon on the instance. It follows the Docker engine's events and",

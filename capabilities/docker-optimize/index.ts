@@ -1,12 +1,10 @@
 import { defineCapability } from '../../src/capability/define.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import { type DockerOptimizeConfig, dockerOptimizeSchema } from './settings.js';
 import verifyScript from './verify.sh?raw';
 
 export default defineCapability<DockerOptimizeConfig>({
   name: 'docker-optimize',
   kind: 'feature',
-  images: SUPPORTED_IMAGES,
   summary: 'Tune the Docker daemon for large images: parallel pulls, live restore, log compression.',
   description: [
     'Adds daemon settings that help with multi-gigabyte ML images: more parallel layer',

@@ -1,12 +1,10 @@
 import { defineCapability } from '../../src/capability/define.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import { type DockerConfig, daemonJson } from './daemon-json.js';
 import startScript from './start.sh?raw';
 
 export default defineCapability<DockerConfig>({
   name: 'docker',
   kind: 'runtime',
-  images: SUPPORTED_IMAGES,
   summary: "Docker Engine from the image's own archive (Ubuntu or Debian); runs the app as a container.",
   description: [
     "Installs `docker.io` from the image's own archive, Ubuntu's or Debian's (no third-party",

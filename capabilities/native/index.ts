@@ -1,10 +1,8 @@
 import { defineCapability } from '../../src/capability/define.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 
 export default defineCapability<Record<string, never>>({
   name: 'native',
   kind: 'runtime',
-  images: SUPPORTED_IMAGES,
   summary: 'No container runtime: the app is installed and started by `setup.script`.',
   description: [
     'The app runs directly on the host. Nothing is installed for the runtime itself: install',

@@ -6,7 +6,7 @@
  */
 import { defineCapability } from '../../src/capability/define.js';
 import type { AptSource, CapabilityDefinition } from '../../src/capability/types.js';
-import { SUPPORTED_IMAGES, UBUNTU_KEYSERVER } from '../_lib/ubuntu.js';
+import { UBUNTU_KEYSERVER } from '../_lib/ubuntu.js';
 import verifyScript from './verify.sh?raw';
 
 export const NODE_MAJORS = [20, 22, 24] as const;
@@ -36,7 +36,6 @@ function nodejsCapability(major: NodeMajor): CapabilityDefinition {
   return defineCapability<Record<string, never>>({
     name,
     kind: 'feature',
-    images: SUPPORTED_IMAGES,
     summary: `Node.js ${major} and npm from NodeSource's signed apt repository.`,
     description: [
       `Installs \`nodejs\` ${major}.x (with npm) from \`deb.nodesource.com/node_${major}.x\`, declared as an apt`,

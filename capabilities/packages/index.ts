@@ -1,5 +1,4 @@
 import { defineCapability } from '../../src/capability/define.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 
 export interface PackagesConfig {
   readonly packages: readonly string[];
@@ -11,7 +10,6 @@ export const DEBIAN_PACKAGE_PATTERN = '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?(=[A-Z
 export default defineCapability<PackagesConfig>({
   name: 'packages',
   kind: 'feature',
-  images: SUPPORTED_IMAGES,
   summary: 'Extra apt packages from `capabilities.packages`, installed in their own step, last.',
   description: [
     'The list under `capabilities.packages` (not a feature entry) becomes this capability. Its',

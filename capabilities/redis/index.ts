@@ -1,7 +1,6 @@
 import { defineCapability } from '../../src/capability/define.js';
 import type { Fragments } from '../../src/capability/types.js';
 import { DOCKER_BRIDGE_GATEWAY, HOST_ALIAS, HOST_GATEWAY_RUN_ARGS } from '../_lib/host-gateway.js';
-import { SUPPORTED_IMAGES } from '../_lib/ubuntu.js';
 import configureScript from './configure.sh?raw';
 
 export interface RedisConfig {
@@ -17,7 +16,6 @@ const REDIS_SECRET_ENV = '/etc/linode-build/redis.env';
 export default defineCapability<RedisConfig>({
   name: 'redis',
   kind: 'feature',
-  images: SUPPORTED_IMAGES,
   summary: 'Redis on the host, reachable from the app container, never from the internet.',
   description: [
     "Installs the image's own `redis-server` (Ubuntu's or Debian's), listening on `127.0.0.1` and, with the `docker` runtime,",

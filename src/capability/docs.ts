@@ -136,14 +136,16 @@ function imageTable(definitions: readonly CapabilityDefinition[]): string[] {
   return [
     '## Image support',
     '',
-    'Which Linode images each capability supports; anything else is refused when the deployment is',
-    'planned. Debian 12 is booted for real in CI (`test/boot/`, systemd-nspawn + cloud-init).',
+    'Which Linode images each capability supports; `no` is refused when the deployment is planned.',
+    "A capability with no image list installs only from the image's own archive and takes any",
+    'Ubuntu or Debian image (last column). Debian 12 is booted for real in CI (`test/boot/`,',
+    'systemd-nspawn + cloud-init).',
     '',
-    `| Capability | ${images.map((image) => `\`${image}\``).join(' | ')} |`,
-    `| --- |${images.map(() => ' :-: |').join('')}`,
+    `| Capability | ${images.map((image) => `\`${image}\``).join(' | ')} | other images |`,
+    `| --- |${images.map(() => ' :-: |').join('')} :-: |`,
     ...definitions.map(
       (definition) =>
-        `| \`${definition.name}\` | ${images.map((image) => (definition.images === undefined || definition.images.includes(image) ? 'yes' : 'no')).join(' | ')} |`,
+        `| \`${definition.name}\` | ${images.map((image) => (definition.images === undefined || definition.images.includes(image) ? 'yes' : 'no')).join(' | ')} | ${definition.images === undefined ? 'yes' : 'no'} |`,
     ),
   ];
 }
