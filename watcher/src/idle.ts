@@ -27,6 +27,16 @@ export interface IdleInputs {
   now: () => number;
   /** The latest GPU sample, or undefined without GPU sampling; null when sampling fails. */
   gpus: () => readonly GpuSample[] | null | undefined;
+  /** After each check (the watcher saves the state below with its snapshot). */
+  onChange?: () => void;
+  /** What a previous run saved: an idle stretch continues if the next check is idle too. */
+  restored?: IdleSnapshot;
+}
+
+/** Kept in state.json, so a watcher restart does not reset the idle time. */
+export interface IdleSnapshot {
+  since?: number;
+  packets?: number;
 }
 
 export class IdleTracker {
@@ -42,7 +52,22 @@ export class IdleTracker {
   constructor(
     private readonly options: IdleOptions,
     private readonly inputs: IdleInputs,
-  ) {}
+  ) {
+    const restored = inputs.restored;
+    if (typeof restored?.packets === 'number') this.previous = restored.packets;
+    // Only a stretch the first check confirms (no packets since the save) continues.
+    if (typeof restored?.since === 'number' && this.previous !== undefined)
+      this.pendingSince = restored.since;
+  }
+
+  private pendingSince: number | undefined;
+
+  snapshot(): IdleSnapshot {
+    const snapshot: IdleSnapshot = {};
+    if (this.idleSince !== undefined) snapshot.since = this.idleSince;
+    if (this.previous !== undefined) snapshot.packets = this.previous;
+    return snapshot;
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -89,7 +114,9 @@ export class IdleTracker {
     }
     this.busyReason = busy;
     if (busy) this.idleSince = undefined;
-    else if (this.idleSince === undefined) this.idleSince = now;
+    else if (this.idleSince === undefined) this.idleSince = this.pendingSince ?? now;
+    this.pendingSince = undefined;
+    this.inputs.onChange?.();
   }
 
   status() {

@@ -17,7 +17,7 @@ import {
 import type { LogLine } from './docker/logframe.js';
 import { EventRing } from './eventring.js';
 import { GpuMonitor, type GpuOptions } from './gpu/monitor.js';
-import { type IdleOptions, IdleTracker } from './idle.js';
+import { type IdleOptions, type IdleSnapshot, IdleTracker } from './idle.js';
 import { type Issue, IssueBook } from './issues.js';
 import { JsonLinesLog, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
 
@@ -56,6 +56,7 @@ interface Snapshot {
   oomCount: number;
   containers: ContainerState[];
   eventCounts: Record<string, number>;
+  idle?: IdleSnapshot;
 }
 
 export interface DockerStatus {
@@ -84,6 +85,7 @@ export class Watcher {
   readonly startedAt: number;
   readonly gpu: GpuMonitor | undefined;
   readonly idle: IdleTracker | undefined;
+  private restoredIdle: IdleSnapshot | undefined;
   eventsProcessed = 0;
   private seq = 0;
   /** The newest event cursor handed to the events log. */
@@ -170,6 +172,10 @@ export class Watcher {
           now: this.now,
           // No sample yet, or a failing nvidia-smi: utilisation unknown, so not idle.
           gpus: () => (gpu ? (gpu.error || gpu.sampledAt === undefined ? null : gpu.gpus) : undefined),
+          onChange: () => {
+            this.dirty = true;
+          },
+          ...(this.restoredIdle ? { restored: this.restoredIdle } : {}),
         })
       : undefined;
   }
@@ -211,6 +217,7 @@ export class Watcher {
       );
       for (const [action, count] of Object.entries(snapshot.eventCounts ?? {}))
         this.eventCounts.set(action, count);
+      if (snapshot.idle && typeof snapshot.idle === 'object') this.restoredIdle = snapshot.idle;
     }
     if (this.events.size || latest.size) {
       this.options.log(`restored ${this.events.size} events and ${this.issues.openCount()} open issues`);
@@ -266,6 +273,7 @@ export class Watcher {
       oomCount: this.detector.oomCount,
       containers: this.detector.snapshot(),
       eventCounts: Object.fromEntries(this.eventCounts),
+      ...(this.idle ? { idle: this.idle.snapshot() } : {}),
     };
     writeJsonAtomic(this.snapshotFile, snapshot, this.storeHealth);
   }

@@ -3,6 +3,9 @@
  * received packets, from Docker's stats) and, on GPU deployments, every GPU sat below the
  * utilisation threshold. The built watcher, a fake Docker socket and the stand-in nvidia-smi.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watcherNodes } from '../../test/support/distro-node.js';
 import { type FakeDocker, startFakeDocker } from './fake-docker.js';
@@ -90,5 +93,35 @@ describe.each(watcherNodes())('idle tracking in the built watcher on $label', ({
     smi.mode('fail');
     const unknown = await until((status) => status.busy_reason?.includes('unknown') === true, 'unknown');
     expect(unknown.idle).toBe(false);
+  });
+
+  it('an idle stretch survives a watcher restart only if nothing arrived in between', async () => {
+    docker = await startFakeDocker();
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-idle-state-'));
+    const threeHoursAgo = Date.now() - 3 * 3600_000;
+    const saved = {
+      seq: 0,
+      oomCount: 0,
+      containers: [],
+      eventCounts: {},
+      idle: { since: threeHoursAgo, packets: 500 },
+    };
+    fs.writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify(saved));
+    docker.rxPackets.set('app', 500);
+    watcher = await startWatcher({ node, socket: docker.socket, stateDir, args: ['--idle-interval', '0.3'] });
+    const status = await until((s) => s.idle, 'idle since before the restart');
+    expect(status.since).toBe(new Date(threeHoursAgo).toISOString());
+    expect(status.idle_seconds).toBeGreaterThanOrEqual(3 * 3600);
+    await watcher.stop();
+    // Saved again on the way out; this time requests came in while it was down.
+    expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')).idle.since).toBe(
+      threeHoursAgo,
+    );
+    docker.rxPackets.set('app', 900);
+    watcher = await startWatcher({ node, socket: docker.socket, stateDir, args: ['--idle-interval', '0.3'] });
+    const busy = await until((s) => s.checked_at !== null, 'a check');
+    expect(busy).toMatchObject({ idle: false, since: null });
+    const fresh = await until((s) => s.idle, 'a new idle stretch');
+    expect(Date.parse(fresh.since ?? '')).toBeGreaterThan(Date.now() - 10_000);
   });
 });
