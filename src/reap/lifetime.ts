@@ -43,7 +43,8 @@ export function isExpired(expiresAt: string | undefined, now: Date): boolean {
   return !Number.isNaN(ms) && ms <= now.getTime();
 }
 
-export interface ExpiredDeployment {
+/** What `reap` shows of a deployment of ours: who it is, where, what it costs. */
+export interface ReapableFacts {
   readonly id: string;
   readonly linodeId: number;
   readonly label: string;
@@ -51,10 +52,37 @@ export interface ExpiredDeployment {
   readonly env: string;
   readonly region: string;
   readonly type: string;
-  readonly expiresAt: string;
-  readonly expiredForMs: number;
   readonly hourlyPrice?: number;
   readonly accruedCost?: number;
+}
+
+export interface ExpiredDeployment extends ReapableFacts {
+  readonly expiresAt: string;
+  readonly expiredForMs: number;
+}
+
+export function deploymentFacts(
+  instance: InstanceFacts,
+  id: string,
+  types: readonly TypePrice[],
+  now: Date,
+): ReapableFacts {
+  const type = instance.type ?? 'unknown';
+  const price = priceOf(types, type, instance.region);
+  const createdMs = parseApiTime(instance.created);
+  return {
+    id,
+    linodeId: instance.id,
+    label: instance.label,
+    app: tagValue(instance.tags, 'app') ?? 'unknown',
+    env: tagValue(instance.tags, 'env') ?? 'unknown',
+    region: instance.region,
+    type,
+    ...(price ? { hourlyPrice: price.hourly } : {}),
+    ...(price && !Number.isNaN(createdMs)
+      ? { accruedCost: accruedCost(price, createdMs, now.getTime()) }
+      : {}),
+  };
 }
 
 /**
@@ -72,23 +100,10 @@ export function findExpired(
     const id = deploymentIdOf(instance);
     const expiresAt = expiryFromTags(instance.tags);
     if (!id || !expiresAt || !isExpired(expiresAt, now)) continue;
-    const type = instance.type ?? 'unknown';
-    const price = priceOf(types, type, instance.region);
-    const createdMs = parseApiTime(instance.created);
     expired.push({
-      id,
-      linodeId: instance.id,
-      label: instance.label,
-      app: tagValue(instance.tags, 'app') ?? 'unknown',
-      env: tagValue(instance.tags, 'env') ?? 'unknown',
-      region: instance.region,
-      type,
+      ...deploymentFacts(instance, id, types, now),
       expiresAt,
       expiredForMs: now.getTime() - Date.parse(expiresAt),
-      ...(price ? { hourlyPrice: price.hourly } : {}),
-      ...(price && !Number.isNaN(createdMs)
-        ? { accruedCost: accruedCost(price, createdMs, now.getTime()) }
-        : {}),
     });
   }
   return expired.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));

@@ -10,7 +10,10 @@ import { readRegistry } from '../state/registry.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { type ExpiredDeployment, findExpired } from './lifetime.js';
 
-export interface ReapOptions {
+/** What destroying needs to know about a deployment, whatever made it reapable. */
+export type Reapable = Pick<ExpiredDeployment, 'id' | 'app' | 'env' | 'linodeId'>;
+
+export interface ReapOptions<T extends Reapable = ExpiredDeployment> {
   readonly env: NodeJS.ProcessEnv;
   readonly client: LinodeClient;
   readonly now: Date;
@@ -18,11 +21,11 @@ export interface ReapOptions {
   readonly dryRun: boolean;
   readonly onProgress?: (text: string) => void;
   /** Called before each deployment is destroyed (for the printed list). */
-  readonly onDestroying?: (deployment: ExpiredDeployment) => void;
+  readonly onDestroying?: (deployment: T) => void;
 }
 
-export interface ReapOutcome {
-  readonly deployment: ExpiredDeployment;
+export interface ReapOutcome<T extends Reapable = ExpiredDeployment> {
+  readonly deployment: T;
   readonly result?: DestroyResult;
   /** The error's message when destroying this one failed. */
   readonly error?: string;
@@ -33,16 +36,19 @@ export interface ReapReport {
   readonly outcomes: readonly ReapOutcome[];
 }
 
-/** Every expired deployment of the account (one paged instance list, prices from the cache). */
-export async function listExpired(client: LinodeClient, now: Date): Promise<ExpiredDeployment[]> {
+/** The account's instances and the type prices (one paged instance list, prices from the cache). */
+export async function listAccount(client: LinodeClient) {
   const [instances, types] = await Promise.all([client.listInstances(), client.listTypes().catch(() => [])]);
+  return { instances, types };
+}
+
+/** Every expired deployment of the account. */
+export async function listExpired(client: LinodeClient, now: Date): Promise<ExpiredDeployment[]> {
+  const { instances, types } = await listAccount(client);
   return findExpired(instances, types, now);
 }
 
-export function destroyTargetFor(
-  deployment: ExpiredDeployment,
-  records: readonly DeploymentRecord[],
-): DestroyTarget {
+export function destroyTargetFor(deployment: Reapable, records: readonly DeploymentRecord[]): DestroyTarget {
   const record = records.find((candidate) => candidate.id === deployment.id);
   return {
     id: deployment.id,
@@ -60,9 +66,18 @@ export async function reapExpired(
 ): Promise<ReapReport> {
   const found = expired ?? (await listExpired(options.client, options.now));
   if (options.dryRun || found.length === 0) return { expired: found, outcomes: [] };
+  return { expired: found, outcomes: await destroyEach(options, found) };
+}
+
+/** Destroys each deployment like `destroy` does; one failure does not stop the others. */
+export async function destroyEach<T extends Reapable>(
+  options: ReapOptions<T>,
+  deployments: readonly T[],
+): Promise<ReapOutcome<T>[]> {
+  if (deployments.length === 0) return [];
   const { deployments: records } = await readRegistry(options.env);
-  const outcomes: ReapOutcome[] = [];
-  for (const deployment of found) {
+  const outcomes: ReapOutcome<T>[] = [];
+  for (const deployment of deployments) {
     options.onDestroying?.(deployment);
     try {
       const result = await destroyDeployment({
@@ -77,5 +92,5 @@ export async function reapExpired(
       outcomes.push({ deployment, error: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { expired: found, outcomes };
+  return outcomes;
 }

@@ -66,9 +66,9 @@ export function checkLifetime(text: string): LifetimeCheck {
  * A lifetime in milliseconds. `what` names its source in the error: `--ttl` (a usage error,
  * exit 2) or `lifetime` (the template's field, exit 1).
  */
-export function parseLifetime(text: string, what: '--ttl' | 'lifetime'): number {
+export function parseLifetime(text: string, what: '--ttl' | 'lifetime' | '--idle' | 'lifetime.idle'): number {
   const checked = checkLifetime(text);
   if ('ms' in checked) return checked.ms;
   const message = `${what} '${text}' ${checked.problem}.`;
-  throw what === '--ttl' ? new UsageError(message, checked.hint) : new CliError(message, checked.hint);
+  throw what.startsWith('--') ? new UsageError(message, checked.hint) : new CliError(message, checked.hint);
 }

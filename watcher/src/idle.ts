@@ -25,8 +25,11 @@ export interface IdleInputs {
   docker: DockerClient;
   container: string;
   now: () => number;
-  /** The latest GPU sample, or undefined without GPU sampling; null when sampling fails. */
-  gpus: () => readonly GpuSample[] | null | undefined;
+  /**
+   * The latest GPU sample; undefined without GPU sampling; null when sampling fails; 'pending'
+   * before the first sample (the check then waits: it decides nothing on no data).
+   */
+  gpus: () => readonly GpuSample[] | null | undefined | 'pending';
   /** After each check (the watcher saves the state below with its snapshot). */
   onChange?: () => void;
   /** What a previous run saved: an idle stretch continues if the next check is idle too. */
@@ -82,6 +85,7 @@ export class IdleTracker {
   }
 
   async check(): Promise<void> {
+    if (this.inputs.gpus() === 'pending') return;
     let packets: number | undefined;
     try {
       packets = await this.inputs.docker.receivedPackets(this.inputs.container);
@@ -105,8 +109,8 @@ export class IdleTracker {
       this.lastPackets = undefined;
     }
     const gpus = this.inputs.gpus();
-    if (!busy && gpus === null) busy = 'GPU utilisation unknown (nvidia-smi failing)';
-    if (!busy && gpus) {
+    if (!busy && (gpus === null || gpus === 'pending')) busy = 'GPU utilisation unknown (nvidia-smi failing)';
+    if (!busy && gpus && gpus !== 'pending') {
       const working = gpus.find(
         (gpu) => gpu.utilization_gpu === null || gpu.utilization_gpu >= this.options.gpuPercent,
       );

@@ -170,8 +170,12 @@ export class Watcher {
           docker: this.docker,
           container: options.appContainer ?? 'app',
           now: this.now,
-          // No sample yet, or a failing nvidia-smi: utilisation unknown, so not idle.
-          gpus: () => (gpu ? (gpu.error || gpu.sampledAt === undefined ? null : gpu.gpus) : undefined),
+          // A failing nvidia-smi: utilisation unknown, so not idle; no answer yet: wait for one.
+          gpus: () => {
+            if (!gpu) return undefined;
+            if (gpu.error) return null;
+            return gpu.sampledAt === undefined ? 'pending' : gpu.gpus;
+          },
           onChange: () => {
             this.dirty = true;
           },
