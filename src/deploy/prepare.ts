@@ -263,6 +263,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   if (existingRecord) {
     // A lifetime counts from the deployment's creation, so re-deploying does not move its expiry.
     target = deploymentTarget(template, overrides, new Date(existingRecord.createdAt), source);
+    // And one given with --ttl at creation stays until a deploy names another (a re-deploy to
+    // change an env value must not quietly make the deployment immortal).
+    if (!target.expiresAt && existingRecord.expiresAt) {
+      target = { ...target, expiresAt: new Date(existingRecord.expiresAt) };
+    }
   }
 
   let deploymentId: string;

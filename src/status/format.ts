@@ -51,7 +51,8 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
     `  Health:    ${view.health}`,
   ];
   if (view.url) lines.push(`  URL:       ${view.url}`);
-  if (view.ipv4) lines.push(`  Connect:   ssh root@${view.ipv4}`);
+  // The tool's own ssh pins the host key per deployment and uses the key the deploy recorded.
+  if (view.ipv4) lines.push(`  Connect:   linode-build ssh ${view.id}`);
   if (view.createdAt) lines.push(`  Created:   ${view.createdAt} (${formatAge(view.createdAt, now)} ago)`);
   if (view.hourlyPrice !== undefined) {
     lines.push(

@@ -73,6 +73,7 @@ describe('deploy → status → destroy', () => {
     expect(detail.stdout).toContain(`Deployment ${id}`);
     expect(detail.stdout).toMatch(/Health:\s+healthy/);
     expect(detail.stdout).toMatch(/Cost:\s+\$0\.5200\/hour/);
+    expect(detail.stdout).toContain(`Connect:   linode-build ssh ${id}`);
 
     const json = await lab.run(['status', '--all', '--json']);
     const views = JSON.parse(json.stdout) as { id: string; instanceStatus: string; source: string }[];

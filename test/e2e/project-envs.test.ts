@@ -3,7 +3,7 @@
  * asks which (or --env, or --all-envs), deploy --new adds a deployment and says what it leaves
  * running, and deploy without any SSH key refuses before creating anything.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
@@ -120,5 +120,48 @@ describe('a project with several envs', () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ result: 'unchanged', linodeId: Number(linodeId) });
     expect(lab.fake.listInstances().filter((i) => i.tags.includes('build-env:sigint'))).toHaveLength(1);
     expect((await lab.run(['destroy', '--yes', '--env', 'sigint'], { cwd: project })).code).toBe(0);
+  });
+
+  it('keeps a lifetime given with --ttl when a later deploy does not name one', {
+    timeout: 60_000,
+  }, async () => {
+    const project = await lab.project('lifetime', 'embeddings-python');
+    const deploy = (...extra: string[]) =>
+      lab.run(['deploy', '--yes', '--json', '--env', 'ttl', ...extra], { cwd: project });
+    const created = await deploy('--ttl', '2h');
+    expect(created.code, created.stderr).toBe(0);
+    const expiryTag = () =>
+      lab.fake
+        .listInstances()
+        .find((i) => i.tags.includes('build-env:ttl'))
+        ?.tags.find((tag) => tag.startsWith('build-expires:'));
+    const before = expiryTag();
+    expect(before).toBeDefined();
+    lab.fake.clearLog();
+    const again = await deploy();
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).result).toBe('unchanged');
+    expect(lab.fake.mutatingRequests()).toEqual([]);
+    expect(expiryTag()).toBe(before);
+    // A new --ttl is a change of tags, through the API, on the same instance.
+    const longer = await deploy('--ttl', '1d');
+    expect(JSON.parse(longer.stdout)).toMatchObject({
+      result: 'updated',
+      changes: [{ field: 'tags', level: 'api' }],
+    });
+    expect(expiryTag()).not.toBe(before);
+    expect((await lab.run(['destroy', '--yes', '--env', 'ttl'], { cwd: project })).code).toBe(0);
+  });
+
+  it("fills the guidance's {host} with the published port when it is not 80", {
+    timeout: 60_000,
+  }, async () => {
+    const project = await lab.project('guide', 'embeddings-python');
+    const file = path.join(project, 'deploy.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('external_port: 80', 'external_port: 8081'));
+    const deployed = await lab.run(['deploy', '--yes', '--env', 'guide'], { cwd: project });
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/curl http:\/\/[\w.-]+\.ip\.linodeusercontent\.com:8081\/health/);
+    expect((await lab.run(['destroy', '--yes', '--env', 'guide'], { cwd: project })).code).toBe(0);
   });
 });

@@ -215,7 +215,9 @@ function printGuidance(out: Output, template: Template, record: DeploymentRecord
     out.line('');
     out.line('Next steps:');
     if (guidance.summary) out.line(indent(guidance.summary.trim(), '  '));
-    const host = record.hostname ?? record.ipv4 ?? '<host>';
+    // `{host}` is where the app answers: with the published port unless it is HTTP's own.
+    const name = record.hostname ?? record.ipv4 ?? '<host>';
+    const host = record.externalPort && record.externalPort !== 80 ? `${name}:${record.externalPort}` : name;
     for (const example of guidance.examples) {
       out.line(`  ${example.description}`);
       out.line(indent(example.command.trim().replaceAll('{host}', host), '    '));
