@@ -31,7 +31,10 @@ describe.each(watcherNodes())('idle tracking in the built watcher on $label', ({
     await docker?.close();
   });
 
-  const idle = async () => ((await watcher?.get('/status'))?.json() as { idle: IdleStatus }).idle;
+  const idle = async () => {
+    if (!watcher) throw new Error('the watcher is not running');
+    return ((await watcher.get('/status')).json() as { idle: IdleStatus }).idle;
+  };
   const until = (check: (status: IdleStatus) => boolean, what: string) =>
     waitUntil(
       async () => {
