@@ -14,12 +14,22 @@ export interface TargetOptions {
   readonly env?: string | undefined;
   readonly 'env-file'?: string | undefined;
   readonly ttl?: string | undefined;
+  readonly idle?: string | undefined;
   readonly 'user-data-encoding'?: string | undefined;
 }
 
 export type TargetRequest = Pick<
   PlanRequest,
-  'directory' | 'region' | 'type' | 'image' | 'appName' | 'envName' | 'envFile' | 'ttl' | 'userDataEncoding'
+  | 'directory'
+  | 'region'
+  | 'type'
+  | 'image'
+  | 'appName'
+  | 'envName'
+  | 'envFile'
+  | 'ttl'
+  | 'idle'
+  | 'userDataEncoding'
 >;
 
 export function targetRequest(options: TargetOptions): TargetRequest {
@@ -32,6 +42,7 @@ export function targetRequest(options: TargetOptions): TargetRequest {
     envName: options.env,
     envFile: options['env-file'],
     ttl: options.ttl,
+    idle: options.idle,
     userDataEncoding: options['user-data-encoding'],
   };
 }

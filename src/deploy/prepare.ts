@@ -74,6 +74,8 @@ export interface PlanRequest {
   readonly envName?: string | undefined;
   readonly envFile?: string | undefined;
   readonly ttl?: string | undefined;
+  /** `--idle`: the build-idle: tag's limit; wins over the template's `lifetime.idle`. */
+  readonly idle?: string | undefined;
   readonly userDataEncoding?: string | undefined;
   readonly sshKeyFiles?: readonly string[];
   readonly noRootPass?: boolean;
@@ -219,6 +221,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     appName: request.appName,
     envName: request.envName,
     ttl: request.ttl,
+    idle: request.idle,
     userDataEncoding: request.userDataEncoding,
   };
   const source = projectDir ? DEPLOY_FILE : 'the template';
@@ -325,6 +328,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
       rootPass,
       secrets,
       ...(target.expiresAt ? { expiresAt: target.expiresAt } : {}),
+      ...(target.idleLimit ? { idleLimit: target.idleLimit } : {}),
       userDataEncoding: target.userDataEncoding,
     },
   });

@@ -317,6 +317,7 @@ function buildTags(input: PlanInput): { tags: string[]; warnings: Diagnostic[] }
     } else if (!tags.includes(extra)) tags.push(extra);
   }
   if (context.expiresAt) tags.push(tag('build-expires', expiryStamp(context.expiresAt)));
+  if (context.idleLimit) tags.push(tag('build-idle', context.idleLimit));
   return { tags, warnings };
 }
 

@@ -25,6 +25,8 @@ export interface TargetOverrides {
   readonly envName?: string | undefined;
   /** `--ttl`; wins over the template's `lifetime`. */
   readonly ttl?: string | undefined;
+  /** `--idle`; wins over the template's `lifetime.idle`. */
+  readonly idle?: string | undefined;
   /** `--user-data-encoding`: gzip or plain; default by image. */
   readonly userDataEncoding?: string | undefined;
 }
@@ -36,6 +38,8 @@ export interface DeploymentTarget {
   readonly appName: string;
   readonly envName: string;
   readonly expiresAt?: Date;
+  /** The idle limit `reap` applies (build-idle: tag), checked. */
+  readonly idleLimit?: string;
   readonly userDataEncoding: UserDataEncoding;
 }
 
@@ -97,6 +101,8 @@ export function deploymentTarget(
   const expiresAt = lifetime
     ? new Date(now.getTime() + parseLifetime(lifetime, overrides.ttl ? '--ttl' : 'lifetime'))
     : undefined;
+  const idleLimit = overrides.idle ?? template.idleLifetime;
+  if (idleLimit) parseLifetime(idleLimit, overrides.idle ? '--idle' : 'lifetime.idle');
   const image = overrides.image ?? linode.image;
   const encoding = overrides.userDataEncoding;
   if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'plain') {
@@ -114,5 +120,6 @@ export function deploymentTarget(
     appName: overrides.appName ?? template.app_name ?? template.name,
     envName: overrides.envName ?? 'default',
     ...(expiresAt ? { expiresAt } : {}),
+    ...(idleLimit ? { idleLimit: idleLimit.trim() } : {}),
   };
 }

@@ -24,6 +24,8 @@ export interface DeploymentContext {
   readonly secrets: Readonly<Record<string, string>>;
   /** Lifetime expiry, if any. */
   readonly expiresAt?: Date;
+  /** Idle limit (a checked duration, e.g. `2h`) for the build-idle: tag, if any. */
+  readonly idleLimit?: string;
   /** How user-data is sent; default by image (cloudinit/payload.ts). */
   readonly userDataEncoding?: UserDataEncoding;
 }

@@ -89,7 +89,7 @@ export function normalizeTemplate(raw: Raw, aliases: ReadonlyMap<string, string>
           },
         }
       : {}),
-    ...(typeof raw.lifetime === 'string' ? { lifetime: raw.lifetime } : {}),
+    ...lifetimeFields(raw.lifetime),
   };
 }
 
@@ -177,5 +177,16 @@ function normalizeEnvVar(item: Raw): EnvVarSpec {
     name: String(item.name),
     description: optionalString(item.description)?.trimEnd() ?? '',
     secret: item.secret !== false,
+  };
+}
+
+/** `lifetime: 8h`, or `lifetime: {ttl: 8h, idle: 2h}`. */
+function lifetimeFields(value: unknown): { lifetime?: string; idleLifetime?: string } {
+  if (typeof value === 'string') return { lifetime: value };
+  if (!value || typeof value !== 'object') return {};
+  const { ttl, idle } = value as Record<string, unknown>;
+  return {
+    ...(typeof ttl === 'string' ? { lifetime: ttl } : {}),
+    ...(typeof idle === 'string' ? { idleLifetime: idle } : {}),
   };
 }

@@ -84,10 +84,15 @@ export function checkRules(raw: Raw, options: RuleOptions): Diagnostic[] {
   }
 
   // The same rule as `deploy --ttl` (util/duration.ts): the schema's pattern is only its grammar.
-  const lifetime = text(raw.lifetime);
-  if (lifetime !== undefined) {
-    const checked = checkLifetime(lifetime);
-    if ('problem' in checked) error('lifetime', `lifetime '${lifetime}' ${checked.problem}`, checked.hint);
+  const lifetimeObject = record(raw.lifetime);
+  for (const [path, value] of [
+    ['lifetime', text(raw.lifetime)],
+    ['lifetime.ttl', text(lifetimeObject.ttl)],
+    ['lifetime.idle', text(lifetimeObject.idle)],
+  ] as const) {
+    if (value === undefined) continue;
+    const checked = checkLifetime(value);
+    if ('problem' in checked) error(path, `${path} '${value}' ${checked.problem}`, checked.hint);
   }
 
   const capabilities = record(raw.capabilities);

@@ -122,6 +122,8 @@ export interface Template {
   readonly app_name?: string;
   /** Default lifetime (e.g. `8h`) after which `reap` may destroy the deployment. */
   readonly lifetime?: string;
+  /** `lifetime: {idle: 2h}`: `reap` destroys the deployment once idle this long (build-idle: tag). */
+  readonly idleLifetime?: string;
 }
 
 /** Where a diagnostic points: a field path plus, when known, a file position. */

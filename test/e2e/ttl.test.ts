@@ -74,4 +74,36 @@ describe('--ttl and lifetime', () => {
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain("lifetime '5m' is shorter than the minimum, 10m");
   });
+
+  it('records the idle limit as a build-idle: tag from --idle or lifetime: {idle}, checked by the same rule', async () => {
+    const idleTag = (stdout: string) =>
+      (JSON.parse(stdout).createRequest.tags as string[]).filter((tag) => tag.startsWith('build-idle:'));
+    const flag = await runCli(['plan', '--json', '--idle', '2h'], { cwd: project(), env });
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(idleTag(flag.stdout)).toEqual(['build-idle:2h']);
+    const dir = project('{ ttl: 8h, idle: 90m }');
+    const validate = await runCli(['templates', 'validate', path.join(dir, 'deploy.yml')], { env });
+    expect(validate.code, validate.stderr + validate.stdout).toBe(0);
+    for (const argv of [
+      ['plan', '--json'],
+      ['deploy', '--dry-run', '--json'],
+    ]) {
+      const result = await runCli(argv, { cwd: dir, env });
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(idleTag(result.stdout)).toEqual(['build-idle:90m']);
+      const tags = JSON.parse(result.stdout).createRequest.tags as string[];
+      expect(tags.some((tag) => tag.startsWith('build-expires:'))).toBe(true);
+    }
+    // --idle wins over the template's.
+    expect(idleTag((await runCli(['plan', '--json', '--idle', '1d'], { cwd: dir, env })).stdout)).toEqual([
+      'build-idle:1d',
+    ]);
+    expect(idleTag((await runCli(['plan', '--json'], { cwd: project(), env })).stdout)).toEqual([]);
+    const short = await runCli(['plan', '--idle', '5m'], { cwd: project(), env });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain("--idle '5m' is shorter than the minimum, 10m");
+    const badTemplate = await runCli(['plan'], { cwd: project('{ idle: 5m }'), env });
+    expect(badTemplate.code).toBe(1);
+    expect(badTemplate.stderr).toContain("lifetime.idle '5m' is shorter than the minimum, 10m");
+  });
 });

@@ -1,5 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
-import { ttlOption } from './lifetime-option.js';
+import { idleOption, ttlOption } from './lifetime-option.js';
 
 export const deploySpec = commandSpec({
   name: 'deploy',
@@ -65,6 +65,7 @@ export const deploySpec = commandSpec({
       default: 1200,
     },
     ttl: ttlOption,
+    idle: idleOption,
     'dry-run': { type: 'boolean', description: 'Show the plan and create nothing (same as plan)' },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation' },
     json: { type: 'boolean', description: 'Print the result as JSON' },

@@ -10,3 +10,13 @@ export const ttlOption = {
     parseLifetime(value, '--ttl');
   },
 } as const satisfies OptionSpec;
+
+/** `--idle` for deploy and plan: recorded as a build-idle: tag that `reap` applies. */
+export const idleOption = {
+  type: 'string',
+  description: 'Destroy by reap once idle (no requests, GPUs idle) this long, e.g. 2h (recorded as a tag)',
+  placeholder: 'DURATION',
+  check: (value: string) => {
+    parseLifetime(value, '--idle');
+  },
+} as const satisfies OptionSpec;

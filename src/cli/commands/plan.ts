@@ -1,5 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
-import { ttlOption } from './lifetime-option.js';
+import { idleOption, ttlOption } from './lifetime-option.js';
 
 export const planSpec = commandSpec({
   name: 'plan',
@@ -31,6 +31,7 @@ export const planSpec = commandSpec({
     'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
     env: { type: 'string', description: 'Environment name (default: default)', placeholder: 'ENV' },
     ttl: ttlOption,
+    idle: idleOption,
     'user-data-encoding': {
       type: 'string',
       description:

@@ -1,5 +1,5 @@
-import { parseLifetime } from '../../util/duration.js';
 import { commandSpec, defineCommand } from '../framework/command.js';
+import { idleOption } from './lifetime-option.js';
 
 export const reapSpec = commandSpec({
   name: 'reap',
@@ -10,12 +10,8 @@ export const reapSpec = commandSpec({
     yes: { type: 'boolean', short: 'y', description: 'Destroy without asking (needed without a terminal)' },
     'dry-run': { type: 'boolean', description: 'Only list what would be destroyed' },
     idle: {
-      type: 'string',
-      placeholder: 'DURATION',
+      ...idleOption,
       description: 'Also destroy deployments idle (no requests, GPUs idle) at least this long, e.g. 2h',
-      check: (value: string) => {
-        parseLifetime(value, '--idle');
-      },
     },
     json: { type: 'boolean', description: 'Print the result as JSON' },
   },
