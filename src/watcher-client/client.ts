@@ -51,6 +51,26 @@ export interface WatcherStatus {
     started_at: string | null;
   }[];
   open_issues: number;
+  /** Watchers from issue 18 on: since when nothing reached the app (and its GPUs sat idle). */
+  idle?: WatcherIdle;
+  /** With GPU sampling (gpu-nvidia deployments): the latest nvidia-smi sample. */
+  gpu?: { sampled_at: string | null; error: { reason: string; message: string } | null; gpus: WatcherGpu[] };
+}
+
+export interface WatcherIdle {
+  idle: boolean;
+  since: string | null;
+  busy_reason: string | null;
+}
+
+export interface WatcherGpu {
+  index: number;
+  name: string;
+  utilization_gpu: number | null;
+  memory_used_mib: number | null;
+  memory_total_mib: number | null;
+  temperature_c: number | null;
+  power_draw_w: number | null;
 }
 
 export interface LogsResponse {

@@ -6,7 +6,7 @@
 import type { DeploymentRecord } from '../state/types.js';
 import type { WatcherIssueSummary } from '../status/types.js';
 import type { BootStep, BootStepState, WatcherEvent, WatcherPanel } from '../tui/data.js';
-import type { Issue, WatchEvent } from './client.js';
+import type { Issue, WatchEvent, WatcherStatus } from './client.js';
 import { connectWatcher, type WatcherConnection } from './connect.js';
 import { renderLogLine } from './format.js';
 import { explainWatcherError } from './resolve.js';
@@ -134,6 +134,17 @@ export function createWatcherReader(options: WatcherReaderOptions) {
       try {
         const { client } = await connect(record);
         return (await client.status()).boot.state === 'failed';
+      } catch {
+        return undefined;
+      }
+    },
+    /** The watcher's idle and GPU view; undefined when it cannot say. */
+    async idleAndGpu(record: DeploymentRecord): Promise<Pick<WatcherStatus, 'idle' | 'gpu'> | undefined> {
+      if (!record.watcherPort) return undefined;
+      try {
+        const { client } = await connect(record);
+        const status = await client.status();
+        return { ...(status.idle ? { idle: status.idle } : {}), ...(status.gpu ? { gpu: status.gpu } : {}) };
       } catch {
         return undefined;
       }

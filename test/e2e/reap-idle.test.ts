@@ -4,7 +4,7 @@
  * deployment idle for three hours (no packets, GPUs at 0 %), one whose GPU is busy though no
  * request came in, one deployed from another machine (no watcher token here) and a hand-made
  * instance. `reap --idle 2h` destroys exactly the idle one; a `build-idle:` tag alone makes a
- * plain `reap` (cron) apply the policy.
+ * plain `reap` (cron) apply the policy; `status <id>` shows the idle time, its cost and the GPUs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -129,6 +129,15 @@ describe('reap --idle', () => {
       idle: { idle: boolean; busy_reason: string };
     };
     expect(status.idle).toMatchObject({ idle: false, busy_reason: 'GPU 0 at 87% utilisation' });
+
+    // status shows the idle time and its cost, and the GPUs.
+    const idleStatus = await lab.run(['status', 'idle0001', '--no-health']);
+    expect(idleStatus.code, idleStatus.stderr).toBe(0);
+    expect(idleStatus.stdout).toMatch(/Idle: +since \S+ \(3h, \$\d+\.\d\d of idle time\)/);
+    expect(idleStatus.stdout).toMatch(/GPU 0: +NVIDIA RTX 4000 Ada Generation: 0% busy, 15234 of 20475 MiB, 35°C, 17\.8 W/);
+    const busyStatus = await lab.run(['status', 'busy0001', '--no-health']);
+    expect(busyStatus.stdout).toMatch(/Idle: +no \(GPU 0 at 87% utilisation\)/);
+    expect(busyStatus.stdout).toMatch(/GPU 1: +NVIDIA RTX 4000 Ada Generation: 0% busy, 1 of 20475 MiB/);
 
     // From cron, without --idle: the build-idle:1h tag is the policy.
     const cron = await lab.run(['reap', '--yes']);

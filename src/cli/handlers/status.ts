@@ -2,9 +2,11 @@ import { liveEnvs, projectDeployment, readProject } from '../../state/project.js
 import { findDeployment } from '../../state/registry.js';
 import { collectDeploymentsWithRecords, type StatusFilters } from '../../status/collect.js';
 import { detailLines, statusColumns } from '../../status/format.js';
+import { idleGpuLines } from '../../status/idle-lines.js';
 import { issueLines, withOpenIssues } from '../../status/issues.js';
 import { adoptDeployments, completeInterruptedCreates, pruneDeployments } from '../../status/reconcile.js';
 import type { DeploymentView } from '../../status/types.js';
+import type { WatcherStatus } from '../../watcher-client/client.js';
 import type { statusSpec } from '../commands/status.js';
 import type { ArgsOf, CommandContext } from '../framework/command.js';
 
@@ -61,6 +63,7 @@ export default async function status(
   if (id) {
     let view = findDeployment(views, id);
     const record = records.find((candidate) => candidate.id === view.id);
+    let idleAndGpu: Pick<WatcherStatus, 'idle' | 'gpu'> | undefined;
     if (record?.watcherPort) {
       // Loaded only here: listing many deployments should not wait on their watchers.
       const { createWatcherReader } = await import('../../watcher-client/reader.js');
@@ -70,6 +73,7 @@ export default async function status(
         // `starting` ends early when the boot runner reports a failed step (healthVerdict).
         if (view.health === 'starting' && (await reader.bootFailed(record)))
           view = { ...view, health: 'unhealthy' };
+        if (!options.json) idleAndGpu = await reader.idleAndGpu(record);
       } finally {
         reader.close();
       }
@@ -81,6 +85,7 @@ export default async function status(
         out.info(`Deployment of this project (${context.cwd}); 'status --all' lists every deployment.`);
       for (const line of detailLines(view, now)) out.line(line);
       for (const line of issueLines(view, record?.watcherPort !== undefined)) out.line(line);
+      for (const line of idleGpuLines(idleAndGpu, view.hourlyPrice, now)) out.line(line);
     }
     return 0;
   }
