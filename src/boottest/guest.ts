@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { run, sleep } from './process.js';
+import { run, sleep, withTimeout } from './process.js';
 import { GUEST_RELAY_DIR } from './rootfs.js';
 
 const GUEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -300,12 +300,14 @@ export class Guest {
    */
   async waitCloudInit(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    // Checked at least once: waitCloudInit(0) asks whether it has finished.
+    for (;;) {
       const finished = this.bootFinishedTime();
       if (finished !== undefined && finished >= this.bootStartedAt - 1000) return finished;
       if (this.nspawnPid !== undefined && !alive(this.nspawnPid)) {
         throw new Error(`the guest stopped before cloud-init finished; console:\n${this.console()}`);
       }
+      if (Date.now() >= deadline) break;
       await sleep(500);
     }
     const output = this.readFile('var/log/cloud-init-output.log') ?? '';
@@ -318,7 +320,7 @@ export class Guest {
   async reboot(timeoutMs = REBOOT_TIMEOUT_MS): Promise<void> {
     const exited = this.exited;
     await this.exec(['systemctl', 'reboot'], 10_000);
-    const code = await Promise.race([exited, sleep(timeoutMs).then(() => -1)]);
+    const code = exited ? await withTimeout(exited, timeoutMs, -1) : -1;
     if (code === -1) {
       throw new Error(
         `the guest did not go down for a reboot within ${timeoutMs / 1000}s; console:\n${this.console()}`,
@@ -339,12 +341,12 @@ export class Guest {
     const pid = this.nspawnPid;
     if (pid !== undefined && alive(pid)) {
       process.kill(pid, 'SIGTERM');
-      await Promise.race([this.exited, sleep(timeoutMs)]);
+      if (this.exited) await withTimeout(this.exited, timeoutMs, undefined);
     }
     this.killCgroup();
     if (pid !== undefined && alive(pid)) {
       process.kill(pid, 'SIGKILL');
-      await Promise.race([this.exited, sleep(5000)]);
+      if (this.exited) await withTimeout(this.exited, 5000, undefined);
     }
     this.nspawnPid = undefined;
     this.leader = undefined;
