@@ -12,6 +12,7 @@ import { planCommand } from './plan.js';
 import { reapCommand } from './reap.js';
 import { sshCommand } from './ssh.js';
 import { statusCommand } from './status.js';
+import { templatesBootTestCommand } from './templates-boot-test.js';
 import { templatesInstallCommand } from './templates-install.js';
 import { templatesListCommand } from './templates-list.js';
 import { templatesScaffoldCommand } from './templates-scaffold.js';
@@ -33,6 +34,7 @@ export const commands: readonly AnyCommand[] = [
   templatesListCommand,
   templatesShowCommand,
   templatesValidateCommand,
+  templatesBootTestCommand,
   templatesScaffoldCommand,
   templatesInstallCommand,
   templatesUninstallCommand,
