@@ -36,6 +36,8 @@ export type WatcherPanel =
       readonly issues: readonly WatcherIssueSummary[];
       /** Newest first. */
       readonly events: readonly WatcherEvent[];
+      /** Idle since when, and each GPU's latest sample (status/idle-lines.ts); absent: none. */
+      readonly idleGpu?: readonly string[];
     }
   | { readonly state: 'disabled' }
   | { readonly state: 'unreachable'; readonly error: string };

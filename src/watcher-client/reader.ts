@@ -4,6 +4,7 @@
  */
 
 import type { DeploymentRecord } from '../state/types.js';
+import { idleGpuLines } from '../status/idle-lines.js';
 import type { WatcherIssueSummary } from '../status/types.js';
 import type { BootStep, BootStepState, WatcherEvent, WatcherPanel } from '../tui/data.js';
 import type { Issue, WatchEvent, WatcherStatus } from './client.js';
@@ -107,6 +108,7 @@ export function createWatcherReader(options: WatcherReaderOptions) {
           bootSteps,
           issues: issues.issues.map(issueSummary),
           events: events.events.slice(-20).reverse().map(eventSummary),
+          idleGpu: idleGpuLines(status, undefined, new Date()).map((line) => line.trim()),
         };
       } catch (error) {
         const message = connection

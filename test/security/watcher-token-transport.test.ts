@@ -95,12 +95,13 @@ describe.skipIf(!sshdAvailable() || !addressAvailable())('the watcher token over
     nothingInClear();
   });
 
-  it('status <id> reads open issues through the tunnel', async () => {
+  it('status <id> reads open issues, idle time and GPUs through the tunnel', async () => {
     const before = watcher.requests.length;
     const status = await lab.run(['status', record.id, '--no-health']);
     expect(status.code, status.stderr).toBe(0);
     expect(watcher.requests.slice(before)).toEqual([
       { path: '/issues', authorized: true, remoteAddress: '127.0.0.1' },
+      { path: '/status', authorized: true, remoteAddress: '127.0.0.1' },
     ]);
     nothingInClear();
   });

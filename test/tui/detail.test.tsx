@@ -37,6 +37,10 @@ function watched(source: FakeSource): void {
         { at: ago(900), kind: 'create', message: 'oldest, beyond the three shown' },
         { at: ago(901), kind: 'pull', message: 'older still' },
       ],
+      idleGpu: [
+        'Idle:      since 2026-01-01T10:00:00.000Z (2h)',
+        'GPU 0:     NVIDIA RTX 4000 Ada Generation: 0% busy, 15234 of 20475 MiB, 35°C, 17.8 W',
+      ],
     },
     healthHistory: [
       { at: ago(30), ok: true },
@@ -76,6 +80,8 @@ describe('detail view', () => {
     watched(source);
     const frame = await openDetail(source, { columns: 120, rows: 40 });
     expect(frame).toContain('aaaa1111 · chat / prod · llm-api');
+    expect(frame).toMatch(/idle +since 2026-01-01T10:00:00.000Z \(2h\)/);
+    expect(frame).toMatch(/gpu 0 +NVIDIA RTX 4000 Ada Generation: 0% busy, 15234 of 20475 MiB/);
     expect(frame).toMatch(/instance +running \(record: active\)/);
     expect(frame).toContain('1089 chat-prod-aaaa1111'.replace('1089', String(1000 + 'a'.charCodeAt(0))));
     expect(frame).toContain('url      http://192.0.2.1:8000');

@@ -165,6 +165,17 @@ export function Detail(props: DetailProps) {
       {bootLine}
     </Text>,
   );
+  // Idle since when and the GPUs' latest samples (from the watcher, GPU deployments).
+  for (const [index, line] of (watcher?.state === 'ok' ? (watcher.idleGpu ?? []) : []).entries()) {
+    const [label, ...rest] = line.split(':');
+    rows.push(
+      // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional within one render.
+      <Text key={`gpu-${index}`} wrap="truncate-end">
+        <Text dimColor>{(label ?? '').toLowerCase().padEnd(9)}</Text>
+        {sanitizeText(rest.join(':').trim())}
+      </Text>,
+    );
+  }
 
   // Title, status, 4 fact rows, the rows above, issues, events, log header, hints.
   const fixed = 2 + FACT_ROWS + rows.length + issueRows.length + eventRows.length + 1 + 1;
