@@ -17,6 +17,7 @@ import {
 import type { LogLine } from './docker/logframe.js';
 import { EventRing } from './eventring.js';
 import { GpuMonitor, type GpuOptions } from './gpu/monitor.js';
+import type { KernelLogCursor } from './gpu/xid.js';
 import { type IdleOptions, type IdleSnapshot, IdleTracker } from './idle.js';
 import { type Issue, IssueBook } from './issues.js';
 import { JsonLinesLog, readJson, type StoreHealth, writeJsonAtomic } from './store.js';
@@ -57,6 +58,8 @@ interface Snapshot {
   containers: ContainerState[];
   eventCounts: Record<string, number>;
   idle?: IdleSnapshot;
+  /** The kernel log cursor, valid for this boot and file only. */
+  kernelLog?: { bootId: string; file: string } & KernelLogCursor;
 }
 
 export interface DockerStatus {
@@ -86,6 +89,8 @@ export class Watcher {
   readonly gpu: GpuMonitor | undefined;
   readonly idle: IdleTracker | undefined;
   private restoredIdle: IdleSnapshot | undefined;
+  private restoredKernelLog: Snapshot['kernelLog'];
+  private readonly bootId = readBootId();
   eventsProcessed = 0;
   private seq = 0;
   /** The newest event cursor handed to the events log. */
@@ -162,6 +167,7 @@ export class Watcher {
             return state?.status === 'running' ? state.startedAtMs : undefined;
           },
           stableMs: options.thresholds.stableMs,
+          ...this.kernelLogCursor(options.gpu.kernelLog),
         })
       : undefined;
     const gpu = this.gpu;
@@ -182,6 +188,16 @@ export class Watcher {
           ...(this.restoredIdle ? { restored: this.restoredIdle } : {}),
         })
       : undefined;
+  }
+
+  /** The saved kernel log cursor, if it belongs to this boot and this file. */
+  private kernelLogCursor(file: string): { kernelLogCursor?: KernelLogCursor } {
+    const saved = this.restoredKernelLog;
+    if (!saved || saved.bootId !== this.bootId || saved.file !== file) return {};
+    const cursor: KernelLogCursor = {};
+    if (typeof saved.seq === 'number') cursor.seq = saved.seq;
+    if (typeof saved.position === 'number') cursor.position = saved.position;
+    return { kernelLogCursor: cursor };
   }
 
   /** Restores events, issues and detector state written by a previous run. */
@@ -222,6 +238,8 @@ export class Watcher {
       for (const [action, count] of Object.entries(snapshot.eventCounts ?? {}))
         this.eventCounts.set(action, count);
       if (snapshot.idle && typeof snapshot.idle === 'object') this.restoredIdle = snapshot.idle;
+      if (snapshot.kernelLog && typeof snapshot.kernelLog === 'object')
+        this.restoredKernelLog = snapshot.kernelLog;
     }
     if (this.events.size || latest.size) {
       this.options.log(`restored ${this.events.size} events and ${this.issues.openCount()} open issues`);
@@ -278,6 +296,15 @@ export class Watcher {
       containers: this.detector.snapshot(),
       eventCounts: Object.fromEntries(this.eventCounts),
       ...(this.idle ? { idle: this.idle.snapshot() } : {}),
+      ...(this.gpu && this.options.gpu
+        ? {
+            kernelLog: {
+              bootId: this.bootId,
+              file: this.options.gpu.kernelLog,
+              ...this.gpu.kernelLogCursor(),
+            },
+          }
+        : {}),
     };
     writeJsonAtomic(this.snapshotFile, snapshot, this.storeHealth);
   }
@@ -457,5 +484,14 @@ export class Watcher {
       oom_killed: state.oomKilled,
       started_at: state.startedAtMs !== undefined ? new Date(state.startedAtMs).toISOString() : null,
     }));
+  }
+}
+
+/** This boot's id: kernel log sequence numbers start again at every boot. */
+function readBootId(): string {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
   }
 }

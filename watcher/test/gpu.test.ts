@@ -11,7 +11,7 @@ import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-promethe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watcherNodes } from '../../test/support/distro-node.js';
 import { parseQueryOutput, pciKey, queryFields, THROTTLE_FIELD_NAMES } from '../src/gpu/query.js';
-import { parseXidLine, xidMeaning } from '../src/gpu/xid.js';
+import { KernelLogTail, parseXidLine, xidMeaning } from '../src/gpu/xid.js';
 import { type FakeDocker, startFakeDocker } from './fake-docker.js';
 import { type StandInSmi, standInSmi } from './gpu-standin.js';
 import { fixtureDir } from './helpers.js';
@@ -67,6 +67,33 @@ describe('nvidia-smi output', () => {
 });
 
 describe('Xid lines', () => {
+  it('skips kernel records a previous run of this boot already read', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-kmsg-')), 'kmsg');
+    fs.copyFileSync(path.join(fixtureDir, 'kernel-xid.log'), file);
+    const first = new KernelLogTail(file);
+    expect(first.read().map(parseXidLine).filter(Boolean)).toHaveLength(3);
+    expect(first.cursor()).toMatchObject({ seq: 2300 });
+    // A restart that saved sequence 2207 (Xid 13) reads from 2208 on; syslog lines carry none.
+    const again = new KernelLogTail(file, { seq: 2207 });
+    expect(
+      again
+        .read()
+        .map(parseXidLine)
+        .filter(Boolean)
+        .map((xid) => xid?.xid),
+    ).toEqual([31, 79]);
+    // A plain file resumes at the saved position.
+    const resumed = new KernelLogTail(file, first.cursor());
+    expect(resumed.read()).toEqual([]);
+    fs.appendFileSync(file, '6,2301,94000000,-;NVRM: Xid (PCI:0000:00:02): 48, pid=1, name=x, DBE\n');
+    expect(
+      resumed
+        .read()
+        .map(parseXidLine)
+        .map((xid) => xid?.xid),
+    ).toEqual([48]);
+  });
+
   it('reads the number and detail from /dev/kmsg records and syslog lines', () => {
     const lines = fs.readFileSync(path.join(fixtureDir, 'kernel-xid.log'), 'utf8').split('\n');
     const xids = lines.map(parseXidLine).filter((xid) => xid !== undefined);
@@ -138,9 +165,15 @@ describe.each(watcherNodes())('the built watcher on $label with a stand-in nvidi
     bootStatus = path.join(dir, 'boot-status.json');
     fs.writeFileSync(kernelLog, '');
     writeBoot('running');
-    watcher = await startWatcher({
+    watcher = await start();
+  });
+
+  /** The watcher with the stand-ins: fast samples, short windows (a restart keeps its state). */
+  const start = (stateDir?: string) =>
+    startWatcher({
       node,
       socket: docker.socket,
+      ...(stateDir ? { stateDir } : {}),
       bootStatusFile: bootStatus,
       env: { ...process.env, PATH: `${smi.dir}:${process.env.PATH ?? ''}` },
       args: [
@@ -153,11 +186,8 @@ describe.each(watcherNodes())('the built watcher on $label with a stand-in nvidi
         '1',
         '--stable-after',
         '1',
-        '--kernel-log',
-        kernelLog,
-      ],
+      ].concat(['--kernel-log', kernelLog]),
     });
-  });
 
   afterAll(async () => {
     await watcher?.stop();
@@ -338,6 +368,29 @@ describe.each(watcherNodes())('the built watcher on $label with a stand-in nvidi
     smi.answer('two-gpus');
     docker.emit([event('start', Date.now() / 1000)]);
     await waitIssue('gpu_memory_high', 'resolved', 'app');
+  });
+
+  it('does not raise the Xids it already read again after a restart', async () => {
+    const xidIssues = async () => (await issues()).issues.filter((issue) => issue.kind === 'gpu_xid').length;
+    const before = await xidIssues();
+    expect(before).toBeGreaterThan(0);
+    await watcher.stop();
+    watcher = await start(watcher.stateDir);
+    const samplesBefore = smi.calls().length;
+    await waitUntil(async () => (smi.calls().length > samplesBefore + 2 ? true : undefined), 5000, 'samples');
+    expect(await xidIssues()).toBe(before);
+    // A new one is still seen.
+    fs.appendFileSync(
+      kernelLog,
+      '6,3001,99000000,-;NVRM: Xid (PCI:0000:00:02): 94, pid=77, name=python3, Contained: CE User Channel\n',
+    );
+    const contained = await waitUntil(
+      async () =>
+        (await issues('open')).issues.find((issue) => issue.kind === 'gpu_xid' && issue.evidence.xid === 94),
+      5000,
+      'Xid 94',
+    );
+    expect(contained.message).toMatch(/contained ECC error/);
   });
 
   it('falls back to the throttle field name older drivers know', async () => {

@@ -13,7 +13,7 @@ import {
   THROTTLE_FIELD_NAMES,
 } from './query.js';
 import { runSmi, type SmiRun } from './smi.js';
-import { KernelLogTail, parseXidLine, xidMeaning } from './xid.js';
+import { type KernelLogCursor, KernelLogTail, parseXidLine, xidMeaning } from './xid.js';
 
 export interface GpuOptions {
   /** The nvidia-smi program (found on PATH unless a path). */
@@ -37,6 +37,8 @@ export interface GpuHooks {
   runningSince: (name: string) => number | undefined;
   /** Running this long resolves a container's gpu_memory_high (the detector's stable time). */
   stableMs: number;
+  /** Where the previous run of this boot stopped reading the kernel log. */
+  kernelLogCursor?: KernelLogCursor;
 }
 
 export interface SmiError {
@@ -74,7 +76,7 @@ export class GpuMonitor {
     private readonly options: GpuOptions,
     private readonly hooks: GpuHooks,
   ) {
-    this.kernelLog = new KernelLogTail(options.kernelLog);
+    this.kernelLog = new KernelLogTail(options.kernelLog, hooks.kernelLogCursor);
   }
 
   start(): void {
@@ -209,13 +211,16 @@ export class GpuMonitor {
         issues.resolve('gpu_throttle', ref.name, at, 'no thermal or power throttling');
       }
       const xid = this.xids.get(pciKey(gpu.pci_bus_id));
-      if (xid && now - Date.parse(xid.at) >= this.options.windowMs)
-        issues.resolve(
-          'gpu_xid',
-          ref.name,
-          at,
-          `no Xid error for ${Math.round(this.options.windowMs / 1000)} s`,
-        );
+      if (xid && now - Date.parse(xid.at) >= this.options.windowMs) {
+        // Also the name an Xid got when it came before the GPU's first sample.
+        for (const name of [ref.name, `gpu@${pciKey(gpu.pci_bus_id)}`])
+          issues.resolve(
+            'gpu_xid',
+            name,
+            at,
+            `no Xid error for ${Math.round(this.options.windowMs / 1000)} s`,
+          );
+      }
     }
   }
 
@@ -281,6 +286,10 @@ export class GpuMonitor {
       if (since === undefined || this.hooks.now() - since < this.hooks.stableMs) continue;
       this.hooks.issues.resolve('gpu_memory_high', issue.container.name, this.at(), 'running stably');
     }
+  }
+
+  kernelLogCursor(): KernelLogCursor {
+    return this.kernelLog.cursor();
   }
 
   status() {

@@ -57,14 +57,40 @@ const MAX_BYTES_PER_READ = 1024 * 1024;
  * record; EAGAIN when there is no new one), or a regular file read from where the last read
  * stopped (from the start again if it shrank: rotated).
  */
+/** Where a previous run stopped reading (kept in state.json), so a restart does not re-raise old Xids. */
+export interface KernelLogCursor {
+  /** The last /dev/kmsg record's sequence number. */
+  seq?: number;
+  /** Bytes read of a plain file. */
+  position?: number;
+}
+
+const KMSG_PREFIX = /^\d+,(\d+),/;
+
 export class KernelLogTail {
   private fd: number | undefined;
   private position = 0;
   private partial = '';
   private device = false;
+  /** Records up to this sequence number were read by a previous run (same boot). */
+  private readonly seenSeq: number;
+  private lastSeq: number | undefined;
   error: string | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    restored: KernelLogCursor = {},
+  ) {
+    this.seenSeq = restored.seq ?? -1;
+    this.lastSeq = restored.seq;
+    this.position = restored.position ?? 0;
+  }
+
+  cursor(): KernelLogCursor {
+    const cursor: KernelLogCursor = this.device ? {} : { position: this.position };
+    if (this.lastSeq !== undefined) cursor.seq = this.lastSeq;
+    return cursor;
+  }
 
   private open(): boolean {
     if (this.fd !== undefined) return true;
@@ -116,7 +142,13 @@ export class KernelLogTail {
     if (text === '') return [];
     const lines = (this.partial + text).split('\n');
     this.partial = (lines.pop() ?? '').slice(-CHUNK);
-    return lines;
+    // Records a previous run of this boot already read (/dev/kmsg replays its whole buffer).
+    return lines.filter((line) => {
+      const seq = Number(KMSG_PREFIX.exec(line)?.[1] ?? Number.NaN);
+      if (Number.isNaN(seq)) return true;
+      this.lastSeq = seq;
+      return seq > this.seenSeq;
+    });
   }
 
   close(): void {
