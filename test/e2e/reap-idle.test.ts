@@ -134,10 +134,17 @@ describe('reap --idle', () => {
     const idleStatus = await lab.run(['status', 'idle0001', '--no-health']);
     expect(idleStatus.code, idleStatus.stderr).toBe(0);
     expect(idleStatus.stdout).toMatch(/Idle: +since \S+ \(3h, \$\d+\.\d\d of idle time\)/);
-    expect(idleStatus.stdout).toMatch(/GPU 0: +NVIDIA RTX 4000 Ada Generation: 0% busy, 15234 of 20475 MiB, 35°C, 17\.8 W/);
+    expect(idleStatus.stdout).toMatch(
+      /GPU 0: +NVIDIA RTX 4000 Ada Generation: 0% busy, 15234 of 20475 MiB, 35°C, 17\.8 W/,
+    );
     const busyStatus = await lab.run(['status', 'busy0001', '--no-health']);
     expect(busyStatus.stdout).toMatch(/Idle: +no \(GPU 0 at 87% utilisation\)/);
     expect(busyStatus.stdout).toMatch(/GPU 1: +NVIDIA RTX 4000 Ada Generation: 0% busy, 1 of 20475 MiB/);
+
+    const logs = await lab.run(['logs', 'busy0001', '--boot']);
+    expect(logs.stdout).toMatch(
+      /\nGPU 0: +NVIDIA RTX 4000 Ada Generation: 87% busy, 15234 of 20475 MiB, 66°C, 112\.37 W/,
+    );
 
     // From cron, without --idle: the build-idle:1h tag is the policy.
     const cron = await lab.run(['reap', '--yes']);

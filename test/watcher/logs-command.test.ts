@@ -126,6 +126,8 @@ describe('linode-build logs', () => {
     expect(result.stdout).toContain('[ok] docker: Install Docker Engine (42 s)');
     expect(result.stdout).toContain('[!!] gpu-nvidia: Install the NVIDIA driver, exit 100');
     expect(result.stdout).toContain('| E: Unable to locate package nvidia-driver-550-server');
+    // No app container receives anything: idle since the watcher's first check.
+    expect(result.stdout).toMatch(/\nIdle: +since \d{4}-\d\d-\d\dT/);
   });
 
   it('follows new log lines until interrupted, then exits 0', async () => {

@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { idleGpuLines } from '../../status/idle-lines.js';
 import type { BootProgress, LogLine, WatcherClient } from '../../watcher-client/client.js';
 import { connectWatcher } from '../../watcher-client/connect.js';
 import { newLines, renderBoot, renderLogLine } from '../../watcher-client/format.js';
@@ -87,7 +88,11 @@ async function show(
     }
     let printed = renderBoot(status.boot);
     for (const line of printed) out.line(line);
-    if (!options.follow) return status.boot.state === 'failed' ? 1 : 0;
+    if (!options.follow) {
+      // Idle since when and the GPUs' latest samples (GPU deployments), after the boot steps.
+      for (const line of idleGpuLines(status, undefined, new Date())) out.line(line.trim());
+      return status.boot.state === 'failed' ? 1 : 0;
+    }
     const stop = interruption();
     try {
       let boot = status.boot;
