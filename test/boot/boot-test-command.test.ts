@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempHome } from '../support/cli.js';
 import { bootAvailable, CACHE_DIR } from './harness.js';
+import { DEPLOY_DEBIAN12, quickHealth } from './templates.js';
 
 const enabled = bootAvailable();
 
@@ -18,24 +19,11 @@ version: 1.0.0
 capabilities:
   runtime: native
   packages: [python3-venv]
-deploy:
-  target: linode
-  linode:
-    image: linode/debian12
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
+${DEPLOY_DEBIAN12}    container:
       image: unused
       internal_port: 8000
       external_port: 8000
-      health:
-        type: http
-        path: /health
-        port: 8000
-        initial_delay_seconds: 0
-        interval_seconds: 1
-        max_retries: 30
-setup:
+${quickHealth(8000)}setup:
   files:
     - path: /opt/app/www/health
       content: "ok\\n"

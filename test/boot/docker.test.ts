@@ -18,7 +18,7 @@ import {
   guestOk,
   PREVIEW_WATCHER_TOKEN,
 } from './harness.js';
-import { BUSYBOX_IMAGE } from './registry-image.js';
+import { BUSYBOX_APP, DEPLOY_DEBIAN12, quickHealth } from './templates.js';
 
 const enabled = bootAvailable();
 
@@ -60,19 +60,8 @@ capabilities:
       config:
         port: ${WATCHER_PORT}
   packages: [${packages.join(', ')}]
-deploy:
-  target: linode
-  linode:
-    image: linode/debian12
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: ${BUSYBOX_IMAGE}
-      internal_port: 8080
-      external_port: 80
-      # httpd as PID 1 would ignore SIGTERM: every stop and reboot would wait out docker's 30 s.
-      command: [sh, -c, "mkdir -p /www && echo ok > /www/health && httpd -f -p 8080 -h /www & trap 'kill $!; exit 0' TERM; wait"]
-      env:
+${DEPLOY_DEBIAN12}    container:
+${BUSYBOX_APP}      env:
         HOSTILE: \${HOSTILE}
         TICKS: '${TICKS}'
         PLAIN: plain-value
@@ -82,15 +71,7 @@ deploy:
         #!/bin/bash
         set -euo pipefail
         date +%s%N >> /var/lib/boottest-post-start
-      health:
-        type: http
-        path: /health
-        port: 8080
-        initial_delay_seconds: 0
-        interval_seconds: 1
-        timeout_seconds: 2
-        max_retries: 60
-setup:
+${quickHealth(8080)}setup:
   files:
     - path: /srv/boot-data/hello.txt
       content: "hello from setup.files\\n"

@@ -13,7 +13,7 @@ import {
   explain,
   guestOk,
 } from './harness.js';
-import { BUSYBOX_IMAGE } from './registry-image.js';
+import { BUSYBOX_APP, DEPLOY_DEBIAN12, quickHealth } from './templates.js';
 
 const enabled = bootAvailable();
 
@@ -22,13 +22,7 @@ version: 1.0.0
 capabilities:
   runtime: native
   packages: [python3-venv]
-deploy:
-  target: linode
-  linode:
-    image: linode/debian12
-    region_default: us-ord
-    type_default: g6-standard-2
-setup:
+${DEPLOY_DEBIAN12}setup:
   files:
     - path: /opt/app/www/health
       content: "native ok\\n"
@@ -105,26 +99,8 @@ capabilities:
   features:
     - redis
     - postgresql-15
-deploy:
-  target: linode
-  linode:
-    image: linode/debian12
-    region_default: us-ord
-    type_default: g6-standard-2
-    container:
-      image: ${BUSYBOX_IMAGE}
-      internal_port: 8080
-      external_port: 80
-      # httpd as PID 1 would ignore SIGTERM: every stop and reboot would wait out docker's 30 s.
-      command: [sh, -c, "mkdir -p /www && echo ok > /www/health && httpd -f -p 8080 -h /www & trap 'kill $!; exit 0' TERM; wait"]
-      health:
-        type: http
-        path: /health
-        port: 8080
-        initial_delay_seconds: 0
-        interval_seconds: 1
-        max_retries: 60
-`;
+${DEPLOY_DEBIAN12}    container:
+${BUSYBOX_APP}${quickHealth(8080)}`;
 
 describe.skipIf(!enabled)('boot: redis and postgresql-15 from Debian 12 (case 5)', () => {
   let record: BootRecord;
