@@ -169,7 +169,6 @@ export function Detail(props: DetailProps) {
   for (const [index, line] of (watcher?.state === 'ok' ? (watcher.idleGpu ?? []) : []).entries()) {
     const [label, ...rest] = line.split(':');
     rows.push(
-      // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional within one render.
       <Text key={`gpu-${index}`} wrap="truncate-end">
         <Text dimColor>{(label ?? '').toLowerCase().padEnd(9)}</Text>
         {sanitizeText(rest.join(':').trim())}
