@@ -68,6 +68,7 @@ export function initialRecord(input: CreateInput, now: Date): DeploymentRecord {
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     ...(context.expiresAt ? { expiresAt: context.expiresAt.toISOString() } : {}),
+    ...(context.idleLimit ? { idleLimit: context.idleLimit } : {}),
     ...(input.fingerprint ? { fingerprint: input.fingerprint } : {}),
     ...(input.sshIdentityFile ? { sshIdentityFile: input.sshIdentityFile } : {}),
     ...(input.noSsh ? { noSsh: true } : {}),

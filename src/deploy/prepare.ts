@@ -271,6 +271,9 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     if (!target.expiresAt && existingRecord.expiresAt) {
       target = { ...target, expiresAt: new Date(existingRecord.expiresAt) };
     }
+    // The same for the idle limit (--idle): its build-idle: tag stays until a deploy names another.
+    if (!target.idleLimit && existingRecord.idleLimit)
+      target = { ...target, idleLimit: existingRecord.idleLimit };
   }
 
   let deploymentId: string;

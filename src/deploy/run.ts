@@ -276,13 +276,14 @@ function apiSummary(changes: readonly FieldChange[]): string {
 function updatedRecord(prepared: PreparedPlan, record: DeploymentRecord, now: number): DeploymentRecord {
   const { plan } = prepared;
   const container = plan.template.deploy.linode.container;
-  const { externalPort: _e, internalPort: _i, health: _h, expiresAt: _x, ...rest } = record;
+  const { externalPort: _e, internalPort: _i, health: _h, expiresAt: _x, idleLimit: _l, ...rest } = record;
   return {
     ...rest,
     templateVersion: plan.template.version,
     ...(container ? { externalPort: container.external_port, internalPort: container.internal_port } : {}),
     ...(container?.health ? { health: container.health } : {}),
     ...(plan.context.expiresAt ? { expiresAt: plan.context.expiresAt.toISOString() } : {}),
+    ...(plan.context.idleLimit ? { idleLimit: plan.context.idleLimit } : {}),
     ...(prepared.fingerprint ? { fingerprint: prepared.fingerprint } : {}),
     ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
     updatedAt: new Date(now).toISOString(),

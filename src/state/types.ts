@@ -33,6 +33,8 @@ export interface DeploymentRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt?: string;
+  /** The idle limit in the build-idle: tag (`deploy --idle`, `lifetime.idle`), e.g. `2h`. */
+  readonly idleLimit?: string;
   /** When the app first answered its health check successfully (ISO): until then it is `starting`. */
   readonly healthyAt?: string;
   /** What it was deployed from (HMACs, never values): the next deploy diffs against it. */

@@ -153,6 +153,35 @@ describe('a project with several envs', () => {
     expect((await lab.run(['destroy', '--yes', '--env', 'ttl'], { cwd: project })).code).toBe(0);
   });
 
+  it('keeps an idle limit given with --idle when a later deploy does not name one', {
+    timeout: 60_000,
+  }, async () => {
+    const project = await lab.project('idle', 'embeddings-python');
+    const deploy = (...extra: string[]) =>
+      lab.run(['deploy', '--yes', '--json', '--env', 'idle', ...extra], { cwd: project });
+    const created = await deploy('--idle', '2h');
+    expect(created.code, created.stderr).toBe(0);
+    const idleTag = () =>
+      lab.fake
+        .listInstances()
+        .find((i) => i.tags.includes('build-env:idle'))
+        ?.tags.find((tag) => tag.startsWith('build-idle:'));
+    expect(idleTag()).toBe('build-idle:2h');
+    lab.fake.clearLog();
+    const again = await deploy();
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).result).toBe('unchanged');
+    expect(lab.fake.mutatingRequests()).toEqual([]);
+    expect(idleTag()).toBe('build-idle:2h');
+    const shorter = await deploy('--idle', '30m');
+    expect(JSON.parse(shorter.stdout)).toMatchObject({
+      result: 'updated',
+      changes: [{ field: 'tags', level: 'api' }],
+    });
+    expect(idleTag()).toBe('build-idle:30m');
+    expect((await lab.run(['destroy', '--yes', '--env', 'idle'], { cwd: project })).code).toBe(0);
+  });
+
   it("fills the guidance's {host} with the published port when it is not 80", {
     timeout: 60_000,
   }, async () => {
