@@ -4,10 +4,11 @@
  * progress lines as `deploy --wait`), probes the health check and reports the timings.
  * Everything it starts is stopped by PID before it returns, unless the caller keeps the guest.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readBootStatus } from '../../watcher/src/boot.js';
+import { ETC_DIR } from '../cloudinit/layout.js';
 import { reportBoot } from '../deploy/boot-watch.js';
 import { Guest } from './guest.js';
 import { BOOT_IMAGES, type BootImage, bootImage } from './images.js';
@@ -96,7 +97,18 @@ export interface BootTestOptions {
   readonly health: HealthProbe | undefined;
   readonly timeoutMs: number;
   readonly keep: boolean;
+  /** Capabilities this machine cannot run (name → reason): skipped by the runner, never faked. */
+  readonly cannotRun?: Readonly<Record<string, string>>;
   readonly progress: (line: string) => void;
+}
+
+/** What cannot run in a local container: gpu-nvidia without an NVIDIA device. */
+export function capabilitiesThatCannotRun(capabilities: readonly string[]): Record<string, string> {
+  const cannot: Record<string, string> = {};
+  if (capabilities.includes('gpu-nvidia') && !existsSync('/dev/nvidia0')) {
+    cannot['gpu-nvidia'] = 'no NVIDIA GPU on this machine';
+  }
+  return cannot;
 }
 
 function seconds(from: string | undefined, to: string | undefined): number | undefined {
@@ -135,6 +147,21 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
       userData: options.userData,
       relayDir,
     });
+    const cannotRun = Object.entries(options.cannotRun ?? {});
+    if (cannotRun.length > 0) {
+      // Read by the boot runner (boot-runner.sh): these capabilities and their dependents skip.
+      const etc = path.join(guest.root, ETC_DIR.slice(1));
+      mkdirSync(etc, { recursive: true });
+      writeFileSync(
+        path.join(etc, 'boot-test-skip'),
+        cannotRun.map(([name, reason]) => `${name}\t${reason.replace(/[\t\n]/g, ' ')}\n`).join(''),
+      );
+      for (const [name, reason] of cannotRun) {
+        options.progress(
+          `${name} cannot run here (${reason}): its steps and what depends on it will be skipped`,
+        );
+      }
+    }
     options.progress(`booting ${options.image.image} (${options.image.suite}) under systemd-nspawn`);
     await guest.start();
     const statusFile = path.join(guest.root, 'var/lib/linode-build/boot-status.json');

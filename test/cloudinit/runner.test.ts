@@ -45,8 +45,11 @@ function step(
   };
 }
 
-function runBoot(steps: BootStep[]) {
+function runBoot(steps: BootStep[], cannotRun?: string) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lb-runner-'));
+  const etc = path.join(root, 'etc');
+  mkdirSync(etc);
+  if (cannotRun !== undefined) writeFileSync(path.join(etc, 'boot-test-skip'), cannotRun);
   const lib = path.join(root, 'lib');
   for (const file of [...runnerFiles(), ...stepFiles(steps)]) {
     const target = path.join(lib, path.relative(LIB_DIR, file.path));
@@ -61,6 +64,7 @@ function runBoot(steps: BootStep[]) {
       LINODE_BUILD_LIB: lib,
       LINODE_BUILD_STATE: path.join(root, 'state'),
       LINODE_BUILD_LOG: path.join(root, 'log'),
+      LINODE_BUILD_ETC: etc,
     },
   });
   const statusFile = path.join(root, 'state', 'boot-status.json');
@@ -145,5 +149,25 @@ describe.runIf(toolsAvailable('bash', 'python3'))('boot runner', () => {
     expect(bootLog).toContain('==> [child] x: skipped (step 02-base-broken failed)');
     expect(bootLog).toContain('==> [grandchild] x: skipped (step 02-base-broken failed)');
     expect(bootLog).toContain('==> [app] start: skipped (step 02-base-broken failed)');
+  });
+  it('skips a capability a local boot test cannot run, and what depends on it, with the reason', () => {
+    const { result, status, bootLog } = runBoot(
+      [
+        step('01-gpu-check', 'gpu', '#!/bin/bash\necho should-not-run\n'),
+        step('02-other-ok', 'other', '#!/bin/bash\necho independent\n'),
+        step('03-app-start', 'app', '#!/bin/bash\necho should-not-run\n', ['gpu', 'other']),
+      ],
+      'gpu\tno NVIDIA GPU on this machine\n',
+    );
+    const byId = Object.fromEntries(status.steps.map((s) => [s.id, s]));
+    expect(byId['01-gpu-check']!.state).toBe('skipped');
+    expect(byId['01-gpu-check']!.reason).toBe('gpu cannot run here: no NVIDIA GPU on this machine');
+    expect(byId['02-other-ok']!.state).toBe('ok');
+    expect(byId['03-app-start']!.state).toBe('skipped');
+    expect(byId['03-app-start']!.reason).toBe('gpu cannot run here: no NVIDIA GPU on this machine');
+    expect(bootLog).not.toContain('should-not-run');
+    // Nothing failed: the boot is not an error, and nothing was faked either.
+    expect(result.status).toBe(0);
+    expect(status.state).toBe('done');
   });
 });

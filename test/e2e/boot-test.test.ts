@@ -3,11 +3,12 @@
  * guest it says what is missing in one line (exit 1) and starts nothing. The real boots are in
  * test/boot/boot-test-command.test.ts.
  */
-import { mkdtempSync } from 'node:fs';
+
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { bootPrerequisiteProblem } from '../../src/boottest/session.js';
+import { bootPrerequisiteProblem, capabilitiesThatCannotRun } from '../../src/boottest/session.js';
 import { runCli, tempHome } from '../support/cli.js';
 
 describe('templates boot-test refuses where it cannot boot', () => {
@@ -40,5 +41,12 @@ describe('templates boot-test refuses where it cannot boot', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Deleted the boot-test cache .*linode-build\/boot \(0 MB\)\.$/m);
+  });
+
+  test('gpu-nvidia cannot run without an NVIDIA device: named with the reason, nothing else', () => {
+    const cannot = capabilitiesThatCannotRun(['docker', 'gpu-nvidia', 'buildwatch']);
+    if (existsSync('/dev/nvidia0')) expect(cannot).toEqual({});
+    else expect(cannot).toEqual({ 'gpu-nvidia': 'no NVIDIA GPU on this machine' });
+    expect(capabilitiesThatCannotRun(['docker', 'redis'])).toEqual({});
   });
 });

@@ -11,6 +11,7 @@ import {
   bootImageFor,
   bootPrerequisiteProblem,
   bootTest,
+  capabilitiesThatCannotRun,
   type HealthProbe,
 } from '../../boottest/session.js';
 import { DEPLOY_FILE } from '../../catalog/index.js';
@@ -131,6 +132,7 @@ export default async function templatesBootTest(args: Args, context: CommandCont
     health: healthProbe(plan),
     timeoutMs: (options.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     keep: options.keep,
+    cannotRun: capabilitiesThatCannotRun(plan.capabilities.map((capability) => capability.name)),
     progress: (line) => progress.step(line),
   });
   if (options.json) out.json(result);

@@ -36,15 +36,30 @@ if [ ! -r "$MANIFEST" ]; then
   exit 1
 fi
 
-# capability → the id of the step whose failure stopped it (its own or one it depends on).
+# capability → why its steps (and its dependents') are skipped: "step ID failed", naming the step
+# whose failure stopped it (its own or one it depends on), or a reason it cannot run here.
 declare -A failed=()
 any_failed=0
+# Local boot tests (linode-build templates boot-test) list capabilities that cannot run on
+# that machine, one "CAPABILITY<TAB>reason" per line (gpu-nvidia without a GPU): their steps,
+# and what depends on them, are skipped with that reason instead of failing or being faked.
+# Never present on an instance.
+SKIP_FILE=${LINODE_BUILD_ETC:-/etc/linode-build}/boot-test-skip
+declare -A cannot_run=()
+if [ -r "$SKIP_FILE" ]; then
+  while IFS=$'\t' read -r skip_capability skip_reason; do
+    [ -n "$skip_capability" ] && cannot_run[$skip_capability]="$skip_capability cannot run here: $skip_reason"
+  done <"$SKIP_FILE"
+fi
 status init
 log "==> linode-build boot: $(grep -c . "$MANIFEST") step(s)"
 
 while IFS=$'\t' read -r id capability name depends description; do
   [ -n "$id" ] || continue
   blocker=""
+  if [ -n "${cannot_run[$capability]:-}" ] && [ -z "${failed[$capability]:-}" ]; then
+    failed[$capability]=${cannot_run[$capability]}
+  fi
   if [ -n "${failed[$capability]:-}" ]; then
     blocker=$capability
   elif [ "$depends" != "-" ]; then
@@ -57,10 +72,10 @@ while IFS=$'\t' read -r id capability name depends description; do
     done
   fi
   if [ -n "$blocker" ]; then
-    root_cause=${failed[$blocker]}
-    failed[$capability]=$root_cause
-    log "==> [$capability] $name: skipped (step $root_cause failed)"
-    status skip "$id" "step $root_cause failed"
+    reason=${failed[$blocker]}
+    failed[$capability]=$reason
+    log "==> [$capability] $name: skipped ($reason)"
+    status skip "$id" "$reason"
     continue
   fi
 
@@ -81,7 +96,7 @@ while IFS=$'\t' read -r id capability name depends description; do
   if [ "$code" -eq 0 ]; then
     log "==> [$capability] $name: ok ($((SECONDS - started))s)"
   else
-    failed[$capability]=$id
+    failed[$capability]="step $id failed"
     any_failed=1
     log "==> [$capability] $name: FAILED with exit code $code ($((SECONDS - started))s); last lines:"
     tail -n 20 "$step_log" | sed 's/^/    /' | tee -a "$BOOT_LOG"
