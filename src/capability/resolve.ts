@@ -10,7 +10,7 @@ import type { Diagnostic, Runtime, Template } from '../template/types.js';
 import { configDiagnostic } from './config-errors.js';
 import { type ConfigValidator, configValidators } from './config-validators.generated.js';
 import { builtinCatalog, type CapabilityCatalog } from './registry.js';
-import { schemaDefaults, schemaProperties } from './schema-defaults.js';
+import { schemaDefaults } from './schema-defaults.js';
 import { didYouMeanName } from './suggest-name.js';
 import type { CapabilityDefinition, ResolvedCapability } from './types.js';
 

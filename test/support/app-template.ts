@@ -32,7 +32,7 @@ deploy:
       image: ${options.image ?? 'registry.example.com/app:good'}
       internal_port: 8000
       external_port: ${options.port ?? 8080}
-${greeting ? '      env:\n        GREETING: ${GREETING}\n' : ''}      health:
+${greeting ? `      env:\n        GREETING: \${GREETING}\n` : ''}      health:
         type: http
         path: /health
         success_codes: [200]

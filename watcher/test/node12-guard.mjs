@@ -4,6 +4,10 @@
 import crypto from 'node:crypto';
 import events from 'node:events';
 import fs from 'node:fs';
+// Node 24 builds node:http's ES module facade by reading every export, and its lazy WebSocket
+// getter loads undici, which needs Blob: build the facades now, before the globals go.
+import 'node:http';
+import 'node:https';
 import util from 'node:util';
 
 for (const name of [
