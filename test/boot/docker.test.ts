@@ -3,11 +3,17 @@
  * booted under systemd + cloud-init in a Debian 12 container (systemd-nspawn), and the tests
  * assert what the instance does, not what the files say.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportBoot } from '../../src/deploy/boot-watch.js';
+import { preparePlan } from '../../src/deploy/prepare.js';
+import { appUpdateFiles, appUpdateScript } from '../../src/update/script.js';
 import { WatcherClient } from '../../src/watcher-client/client.js';
 import { METADATA_ADDRESS, METADATA_ANSWER } from './fake-metadata.js';
 import {
+  BOOT_IMAGE,
   type BootRecord,
   bootAvailable,
   bootProject,
@@ -236,6 +242,67 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
       expect(blocked).toBeLessThanOrEqual(dockerStarted);
       expect(blocked).toBeLessThanOrEqual(appStarted);
       await expectMetadataBlocked(record);
+    });
+  });
+
+  /**
+   * deploy's in-place update (issue 12), run on this booted instance under its real systemd
+   * and Docker: the exact program deploy sends over SSH (`appUpdateScript`) arrives on bash's
+   * standard input, as ssh would deliver it. The SSH transport itself is tested against a real
+   * sshd in test/e2e/converge.test.ts.
+   */
+  describe('an in-place update of the booted instance (issue 12)', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'lb-boot-update-home-'));
+    async function updateProgram(deployYml: string, dotenv: string): Promise<string> {
+      const project = path.dirname(record.planDir);
+      writeFileSync(path.join(project, 'deploy.yml'), deployYml);
+      writeFileSync(path.join(project, '.env'), dotenv, { mode: 0o600 });
+      const prepared = await preparePlan({
+        cwd: project,
+        env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
+        mode: 'preview',
+        image: BOOT_IMAGE,
+        now: new Date(),
+      });
+      return appUpdateScript(appUpdateFiles(prepared.plan));
+    }
+    const environ = async () =>
+      (await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/proc/1/environ'])).split('\0');
+
+    it('swaps in a changed env value, restarts the unit and is healthy: the value arrives byte-exact', async () => {
+      const program = await updateProgram(dockerTemplate(), dotenvFor(`${HOSTILE}v2`));
+      const result = await record.guest.exec(['bash', '-s'], 240_000, program);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('==> updated: the app is healthy');
+      expect(await environ()).toContain(`HOSTILE=${HOSTILE}v2`);
+      expect((await guestOk(record.guest, ['stat', '-c', '%a %U', '/etc/linode-build/app.env'])).trim()).toBe(
+        '600 root',
+      );
+      const state = await guestOk(record.guest, ['systemctl', 'is-active', 'linode-build-app.service']);
+      expect(state.trim()).toBe('active');
+      expect(record.guest.readFile('tmp/pwned')).toBeUndefined();
+    });
+
+    it('rolls back a version that never becomes healthy, and the previous one serves again', async () => {
+      const broken = dockerTemplate()
+        .replace(/ {6}command: .*\n/, '      command: [sh, -c, "exit 3"]\n')
+        .replace('max_retries: 60', 'max_retries: 3');
+      expect(broken).toContain('"exit 3"');
+      const program = await updateProgram(broken, dotenvFor(`${HOSTILE}v2`));
+      const result = await record.guest.exec(['bash', '-s'], 240_000, program);
+      expect(result.code, result.stdout + result.stderr).toBe(3);
+      expect(result.stdout).toContain('==> rolled back: the previous version is healthy again');
+      const body = await guestOk(record.guest, [
+        'curl',
+        '-sS',
+        '--max-time',
+        '5',
+        'http://127.0.0.1:80/health',
+      ]);
+      expect(body).toBe('ok\n');
+      expect(await environ()).toContain(`HOSTILE=${HOSTILE}v2`);
+      const conf = record.guest.readFile('etc/linode-build/app.conf') ?? '';
+      expect(conf).not.toContain('exit 3');
     });
   });
 });
