@@ -13,7 +13,7 @@ const HOW: Record<FieldChange['level'], string> = {
   machine: 'needs a new instance (--replace)',
 };
 
-export const ACTION_TEXT: Record<ConvergeAction, string> = {
+const ACTION_TEXT: Record<ConvergeAction, string> = {
   unchanged: '= unchanged: deploy has nothing to do',
   api: '~ update in place: firewall rules / tags through the API',
   app: '~ update in place: app files over SSH, restart, health-gated with rollback',

@@ -104,7 +104,6 @@ export interface PreparedPlan {
   readonly placeholders: readonly string[];
   /** Secrets to keep locally (0600) for a new deployment: root-password, watcher-token, digest-key. */
   readonly localSecrets: Readonly<Record<string, string>>;
-  readonly sshKeyCount: number;
   /** The private key matching the first public key sent, when it sits beside it. */
   readonly sshIdentityFile?: string;
   readonly watcherPort?: number;
@@ -363,7 +362,6 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     description,
     placeholders,
     localSecrets,
-    sshKeyCount: sshKeys.length,
     ...(sshIdentityFile ? { sshIdentityFile } : {}),
     ...(typeof watcherPort === 'number' ? { watcherPort } : {}),
     ...(fingerprint ? { fingerprint } : {}),

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { CliError } from '../errors.js';
-import { hostKeyOptions } from './command.js';
+import { sshArgv } from './command.js';
 
 export interface RemoteTarget {
   readonly deploymentId: string;
@@ -25,21 +25,13 @@ export interface RemoteRun {
 
 const KEEP_LINES = 40;
 
-/** The ssh argv that runs `bash -s` on the target. */
+/** The ssh argv that runs `bash -s` on the target: the deployment's own, plus no prompts. */
 export function remoteBashArgv(target: RemoteTarget): string[] {
-  const argv = [
-    target.program ?? 'ssh',
-    ...hostKeyOptions(target.deploymentId, target.knownHostsFile),
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ConnectTimeout=15',
-    '-o',
-    'ServerAliveInterval=15',
-  ];
-  if (target.identityFile) argv.push('-i', target.identityFile, '-o', 'IdentitiesOnly=yes');
-  argv.push(`root@${target.host}`, 'bash -s');
-  return argv;
+  return sshArgv({
+    ...target,
+    options: ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=15'],
+    extra: ['bash -s'],
+  });
 }
 
 export function runRemoteBash(
