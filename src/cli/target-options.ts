@@ -16,6 +16,7 @@ export interface TargetOptions {
   readonly ttl?: string | undefined;
   readonly idle?: string | undefined;
   readonly 'user-data-encoding'?: string | undefined;
+  readonly replicas?: number | undefined;
 }
 
 export type TargetRequest = Pick<
@@ -30,6 +31,7 @@ export type TargetRequest = Pick<
   | 'ttl'
   | 'idle'
   | 'userDataEncoding'
+  | 'replicas'
 >;
 
 export function targetRequest(options: TargetOptions): TargetRequest {
@@ -44,5 +46,6 @@ export function targetRequest(options: TargetOptions): TargetRequest {
     ttl: options.ttl,
     idle: options.idle,
     userDataEncoding: options['user-data-encoding'],
+    replicas: options.replicas,
   };
 }

@@ -77,6 +77,8 @@ export interface PlanRequest {
   /** `--idle`: the build-idle: tag's limit; wins over the template's `lifetime.idle`. */
   readonly idle?: string | undefined;
   readonly userDataEncoding?: string | undefined;
+  /** `--replicas N`: instances behind a NodeBalancer; wins over deploy.linode.replicas. */
+  readonly replicas?: number | undefined;
   readonly sshKeyFiles?: readonly string[];
   readonly noRootPass?: boolean;
   /** Deploy without any SSH key (then nothing can update it in place). */
@@ -102,6 +104,8 @@ export interface PreparedPlan {
   readonly description: string;
   /** Required variables given placeholder values (preview only). */
   readonly placeholders: readonly string[];
+  /** Instances behind a NodeBalancer (`--replicas`, else deploy.linode.replicas, else 1). */
+  readonly replicas: number;
   /** Secrets to keep locally (0600) for a new deployment: root-password, watcher-token, digest-key. */
   readonly localSecrets: Readonly<Record<string, string>>;
   /** The private key matching the first public key sent, when it sits beside it. */
@@ -222,6 +226,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     ttl: request.ttl,
     idle: request.idle,
     userDataEncoding: request.userDataEncoding,
+    replicas: request.replicas,
   };
   const source = projectDir ? DEPLOY_FILE : 'the template';
   let target = deploymentTarget(template, overrides, request.now, source);
@@ -361,6 +366,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     ...(projectDir !== undefined ? { projectDir } : {}),
     description,
     placeholders,
+    replicas: target.replicas,
     localSecrets,
     ...(sshIdentityFile ? { sshIdentityFile } : {}),
     ...(typeof watcherPort === 'number' ? { watcherPort } : {}),

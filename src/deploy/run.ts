@@ -96,6 +96,7 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
   hooks.onEvent({ kind: 'stage', id: 'prepare', label: 'Planning' });
   let prepared = await preparePlan({ ...request, mode: 'deploy' });
   hooks.onEvent({ kind: 'prepared', prepared });
+  refuseReplicas(prepared);
   const client = await hooks.connect();
   const run: Run = { request, hooks, client, step, now };
 
@@ -191,6 +192,18 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
       if (!request.replace) throw machineLevelRefusal(existing, changes);
       return replaceDeployment(run, withAddress, instance, changes);
   }
+}
+
+/**
+ * Several replicas are planned (`plan` shows their resources and price) but not yet deployed:
+ * refused before any request, so nothing is half-made. docs/templates.md says the same.
+ */
+function refuseReplicas(prepared: PreparedPlan): void {
+  if (prepared.replicas <= 1) return;
+  throw new CliError(
+    `deploy cannot create ${prepared.replicas} replicas behind a NodeBalancer yet; 'linode-build plan' shows what they would be and cost.`,
+    'Deploy with replicas: 1 (or --replicas 1) for now.',
+  );
 }
 
 /** Cancelled by the user at a prompt: not an error, nothing was changed. */

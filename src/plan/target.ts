@@ -13,7 +13,7 @@ import {
   REGION_RULE,
   TYPE_RULE,
 } from '../template/field-rules.js';
-import { EXAMPLE_GPU_PLANS, isGpuPlan } from '../template/rules.js';
+import { EXAMPLE_GPU_PLANS, isGpuPlan, MAX_REPLICAS, replicasProblem } from '../template/rules.js';
 import type { Template } from '../template/types.js';
 import { parseLifetime } from '../util/duration.js';
 
@@ -29,6 +29,8 @@ export interface TargetOverrides {
   readonly idle?: string | undefined;
   /** `--user-data-encoding`: gzip or plain; default by image. */
   readonly userDataEncoding?: string | undefined;
+  /** `--replicas`; wins over the template's `deploy.linode.replicas`. */
+  readonly replicas?: number | undefined;
 }
 
 export interface DeploymentTarget {
@@ -41,6 +43,8 @@ export interface DeploymentTarget {
   /** The idle limit `reap` applies (build-idle: tag), checked. */
   readonly idleLimit?: string;
   readonly userDataEncoding: UserDataEncoding;
+  /** Instances behind the NodeBalancer; 1 is a single instance without one. */
+  readonly replicas: number;
 }
 
 /**
@@ -115,6 +119,7 @@ export function deploymentTarget(
     region,
     type,
     image,
+    replicas: replicasOf(template, overrides.replicas),
     userDataEncoding: encoding ?? defaultUserDataEncoding(image),
     // `init --app-name` records the name in deploy.yml as app_name.
     appName: overrides.appName ?? template.app_name ?? template.name,
@@ -122,4 +127,22 @@ export function deploymentTarget(
     ...(expiresAt ? { expiresAt } : {}),
     ...(idleLimit ? { idleLimit: idleLimit.trim() } : {}),
   };
+}
+
+/** `--replicas` (checked: a whole number in bounds, on a template that can have several), else the template's. */
+function replicasOf(template: Template, flag: number | undefined): number {
+  if (flag === undefined) return template.deploy.linode.replicas ?? 1;
+  if (!Number.isInteger(flag) || flag < 1 || flag > MAX_REPLICAS) {
+    throw new UsageError(`--replicas ${flag} is not valid.`, `Use a whole number from 1 to ${MAX_REPLICAS}.`);
+  }
+  if (flag > 1) {
+    const container = template.deploy.linode.container;
+    const problem = replicasProblem({
+      runtime: template.capabilities.runtime,
+      hasContainer: container !== undefined,
+      healthType: container?.health?.type,
+    });
+    if (problem) throw new CliError(`--replicas ${flag}: ${problem.message}.`, problem.hint);
+  }
+  return flag;
 }

@@ -100,6 +100,7 @@ function normalizeLinode(linode: Raw): LinodeSpec {
     ...(typeof linode.region_default === 'string' ? { region_default: linode.region_default } : {}),
     ...(typeof linode.type_default === 'string' ? { type_default: linode.type_default } : {}),
     tags: list(linode.tags).map(String),
+    ...(typeof linode.replicas === 'number' ? { replicas: linode.replicas } : {}),
     ...(linode.container === undefined ? {} : { container: normalizeContainer(record(linode.container)) }),
     firewall: { inbound: list(firewall.inbound).map((rule) => normalizeFirewallRule(record(rule))) },
   };

@@ -42,6 +42,35 @@ export function gpuPlanProblem(type: string, path = 'deploy.linode.type_default'
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
+/** The most replicas one deployment may have (also the schema's maximum). */
+export const MAX_REPLICAS = 20;
+
+/**
+ * Why a deployment cannot have more than one replica, or undefined. The NodeBalancer needs a
+ * published port to balance and an HTTP path to check each backend's health, and rolling
+ * updates go through the container's in-place update: so a docker container with an http
+ * health check. Shared by the template rules and `--replicas`.
+ */
+export function replicasProblem(shape: {
+  readonly runtime: string;
+  readonly hasContainer: boolean;
+  readonly healthType: string | undefined;
+}): { readonly message: string; readonly hint: string } | undefined {
+  if (shape.runtime !== 'docker' || !shape.hasContainer) {
+    return {
+      message: 'more than one replica needs runtime docker with deploy.linode.container',
+      hint: "The NodeBalancer balances the container's published port; use replicas: 1 for a native app.",
+    };
+  }
+  if (shape.healthType !== 'http') {
+    return {
+      message: 'more than one replica needs an http health check (deploy.linode.container.health, type http)',
+      hint: 'The NodeBalancer checks each backend on that path and only sends traffic to healthy ones; add health: {type: http, path: /health}.',
+    };
+  }
+  return undefined;
+}
+
 export function isSemver(version: string): boolean {
   return SEMVER.test(version);
 }
@@ -158,6 +187,15 @@ export function checkRules(raw: Raw, options: RuleOptions): Diagnostic[] {
 
   if (container) checkContainer(container, features, error, warning);
   checkFirewall(linode, error);
+  if (typeof linode.replicas === 'number' && linode.replicas > 1) {
+    const health = isRecord(container?.health) ? container.health : undefined;
+    const problem = replicasProblem({
+      runtime: String(runtime),
+      hasContainer: container !== undefined,
+      healthType: health ? (text(health.type) ?? 'http') : undefined,
+    });
+    if (problem) error('deploy.linode.replicas', problem.message, problem.hint);
+  }
   checkSetupFiles(record(raw.setup), error);
   checkEnvNames(record(raw.env), error);
   return diagnostics;

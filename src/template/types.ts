@@ -60,6 +60,11 @@ export interface LinodeSpec {
   readonly region_default?: string;
   readonly type_default?: string;
   readonly tags: readonly string[];
+  /**
+   * Identical instances behind a NodeBalancer (1–20). Absent means 1: one instance, no
+   * NodeBalancer, exactly as before replicas existed.
+   */
+  readonly replicas?: number;
   readonly container?: ContainerSpec;
   /** Extra inbound firewall rules beyond the app port and SSH. */
   readonly firewall: { readonly inbound: readonly FirewallRuleSpec[] };

@@ -68,7 +68,7 @@ describe('linode-build completion', () => {
     expect(complete(bash, ['de'])).toEqual(['deploy', 'destroy']);
     expect(complete(bash, ['templates', 'l'])).toEqual(['list']);
     expect(complete(bash, ['templates', 'lis'])).toEqual(['list']);
-    expect(complete(bash, ['plan', '--re'])).toEqual(['--region']);
+    expect(complete(bash, ['plan', '--reg'])).toEqual(['--region']);
     expect(complete(bash, ['init', ''])).toEqual([
       'chat-agent',
       'embeddings-python',
@@ -154,7 +154,7 @@ describe('linode-build completion', () => {
       };
       expect(zsh(['de'])).toEqual(expect.arrayContaining(['deploy', 'destroy']));
       expect(zsh(['templates', 'l'])).toContain('list');
-      expect(zsh(['plan', '--re'])).toContain('--region');
+      expect(zsh(['plan', '--reg'])).toContain('--region');
       expect(zsh(['destroy', 'k3'])).toEqual(expect.arrayContaining(['k3x9abcd', 'k3x9wxyz']));
 
       // fish: its own `complete -C` answers exactly what Tab would offer.
@@ -176,7 +176,7 @@ describe('linode-build completion', () => {
       };
       expect(fish('linode-build de')).toEqual(['deploy', 'destroy']);
       expect(fish('linode-build templates l')).toEqual(['list']);
-      expect(fish('linode-build plan --re')).toEqual(['--region']);
+      expect(fish('linode-build plan --reg')).toEqual(['--region']);
       expect(fish('linode-build init ')).toEqual([
         'chat-agent',
         'embeddings-python',

@@ -29,6 +29,7 @@ describe('deploymentTarget', () => {
       appName: 'demo',
       envName: 'default',
       userDataEncoding: 'gzip',
+      replicas: 1,
     });
     expect(deploymentTarget(template({ app_name: 'my-chat' }), {}, now).appName).toBe('my-chat');
   });
@@ -55,6 +56,7 @@ describe('deploymentTarget', () => {
       envName: 'prod',
       expiresAt: new Date('2026-11-23T11:30:00Z'),
       userDataEncoding: 'plain',
+      replicas: 1,
     });
   });
 
@@ -114,5 +116,41 @@ describe('deploymentTarget on a GPU template', () => {
     expect(deploymentTarget(gpu(), { type: 'g1-gpu-rtx6000-1' }, now).type).toBe('g1-gpu-rtx6000-1');
     // Without the flag the template's own type_default is left to the template rules.
     expect(deploymentTarget(gpu('g6-standard-2'), {}, now).type).toBe('g6-standard-2');
+  });
+
+  it('takes replicas from --replicas, else deploy.linode.replicas, else 1', () => {
+    expect(deploymentTarget(template(), {}, now).replicas).toBe(1);
+    expect(deploymentTarget(template({}, { replicas: 3 }), {}, now).replicas).toBe(3);
+    expect(deploymentTarget(template({}, { replicas: 3 }), { replicas: 5 }, now).replicas).toBe(5);
+    expect(deploymentTarget(template({}, { replicas: 3 }), { replicas: 1 }, now).replicas).toBe(1);
+  });
+
+  it('refuses --replicas out of bounds, or on a template the NodeBalancer cannot check', () => {
+    for (const bad of [0, 21, 2.5, -1]) {
+      expect(() => deploymentTarget(template(), { replicas: bad }, now), String(bad)).toThrow(
+        `--replicas ${bad} is not valid`,
+      );
+    }
+    expect(deploymentTarget(template(), { replicas: 20 }, now).replicas).toBe(20);
+    const native = {
+      ...template(),
+      capabilities: { runtime: 'native' as const, features: [], packages: [] },
+    };
+    expect(() => deploymentTarget(native, { replicas: 2 }, now)).toThrow('needs runtime docker');
+    const base = template();
+    const container = base.deploy.linode.container!;
+    const tcp = {
+      ...base,
+      deploy: {
+        ...base.deploy,
+        linode: {
+          ...base.deploy.linode,
+          container: { ...container, health: { ...container.health!, type: 'tcp' as const } },
+        },
+      },
+    };
+    expect(() => deploymentTarget(tcp, { replicas: 2 }, now)).toThrow('needs an http health check');
+    // One replica is today's single instance: any template may have it.
+    expect(deploymentTarget(native, { replicas: 1 }, now).replicas).toBe(1);
   });
 });

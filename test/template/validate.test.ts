@@ -338,6 +338,33 @@ const rules: RuleCase[] = [
     message: /missing the required field 'name'/,
   },
   {
+    rule: 'replicas is 1-20',
+    bad: (d) => (d.deploy.linode.replicas = 21),
+    good: (d) => (d.deploy.linode.replicas = 20),
+    path: 'deploy.linode.replicas',
+    message: /is 21; it must be from 1 to 20/,
+  },
+  {
+    rule: 'replicas is a whole number',
+    bad: (d) => (d.deploy.linode.replicas = 2.5),
+    good: (d) => (d.deploy.linode.replicas = 2),
+    path: 'deploy.linode.replicas',
+    message: /integer|whole/,
+  },
+  {
+    rule: 'several replicas need an http health check (the NodeBalancer checks each backend on it)',
+    bad: (d) => {
+      d.deploy.linode.replicas = 3;
+      container(d).health = { type: 'tcp' };
+    },
+    good: (d) => {
+      d.deploy.linode.replicas = 3;
+      container(d).health = { type: 'http', path: '/health' };
+    },
+    path: 'deploy.linode.replicas',
+    message: /needs an http health check/,
+  },
+  {
     rule: 'app_name is a slug',
     bad: (d) => (d.app_name = 'My App'),
     good: (d) => (d.app_name = 'my-app'),

@@ -64,6 +64,11 @@ export const deploySpec = commandSpec({
       placeholder: 'SECONDS',
       default: 1200,
     },
+    replicas: {
+      type: 'number',
+      description: 'Instances behind a Linode NodeBalancer, 1-20 (default: deploy.linode.replicas, else 1)',
+      placeholder: 'N',
+    },
     ttl: ttlOption,
     idle: idleOption,
     'dry-run': { type: 'boolean', description: 'Show the plan and create nothing (same as plan)' },

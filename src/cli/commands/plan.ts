@@ -30,6 +30,11 @@ export const planSpec = commandSpec({
     },
     'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
     env: { type: 'string', description: 'Environment name (default: default)', placeholder: 'ENV' },
+    replicas: {
+      type: 'number',
+      description: 'Instances behind a Linode NodeBalancer, 1-20 (default: deploy.linode.replicas, else 1)',
+      placeholder: 'N',
+    },
     ttl: ttlOption,
     idle: idleOption,
     'user-data-encoding': {

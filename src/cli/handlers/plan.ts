@@ -34,6 +34,7 @@ function planDocument(prepared: PreparedPlan) {
     region: plan.context.region,
     type: plan.context.type,
     image: plan.context.image,
+    replicas: prepared.replicas,
     capabilities: plan.capabilities,
     packages: plan.packages,
     steps: plan.steps,
