@@ -170,7 +170,7 @@ describe('linode-build plan', () => {
 
   it('loads neither Ink nor the Linode client (static imports of the built plan chunk)', () => {
     const chunks = path.join(repoRoot, 'dist/chunks');
-    const planChunk = readdirSync(chunks).find((name) => /^plan-[A-Z0-9]+\.js$/.test(name));
+    const planChunk = readdirSync(chunks).find((name) => /^plan-command-[A-Z0-9]+\.js$/.test(name));
     expect(planChunk, 'dist has no plan chunk: run npm run build').toBeDefined();
     const seen = new Set<string>();
     const visit = (file: string) => {

@@ -227,7 +227,7 @@ describe('start-up weight', () => {
 
   test('templates list (even on a cache miss) loads neither', () => {
     const chunks = readdirSync(path.join(distDirectory, 'chunks'));
-    const handler = chunks.find((name) => name.startsWith('templates-list-'));
+    const handler = chunks.find((name) => name.startsWith('list-command-'));
     expect(handler).toBeDefined();
     const files = reachable(path.join(distDirectory, 'chunks', handler!), true);
     const yamlChunk = [...files].some((file) =>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { type Ask, promptMissing } from '../../src/cli/handlers/templates-scaffold.js';
 import { scaffoldTemplate } from '../../src/template/scaffold.js';
+import { type Ask, promptMissing } from '../../src/template/scaffold-command.js';
 import { errorsOf, validateText } from './helpers.js';
 
 /** An Ask that replies from a script and records the questions. */

@@ -29,12 +29,10 @@ const spec = commandSpec({
   },
   examples: [{ command: 'linode-build things list --json', description: 'as JSON' }],
 });
-const things = defineCommand(spec, async () => ({
-  default: async (args) => {
-    seen.push(args);
-    return 0;
-  },
-}));
+const things = defineCommand(spec, async (args) => {
+  seen.push(args);
+  return 0;
+});
 
 async function run(argv: string[]) {
   const stdout = capture();

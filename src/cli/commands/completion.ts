@@ -30,4 +30,6 @@ export const completionSpec = commandSpec({
   ],
 });
 
-export const completionCommand = defineCommand(completionSpec, () => import('../handlers/completion.js'));
+export const completionCommand = defineCommand(completionSpec, async (args, context) =>
+  (await import('../completion-command.js')).completion(args, context),
+);

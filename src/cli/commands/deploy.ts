@@ -1,4 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
+import { targetRequest } from '../target-options.js';
 import { idleOption, ttlOption } from './lifetime-option.js';
 
 export const deploySpec = commandSpec({
@@ -96,4 +97,14 @@ export const deploySpec = commandSpec({
   ],
 });
 
-export const deployCommand = defineCommand(deploySpec, () => import('../handlers/deploy-checked.js'));
+export const deployCommand = defineCommand(deploySpec, async (args, context) => {
+  const { options } = args;
+  // `deploy --dry-run` is `plan` with deploy's own options: the same preparePlan (so --ttl,
+  // overrides and the differences against the deployed version match what deploy would do),
+  // shown by plan's printer, with no credentials read.
+  if (options['dry-run']) {
+    const { showPlan } = await import('../../deploy/plan-command.js');
+    return showPlan({ ...targetRequest(options), json: options.json }, context);
+  }
+  return (await import('../../deploy/deploy-command.js')).deploy(args, context);
+});

@@ -45,4 +45,6 @@ export const destroySpec = commandSpec({
   ],
 });
 
-export const destroyCommand = defineCommand(destroySpec, () => import('../handlers/destroy.js'));
+export const destroyCommand = defineCommand(destroySpec, async (args, context) =>
+  (await import('../../destroy/destroy-command.js')).destroy(args, context),
+);

@@ -1,6 +1,7 @@
 /**
- * The command table. Each entry is a light definition; its handler loads on use.
- * To add a command: create `src/cli/commands/<name>.ts` with defineCommand and add it here.
+ * The command table. Each entry is a light definition; its handler imports the domain
+ * function on use. To add a command: create `src/cli/commands/<name>.ts` (commandSpec + a thin
+ * defineCommand handler that lazily imports `src/<domain>/<name>-command.ts`) and add it here.
  */
 import type { AnyCommand } from '../framework/command.js';
 import { completionCommand } from './completion.js';

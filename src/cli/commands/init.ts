@@ -44,4 +44,6 @@ export const initSpec = commandSpec({
   ],
 });
 
-export const initCommand = defineCommand(initSpec, () => import('../handlers/init.js'));
+export const initCommand = defineCommand(initSpec, async (args, context) =>
+  (await import('../../catalog/init-command.js')).init(args, context),
+);

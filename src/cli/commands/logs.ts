@@ -56,4 +56,6 @@ export const logsSpec = commandSpec({
   ],
 });
 
-export const logsCommand = defineCommand(logsSpec, () => import('../handlers/logs.js'));
+export const logsCommand = defineCommand(logsSpec, async (args, context) =>
+  (await import('../../watcher-client/logs-command.js')).logs(args, context),
+);

@@ -1,4 +1,5 @@
 import { commandSpec, defineCommand } from '../framework/command.js';
+import { targetRequest } from '../target-options.js';
 import { idleOption, ttlOption } from './lifetime-option.js';
 
 export const planSpec = commandSpec({
@@ -65,4 +66,11 @@ export const planSpec = commandSpec({
   ],
 });
 
-export const planCommand = defineCommand(planSpec, () => import('../handlers/plan.js'));
+export const planCommand = defineCommand(planSpec, async (args, context) => {
+  const { options } = args;
+  const { showPlan } = await import('../../deploy/plan-command.js');
+  return showPlan(
+    { ...targetRequest(options), template: options.template, out: options.out, json: options.json },
+    context,
+  );
+});

@@ -29,4 +29,6 @@ export const reapSpec = commandSpec({
   ],
 });
 
-export const reapCommand = defineCommand(reapSpec, () => import('../handlers/reap.js'));
+export const reapCommand = defineCommand(reapSpec, async (args, context) =>
+  (await import('../../reap/reap-command.js')).reap(args, context),
+);

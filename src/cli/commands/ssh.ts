@@ -33,4 +33,6 @@ export const sshSpec = commandSpec({
   ],
 });
 
-export const sshCommand = defineCommand(sshSpec, () => import('../handlers/ssh.js'));
+export const sshCommand = defineCommand(sshSpec, async (args, context) =>
+  (await import('../../ssh/ssh-command.js')).ssh(args, context),
+);

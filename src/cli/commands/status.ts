@@ -24,4 +24,6 @@ export const statusSpec = commandSpec({
   ],
 });
 
-export const statusCommand = defineCommand(statusSpec, () => import('../handlers/status.js'));
+export const statusCommand = defineCommand(statusSpec, async (args, context) =>
+  (await import('../../status/status-command.js')).status(args, context),
+);

@@ -48,7 +48,6 @@ export const templatesBootTestSpec = commandSpec({
   ],
 });
 
-export const templatesBootTestCommand = defineCommand(
-  templatesBootTestSpec,
-  () => import('../handlers/templates-boot-test.js'),
+export const templatesBootTestCommand = defineCommand(templatesBootTestSpec, async (args, context) =>
+  (await import('../../boottest/boot-test-command.js')).templatesBootTest(args, context),
 );

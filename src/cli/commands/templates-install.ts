@@ -20,7 +20,6 @@ export const templatesInstallSpec = commandSpec({
   ],
 });
 
-export const templatesInstallCommand = defineCommand(
-  templatesInstallSpec,
-  () => import('../handlers/templates-install.js'),
+export const templatesInstallCommand = defineCommand(templatesInstallSpec, async (args, context) =>
+  (await import('../../catalog/install-command.js')).templatesInstall(args, context),
 );

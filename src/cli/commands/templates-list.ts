@@ -20,7 +20,6 @@ export const templatesListSpec = commandSpec({
   ],
 });
 
-export const templatesListCommand = defineCommand(
-  templatesListSpec,
-  () => import('../handlers/templates-list.js'),
+export const templatesListCommand = defineCommand(templatesListSpec, async (args, context) =>
+  (await import('../../catalog/list-command.js')).templatesList(args, context),
 );

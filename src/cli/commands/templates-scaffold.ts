@@ -71,7 +71,6 @@ export const templatesScaffoldSpec = commandSpec({
   ],
 });
 
-export const templatesScaffoldCommand = defineCommand(
-  templatesScaffoldSpec,
-  () => import('../handlers/templates-scaffold.js'),
+export const templatesScaffoldCommand = defineCommand(templatesScaffoldSpec, async (args, context) =>
+  (await import('../../template/scaffold-command.js')).templatesScaffold(args, context),
 );

@@ -26,7 +26,6 @@ export const templatesShowSpec = commandSpec({
   ],
 });
 
-export const templatesShowCommand = defineCommand(
-  templatesShowSpec,
-  () => import('../handlers/templates-show.js'),
+export const templatesShowCommand = defineCommand(templatesShowSpec, async (args, context) =>
+  (await import('../../catalog/show-command.js')).templatesShow(args, context),
 );

@@ -16,7 +16,6 @@ export const templatesUninstallSpec = commandSpec({
   ],
 });
 
-export const templatesUninstallCommand = defineCommand(
-  templatesUninstallSpec,
-  () => import('../handlers/templates-uninstall.js'),
+export const templatesUninstallCommand = defineCommand(templatesUninstallSpec, async (args, context) =>
+  (await import('../../catalog/install-command.js')).templatesUninstall(args, context),
 );

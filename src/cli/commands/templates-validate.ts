@@ -25,7 +25,6 @@ export const templatesValidateSpec = commandSpec({
   ],
 });
 
-export const templatesValidateCommand = defineCommand(
-  templatesValidateSpec,
-  () => import('../handlers/templates-validate.js'),
+export const templatesValidateCommand = defineCommand(templatesValidateSpec, async (args, context) =>
+  (await import('../../template/validate-command.js')).templatesValidate(args, context),
 );

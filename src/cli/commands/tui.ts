@@ -21,4 +21,6 @@ export const tuiSpec = commandSpec({
   ],
 });
 
-export const tuiCommand = defineCommand(tuiSpec, () => import('../handlers/tui.js'));
+export const tuiCommand = defineCommand(tuiSpec, async (args, context) =>
+  (await import('../../tui/tui-command.js')).tui(args, context),
+);

@@ -9,4 +9,8 @@ export const versionSpec = commandSpec({
   examples: [{ command: 'linode-build version --json', description: 'Versions as JSON' }],
 });
 
-export const versionCommand = defineCommand(versionSpec, () => import('../handlers/version.js'));
+export const versionCommand = defineCommand(versionSpec, async (args, { out }) => {
+  const { VERSION } = await import('../../version.js');
+  if (args.options.json) out.json({ version: VERSION, node: process.versions.node });
+  else out.line(`linode-build ${VERSION} (Node.js ${process.versions.node})`);
+});

@@ -1,7 +1,8 @@
 /**
- * A command is one typed definition: its name, help text, options, examples, and a lazily
- * loaded handler. Definitions are cheap to import (help and dispatch need them at start-up);
- * the handler module, with its heavy imports, loads only when the command runs.
+ * A command is one typed definition in one file (src/cli/commands/<name>.ts): its name, help
+ * text, options, examples, and a thin handler. Definitions are cheap to import (help and
+ * dispatch need them at start-up): the handler turns the parsed arguments into a call of its
+ * domain function, which it imports lazily, so the heavy imports load only when it runs.
  */
 import type { Output } from './output.js';
 
@@ -75,12 +76,25 @@ export interface ParsedArgs<O extends Record<string, OptionSpec>, P extends read
   readonly rest?: readonly string[];
 }
 
+/**
+ * What a domain function takes from its command: the parsed values, typed by the fields it
+ * reads (so it needs no import of the command that calls it).
+ */
+export interface CommandArgs<Options, Positionals = unknown> {
+  readonly options: Options;
+  readonly positionals: Positionals;
+  readonly debug: boolean;
+  readonly rest?: readonly string[];
+}
+
 export interface CommandContext {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly out: Output;
   /** True when stdin and stdout are terminals: only then may a command prompt. */
   readonly interactive: boolean;
+  /** The command table, for commands that describe the others (completion). */
+  readonly commands: readonly AnyCommand[];
 }
 
 export type Handler<O extends Record<string, OptionSpec>, P extends readonly PositionalSpec[]> = (
@@ -109,14 +123,11 @@ export interface CommandDefinition<
   O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
   P extends readonly PositionalSpec[] = readonly PositionalSpec[],
 > extends CommandSpec<O, P> {
-  /** Loads the module whose default export runs the command. */
-  readonly handler: () => Promise<{ default: Handler<O, P> }>;
+  /** Runs the command: a thin handler that lazily imports its domain function. */
+  readonly run: Handler<O, P>;
 }
 
-/**
- * Declares a command's spec (kept separate from the handler so the handler module can type
- * its arguments with `ArgsOf<typeof spec>` without a circular type reference).
- */
+/** Declares a command's spec, typed to the letter so its handler's arguments are too. */
 export function commandSpec<
   const O extends Record<string, OptionSpec>,
   const P extends readonly PositionalSpec[] = [],
@@ -124,16 +135,13 @@ export function commandSpec<
   return spec;
 }
 
-/** Joins a spec with its lazily loaded handler module. */
+/** Joins a spec with its handler. */
 export function defineCommand<O extends Record<string, OptionSpec>, P extends readonly PositionalSpec[]>(
   spec: CommandSpec<O, P>,
-  handler: () => Promise<{ default: Handler<O, P> }>,
+  run: Handler<O, P>,
 ): CommandDefinition<O, P> {
-  return { ...spec, handler };
+  return { ...spec, run };
 }
-
-/** The parsed-argument type of a command spec, for its handler module. */
-export type ArgsOf<C> = C extends CommandSpec<infer O, infer P> ? ParsedArgs<O, P> : never;
 
 /** A definition with its generic parameters erased, for the command table. */
 // biome-ignore lint/suspicious/noExplicitAny: the table holds commands of different option types.

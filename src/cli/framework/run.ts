@@ -68,9 +68,9 @@ export async function runCli(options: RunOptions): Promise<number> {
       env,
       out,
       interactive: (options.stdinIsTTY ?? process.stdin.isTTY === true) && stdout.isTTY === true,
+      commands: options.commands,
     };
-    const module = await command.handler();
-    const code = await module.default(
+    const code = await command.run(
       // The parser produced values shaped by this command's own spec.
       {
         options: parsed.options as never,

@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { registryKnowledge } from '../../catalog/capability-names.js';
-import { templateFileForPath } from '../../catalog/paths.js';
-import { countBySeverity, formatDiagnostics, plural } from '../../template/diagnostics.js';
-import { checkTemplateFile } from '../../template/load.js';
-import type { templatesValidateSpec } from '../commands/templates-validate.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import { registryKnowledge } from '../catalog/capability-names.js';
+import { templateFileForPath } from '../catalog/paths.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { countBySeverity, formatDiagnostics, plural } from './diagnostics.js';
+import { checkTemplateFile } from './load.js';
 
-export default async function templatesValidate(
-  args: ArgsOf<typeof templatesValidateSpec>,
+export async function templatesValidate(
+  args: CommandArgs<{ readonly json: boolean }, { readonly path: string | undefined }>,
   { out, env, cwd }: CommandContext,
 ): Promise<number> {
   const file = templateFileForPath(args.positionals.path ?? '.', cwd, env);

@@ -1,53 +1,24 @@
-import { obtainConsent } from '../../deploy/confirm.js';
-import { UsageError } from '../../errors.js';
-import { LinodeClient } from '../../linode/client.js';
-import { findIdleCandidates, idleCost } from '../../reap/idle-policy.js';
-import { type IdleReading, isReapable, readIdleness } from '../../reap/idle-probe.js';
-import { type ExpiredDeployment, findExpired, formatDuration, hourlyTotal } from '../../reap/lifetime.js';
-import { destroyEach, listAccount, reapExpired } from '../../reap/reap.js';
-import { formatMoney } from '../../status/format.js';
-import { parseLifetime } from '../../util/duration.js';
-import type { reapSpec } from '../commands/reap.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
-import { type Column, Progress } from '../framework/output.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { Progress } from '../cli/framework/output.js';
+import { obtainConsent } from '../deploy/confirm.js';
+import { UsageError } from '../errors.js';
+import { LinodeClient } from '../linode/client.js';
+import { formatMoney } from '../status/format.js';
+import { parseLifetime } from '../util/duration.js';
+import { findIdleCandidates, idleCost } from './idle-policy.js';
+import { isReapable, readIdleness } from './idle-probe.js';
+import { findExpired, formatDuration, hourlyTotal } from './lifetime.js';
+import { expiredColumns, idleColumns, idleJson } from './print.js';
+import { destroyEach, listAccount, reapExpired } from './reap.js';
 
-const columns: Column<ExpiredDeployment>[] = [
-  { header: 'ID', value: (d) => d.id },
-  { header: 'APP', value: (d) => d.app },
-  { header: 'ENV', value: (d) => d.env },
-  { header: 'LINODE', value: (d) => String(d.linodeId) },
-  { header: 'TYPE', value: (d) => d.type },
-  { header: 'EXPIRED', value: (d) => `${formatDuration(d.expiredForMs)} ago`, align: 'right' },
-  { header: '$/HOUR', value: (d) => formatMoney(d.hourlyPrice, 4), align: 'right' },
-  { header: 'COST', value: (d) => formatMoney(d.accruedCost), align: 'right' },
-];
-
-const idleColumns: Column<IdleReading>[] = [
-  { header: 'ID', value: (r) => r.candidate.id },
-  { header: 'APP', value: (r) => r.candidate.app },
-  { header: 'ENV', value: (r) => r.candidate.env },
-  { header: 'LINODE', value: (r) => String(r.candidate.linodeId) },
-  { header: 'TYPE', value: (r) => r.candidate.type },
-  { header: 'IDLE', value: (r) => formatDuration(r.idleMs ?? 0), align: 'right' },
-  { header: 'LIMIT', value: (r) => `${formatDuration(r.candidate.limitMs)} (${r.candidate.limitSource})` },
-  { header: '$/HOUR', value: (r) => formatMoney(r.candidate.hourlyPrice, 4), align: 'right' },
-  {
-    header: 'IDLE COST',
-    value: (r) => formatMoney(idleCost(r.idleMs ?? 0, r.candidate.hourlyPrice)),
-    align: 'right',
-  },
-];
-
-function idleJson(reading: IdleReading) {
-  return {
-    ...reading.candidate,
-    idleMs: reading.idleMs,
-    idleSince: reading.idleSince,
-    idleCost: idleCost(reading.idleMs ?? 0, reading.candidate.hourlyPrice),
-  };
+export interface ReapOptions {
+  readonly 'dry-run': boolean;
+  readonly yes: boolean;
+  readonly idle: string | undefined;
+  readonly json: boolean;
 }
 
-export default async function reap(args: ArgsOf<typeof reapSpec>, context: CommandContext): Promise<number> {
+export async function reap(args: CommandArgs<ReapOptions>, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env } = context;
   const dryRun = options['dry-run'];
@@ -95,7 +66,7 @@ export default async function reap(args: ArgsOf<typeof reapSpec>, context: Comma
   if (!options.json) {
     if (expired.length > 0) {
       out.line(`${expired.length} expired deployment(s):`);
-      out.table(expired, columns);
+      out.table(expired, expiredColumns);
     }
     if (idle.length > 0) {
       out.line(`${idle.length} idle deployment(s) (no requests reached the app and its GPUs sat idle):`);

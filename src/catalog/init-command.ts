@@ -1,10 +1,20 @@
 import path from 'node:path';
-import { initProject } from '../../catalog/init-project.js';
-import { formatDiagnostics } from '../../template/diagnostics.js';
-import type { initSpec } from '../commands/init.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { formatDiagnostics } from '../template/diagnostics.js';
+import { initProject } from './init-project.js';
 
-export default async function init(args: ArgsOf<typeof initSpec>, { out, env, cwd }: CommandContext) {
+export interface InitOptions {
+  readonly directory: string | undefined;
+  readonly region: string | undefined;
+  readonly type: string | undefined;
+  readonly 'app-name': string | undefined;
+  readonly json: boolean;
+}
+
+export async function init(
+  args: CommandArgs<InitOptions, { readonly template: string | undefined }>,
+  { out, env, cwd }: CommandContext,
+) {
   const { directory, region, type, json } = args.options;
   const appName = args.options['app-name'];
   const target = path.resolve(cwd, directory ?? '.');

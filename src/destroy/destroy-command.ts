@@ -1,20 +1,27 @@
-import { obtainConsent } from '../../deploy/confirm.js';
-import { destroyDeployment } from '../../destroy/destroy.js';
-import { selectDeployment } from '../../destroy/select.js';
-import { CliError, UsageError } from '../../errors.js';
-import { LinodeClient } from '../../linode/client.js';
-import { noDeploymentChosen } from '../../state/chosen-deployment.js';
-import { liveEnvs, markProjectDestroyed, readProject } from '../../state/project.js';
-import type { ProjectFile, ProjectState } from '../../state/types.js';
-import { collectDeploymentsWithRecords } from '../../status/collect.js';
-import type { destroySpec } from '../commands/destroy.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
-import { Progress } from '../framework/output.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { Progress } from '../cli/framework/output.js';
+import { obtainConsent } from '../deploy/confirm.js';
+import { CliError, UsageError } from '../errors.js';
+import { LinodeClient } from '../linode/client.js';
+import { noDeploymentChosen } from '../state/chosen-deployment.js';
+import { liveEnvs, markProjectDestroyed, readProject } from '../state/project.js';
+import type { ProjectFile, ProjectState } from '../state/types.js';
+import { collectDeploymentsWithRecords } from '../status/collect.js';
+import { destroyDeployment } from './destroy.js';
+import { selectDeployment } from './select.js';
 
-export default async function destroy(
-  args: ArgsOf<typeof destroySpec>,
-  context: CommandContext,
-): Promise<number> {
+export interface DestroyOptions {
+  readonly app: string | undefined;
+  readonly env: string | undefined;
+  readonly 'all-envs': boolean;
+  readonly 'ignore-not-found': boolean;
+  readonly yes: boolean;
+  readonly json: boolean;
+}
+
+type Args = CommandArgs<DestroyOptions, { readonly id: string | undefined }>;
+
+export async function destroy(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env } = context;
   const progress = new Progress(out);
@@ -113,7 +120,7 @@ async function projectEntries(
 async function destroySelected(
   selection: ReturnType<typeof selectDeployment>,
   project: ProjectState | undefined,
-  args: ArgsOf<typeof destroySpec>,
+  args: Args,
   context: CommandContext,
   client: LinodeClient,
   progress: Progress,

@@ -1,9 +1,8 @@
-import { listTemplatesCached } from '../../catalog/list-cache.js';
-import { type CatalogEntry, problemSummary } from '../../catalog/locations.js';
-import { formatDiagnostic } from '../../template/diagnostics.js';
-import { displayWidth, truncateToWidth } from '../../util/display-width.js';
-import type { templatesListSpec } from '../commands/templates-list.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { formatDiagnostic } from '../template/diagnostics.js';
+import { displayWidth, truncateToWidth } from '../util/display-width.js';
+import { listTemplatesCached } from './list-cache.js';
+import { type CatalogEntry, problemSummary } from './locations.js';
 
 /** The narrowest a description is cut to on a terminal. */
 const MIN_DESCRIPTION_WIDTH = 20;
@@ -18,8 +17,8 @@ function sourceLabel(entry: CatalogEntry): string {
   return entry.overridesBundled ? 'user (overrides bundled)' : entry.source;
 }
 
-export default async function templatesList(
-  args: ArgsOf<typeof templatesListSpec>,
+export async function templatesList(
+  args: CommandArgs<{ readonly json: boolean }>,
   { out, env }: CommandContext,
 ) {
   // Cached: listing must not load the YAML parser unless a template changed (start-up budget).

@@ -1,10 +1,12 @@
-import { CliError, UsageError } from '../../errors.js';
-import type { tuiSpec } from '../commands/tui.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { CliError, UsageError } from '../errors.js';
 
 const MAX_INTERVAL_SECONDS = 3600;
 
-export default async function tui(args: ArgsOf<typeof tuiSpec>, context: CommandContext): Promise<number> {
+export async function tui(
+  args: CommandArgs<{ readonly interval: number; readonly 'no-health': boolean }>,
+  context: CommandContext,
+): Promise<number> {
   const interval = args.options.interval;
   // Below a second the dashboard would mostly be spending the API rate limit.
   if (!Number.isFinite(interval) || (interval !== 0 && (interval < 1 || interval > MAX_INTERVAL_SECONDS))) {
@@ -28,14 +30,14 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
   // Ink and React load here and only here: no other command pays for them. The Linode client
   // loads behind the first frame (lazySource), so the screen appears before it is ready.
   const [{ runTui }, { lazySource }, { lazyWizard }] = await Promise.all([
-    import('../../tui/run.js'),
-    import('../../tui/lazy-source.js'),
-    import('../../tui/wizard/lazy.js'),
+    import('./run.js'),
+    import('./lazy-source.js'),
+    import('./wizard/lazy.js'),
   ]);
   const source = lazySource(async () => {
     const [{ createLiveSource }, { createTuiWatcher }] = await Promise.all([
-      import('../../tui/live-source.js'),
-      import('../../tui/watcher-source.js'),
+      import('./live-source.js'),
+      import('./watcher-source.js'),
     ]);
     return createLiveSource({
       env: context.env,
@@ -45,7 +47,7 @@ export default async function tui(args: ArgsOf<typeof tuiSpec>, context: Command
     });
   });
   const wizard = lazyWizard(async () =>
-    (await import('../../tui/wizard/live-backend.js')).createWizardBackend({
+    (await import('./wizard/live-backend.js')).createWizardBackend({
       env: context.env,
       cwd: context.cwd,
     }),

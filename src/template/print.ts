@@ -1,32 +1,6 @@
-import { registryKnowledge } from '../../catalog/capability-names.js';
-import { resolveTemplate } from '../../catalog/index.js';
-import { formatDiagnostics } from '../../template/diagnostics.js';
-import type { EnvVarSpec, Template } from '../../template/types.js';
-import type { templatesShowSpec } from '../commands/templates-show.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
-import type { Output } from '../framework/output.js';
-
-export default async function templatesShow(
-  args: ArgsOf<typeof templatesShowSpec>,
-  { out, env, cwd }: CommandContext,
-) {
-  const loaded = resolveTemplate(args.positionals.template!, {
-    cwd,
-    env,
-    knowledge: await registryKnowledge(),
-  });
-  if (args.options.json) {
-    out.json({
-      source: loaded.source,
-      file: loaded.file,
-      template: loaded.template,
-      warnings: loaded.warnings,
-    });
-    return;
-  }
-  describeTemplate(out, loaded.template, `${loaded.source} (${loaded.file})`);
-  if (loaded.warnings.length > 0) out.info(`\n${formatDiagnostics(loaded.warnings)}`);
-}
+/** The human view of a template (`templates show`). */
+import type { Output } from '../cli/framework/output.js';
+import type { EnvVarSpec, Template } from './types.js';
 
 function envLines(title: string, variables: readonly EnvVarSpec[]): string[] {
   if (variables.length === 0) return [`${title}: none`];

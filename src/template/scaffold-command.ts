@@ -1,15 +1,30 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { registryKnowledge } from '../../catalog/capability-names.js';
-import { writeFilesAtomically } from '../../catalog/write-files.js';
-import { CliError, UsageError } from '../../errors.js';
-import { TemplateError } from '../../template/load.js';
-import { titleCase } from '../../template/normalize.js';
-import { type ScaffoldAnswers, scaffoldTemplate } from '../../template/scaffold.js';
-import { validateTemplateText } from '../../template/validate.js';
-import type { templatesScaffoldSpec } from '../commands/templates-scaffold.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import { registryKnowledge } from '../catalog/capability-names.js';
+import { writeFilesAtomically } from '../catalog/write-files.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { CliError, UsageError } from '../errors.js';
+import { TemplateError } from './load.js';
+import { titleCase } from './normalize.js';
+import { type ScaffoldAnswers, scaffoldTemplate } from './scaffold.js';
+import { validateTemplateText } from './validate.js';
+
+export interface ScaffoldOptions {
+  readonly 'output-dir': string;
+  readonly 'display-name': string | undefined;
+  readonly description: string | undefined;
+  readonly runtime: string | undefined;
+  readonly gpu: boolean;
+  readonly image: string | undefined;
+  readonly 'internal-port': number | undefined;
+  readonly 'external-port': number | undefined;
+  readonly 'health-path': string | undefined;
+  readonly 'llm-assist': boolean;
+  readonly 'service-description': string | undefined;
+  readonly dependencies: string | undefined;
+  readonly yes: boolean;
+}
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -55,8 +70,8 @@ export async function promptMissing(answers: ScaffoldAnswers, ask: Ask): Promise
   };
 }
 
-export default async function templatesScaffold(
-  args: ArgsOf<typeof templatesScaffoldSpec>,
+export async function templatesScaffold(
+  args: CommandArgs<ScaffoldOptions, { readonly name: string | undefined }>,
   { out, cwd, interactive }: CommandContext,
 ) {
   const name = args.positionals.name!;
@@ -108,7 +123,7 @@ export default async function templatesScaffold(
   if (!result.template) throw new TemplateError(shown, result.diagnostics);
   const written: Record<string, string> = { ...files };
   if (options['llm-assist']) {
-    const { llmAssistFile } = await import('../../llm-assist/build.js');
+    const { llmAssistFile } = await import('../llm-assist/build.js');
     written['llm-instructions.md'] = await llmAssistFile({
       answers,
       serviceDescription: options['service-description'],

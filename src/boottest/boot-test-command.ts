@@ -4,33 +4,37 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { directorySize } from '../../boottest/rootfs.js';
+import { DEPLOY_FILE } from '../catalog/index.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { Progress } from '../cli/framework/output.js';
+import { APP_CONF_PATH, LIB_DIR } from '../cloudinit/layout.js';
+import { preparePlan } from '../deploy/prepare.js';
+import { CliError } from '../errors.js';
+import { userDataPayloadOf } from '../plan/redact.js';
+import type { DeployPlan } from '../plan/types.js';
+import { megabytes, printResult } from './print.js';
+import { directorySize } from './rootfs.js';
 import {
-  type BootTestResult,
   bootCacheDirectory,
   bootImageFor,
   bootPrerequisiteProblem,
   bootTest,
   capabilitiesThatCannotRun,
   type HealthProbe,
-} from '../../boottest/session.js';
-import { DEPLOY_FILE } from '../../catalog/index.js';
-import { APP_CONF_PATH, LIB_DIR } from '../../cloudinit/layout.js';
-import { preparePlan } from '../../deploy/prepare.js';
-import { CliError } from '../../errors.js';
-import { userDataPayloadOf } from '../../plan/redact.js';
-import type { DeployPlan } from '../../plan/types.js';
-import type { templatesBootTestSpec } from '../commands/templates-boot-test.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
-import { formatDuration, type Output, Progress } from '../framework/output.js';
+} from './session.js';
 
-type Args = ArgsOf<typeof templatesBootTestSpec>;
+export interface BootTestOptions {
+  readonly image: string | undefined;
+  readonly 'env-file': string | undefined;
+  readonly timeout: number | undefined;
+  readonly keep: boolean;
+  readonly 'prune-cache': boolean;
+  readonly json: boolean;
+}
+
+type Args = CommandArgs<BootTestOptions, { readonly template: string | undefined }>;
 
 const DEFAULT_TIMEOUT_SECONDS = 900;
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-}
 
 /**
  * One probe with the instance's own health-wait script and the template's settings, without
@@ -48,42 +52,7 @@ function healthProbe(plan: DeployPlan): HealthProbe | undefined {
   return { type: health.type, argv: ['bash', '-c', script] };
 }
 
-function printResult(out: Output, result: BootTestResult): void {
-  out.line();
-  out.line(out.style('bold', 'Boot steps'));
-  out.table(result.steps, [
-    { header: '  STEP', value: (step) => `  ${step.id}` },
-    { header: 'STATE', value: (step) => step.state },
-    {
-      header: 'TIME',
-      align: 'right',
-      value: (step) => (step.seconds === undefined ? '-' : formatDuration(step.seconds * 1000)),
-    },
-  ]);
-  out.line();
-  if (result.failure) {
-    out.line(`${out.style('red', '✗')} ${result.failure.message}`);
-    for (const line of result.failure.lastLines) out.line(`    ${line}`);
-  }
-  out.line(`Health: ${result.healthDetail}`);
-  if (result.bootToHealthySeconds !== undefined) {
-    out.line(
-      `${out.style('green', '✓')} healthy ${formatDuration(result.bootToHealthySeconds * 1000)} after boot`,
-    );
-  } else if (result.bootToFinishedSeconds !== undefined) {
-    out.line(
-      `Boot finished ${formatDuration(result.bootToFinishedSeconds * 1000)} after start (state: ${result.state})`,
-    );
-  }
-  if (result.kept) {
-    out.line();
-    out.line(`Kept the container (${result.kept.root}). A shell in it:`);
-    out.line(`  ${result.kept.shell}`);
-    out.line(`Stop it: ${result.kept.stop}`);
-  }
-}
-
-export default async function templatesBootTest(args: Args, context: CommandContext): Promise<number> {
+export async function templatesBootTest(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env, cwd } = context;
   const cacheDir = bootCacheDirectory(env);

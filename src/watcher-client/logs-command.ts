@@ -1,11 +1,24 @@
-import { UsageError } from '../../errors.js';
-import { idleGpuLines } from '../../status/idle-lines.js';
-import type { BootProgress, LogLine, WatcherClient } from '../../watcher-client/client.js';
-import { connectWatcher } from '../../watcher-client/connect.js';
-import { newLines, renderBoot, renderLogLine } from '../../watcher-client/format.js';
-import { explainWatcherError, type ResolvedWatcher, selectRecord } from '../../watcher-client/resolve.js';
-import type { logsSpec } from '../commands/logs.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { UsageError } from '../errors.js';
+import { idleGpuLines } from '../status/idle-lines.js';
+import type { BootProgress, LogLine, WatcherClient } from './client.js';
+import { connectWatcher } from './connect.js';
+import { newLines, renderBoot, renderLogLine } from './format.js';
+import { explainWatcherError, type ResolvedWatcher, selectRecord } from './resolve.js';
+
+export interface LogsOptions {
+  readonly follow: boolean;
+  readonly container: string | undefined;
+  readonly ssh: boolean;
+  readonly 'watcher-url': string | undefined;
+  readonly interval: number;
+  readonly lines: number;
+  readonly boot: boolean;
+  readonly timestamps: boolean;
+  readonly json: boolean;
+}
+
+type Args = CommandArgs<LogsOptions, { readonly id: string | undefined }>;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -36,7 +49,7 @@ function bootFinished(boot: BootProgress): boolean {
   return boot.state === 'done' || boot.state === 'failed' || boot.cloud_init.status === 'error';
 }
 
-export default async function logs(args: ArgsOf<typeof logsSpec>, context: CommandContext): Promise<number> {
+export async function logs(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env } = context;
   const lines = options.lines;
@@ -67,7 +80,7 @@ export default async function logs(args: ArgsOf<typeof logsSpec>, context: Comma
 }
 
 async function show(
-  args: ArgsOf<typeof logsSpec>,
+  args: Args,
   { out }: CommandContext,
   resolved: ResolvedWatcher,
   client: WatcherClient,

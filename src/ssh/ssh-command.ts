@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { shellJoin } from '../../quote/index.js';
-import { sshArgv } from '../../ssh/command.js';
-import { ensureKnownHosts } from '../../ssh/known-hosts.js';
-import { runSsh } from '../../ssh/run.js';
-import { type RemoteLookup, resolveSshTarget } from '../../ssh/target.js';
-import { secretPath } from '../../state/secrets.js';
-import type { sshSpec } from '../commands/ssh.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { shellJoin } from '../quote/index.js';
+import { secretPath } from '../state/secrets.js';
+import { sshArgv } from './command.js';
+import { ensureKnownHosts } from './known-hosts.js';
+import { runSsh } from './run.js';
+import { type RemoteLookup, resolveSshTarget } from './target.js';
 
 /** Finds a deployment made elsewhere by its tags; no token or no API means "not found". */
 const remoteLookup =
   (env: NodeJS.ProcessEnv): RemoteLookup =>
   async (id) => {
-    const { collectDeployments } = await import('../../status/collect.js');
+    const { collectDeployments } = await import('../status/collect.js');
     const views = await collectDeployments({ env, filters: { id }, checkHealth: false }).catch(() => []);
     const view = views.length === 1 ? views[0] : undefined;
     return view
@@ -27,7 +26,13 @@ function identity(given: string | undefined, recorded: string | undefined, cwd: 
   return recorded && existsSync(recorded) ? { identityFile: recorded } : {};
 }
 
-export default async function ssh(args: ArgsOf<typeof sshSpec>, context: CommandContext): Promise<number> {
+export async function ssh(
+  args: CommandArgs<
+    { readonly identity: string | undefined; readonly print: boolean },
+    { readonly id: string | undefined }
+  >,
+  context: CommandContext,
+): Promise<number> {
   const { out, env, cwd } = context;
   const target = await resolveSshTarget({
     ...(args.positionals.id ? { id: args.positionals.id } : {}),

@@ -1,17 +1,26 @@
-import { liveEnvs, projectDeployment, readProject } from '../../state/project.js';
-import { findDeployment } from '../../state/registry.js';
-import { collectDeploymentsWithRecords, type StatusFilters } from '../../status/collect.js';
-import { detailLines, statusColumns } from '../../status/format.js';
-import { idleGpuLines } from '../../status/idle-lines.js';
-import { issueLines, withOpenIssues } from '../../status/issues.js';
-import { adoptDeployments, completeInterruptedCreates, pruneDeployments } from '../../status/reconcile.js';
-import type { DeploymentView } from '../../status/types.js';
-import type { WatcherStatus } from '../../watcher-client/client.js';
-import type { statusSpec } from '../commands/status.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { liveEnvs, projectDeployment, readProject } from '../state/project.js';
+import { findDeployment } from '../state/registry.js';
+import type { WatcherStatus } from '../watcher-client/client.js';
+import { collectDeploymentsWithRecords, type StatusFilters } from './collect.js';
+import { detailLines, statusColumns } from './format.js';
+import { idleGpuLines } from './idle-lines.js';
+import { issueLines, withOpenIssues } from './issues.js';
+import { adoptDeployments, completeInterruptedCreates, pruneDeployments } from './reconcile.js';
+import type { DeploymentView } from './types.js';
 
-export default async function status(
-  args: ArgsOf<typeof statusSpec>,
+export interface StatusOptions {
+  readonly app: string | undefined;
+  readonly env: string | undefined;
+  readonly all: boolean;
+  readonly adopt: boolean;
+  readonly prune: boolean;
+  readonly 'no-health': boolean;
+  readonly json: boolean;
+}
+
+export async function status(
+  args: CommandArgs<StatusOptions, { readonly id: string | undefined }>,
   context: CommandContext,
 ): Promise<number> {
   const { options } = args;
@@ -66,7 +75,7 @@ export default async function status(
     let idleAndGpu: Pick<WatcherStatus, 'idle' | 'gpu'> | undefined;
     if (record?.watcherPort) {
       // Loaded only here: listing many deployments should not wait on their watchers.
-      const { createWatcherReader } = await import('../../watcher-client/reader.js');
+      const { createWatcherReader } = await import('../watcher-client/reader.js');
       const reader = createWatcherReader({ env });
       try {
         view = (await withOpenIssues([view], [record], (r) => reader.openIssues(r)))[0] ?? view;

@@ -1,27 +1,43 @@
-import { bootReporter } from '../../deploy/boot-watch.js';
-import { changeLines } from '../../deploy/changes-text.js';
-import { obtainConsent } from '../../deploy/confirm.js';
-import { DeployCancelled, type DeployOutcome, runDeployment } from '../../deploy/run.js';
-import { WaitFailure } from '../../deploy/wait.js';
-import { CliError } from '../../errors.js';
-import { LinodeClient } from '../../linode/client.js';
-import { secretPath } from '../../state/secrets.js';
-import type { DeploymentRecord } from '../../state/types.js';
-import { appUrl } from '../../status/endpoint.js';
-import { formatDiagnostic } from '../../template/diagnostics.js';
-import type { Template } from '../../template/types.js';
-import type { deploySpec } from '../commands/deploy.js';
-import type { ArgsOf, CommandContext } from '../framework/command.js';
-import { type Output, Progress } from '../framework/output.js';
-import { targetRequest } from '../target-options.js';
-import { runDryRun } from './deploy-dry-run.js';
+import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { Progress } from '../cli/framework/output.js';
+import { type TargetOptions, targetRequest } from '../cli/target-options.js';
+import { CliError } from '../errors.js';
+import { LinodeClient } from '../linode/client.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { appUrl } from '../status/endpoint.js';
+import { formatDiagnostic } from '../template/diagnostics.js';
+import { bootReporter } from './boot-watch.js';
+import { changeLines } from './changes-text.js';
+import { obtainConsent } from './confirm.js';
+import { checkFlagValues } from './preflight.js';
+import { interruptReport, printCreated, printGuidance, resultJson } from './print.js';
+import { DeployCancelled, type DeployOutcome, runDeployment } from './run.js';
+import { WaitFailure } from './wait.js';
 
-type Args = ArgsOf<typeof deploySpec>;
+export interface DeployOptions extends TargetOptions {
+  readonly 'ssh-key': readonly string[];
+  readonly 'no-root-pass': boolean;
+  readonly 'no-ssh': boolean;
+  readonly replace: boolean;
+  readonly new: boolean;
+  readonly wait: boolean;
+  readonly timeout: number;
+  readonly yes: boolean;
+  readonly json: boolean;
+}
 
-export default async function deploy(args: Args, context: CommandContext): Promise<number> {
+type Args = CommandArgs<DeployOptions>;
+
+export async function deploy(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env } = context;
-  if (options['dry-run']) return runDryRun(args, context);
+  // --type and --region are checked against the API's catalogues first, so
+  // `--type g6-standrad-2` on a GPU template says "unknown Linode type … did you mean
+  // g6-standard-2", blaming --type, instead of a capability error about the template.
+  if (options.type !== undefined || options.region !== undefined) {
+    const client = await LinodeClient.connect(env);
+    await checkFlagValues(client, { type: options.type, region: options.region });
+  }
   if (options.timeout <= 0)
     throw new CliError('--timeout must be a positive number of seconds.', 'For example: --timeout 900');
   if (options.new && options.replace) {
@@ -149,87 +165,4 @@ export default async function deploy(args: Args, context: CommandContext): Promi
       break;
   }
   return 0;
-}
-
-function interruptReport(
-  record: DeploymentRecord | undefined,
-  hourlyPrice: number | undefined,
-): [string, string] {
-  if (!record)
-    return ['Interrupted before anything was created.', "Run 'linode-build deploy' again to start over."];
-  const instance =
-    record.linodeId !== undefined
-      ? `Linode ${record.linodeId}${record.ipv4 ? ` (${record.ipv4})` : ''} exists and is billed${hourlyPrice !== undefined ? ` at $${hourlyPrice}/hour` : ''} until destroyed`
-      : 'its instance may be mid-create';
-  return [
-    `Interrupted: deployment ${record.id} (${record.app}, ${record.env}) is recorded; ${instance}.`,
-    `Continue with 'linode-build deploy' (it resumes ${record.id}, never a second instance), or remove it with 'linode-build destroy ${record.id}'.`,
-  ];
-}
-
-function resultJson(record: DeploymentRecord) {
-  return {
-    id: record.id,
-    app: record.app,
-    env: record.env,
-    label: record.label,
-    linodeId: record.linodeId,
-    firewallId: record.firewallId,
-    region: record.region,
-    type: record.type,
-    ipv4: record.ipv4,
-    hostname: record.hostname,
-    url: appUrl(record.hostname, record.externalPort),
-    expiresAt: record.expiresAt,
-  };
-}
-
-function printCreated(
-  out: Output,
-  record: DeploymentRecord,
-  env: NodeJS.ProcessEnv,
-  hourlyPrice: number | undefined,
-  keptRootPassword: boolean,
-): void {
-  const url = appUrl(record.hostname, record.externalPort);
-  out.line(`Deployed ${record.template} as ${out.style('bold', record.id)}`);
-  out.line(`  Label:     ${record.label} (Linode ${record.linodeId})`);
-  out.line(
-    `  Where:     ${record.region}, ${record.type}${hourlyPrice !== undefined ? ` ($${hourlyPrice}/hour, billed until destroyed)` : ''}`,
-  );
-  if (record.ipv4) out.line(`  IPv4:      ${record.ipv4}`);
-  if (url) out.line(`  URL:       ${url}`);
-  if (record.ipv4) out.line(`  Connect:   linode-build ssh ${record.id}`);
-  out.line(
-    keptRootPassword
-      ? `  Root password: ${secretPath(env, record.id, 'root-password')} (mode 0600)`
-      : '  Root password: none kept (SSH keys only)',
-  );
-  if (record.expiresAt) out.line(`  Expires:   ${record.expiresAt}`);
-}
-
-function printGuidance(out: Output, template: Template, record: DeploymentRecord | undefined): void {
-  if (!record) return;
-  const guidance = template.guidance;
-  if (guidance && (guidance.summary || guidance.examples.length > 0)) {
-    out.line('');
-    out.line('Next steps:');
-    if (guidance.summary) out.line(indent(guidance.summary.trim(), '  '));
-    // `{host}` is where the app answers: with the published port unless it is HTTP's own.
-    const name = record.hostname ?? record.ipv4 ?? '<host>';
-    const host = record.externalPort && record.externalPort !== 80 ? `${name}:${record.externalPort}` : name;
-    for (const example of guidance.examples) {
-      out.line(`  ${example.description}`);
-      out.line(indent(example.command.trim().replaceAll('{host}', host), '    '));
-    }
-  }
-  out.line('');
-  out.line(`Status: linode-build status ${record.id}    Remove: linode-build destroy ${record.id}`);
-}
-
-function indent(text: string, prefix: string): string {
-  return text
-    .split('\n')
-    .map((line) => `${prefix}${line}`)
-    .join('\n');
 }
