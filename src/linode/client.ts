@@ -18,6 +18,9 @@ import {
 } from './api.js';
 import { explainApiError, type LinodeApiError, toLinodeApiError } from './api-error.js';
 import { cached, cacheFile, catalogTtlMs } from './cache.js';
+import { type ApiCalls, pageSize } from './calls.js';
+import { FirewallDevices } from './firewall-devices.js';
+import { NodeBalancers } from './nodebalancers.js';
 import { proxyForUrl } from './proxy.js';
 import {
   backoffDelay,
@@ -31,6 +34,7 @@ import {
 import { resolveLinodeToken } from './token.js';
 
 export type { Firewall, Image, Linode as Instance, LinodeType, Region };
+export { pageSize };
 
 /** A filter for X-Filter (see the API's "Filtering and sorting"). */
 export type ApiFilter = Record<string, unknown>;
@@ -44,12 +48,13 @@ export interface LinodeClientOptions {
   readonly trace?: (line: string) => void;
 }
 
-/** The API's maximum page size: 200 deployments fit in one request. */
-export const pageSize = 500;
-
 export class LinodeClient {
   private readonly clock: RetryClock;
   private readonly policy: RetryPolicy;
+  /** NodeBalancers, their port configs and backend nodes, and their prices. */
+  readonly nodeBalancers: NodeBalancers;
+  /** Which services a Cloud Firewall protects (instances, NodeBalancers). */
+  readonly firewallDevices: FirewallDevices;
 
   private constructor(
     private readonly api: LinodeApiModule,
@@ -59,6 +64,16 @@ export class LinodeClient {
   ) {
     this.clock = options.clock ?? systemClock;
     this.policy = options.policy ?? retryPolicyFromEnv(env);
+    const calls: ApiCalls = {
+      api,
+      call: (action, operation, callOptions) => this.call(action, operation, callOptions),
+      allPages: (action, fetchPage) => this.allPages(action, fetchPage),
+      createOnce: (action, create, lookup) => this.createOnce(action, create, lookup),
+      cachedCatalog: (name, load) =>
+        cached(cacheFile(this.env, name, this.apiOrigin), catalogTtlMs, this.clock.now(), load),
+    };
+    this.nodeBalancers = new NodeBalancers(calls);
+    this.firewallDevices = new FirewallDevices(calls);
   }
 
   /** Resolves the token and base URL, and loads the API library. */
@@ -263,7 +278,7 @@ export class LinodeClient {
     action: string,
     create: () => Promise<T>,
     lookup: () => Promise<T | undefined>,
-  ) {
+  ): Promise<T> {
     const started = this.clock.now();
     let uncertain = false;
     for (let attempt = 1; ; attempt++) {

@@ -80,17 +80,20 @@ function region(id: string, label: string, country: Region['country'], capabilit
   };
 }
 
-const core: Capabilities[] = ['Linodes', 'Cloud Firewall', 'Block Storage', 'Vlans', 'VPCs'];
+const core: Capabilities[] = ['Linodes', 'Cloud Firewall', 'Block Storage', 'Vlans', 'VPCs', 'NodeBalancers'];
+const placement: Capabilities = 'Placement Group';
 
 export const fakeRegions: readonly Region[] = [
-  region('us-east', 'Newark, NJ', 'us', [...core, 'Metadata']),
-  region('us-ord', 'Chicago, IL', 'us', [...core, 'Metadata', 'GPU Linodes']),
-  region('us-sea', 'Seattle, WA', 'us', [...core, 'Metadata', 'GPU Linodes']),
-  region('de-fra-2', 'Frankfurt 2, DE', 'de', [...core, 'Metadata', 'GPU Linodes']),
+  region('us-east', 'Newark, NJ', 'us', [...core, 'Metadata', placement]),
+  region('us-ord', 'Chicago, IL', 'us', [...core, 'Metadata', 'GPU Linodes', placement]),
+  region('us-sea', 'Seattle, WA', 'us', [...core, 'Metadata', 'GPU Linodes', placement]),
+  region('de-fra-2', 'Frankfurt 2, DE', 'de', [...core, 'Metadata', 'GPU Linodes', placement]),
+  // No placement groups here: replicas spread only where the region offers it.
   region('br-gru', 'Sao Paulo, BR', 'br', [...core, 'Metadata']),
   // Older sites without cloud-init metadata: a deploy there must be refused up front.
   region('eu-west', 'London, UK', 'gb', core),
-  region('ap-south', 'Singapore, SG', 'sg', core),
+  // Nor NodeBalancers, VPCs or placement groups: a replicated deploy there must be refused.
+  region('ap-south', 'Singapore, SG', 'sg', ['Linodes', 'Cloud Firewall', 'Block Storage']),
 ];
 
 function image(id: string, label: string, capabilities: Image['capabilities']): Image {

@@ -2,8 +2,10 @@
  * A stateful fake of the Linode API v4 on 127.0.0.1:<random port>, for tests and benchmarks.
  *
  * - Implements what linode-build uses: instances (create/get/list/delete, with status moving
- *   provisioning → booting → running over time and deleting → gone), firewalls, types, regions,
- *   images and the profile, under both /v4 and /v4beta.
+ *   provisioning → booting → running over time and deleting → gone; `private_ip` adds a
+ *   192.168.128.0/17 address), firewalls and their devices, NodeBalancers with configs, nodes
+ *   and prices (nodebalancers.ts), types, regions, images and the profile, under both /v4 and
+ *   /v4beta.
  * - Validates every request body with @linode/validation, Linode's own schemas, and answers
  *   Linode-style `{errors: [{field, reason}]}`; also checks what the real API checks beyond the
  *   schema (known region/type/image, Metadata and cloud-init support, unique labels, the
@@ -17,16 +19,19 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { Firewall, Linode, LinodeStatus } from '@linode/api-v4';
+import type { Firewall, FirewallDevice, FirewallDeviceEntity, Linode, LinodeStatus } from '@linode/api-v4';
 import {
   assignAddressesSchema,
   CreateFirewallSchema,
   CreateLinodeSchema,
+  FirewallDeviceSchema,
   FirewallRuleSchema,
   UpdateLinodeSchema,
 } from '@linode/validation';
 import { fakeImages, fakeRegions, fakeTypes } from './catalog.js';
 import { FilterError, matchesFilter, parseFilterHeader } from './filter.js';
+import { apiTimestamp, findOr404, HttpError, page, parseJson, validateWith } from './http.js';
+import { FakeNodeBalancers } from './nodebalancers.js';
 
 export type FaultKind = 'rate-limit' | 'server-error' | 'unavailable' | 'drop-before' | 'drop-after';
 
@@ -102,15 +107,6 @@ interface OneShotFault {
   readonly path?: RegExp;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errors: readonly { field?: string; reason: string }[],
-  ) {
-    super(errors.map((error) => error.reason).join('; '));
-  }
-}
-
 const instanceFilterable = new Set(['id', 'label', 'tags', 'region', 'type', 'image', 'status', 'group']);
 const firewallFilterable = new Set(['id', 'label', 'tags', 'status']);
 const userDataLimit = 65_535;
@@ -119,10 +115,6 @@ const userDataLimit = 65_535;
 function userDataDocument(sent: Buffer): string {
   const gzipped = sent.length > 2 && sent[0] === 0x1f && sent[1] === 0x8b;
   return (gzipped ? gunzipSync(sent) : sent).toString('utf8');
-}
-
-function apiTimestamp(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
 }
 
 /** Small seeded PRNG (mulberry32): reproducible fault sequences for a given request order. */
@@ -142,6 +134,10 @@ export class FakeLinode {
   private readonly server: http.Server;
   private readonly instances = new Map<number, InstanceRecord>();
   private readonly firewalls = new Map<number, Firewall>();
+  /** Each firewall's devices (what it protects), by firewall ID. */
+  private readonly devices = new Map<number, FirewallDevice[]>();
+  /** NodeBalancers, their configs and nodes (test/fake-linode/nodebalancers.ts). */
+  readonly nodeBalancers: FakeNodeBalancers;
   private readonly oneShotFaults: OneShotFault[] = [];
   private readonly holds: HeldResponse[] = [];
   private readonly consecutiveFaults = new Map<string, number>();
@@ -149,11 +145,34 @@ export class FakeLinode {
   private options: FakeLinodeOptions;
   private nextInstanceId = 41_000_001;
   private nextFirewallId = 900_001;
+  private nextDeviceId = 600_001;
   private origin = '';
 
   constructor(options: FakeLinodeOptions = {}) {
     this.options = options;
     this.random = seededRandom(options.seed ?? 1);
+    this.nodeBalancers = new FakeNodeBalancers(
+      {
+        liveInstances: () => this.listInstances(),
+        vpcAddressIn: () => undefined,
+        attachFirewall: (firewallId, nodeBalancer) =>
+          this.attachDevice(firewallId, {
+            id: nodeBalancer.id,
+            label: nodeBalancer.label,
+            type: 'nodebalancer',
+            url: `/v4/nodebalancers/${nodeBalancer.id}`,
+            parent_entity: null,
+          }),
+        detachFirewalls: (nodeBalancerId) => this.detachDevices('nodebalancer', nodeBalancerId),
+        firewallsOf: (nodeBalancerId) =>
+          this.listFirewalls().filter((firewall) =>
+            (this.devices.get(firewall.id) ?? []).some(
+              (device) => device.entity.type === 'nodebalancer' && device.entity.id === nodeBalancerId,
+            ),
+          ),
+      },
+      () => this.options.loopbackBlock ?? 0,
+    );
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
@@ -259,6 +278,7 @@ export class FakeLinode {
     if (record.deletedAt !== undefined) {
       if (now - record.deletedAt >= (this.options.deleteMs ?? 50)) {
         this.instances.delete(record.linode.id);
+        this.detachDevices('linode', record.linode.id);
         return false;
       }
       record.linode.status = 'deleting';
@@ -338,7 +358,14 @@ export class FakeLinode {
       if (this.options.token && request.headers.authorization !== `Bearer ${this.options.token}`) {
         throw new HttpError(401, [{ reason: 'Invalid Token' }]);
       }
-      payload = await this.route(entry.method, entry.path, url, rawBody, request.headers['x-filter']);
+      payload = await this.route(
+        entry.method,
+        entry.path,
+        url,
+        rawBody,
+        request.headers['x-filter'],
+        entry.apiVersion,
+      );
       status = 200;
     } catch (error) {
       if (error instanceof HttpError) {
@@ -370,6 +397,7 @@ export class FakeLinode {
     url: URL,
     rawBody: string,
     filterHeader: string | string[] | undefined,
+    apiVersion: string,
   ): Promise<unknown> {
     const filter = parseFilterHeader(typeof filterHeader === 'string' ? filterHeader : undefined);
     const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -440,7 +468,20 @@ export class FakeLinode {
       case 'DELETE /networking/firewalls/:id':
         this.firewall(id);
         this.firewalls.delete(id);
+        this.devices.delete(id);
         return {};
+      case 'GET /networking/firewalls/:id/devices':
+        this.firewall(id);
+        return page(this.devices.get(id) ?? [], url);
+      case 'POST /networking/firewalls/:id/devices':
+        return this.addDevice(id, parseJson(rawBody));
+      case 'GET /networking/firewalls/:id/devices/:id':
+        return this.device(id, Number(segments[4]));
+      case 'DELETE /networking/firewalls/:id/devices/:id': {
+        const device = this.device(id, Number(segments[4]));
+        this.detachDevices(device.entity.type, device.entity.id);
+        return {};
+      }
       case 'GET /linode/types':
         return page([...fakeTypes], url);
       case 'GET /regions':
@@ -456,8 +497,17 @@ export class FakeLinode {
           authorized_keys: null,
           timezone: 'UTC',
         };
-      default:
-        break;
+      default: {
+        const handled = await this.nodeBalancers.route(
+          method,
+          segments,
+          url,
+          () => parseJson(rawBody),
+          filter,
+          apiVersion,
+        );
+        if (handled !== undefined) return handled;
+      }
     }
     if (method === 'GET' && segments[0] === 'linode' && segments[1] === 'types' && segments.length === 3) {
       return findOr404(fakeTypes, segments[2]!, 'Type');
@@ -537,9 +587,9 @@ export class FakeLinode {
       userData,
       firewallId,
     );
+    if (body.private_ip === true) record.linode.ipv4.push(this.privateAddress(record.linode.id));
     if (firewallId !== undefined) {
-      const firewall = this.firewalls.get(firewallId)!;
-      firewall.entities.push({
+      this.attachDevice(firewallId, {
         id: record.linode.id,
         label: record.linode.label,
         type: 'linode',
@@ -640,12 +690,92 @@ export class FakeLinode {
       next.set(target, [...next.get(target)!, address]);
     }
     for (const [linodeId, addresses] of next) {
-      if (addresses.length === 0)
+      if (addresses.every((address) => address.startsWith('192.168.')))
         errors.push({ reason: `Linode ${linodeId} would have no public IPv4 address` });
     }
     if (errors.length > 0) throw new HttpError(400, errors);
     for (const linode of live) linode.ipv4 = next.get(linode.id) ?? linode.ipv4;
     return {};
+  }
+
+  /**
+   * Linode's private IPv4 for an instance: in 192.168.128.0/17, listed after the public address
+   * in `ipv4` as the API lists it. Nothing listens there; NodeBalancer nodes name it.
+   */
+  private privateAddress(instanceId: number): string {
+    const n = instanceId - 41_000_000;
+    return `192.168.${128 + (Math.floor(n / 250) % 128)}.${(n % 250) + 2}`;
+  }
+
+  /**
+   * Puts a service behind a firewall. A service has at most one firewall; a NodeBalancer's
+   * firewall protects no other NodeBalancer (the API's rules for devices).
+   */
+  private attachDevice(firewallId: number, entity: FirewallDeviceEntity): FirewallDevice {
+    const firewall = this.firewall(firewallId);
+    for (const [otherId, devices] of this.devices) {
+      if (devices.some((device) => device.entity.type === entity.type && device.entity.id === entity.id)) {
+        throw new HttpError(400, [
+          { reason: `${entity.type} ${entity.id} is already assigned to firewall ${otherId}` },
+        ]);
+      }
+    }
+    const current = this.devices.get(firewallId) ?? [];
+    if (entity.type === 'nodebalancer' && current.some((device) => device.entity.type === 'nodebalancer')) {
+      throw new HttpError(400, [
+        { field: 'firewall_id', reason: `Firewall ${firewallId} already protects a NodeBalancer` },
+      ]);
+    }
+    const now = apiTimestamp(Date.now());
+    const device: FirewallDevice = { id: this.nextDeviceId++, created: now, updated: now, entity };
+    this.devices.set(firewallId, [...current, device]);
+    firewall.entities.push(entity);
+    return device;
+  }
+
+  private detachDevices(type: FirewallDeviceEntity['type'], id: number): void {
+    for (const [firewallId, devices] of this.devices) {
+      const kept = devices.filter((device) => !(device.entity.type === type && device.entity.id === id));
+      this.devices.set(firewallId, kept);
+      const firewall = this.firewalls.get(firewallId);
+      if (firewall) firewall.entities = kept.map((device) => device.entity);
+    }
+  }
+
+  private device(firewallId: number, deviceId: number): FirewallDevice {
+    this.firewall(firewallId);
+    const device = (this.devices.get(firewallId) ?? []).find((item) => item.id === deviceId);
+    if (!device) throw new HttpError(404, [{ reason: 'Not found' }]);
+    return device;
+  }
+
+  private async addDevice(firewallId: number, body: Record<string, unknown>): Promise<FirewallDevice> {
+    await validateWith(FirewallDeviceSchema, body);
+    const id = Number(body.id);
+    if (body.type === 'linode') {
+      const record = this.liveInstance(id);
+      return this.attachDevice(firewallId, {
+        id,
+        label: record.linode.label,
+        type: 'linode',
+        url: `/v4/linode/instances/${id}`,
+        parent_entity: null,
+      });
+    }
+    if (body.type === 'nodebalancer') {
+      const nodeBalancer = this.nodeBalancers.list().find((nb) => nb.id === id);
+      if (!nodeBalancer) throw new HttpError(404, [{ field: 'id', reason: `NodeBalancer ${id} not found` }]);
+      return this.attachDevice(firewallId, {
+        id,
+        label: nodeBalancer.label,
+        type: 'nodebalancer',
+        url: `/v4/nodebalancers/${id}`,
+        parent_entity: null,
+      });
+    }
+    throw new HttpError(400, [
+      { field: 'type', reason: `Devices of type ${String(body.type)} are not supported` },
+    ]);
   }
 
   private async createFirewall(body: Record<string, unknown>): Promise<Firewall> {
@@ -689,57 +819,4 @@ async function readBody(request: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // Reported below.
-  }
-  throw new HttpError(400, [{ reason: 'Request body must be a JSON object' }]);
-}
-
-interface YupLikeSchema {
-  validate(value: unknown, options: { abortEarly: boolean }): Promise<unknown>;
-}
-
-/** Runs one of Linode's own schemas; failures become the API's 400 shape. */
-async function validateWith(schema: YupLikeSchema, body: unknown): Promise<void> {
-  try {
-    await schema.validate(body, { abortEarly: false });
-  } catch (error) {
-    const inner = (error as { inner?: { path?: string; message: string }[]; message?: string }).inner;
-    const errors =
-      inner && inner.length > 0
-        ? inner.map((item) => ({ ...(item.path ? { field: item.path } : {}), reason: item.message }))
-        : [{ reason: String((error as Error).message) }];
-    throw new HttpError(400, errors);
-  }
-}
-
-function findOr404<T extends { id: string }>(items: readonly T[], id: string, what: string): T {
-  const found = items.find((item) => item.id === id);
-  if (!found) throw new HttpError(404, [{ reason: `${what} ${id} not found` }]);
-  return found;
-}
-
-/** The API's paging: `page` from 1, `page_size` 25–500 (default 100). */
-function page<T>(items: readonly T[], url: URL): { data: T[]; page: number; pages: number; results: number } {
-  const pageNumber = Number(url.searchParams.get('page') ?? '1');
-  const pageSize = Number(url.searchParams.get('page_size') ?? '100');
-  if (!Number.isInteger(pageNumber) || pageNumber < 1) {
-    throw new HttpError(400, [{ field: 'page', reason: 'page must be a positive integer' }]);
-  }
-  if (!Number.isInteger(pageSize) || pageSize < 25 || pageSize > 500) {
-    throw new HttpError(400, [{ field: 'page_size', reason: 'page_size must be between 25 and 500' }]);
-  }
-  const pages = Math.max(1, Math.ceil(items.length / pageSize));
-  return {
-    data: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
-    page: pageNumber,
-    pages,
-    results: items.length,
-  };
 }

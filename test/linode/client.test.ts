@@ -4,23 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { LinodeClient } from '../../src/linode/client.js';
-import type { RetryClock } from '../../src/linode/retry.js';
 import type { InstanceCreateBody } from '../../src/plan/types.js';
 import { FakeLinode } from '../fake-linode/server.js';
+import { fakeClientEnv, instantClock } from './support.js';
 
 const token = 'tok-canary-7f3e9a1b2c';
-
-function instantClock(delays: number[]): RetryClock {
-  let now = 1_000_000;
-  return {
-    now: () => now,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      delays.push(ms);
-      now += ms;
-    },
-  };
-}
 
 function body(id: string, overrides: Partial<InstanceCreateBody> = {}): InstanceCreateBody {
   return {
@@ -40,13 +28,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   fake = await new FakeLinode({ token, provisionMs: 0, bootMs: 0 }).start();
-  const home = mkdtempSync(path.join(os.tmpdir(), 'lb-linode-'));
-  env = {
-    HOME: home,
-    LINODE_BUILD_HOME: path.join(home, 'state'),
-    LINODE_TOKEN: token,
-    LINODE_API_URL: fake.url,
-  };
+  env = fakeClientEnv(fake, token);
 });
 afterAll(() => fake.close());
 beforeEach(() => {
