@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../state/atomic.js';
 import { scrubJsonValue } from '../util/redact.js';
 import { preparePlan } from './prepare.js';
 import { jsonText, planDocument, printPlanSummary } from './print.js';
+import { planCost } from './scale-prices.js';
 
 async function writeOut(directory: string, plan: DeployPlan): Promise<string[]> {
   const written: string[] = [];
@@ -54,11 +55,13 @@ export async function showPlan(options: PlanOptions, context: CommandContext): P
   const result = prepared.plan;
   for (const secret of result.secretValues) out.redact(secret);
   const written = options.out ? await writeOut(path.resolve(context.cwd, options.out), result) : [];
+  // Replicas are priced from the API's public lists; one replica reads nothing, as before.
+  const cost = prepared.scale ? await planCost(prepared, context.env) : undefined;
   if (options.json) {
-    out.json({ ...planDocument(prepared), written });
+    out.json({ ...planDocument(prepared, cost), written });
     return 0;
   }
-  printPlanSummary(out, prepared);
+  printPlanSummary(out, prepared, cost);
   if (written.length > 0) {
     out.line();
     out.line(`Wrote ${written.map((file) => path.relative(context.cwd, file) || file).join(', ')}`);

@@ -30,6 +30,7 @@ import {
   type PlanPrint,
 } from '../plan/fingerprint.js';
 import { buildPlan } from '../plan/index.js';
+import { type ScalePlan, scalePlan } from '../plan/scale.js';
 import { deploymentTarget } from '../plan/target.js';
 import type { DeployPlan } from '../plan/types.js';
 import { readProject } from '../state/project.js';
@@ -106,6 +107,8 @@ export interface PreparedPlan {
   readonly placeholders: readonly string[];
   /** Instances behind a NodeBalancer (`--replicas`, else deploy.linode.replicas, else 1). */
   readonly replicas: number;
+  /** With more than one replica: the NodeBalancer, VPC, placement group, firewalls and replicas. */
+  readonly scale?: ScalePlan;
   /** Secrets to keep locally (0600) for a new deployment: root-password, watcher-token, digest-key. */
   readonly localSecrets: Readonly<Record<string, string>>;
   /** The private key matching the first public key sent, when it sits beside it. */
@@ -345,6 +348,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   )?.config;
   const watcherPort = (watcherConfig as { port?: unknown } | undefined)?.port;
   const fingerprint = digestKey !== undefined ? fingerprintPlan(plan, digestKey) : undefined;
+  const scale = scalePlan(plan, target.replicas);
 
   let existing: ExistingDeployment | undefined;
   let changes: FieldChange[] | undefined;
@@ -367,6 +371,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     description,
     placeholders,
     replicas: target.replicas,
+    ...(scale ? { scale } : {}),
     localSecrets,
     ...(sshIdentityFile ? { sshIdentityFile } : {}),
     ...(typeof watcherPort === 'number' ? { watcherPort } : {}),

@@ -12,8 +12,10 @@ import { formatDiagnostic } from '../template/diagnostics.js';
 import type { Template } from '../template/types.js';
 import { changeLines } from './changes-text.js';
 import type { PreparedPlan } from './prepare.js';
+import type { PlanCost } from './scale-prices.js';
+import { printScale, scaleDocument } from './scale-text.js';
 
-export function planDocument(prepared: PreparedPlan) {
+export function planDocument(prepared: PreparedPlan, cost?: PlanCost) {
   const { plan } = prepared;
   return {
     preview: true,
@@ -28,6 +30,10 @@ export function planDocument(prepared: PreparedPlan) {
     type: plan.context.type,
     image: plan.context.image,
     replicas: prepared.replicas,
+    scale: prepared.scale ? scaleDocument(prepared.scale) : null,
+    ...(cost
+      ? { cost: cost.sheet ?? null, ...(cost.unavailable ? { costUnavailable: cost.unavailable } : {}) }
+      : {}),
     capabilities: plan.capabilities,
     packages: plan.packages,
     steps: plan.steps,
@@ -57,7 +63,7 @@ export function jsonText(value: unknown): string {
 
 const number = groupDigits;
 
-export function printPlanSummary(out: Output, prepared: PreparedPlan): void {
+export function printPlanSummary(out: Output, prepared: PreparedPlan, cost?: PlanCost): void {
   const { plan } = prepared;
   const bold = (text: string) => out.style('bold', text);
   const { context } = plan;
@@ -74,6 +80,7 @@ export function printPlanSummary(out: Output, prepared: PreparedPlan): void {
     out.line(bold(changes[0]!));
     for (const line of changes.slice(1)) out.line(line);
   }
+  printScale(out, prepared, cost);
   out.line();
   out.line(bold('Capabilities (boot order)'));
   out.table(plan.capabilities, [

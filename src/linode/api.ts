@@ -71,7 +71,9 @@ export async function loadLinodeApi(next: ApiConnection): Promise<LinodeApiModul
       const active = connection;
       if (!active) return config;
       config.url = redirectUrl(config.url ?? '', active.baseUrl);
-      config.headers.set('Authorization', `Bearer ${active.token}`);
+      // An anonymous connection (public price lists) sends no Authorization header at all.
+      if (active.token) config.headers.set('Authorization', `Bearer ${active.token}`);
+      else config.headers.delete('Authorization');
       config.headers.set('User-Agent', `linode-build/${VERSION}`);
       config.timeout = active.timeoutMs;
       // axios's own proxy support sends https requests to an http proxy in clear (headers and

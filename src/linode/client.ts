@@ -46,6 +46,11 @@ export interface LinodeClientOptions {
   readonly onRetry?: (message: string) => void;
   /** --debug: told about every API request (no token, no body). */
   readonly trace?: (line: string) => void;
+  /**
+   * No token at all: only the API's public lists (types and prices) answer. `plan` prices a
+   * deployment this way, reading no credentials.
+   */
+  readonly anonymous?: boolean;
 }
 
 export class LinodeClient {
@@ -81,7 +86,7 @@ export class LinodeClient {
     const baseUrl = apiBaseUrlFromEnv(env);
     const proxy = proxyForUrl(baseUrl ?? defaultApiOrigin, env);
     const connection: ApiConnection = {
-      token: resolveLinodeToken(env),
+      token: options.anonymous ? '' : resolveLinodeToken(env),
       baseUrl,
       ...(proxy ? { proxy } : {}),
       timeoutMs: 30_000,

@@ -69,6 +69,10 @@ export interface InstanceCreateBody {
   readonly metadata: { readonly user_data: string };
   readonly firewall_id?: number;
   readonly booted?: boolean;
+  /** A private IPv4 address (192.168.128.0/17): replicas get one, where their NodeBalancer reaches them. */
+  readonly private_ip?: boolean;
+  /** The placement group a replica joins (anti-affinity). */
+  readonly placement_group?: { readonly id: number };
 }
 
 export interface FirewallRule {

@@ -17,6 +17,32 @@ function deployYml(replicas?: number): string {
     : yml.replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${replicas}\n`);
 }
 
+interface PlanJson {
+  readonly replicas: number;
+  readonly scale: null | {
+    readonly instances: readonly {
+      readonly index: number;
+      readonly label: string;
+      readonly tags: readonly string[];
+    }[];
+    readonly nodeBalancerConfig: { readonly port: number; readonly check_path: string };
+    readonly replicaFirewall: {
+      readonly rules: {
+        readonly inbound: readonly { readonly ports?: string; readonly addresses: unknown }[];
+      };
+    };
+  };
+  readonly cost?: null | {
+    readonly lines: readonly {
+      readonly resource: string;
+      readonly hourly?: number;
+      readonly monthly?: number;
+    }[];
+    readonly total?: { readonly hourly: number; readonly monthly?: number };
+  };
+  readonly costUnavailable?: string;
+}
+
 describe('replicas', () => {
   let lab: Lab;
   let project: string;
@@ -32,7 +58,7 @@ describe('replicas', () => {
   const plan = async (...args: string[]) => {
     const result = await lab.run(['plan', '--json', ...args], { cwd: project });
     expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout) as { replicas: number };
+    return JSON.parse(result.stdout) as PlanJson;
   };
 
   it('takes deploy.yml replicas, with --replicas winning; one replica when neither is given', async () => {
@@ -56,6 +82,60 @@ describe('replicas', () => {
     const invalid = await lab.run(['plan'], { cwd: project });
     expect(invalid.code).not.toBe(0);
     expect(invalid.stderr).toContain('deploy.linode.replicas');
+  });
+
+  it('plans every resource of 3 replicas with the API prices and the total, reading no credentials', async () => {
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml(3));
+    lab.fake.clearLog();
+    // No token anywhere: plan reads the public price lists only.
+    const noToken = { LINODE_TOKEN: '', LINODE_CLI_TOKEN: '' };
+    const json = await lab.run(['plan', '--json'], { cwd: project, env: noToken });
+    expect(json.code, json.stderr).toBe(0);
+    const planned = JSON.parse(json.stdout) as PlanJson;
+    expect(planned.scale?.instances.map((replica) => replica.index)).toEqual([1, 2, 3]);
+    expect(planned.scale?.nodeBalancerConfig).toMatchObject({ port: 8080, check_path: '/health' });
+    const appRule = planned.scale?.replicaFirewall.rules.inbound.find((rule) => rule.ports === '8080');
+    expect(appRule?.addresses).toEqual({ ipv4: ['192.168.255.0/24'] });
+    // The fake's prices: g6-standard-2 $0.036/h ($26.28/month) in us-ord, a NodeBalancer $0.015/h ($10/month).
+    expect(planned.cost?.lines.slice(0, 2)).toEqual([
+      { resource: '3 × g6-standard-2', count: 3, hourly: 0.108, monthly: 78.84 },
+      { resource: 'NodeBalancer', count: 1, hourly: 0.015, monthly: 10 },
+    ]);
+    expect(planned.cost?.total).toEqual({ hourly: 0.123, monthly: 88.84 });
+    expect(lab.fake.mutatingRequests()).toEqual([]);
+    expect(lab.fake.requests.every((entry) => entry.authorization === undefined)).toBe(true);
+
+    // Region prices where the API has them; the text shows every resource and the total.
+    const text = await lab.run(['plan', '--region', 'br-gru'], { cwd: project, env: noToken });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Replicas: 3 behind a NodeBalancer');
+    expect(text.stdout).toMatch(/NodeBalancer lb-\w+-converge-app\s+port 8080 http/);
+    expect(text.stdout).toMatch(/replica 3 converge-app-default-\w+-3/);
+    expect(text.stdout).toMatch(/total\s+\$0\.171\s+\$123\.50/);
+  });
+
+  it('one replica plans and requests exactly what a single instance did', async () => {
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml());
+    lab.fake.clearLog();
+    const single = await lab.run(['plan'], { cwd: project });
+    expect(single.code, single.stderr).toBe(0);
+    expect(single.stdout).not.toContain('NodeBalancer');
+    expect(single.stdout).not.toContain('Cost');
+    expect((await plan()).scale).toBeNull();
+    expect(lab.fake.requests).toEqual([]);
+  });
+
+  it('says why the cost is unknown when the price lists cannot be read, and still plans', async () => {
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml(2));
+    const offline = await lab.run(['plan', '--json'], {
+      cwd: project,
+      env: { LINODE_API_URL: 'http://127.0.0.1:9', LINODE_BUILD_RETRY_BASE_MS: '1' },
+    });
+    expect(offline.code, offline.stderr).toBe(0);
+    const planned = JSON.parse(offline.stdout) as PlanJson;
+    expect(planned.scale?.instances).toHaveLength(2);
+    expect(planned.cost).toBeNull();
+    expect(planned.costUnavailable).toContain('price lists could not be read');
   });
 
   it('deploy with several replicas refuses before any request; plan shows them', async () => {

@@ -33,6 +33,9 @@ import { FilterError, matchesFilter, parseFilterHeader } from './filter.js';
 import { apiTimestamp, findOr404, HttpError, page, parseJson, validateWith } from './http.js';
 import { FakeNodeBalancers } from './nodebalancers.js';
 
+/** GET paths the real API answers without a token (its public catalogues with prices). */
+const PUBLIC_LISTS = new Set(['/linode/types', '/nodebalancers/types']);
+
 export type FaultKind = 'rate-limit' | 'server-error' | 'unavailable' | 'drop-before' | 'drop-after';
 
 export const allFaultKinds: readonly FaultKind[] = [
@@ -355,7 +358,14 @@ export class FakeLinode {
     let payload: unknown;
     try {
       if (!match) throw new HttpError(404, [{ reason: 'Not found' }]);
-      if (this.options.token && request.headers.authorization !== `Bearer ${this.options.token}`) {
+      // The price lists are public in the real API: no token needed (plan reads them so).
+      const publicList =
+        entry.method === 'GET' && PUBLIC_LISTS.has(entry.path) && !request.headers.authorization;
+      if (
+        !publicList &&
+        this.options.token &&
+        request.headers.authorization !== `Bearer ${this.options.token}`
+      ) {
         throw new HttpError(401, [{ reason: 'Invalid Token' }]);
       }
       payload = await this.route(
