@@ -4,7 +4,7 @@
  */
 import { render } from 'ink';
 import { colorEnabled } from '../cli/framework/output.js';
-import { App } from './components/App.js';
+import { App } from './App.js';
 import type { DataSource } from './data.js';
 import type { WizardBackend } from './wizard/types.js';
 

@@ -1,6 +1,6 @@
 /** Renders the App with ink-testing-library at a fixed size and gives tests keys and waits. */
 import { render } from 'ink-testing-library';
-import { App } from '../../src/tui/components/App.js';
+import { App } from '../../src/tui/App.js';
 import type { DataSource } from '../../src/tui/data.js';
 import { NOW } from './fake-source.js';
 

@@ -5,8 +5,8 @@
  */
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatElapsed, Monitor } from '../../src/tui/monitor/Monitor.js';
 import { applyEvent, initialMonitor, MonitorSession } from '../../src/tui/monitor/model.js';
+import { formatElapsed, MonitorScreen } from '../../src/tui/screens/MonitorScreen.js';
 import { FakeSource, NOW, view } from './fake-source.js';
 import { type Harness, KEYS, sleep } from './harness.js';
 import { FakeWizard, renderWizardApp } from './wizard-fakes.js';
@@ -25,7 +25,7 @@ function renderMonitor(session: MonitorSession, now: number, onLeave = () => {})
     current: undefined,
   };
   const instance = render(
-    <Monitor session={session} now={now} width={100} height={30} keys={keys} onLeave={onLeave} />,
+    <MonitorScreen session={session} now={now} width={100} height={30} keys={keys} onLeave={onLeave} />,
   );
   cleanup = () => instance.unmount();
   return { instance, keys, frame: () => instance.lastFrame() ?? '' };

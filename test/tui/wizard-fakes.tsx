@@ -1,6 +1,6 @@
 /** A scriptable wizard backend and an App render with it, for the wizard and monitor tests. */
 import { render } from 'ink-testing-library';
-import { App } from '../../src/tui/components/App.js';
+import { App } from '../../src/tui/App.js';
 import type { DataSource } from '../../src/tui/data.js';
 import type { MonitorEvent, MonitorSession } from '../../src/tui/monitor/model.js';
 import type {

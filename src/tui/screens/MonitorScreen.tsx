@@ -8,18 +8,17 @@ import { Box, Text } from 'ink';
 import { useSyncExternalStore } from 'react';
 import { KeyHints, LogLines, StatusLine, TitleBar } from '../components/chrome.js';
 import { stepDuration, stepSymbol } from '../components/Detail.js';
+import type { MonitorSession, MonitorState, Stage } from '../monitor/model.js';
+import type { ScreenKeys } from '../navigation.js';
 import { sanitizeLines, sanitizeText } from '../sanitize.js';
 import { useTone } from '../theme.js';
-import type { MonitorSession, MonitorState, Stage } from './model.js';
-
-type KeyHandler = (input: string, key: import('ink').Key) => void;
 
 export interface MonitorProps {
   readonly session: MonitorSession;
   readonly now: number;
   readonly width: number;
   readonly height: number;
-  readonly keys: { current: KeyHandler | undefined };
+  readonly keys: ScreenKeys;
   readonly onLeave: () => void;
 }
 
@@ -36,7 +35,7 @@ function stageSymbol(stage: Stage): string {
   return '▶';
 }
 
-export function Monitor(props: MonitorProps) {
+export function MonitorScreen(props: MonitorProps) {
   const state = useSyncExternalStore(props.session.subscribe, props.session.getSnapshot);
   const tone = useTone();
   props.keys.current = (input, key) => {

@@ -7,9 +7,10 @@ import { Box, Text } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { KeyHints, StatusLine, TitleBar } from '../components/chrome.js';
 import { describeError } from '../hooks.js';
+import type { ScreenKeys } from '../navigation.js';
 import { sanitizeText } from '../sanitize.js';
 import { useTone } from '../theme.js';
-import { classTitle, hourlyLabel, regionLine, templateLine, typeLine } from './choices.js';
+import { classTitle, hourlyLabel, regionLine, templateLine, typeLine } from '../wizard/choices.js';
 import {
   appName,
   directory,
@@ -21,16 +22,14 @@ import {
   type WizardState,
   type WizardStep,
   wizardReducer,
-} from './state.js';
-import type { WizardAnswers, WizardBackend } from './types.js';
-
-type KeyHandler = (input: string, key: import('ink').Key) => void;
+} from '../wizard/state.js';
+import type { WizardAnswers, WizardBackend } from '../wizard/types.js';
 
 export interface WizardProps {
   readonly backend: WizardBackend;
   readonly width: number;
   readonly height: number;
-  readonly keys: { current: KeyHandler | undefined };
+  readonly keys: ScreenKeys;
   readonly onCancel: () => void;
   readonly onConfirm: (answers: WizardAnswers) => void;
 }
@@ -46,7 +45,7 @@ const TITLES: Readonly<Record<WizardStep, string>> = {
   confirm: 'Confirm',
 };
 
-export function Wizard(props: WizardProps) {
+export function WizardScreen(props: WizardProps) {
   const [state, dispatch] = useReducer(wizardReducer, undefined, initialWizard);
   const { backend } = props;
   const bodyHeight = Math.max(3, props.height - 4);
