@@ -46,6 +46,7 @@ const env = {
   ...process.env,
   HOME: home,
   XDG_CONFIG_HOME: path.join(home, '.config'),
+  XDG_STATE_HOME: path.join(home, '.local', 'state'),
   LINODE_TOKEN: token,
   LINODE_API_URL: fake.url,
   LINODE_BUILD_HEALTH_HOST: health.address,

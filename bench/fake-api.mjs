@@ -71,7 +71,7 @@ export function registryRecord(id, instance, template = 'chat-agent') {
 
 /** Seeds `count` tagged instances in the fake and a matching registry under `home`. */
 export function seedDeployments(fake, home, count) {
-  const stateDir = path.join(home, '.config/linode-cli.d/build');
+  const stateDir = path.join(home, '.local/state/linode-build');
   mkdirSync(stateDir, { recursive: true });
   const records = [];
   for (let i = 0; i < count; i++) {
@@ -93,6 +93,7 @@ export function cliEnv(home, fake, token, extra = {}) {
     PATH: process.env.PATH,
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
     NO_COLOR: '1',
     LINODE_TOKEN: token,
     LINODE_API_URL: fake.url,

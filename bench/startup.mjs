@@ -51,6 +51,7 @@ export function measureStartup({ runs = 15, commands = DEFAULT_COMMANDS } = {}) 
     ...process.env,
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
     XDG_CACHE_HOME: path.join(home, '.cache'),
     NO_COLOR: '1',
   };

@@ -1,51 +1,79 @@
 /**
- * Where local state lives. One function so tests (LINODE_BUILD_HOME) and users
- * (XDG_CONFIG_HOME) redirect everything consistently.
+ * Where linode-build's own files live: one function per kind, so tests (LINODE_BUILD_HOME) and
+ * users (the XDG variables) redirect everything consistently.
  *
- *   LINODE_BUILD_HOME            → that directory is the whole state directory
- *   XDG_CONFIG_HOME              → $XDG_CONFIG_HOME/linode-cli.d/build
- *   otherwise                    → ~/.config/linode-cli.d/build
+ *   kind     what                                               default (XDG variable)
+ *   config   installed templates, preferences                   ~/.config/linode-build      (XDG_CONFIG_HOME)
+ *   cache    API catalogues (types, regions), the templates-    ~/.cache/linode-build       (XDG_CACHE_HOME)
+ *            list cache, Node's compile cache
+ *   state    the deployment registry, secrets, known_hosts      ~/.local/state/linode-build (XDG_STATE_HOME)
+ *
+ * LINODE_BUILD_HOME=DIR replaces all three with DIR/config, DIR/cache and DIR/state (one
+ * throwaway root for tests, the sandbox, or a second identity). Before the XDG split every file
+ * lived in one directory (legacyDirectory); src/state/migrate.ts moves them out once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LINODE_BUILD_HOME) return path.resolve(env.LINODE_BUILD_HOME);
-  const configHome = env.XDG_CONFIG_HOME
-    ? path.resolve(env.XDG_CONFIG_HOME)
-    : path.join(homeDirectory(env), '.config');
-  return path.join(configHome, 'linode-cli.d', 'build');
-}
+type Env = NodeJS.ProcessEnv;
 
-export function homeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+export type LocationKind = 'config' | 'cache' | 'state';
+
+/** The XDG variable that moves each kind, and its default under HOME. */
+export const xdgVariables: Readonly<Record<LocationKind, readonly [variable: string, fallback: string]>> = {
+  config: ['XDG_CONFIG_HOME', '.config'],
+  cache: ['XDG_CACHE_HOME', '.cache'],
+  state: ['XDG_STATE_HOME', path.join('.local', 'state')],
+};
+
+export function homeDirectory(env: Env = process.env): string {
   return env.HOME ? path.resolve(env.HOME) : os.homedir();
 }
 
+/** $XDG_<KIND>_HOME, or its default under HOME. The spec says a relative value is ignored. */
+export function xdgBase(kind: LocationKind, env: Env = process.env): string {
+  const [variable, fallback] = xdgVariables[kind];
+  const value = env[variable];
+  return value && path.isAbsolute(value) ? path.resolve(value) : path.join(homeDirectory(env), fallback);
+}
+
+/** linode-build's directory of this kind. */
+export function locationOf(kind: LocationKind, env: Env = process.env): string {
+  if (env.LINODE_BUILD_HOME) return path.join(path.resolve(env.LINODE_BUILD_HOME), kind);
+  return path.join(xdgBase(kind, env), 'linode-build');
+}
+
+export const configDirectory = (env?: Env) => locationOf('config', env);
+export const cacheDirectory = (env?: Env) => locationOf('cache', env);
+export const stateDirectory = (env?: Env) => locationOf('state', env);
+
+/**
+ * The single directory every file lived in before the XDG split: LINODE_BUILD_HOME itself, or
+ * $XDG_CONFIG_HOME/linode-cli.d/build (~/.config/linode-cli.d/build).
+ */
+export function legacyDirectory(env: Env = process.env): string {
+  if (env.LINODE_BUILD_HOME) return path.resolve(env.LINODE_BUILD_HOME);
+  return path.join(xdgBase('config', env), 'linode-cli.d', 'build');
+}
+
 export const statePaths = {
-  registry: (env?: NodeJS.ProcessEnv) => path.join(stateDirectory(env), 'registry.json'),
-  userTemplates: (env?: NodeJS.ProcessEnv) => path.join(stateDirectory(env), 'templates'),
-  /** Per-deployment secrets (root password, watcher token), each file 0600. */
-  secrets: (env?: NodeJS.ProcessEnv) => path.join(stateDirectory(env), 'secrets'),
-  cache: (env?: NodeJS.ProcessEnv) => path.join(stateDirectory(env), 'cache'),
+  registry: (env?: Env) => path.join(stateDirectory(env), 'registry.json'),
+  /** Per-deployment secrets (root password, watcher token, digest key), each file 0600. */
+  secrets: (env?: Env) => path.join(stateDirectory(env), 'secrets'),
+  /** Host keys pinned per deployment. */
+  knownHosts: (env?: Env) => path.join(stateDirectory(env), 'known_hosts'),
+  userTemplates: (env?: Env) => path.join(configDirectory(env), 'templates'),
+  cache: (env?: Env) => cacheDirectory(env),
 };
 
 /**
- * Where Node's own compile cache (module.enableCompileCache) keeps the CLI's compiled code:
- * a cache, so under the user's cache directory rather than the state directory, except that
- * LINODE_BUILD_HOME still redirects everything (tests, throwaway homes).
- *
- *   LINODE_BUILD_HOME            → $LINODE_BUILD_HOME/cache/compile-cache
- *   XDG_CACHE_HOME               → $XDG_CACHE_HOME/linode-build/compile-cache
- *   otherwise                    → ~/.cache/linode-build/compile-cache
+ * Where Node's own compile cache (module.enableCompileCache) keeps the CLI's compiled code.
+ * main.ts calls this before anything else loads, so it stays in this small module.
  */
-export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LINODE_BUILD_HOME) return path.join(statePaths.cache(env), 'compile-cache');
-  const cacheHome = env.XDG_CACHE_HOME
-    ? path.resolve(env.XDG_CACHE_HOME)
-    : path.join(homeDirectory(env), '.cache');
-  return path.join(cacheHome, 'linode-build', 'compile-cache');
+export function compileCacheDirectory(env: Env = process.env): string {
+  return path.join(cacheDirectory(env), 'compile-cache');
 }
 
 let cachedPackageRoot: string | undefined;

@@ -7,11 +7,11 @@ import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
-import { stateDirectory } from '../paths.js';
+import { statePaths } from '../paths.js';
 import { ensurePrivateDirectory, PRIVATE_FILE_MODE } from '../state/atomic.js';
 
 export function knownHostsPath(env: NodeJS.ProcessEnv): string {
-  return path.join(stateDirectory(env), 'known_hosts');
+  return statePaths.knownHosts(env);
 }
 
 /** Creates the file (0600) if missing and tightens its mode if it was loosened; returns its path. */

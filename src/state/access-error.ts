@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { CliError } from '../errors.js';
-import { compileCacheDirectory, homeDirectory, stateDirectory } from '../paths.js';
+import { type LocationKind, legacyDirectory, locationOf, xdgVariables } from '../paths.js';
 
 const reasons: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
@@ -17,41 +17,31 @@ const reasons: Readonly<Record<string, string>> = {
   EDQUOT: 'disk quota exceeded',
 };
 
-/** The XDG base directories, each with its default under HOME. */
-const xdgRoots = [
-  ['XDG_CONFIG_HOME', '.config'],
-  ['XDG_STATE_HOME', '.local/state'],
-  ['XDG_CACHE_HOME', '.cache'],
-] as const;
-
-/** What moves `directory`: LINODE_BUILD_HOME always, and the XDG variable whose tree holds it. */
-function movers(directory: string, env: NodeJS.ProcessEnv): string {
-  const home = homeDirectory(env);
-  const xdg = xdgRoots.find(([variable, fallback]) =>
-    isInside(directory, env[variable] ? path.resolve(env[variable]) : path.join(home, fallback)),
-  );
-  const all = 'LINODE_BUILD_HOME=DIR moves all of them';
-  return xdg && !env.LINODE_BUILD_HOME ? `${all}; ${xdg[0]} moves this one` : all;
-}
-
 function isInside(file: string, directory: string): boolean {
   const relative = path.relative(directory, file);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+interface OwnDirectory {
+  readonly directory: string;
+  /** config, cache or state; undefined for the pre-XDG directory (or LINODE_BUILD_HOME itself). */
+  readonly kind?: LocationKind;
+}
+
 /** The directory of linode-build's own files that holds `file`, if any. */
-function ownDirectory(file: string, env: NodeJS.ProcessEnv): string | undefined {
-  const home = homeDirectory(env);
-  const roots = [
-    ...(env.LINODE_BUILD_HOME ? [path.resolve(env.LINODE_BUILD_HOME)] : []),
-    stateDirectory(env),
-    path.dirname(compileCacheDirectory(env)),
-    // The per-purpose XDG locations (config, state, cache) all end in linode-build.
-    ...[env.XDG_CONFIG_HOME, env.XDG_STATE_HOME, env.XDG_CACHE_HOME, path.join(home, '.local', 'state')]
-      .filter((root): root is string => Boolean(root))
-      .map((root) => path.join(path.resolve(root), 'linode-build')),
-  ];
-  return roots.find((root) => isInside(file, root));
+function ownDirectory(file: string, env: NodeJS.ProcessEnv): OwnDirectory | undefined {
+  const kinds: readonly LocationKind[] = ['config', 'cache', 'state'];
+  const found = kinds.find((kind) => isInside(file, locationOf(kind, env)));
+  if (found) return { directory: locationOf(found, env), kind: found };
+  const legacy = legacyDirectory(env);
+  return isInside(file, legacy) ? { directory: legacy } : undefined;
+}
+
+/** What moves `own`: LINODE_BUILD_HOME always, and the XDG variable of its kind. */
+function movers(own: OwnDirectory, env: NodeJS.ProcessEnv): string {
+  const all = 'LINODE_BUILD_HOME=DIR moves all of them';
+  if (env.LINODE_BUILD_HOME || own.kind === undefined) return all;
+  return `${all}; ${xdgVariables[own.kind][0]} moves this one`;
 }
 
 /** The CliError for an errno error the user can fix, or undefined for anything else. */
@@ -62,8 +52,8 @@ export function accessError(error: unknown, env: NodeJS.ProcessEnv): CliError | 
   const own = ownDirectory(path.resolve(file), env);
   if (own) {
     return new CliError(
-      `cannot use linode-build's files in ${own}: ${file} (${reason}).`,
-      `Make ${own} writable, or put linode-build's files elsewhere: ${movers(own, env)}.`,
+      `cannot use linode-build's files in ${own.directory}: ${file} (${reason}).`,
+      `Make ${own.directory} writable, or put linode-build's files elsewhere: ${movers(own, env)}.`,
     );
   }
   return new CliError(`cannot use ${file} (${reason}).`, 'Check its permissions, or choose another path.');

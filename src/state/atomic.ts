@@ -125,7 +125,7 @@ export async function removeStaleTemporaries(target: string): Promise<void> {
 }
 
 /** Makes a completed rename durable. Some platforms cannot open directories; that is not fatal. */
-async function syncDirectory(directory: string): Promise<void> {
+export async function syncDirectory(directory: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(directory, 'r');

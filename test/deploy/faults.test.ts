@@ -48,7 +48,7 @@ it('deploy, status and destroy survive a flaky API without duplicates', { timeou
   expect(lab.fake.listInstances()).toHaveLength(0);
   expect(lab.fake.listFirewalls()).toHaveLength(0);
   const registry = JSON.parse(
-    readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'),
+    readFileSync(path.join(lab.home, '.local/state/linode-build/registry.json'), 'utf8'),
   );
   expect(registry.deployments).toEqual([]);
 });

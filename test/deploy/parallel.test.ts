@@ -18,7 +18,7 @@ it('50 parallel deploys leave 50 records and a registry that always parses', {
   timeout: 600_000,
 }, async () => {
   const project = await lab.project('many', 'embeddings-python');
-  const registryFile = path.join(lab.home, '.config/linode-cli.d/build/registry.json');
+  const registryFile = path.join(lab.home, '.local/state/linode-build/registry.json');
   let reads = 0;
   let parseFailures = 0;
   let running = true;

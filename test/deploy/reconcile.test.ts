@@ -10,7 +10,7 @@ import { type Lab, labToken, startLab } from '../fake-linode/harness.js';
 import { deploymentRecord } from './fixtures.js';
 
 let lab: Lab;
-const registryFile = () => path.join(lab.home, '.config/linode-cli.d/build/registry.json');
+const registryFile = () => path.join(lab.home, '.local/state/linode-build/registry.json');
 const readRecords = (): DeploymentRecord[] => JSON.parse(readFileSync(registryFile(), 'utf8')).deployments;
 
 function writeRecords(records: DeploymentRecord[]): void {

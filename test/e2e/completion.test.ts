@@ -17,9 +17,9 @@ import { toolsAvailable } from '../support/tools.js';
 
 const { home, env } = tempHome();
 const state = path.join(home, 'state');
-mkdirSync(state, { recursive: true });
+mkdirSync(path.join(state, 'state'), { recursive: true });
 writeFileSync(
-  path.join(state, 'registry.json'),
+  path.join(state, 'state', 'registry.json'),
   JSON.stringify({
     version: 1,
     deployments: ['k3x9abcd', 'k3x9wxyz', 'p2m7qq01'].map((id) => deploymentRecord(id)),

@@ -126,7 +126,7 @@ describe.skipIf(!sshdAvailable())('deploy --wait sees the boot through the SSH t
     expect(result.stderr).toMatch(/Healthy \(HTTP 200\)/);
     // The token the deploy kept is the one that arrived, and only through sshd (loopback).
     const token = readFileSync(
-      path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/watcher-token`),
+      path.join(lab.home, `.local/state/linode-build/secrets/${id}/watcher-token`),
       'utf8',
     ).trim();
     const reads = watcher.arrivals.slice(seenBefore);

@@ -29,7 +29,7 @@ function projectEntry(project: string): {
 }
 
 function registry(): { deployments: { id: string; status: string; watcherPort?: number }[] } {
-  return JSON.parse(readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'));
+  return JSON.parse(readFileSync(path.join(lab.home, '.local/state/linode-build/registry.json'), 'utf8'));
 }
 
 describe('deploy → status → destroy', () => {
@@ -64,7 +64,7 @@ describe('deploy → status → destroy', () => {
     expect(record?.status).toBe('active');
     const state = projectEntry(project);
     expect(state).toMatchObject({ deploymentId: id, linodeId: instance.id });
-    const passwordFile = path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/root-password`);
+    const passwordFile = path.join(lab.home, `.local/state/linode-build/secrets/${id}/root-password`);
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
 
     // In the project directory, status shows this deployment in detail.
@@ -238,7 +238,7 @@ describe('deploy → status → destroy', () => {
     expect(registry().deployments.find((d) => d.id === id)).toMatchObject({
       watcherPort: expect.any(Number),
     });
-    const tokenFile = path.join(lab.home, `.config/linode-cli.d/build/secrets/${id}/watcher-token`);
+    const tokenFile = path.join(lab.home, `.local/state/linode-build/secrets/${id}/watcher-token`);
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const destroy = await lab.run(['destroy', id, '--yes']);
     expect(destroy.code, destroy.stderr).toBe(0);

@@ -14,7 +14,7 @@ import { type Lab, startLab } from '../fake-linode/harness.js';
 
 const canaryPassword = 'rootpw-CANARY-7e2a91-never-print';
 let lab: Lab;
-const stateDir = () => path.join(lab.home, '.config/linode-cli.d/build');
+const stateDir = () => path.join(lab.home, '.local/state/linode-build');
 const knownHosts = () => path.join(stateDir(), 'known_hosts');
 const identityFile = () => path.join(lab.home, '.ssh/id_ed25519');
 

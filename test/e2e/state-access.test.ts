@@ -3,7 +3,7 @@
  * line naming the path and why, one hint naming the variables that move linode-build's files.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ describe('an unusable state directory', () => {
     });
     expect(result.code).toBe(1);
     expectOneErrorAndHint(result.stderr);
-    expect(result.stderr).toContain(`cannot use linode-build's files in ${state}: `);
+    // LINODE_BUILD_HOME=DIR puts installed templates in DIR/config.
+    expect(result.stderr).toContain(`cannot use linode-build's files in ${path.join(state, 'config')}: `);
     expect(result.stderr).toContain('ENOTDIR');
     // LINODE_BUILD_HOME put it there, so that is what moves it.
     expect(result.stderr).toMatch(/^Hint: .*LINODE_BUILD_HOME=DIR moves all of them\.$/m);
@@ -54,13 +55,34 @@ describe('an unusable state directory', () => {
     expect(result.status, result.stderr).toBe(1);
     expectOneErrorAndHint(result.stderr);
     expect(result.stderr).toContain(
-      `cannot use linode-build's files in ${path.join(config, 'linode-cli.d/build')}`,
+      `cannot use linode-build's files in ${path.join(config, 'linode-build')}`,
     );
     expect(result.stderr).toContain('EACCES: permission denied');
     // The config directory is under XDG_CONFIG_HOME (tempHome sets it): the hint names it.
     expect(result.stderr).toMatch(
       /^Hint: .*LINODE_BUILD_HOME=DIR moves all of them; XDG_CONFIG_HOME moves this one\.$/m,
     );
+  });
+
+  it('names XDG_STATE_HOME for the state directory (moving old files there that it cannot create)', async () => {
+    const { home, env } = tempHome();
+    // Files in the pre-XDG layout, and a file where ~/.local/state belongs.
+    const legacy = path.join(home, '.config/linode-cli.d/build');
+    mkdirSync(legacy, { recursive: true });
+    writeFileSync(path.join(legacy, 'registry.json'), '{"version":1,"deployments":[]}\n', { mode: 0o600 });
+    mkdirSync(path.join(home, '.local'));
+    writeFileSync(path.join(home, '.local/state'), '');
+    const result = await runCli(['completion', '--values', 'deployment'], { env });
+    expect(result.code).toBe(1);
+    expectOneErrorAndHint(result.stderr);
+    expect(result.stderr).toContain(
+      `cannot use linode-build's files in ${path.join(home, '.local/state/linode-build')}: `,
+    );
+    expect(result.stderr).toMatch(
+      /^Hint: .*LINODE_BUILD_HOME=DIR moves all of them; XDG_STATE_HOME moves this one\.$/m,
+    );
+    // Nothing was lost: the registry is still at its old place.
+    expect(readFileSync(path.join(legacy, 'registry.json'), 'utf8')).toBe('{"version":1,"deployments":[]}\n');
   });
 
   it('names any other unusable path without the state hint', async () => {

@@ -33,7 +33,7 @@ afterAll(() => lab?.close());
 
 function healthyAt(id: string): string | undefined {
   const registry = JSON.parse(
-    readFileSync(path.join(lab.home, '.config/linode-cli.d/build/registry.json'), 'utf8'),
+    readFileSync(path.join(lab.home, '.local/state/linode-build/registry.json'), 'utf8'),
   ) as { deployments: { id: string; healthyAt?: string }[] };
   return registry.deployments.find((record) => record.id === id)?.healthyAt;
 }

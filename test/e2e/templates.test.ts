@@ -9,7 +9,7 @@ import { toolsAvailable } from '../support/tools.js';
 const BUNDLED = ['chat-agent', 'embeddings-python', 'llm-api', 'ml-pipeline'];
 
 function userTemplate(home: string, name: string, text: string): void {
-  const directory = path.join(home, '.config/linode-cli.d/build/templates', name);
+  const directory = path.join(home, '.config/linode-build/templates', name);
   mkdirSync(directory, { recursive: true });
   writeFileSync(path.join(directory, 'template.yml'), text);
 }
@@ -170,7 +170,7 @@ describe('templates scaffold → validate → install → uninstall', () => {
     writeFileSync(path.join(home, 'my-api/.env'), 'SECRET=canary-value-987\n');
     const install = await runCli(['templates', 'install', './my-api'], { env, cwd: home });
     expect(install.code).toBe(0);
-    const installed = path.join(home, '.config/linode-cli.d/build/templates/my-api');
+    const installed = path.join(home, '.config/linode-build/templates/my-api');
     expect(existsSync(path.join(installed, '.env'))).toBe(false);
 
     const list = await runCli(['templates', 'list'], { env });

@@ -18,7 +18,7 @@ import { type Lab, startLab } from '../fake-linode/harness.js';
 const now = new Date('2030-06-01T12:00:00Z');
 let lab: Lab;
 let client: LinodeClient;
-const stateDir = () => path.join(lab.home, '.config/linode-cli.d/build');
+const stateDir = () => path.join(lab.home, '.local/state/linode-build');
 const readRecords = (): DeploymentRecord[] =>
   JSON.parse(readFileSync(path.join(stateDir(), 'registry.json'), 'utf8')).deployments;
 

@@ -105,7 +105,7 @@ describe('persistent API failures', () => {
     expect(lab.fake.listFirewalls()).toHaveLength(firewallsBefore);
     expect(readRegistry(lab.home).filter((r) => r.env === 'refused')).toEqual([]);
     // The secrets written before the create went with the rollback.
-    const secrets = path.join(lab.home, '.config/linode-cli.d/build/secrets');
+    const secrets = path.join(lab.home, '.local/state/linode-build/secrets');
     expect(existsSync(secrets) ? readdirSync(secrets) : []).toEqual([]);
     expectConsistent(lab);
   });

@@ -47,7 +47,7 @@ export function startCli(args: readonly string[], cwd: string, env: Record<strin
 }
 
 export function registryFile(home: string): string {
-  return path.join(home, '.config/linode-cli.d/build/registry.json');
+  return path.join(home, '.local/state/linode-build/registry.json');
 }
 
 /** The registry's records; throws (failing the test) when the file does not parse. */

@@ -60,7 +60,7 @@ beforeAll(async () => {
 afterAll(() => lab.close());
 
 function secretsDirectory(): string {
-  return path.join(lab.home, '.config/linode-cli.d/build/secrets', deploymentId);
+  return path.join(lab.home, '.local/state/linode-build/secrets', deploymentId);
 }
 
 /** The generated secrets deploy kept (root password, watcher token), by file name. */
@@ -120,7 +120,7 @@ describe('canary secrets', () => {
       expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
     expect((statSync(path.join(planOut, 'user-data.yaml')).mode & 0o777).toString(8)).toBe('600');
     // The registry (ids, IPs, project paths) is private too.
-    const stateDir = path.join(lab.home, '.config/linode-cli.d/build');
+    const stateDir = path.join(lab.home, '.local/state/linode-build');
     expect((statSync(stateDir).mode & 0o777).toString(8)).toBe('700');
     expect((statSync(path.join(stateDir, 'registry.json')).mode & 0o777).toString(8)).toBe('600');
   });

@@ -22,7 +22,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempHome } from '../support/cli.js';
 
 const home = tempHome();
-const templatesDir = path.join(home.home, '.config/linode-cli.d/build/templates');
+const templatesDir = path.join(home.home, '.config/linode-build/templates');
 let work: string;
 
 const run = (args: string[]) => runCli(args, { cwd: work, env: home.env });
@@ -60,7 +60,7 @@ describe('template names that would escape', () => {
       expectClearFailure(result);
     }
     expect(existsSync(outside())).toBe(false);
-    expect(existsSync(path.join(home.home, '.config/linode-cli.d/build/escape'))).toBe(false);
+    expect(existsSync(path.join(home.home, '.config/linode-build/escape'))).toBe(false);
     expect(
       existsSync(templatesDir) ? readdirSync(templatesDir).filter((n) => !n.startsWith('.')) : [],
     ).toEqual([]);

@@ -9,7 +9,7 @@ describe('sshArgv', () => {
     const argv = sshArgv({
       deploymentId: 'k3x9abcd',
       host: '203.0.113.5',
-      knownHostsFile: '/home/u/.config/linode-cli.d/build/known_hosts',
+      knownHostsFile: '/home/u/.local/state/linode-build/known_hosts',
       extra: ['-o', 'StrictHostKeyChecking=no', 'uptime'],
     });
     expect(argv).toEqual([
@@ -17,7 +17,7 @@ describe('sshArgv', () => {
       '-o',
       'StrictHostKeyChecking=accept-new',
       '-o',
-      'UserKnownHostsFile=/home/u/.config/linode-cli.d/build/known_hosts',
+      'UserKnownHostsFile=/home/u/.local/state/linode-build/known_hosts',
       '-o',
       'HostKeyAlias=linode-build-k3x9abcd',
       'root@203.0.113.5',

@@ -18,7 +18,8 @@ beforeAll(async () => {
 
 describe('registry under concurrency', () => {
   it('50 parallel processes each upserting one record → 50 records, the file always parses', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'lb-par-')), 'state');
+    const root = mkdtempSync(path.join(os.tmpdir(), 'lb-par-'));
+    const dir = path.join(root, 'state');
     const file = path.join(dir, 'registry.json');
     const ids = Array.from({ length: 50 }, (_, index) => `dep${String(index).padStart(5, '0')}`);
     let reads = 0;
@@ -37,12 +38,12 @@ describe('registry under concurrency', () => {
       }
     })();
     const results = await Promise.all(
-      ids.map((id) => runWorker(worker, ['upsert', id], { LINODE_BUILD_HOME: dir })),
+      ids.map((id) => runWorker(worker, ['upsert', id], { LINODE_BUILD_HOME: root })),
     );
     polling = false;
     await poller;
     for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
-    const registry = await readRegistry({ LINODE_BUILD_HOME: dir });
+    const registry = await readRegistry({ LINODE_BUILD_HOME: root });
     expect(registry.deployments.map((record) => record.id).sort()).toEqual(ids);
     expect(reads).toBeGreaterThan(0);
     expect(readdirSync(dir)).toEqual(['registry.json']);

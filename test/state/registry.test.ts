@@ -15,8 +15,10 @@ import {
 import { sampleRecord } from './fixtures/records.js';
 
 function home(): { env: NodeJS.ProcessEnv; dir: string; file: string } {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'lb-reg-')), 'state');
-  return { env: { LINODE_BUILD_HOME: dir }, dir, file: path.join(dir, 'registry.json') };
+  // LINODE_BUILD_HOME=root keeps the registry in root/state.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lb-reg-'));
+  const dir = path.join(root, 'state');
+  return { env: { LINODE_BUILD_HOME: root }, dir, file: path.join(dir, 'registry.json') };
 }
 
 function thrown(action: () => unknown): CliError {

@@ -6,8 +6,9 @@ import { CliError } from '../../src/errors.js';
 import { readSecret, removeSecrets, secretPath, writeSecret } from '../../src/state/secrets.js';
 
 function env(): { env: NodeJS.ProcessEnv; dir: string } {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'lb-sec-')), 'state');
-  return { env: { LINODE_BUILD_HOME: dir }, dir };
+  // LINODE_BUILD_HOME=root keeps secrets in root/state/secrets.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lb-sec-'));
+  return { env: { LINODE_BUILD_HOME: root }, dir: path.join(root, 'state') };
 }
 
 describe('secrets', () => {

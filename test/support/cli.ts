@@ -37,6 +37,7 @@ export function tempHome(): { home: string; env: Record<string, string> } {
       HOME: home,
       XDG_CONFIG_HOME: path.join(home, '.config'),
       XDG_CACHE_HOME: path.join(home, '.cache'),
+      XDG_STATE_HOME: path.join(home, '.local', 'state'),
       NO_COLOR: '1',
     },
   };

@@ -26,7 +26,7 @@ let userDirectory: string;
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lb-catalog-'));
   env = { LINODE_BUILD_HOME: path.join(root, 'state'), HOME: root };
-  userDirectory = path.join(root, 'state', 'templates');
+  userDirectory = path.join(root, 'state', 'config', 'templates');
 });
 
 /** A template directory with extra files that must never be installed. */

@@ -178,7 +178,7 @@ describe('linode-build logs', () => {
         expect(result.code).toBe(0);
         expect(result.stdout).toContain('server starting');
         // The tunnel's host key was pinned under the deployment's alias in our known_hosts.
-        const knownHosts = fs.readFileSync(path.join(env.LINODE_BUILD_HOME, 'known_hosts'), 'utf8');
+        const knownHosts = fs.readFileSync(path.join(env.LINODE_BUILD_HOME, 'state', 'known_hosts'), 'utf8');
         expect(knownHosts).toContain(`linode-build-abcd2345 ${sshd.hostKeyPublic}`);
         expect(sshd.log()).toMatch(/Accepted publickey for root/);
 

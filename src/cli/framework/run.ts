@@ -2,6 +2,7 @@
 import { isCliError, UsageError } from '../../errors.js';
 import { linodeTokenIfAny } from '../../linode/token.js';
 import { accessError } from '../../state/access-error.js';
+import { pendingMigration } from '../../state/legacy-layout.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { AnyCommand, CommandContext } from './command.js';
 import { findCommand } from './dispatch.js';
@@ -63,6 +64,12 @@ export async function runCli(options: RunOptions): Promise<number> {
     // error): registered before the handler runs, so no output path can show it.
     const token = linodeTokenIfAny(env);
     if (token) out.redact(token);
+    // Files in the pre-XDG layout are moved once, before any command reads or writes them.
+    if (pendingMigration(env)) {
+      const { migrateLegacyLayout, migrationMessage } = await import('../../state/migrate.js');
+      const report = await migrateLegacyLayout(env);
+      if (report) out.info(migrationMessage(report));
+    }
     const context: CommandContext = {
       cwd: options.cwd ?? process.cwd(),
       env,
