@@ -14,6 +14,8 @@ export interface ApiCalls {
   readonly api: LinodeApiModule;
   /** One idempotent call with retries; API errors become CliError. `notFound` maps a 404 to a value. */
   call<T, N = never>(action: string, operation: () => Promise<T>, options?: { notFound?: N }): Promise<T | N>;
+  /** A delete with retries: 'absent' when the API says 404 (deletes are idempotent). */
+  remove(action: string, operation: () => Promise<unknown>): Promise<'deleted' | 'absent'>;
   /** Every page of a list (page_size 500). */
   allPages<T>(action: string, fetchPage: (page: number) => Promise<ResourcePage<T>>): Promise<T[]>;
   /** A create made at most once: after an outcome-unknown failure, `lookup` decides. */

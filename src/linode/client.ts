@@ -21,6 +21,7 @@ import { cached, cacheFile, catalogTtlMs } from './cache.js';
 import { type ApiCalls, pageSize } from './calls.js';
 import { FirewallDevices } from './firewall-devices.js';
 import { NodeBalancers } from './nodebalancers.js';
+import { PlacementGroups } from './placement.js';
 import { proxyForUrl } from './proxy.js';
 import {
   backoffDelay,
@@ -32,6 +33,7 @@ import {
   withRetries,
 } from './retry.js';
 import { resolveLinodeToken } from './token.js';
+import { Vpcs } from './vpcs.js';
 
 export type { Firewall, Image, Linode as Instance, LinodeType, Region };
 export { pageSize };
@@ -60,6 +62,10 @@ export class LinodeClient {
   readonly nodeBalancers: NodeBalancers;
   /** Which services a Cloud Firewall protects (instances, NodeBalancers). */
   readonly firewallDevices: FirewallDevices;
+  /** VPCs, subnets and the VPC addresses of instances. */
+  readonly vpcs: Vpcs;
+  /** Anti-affinity placement groups (replicas on different hosts). */
+  readonly placementGroups: PlacementGroups;
 
   private constructor(
     private readonly api: LinodeApiModule,
@@ -72,6 +78,7 @@ export class LinodeClient {
     const calls: ApiCalls = {
       api,
       call: (action, operation, callOptions) => this.call(action, operation, callOptions),
+      remove: (action, operation) => this.remove(action, operation),
       allPages: (action, fetchPage) => this.allPages(action, fetchPage),
       createOnce: (action, create, lookup) => this.createOnce(action, create, lookup),
       cachedCatalog: (name, load) =>
@@ -79,6 +86,8 @@ export class LinodeClient {
     };
     this.nodeBalancers = new NodeBalancers(calls);
     this.firewallDevices = new FirewallDevices(calls);
+    this.vpcs = new Vpcs(calls);
+    this.placementGroups = new PlacementGroups(calls);
   }
 
   /** Resolves the token and base URL, and loads the API library. */
@@ -126,16 +135,8 @@ export class LinodeClient {
   }
 
   /** Deletes; 'absent' when it was already gone (destroy is idempotent). */
-  async deleteInstance(id: number): Promise<'deleted' | 'absent'> {
-    const result = await this.call(
-      `deleting instance ${id}`,
-      async () => {
-        await this.api.deleteLinode(id);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
-    );
-    return result;
+  deleteInstance(id: number): Promise<'deleted' | 'absent'> {
+    return this.remove(`deleting instance ${id}`, () => this.api.deleteLinode(id));
   }
 
   /** Replaces the instance's tags (PUT /linode/instances/:id). */
@@ -198,15 +199,8 @@ export class LinodeClient {
     );
   }
 
-  async deleteFirewall(id: number): Promise<'deleted' | 'absent'> {
-    return this.call(
-      `deleting firewall ${id}`,
-      async () => {
-        await this.api.deleteFirewall(id);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
-    );
+  deleteFirewall(id: number): Promise<'deleted' | 'absent'> {
+    return this.remove(`deleting firewall ${id}`, () => this.api.deleteFirewall(id));
   }
 
   // --- catalogues ------------------------------------------------------------------------
@@ -260,6 +254,17 @@ export class LinodeClient {
       if (error.status === 404 && 'notFound' in options) return options.notFound as N;
       throw explainApiError(error, action, this.apiOrigin);
     }
+  }
+
+  private remove(action: string, operation: () => Promise<unknown>): Promise<'deleted' | 'absent'> {
+    return this.call(
+      action,
+      async () => {
+        await operation();
+        return 'deleted' as const;
+      },
+      { notFound: 'absent' as const },
+    );
   }
 
   private async allPages<T>(

@@ -34,13 +34,8 @@ export class FirewallDevices {
 
   /** Takes the service from behind the firewall; 'absent' when it was not there. */
   detach(firewallId: number, deviceId: number): Promise<'deleted' | 'absent'> {
-    return this.calls.call(
-      `detaching device ${deviceId} from firewall ${firewallId}`,
-      async () => {
-        await this.calls.api.deleteFirewallDevice(firewallId, deviceId);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
+    return this.calls.remove(`detaching device ${deviceId} from firewall ${firewallId}`, () =>
+      this.calls.api.deleteFirewallDevice(firewallId, deviceId),
     );
   }
 }

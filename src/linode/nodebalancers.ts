@@ -195,14 +195,7 @@ export class NodeBalancers {
 
   /** Deletes it with its configs and nodes; 'absent' when already gone. */
   delete(id: number): Promise<'deleted' | 'absent'> {
-    return this.calls.call(
-      `deleting NodeBalancer ${id}`,
-      async () => {
-        await this.api.deleteNodeBalancer(id);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
-    );
+    return this.calls.remove(`deleting NodeBalancer ${id}`, () => this.api.deleteNodeBalancer(id));
   }
 
   /** The NodeBalancer's port configs, with `nodes_status` (how many backends are UP / DOWN). */
@@ -239,13 +232,8 @@ export class NodeBalancers {
   }
 
   deleteConfig(nodeBalancerId: number, configId: number): Promise<'deleted' | 'absent'> {
-    return this.calls.call(
-      `removing config ${configId} from NodeBalancer ${nodeBalancerId}`,
-      async () => {
-        await this.api.deleteNodeBalancerConfig(nodeBalancerId, configId);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
+    return this.calls.remove(`removing config ${configId} from NodeBalancer ${nodeBalancerId}`, () =>
+      this.api.deleteNodeBalancerConfig(nodeBalancerId, configId),
     );
   }
 
@@ -323,13 +311,8 @@ export class NodeBalancers {
 
   /** Removes a backend (the instance stays); 'absent' when already gone. */
   deleteNode(nodeBalancerId: number, configId: number, nodeId: number): Promise<'deleted' | 'absent'> {
-    return this.calls.call(
-      `removing backend ${nodeId} from NodeBalancer ${nodeBalancerId}`,
-      async () => {
-        await this.api.deleteNodeBalancerConfigNode(nodeBalancerId, configId, nodeId);
-        return 'deleted' as const;
-      },
-      { notFound: 'absent' as const },
+    return this.calls.remove(`removing backend ${nodeId} from NodeBalancer ${nodeBalancerId}`, () =>
+      this.api.deleteNodeBalancerConfigNode(nodeBalancerId, configId, nodeId),
     );
   }
 

@@ -2,6 +2,7 @@
  * What every route of the fake API shares: Linode's error shape, body parsing, validation with
  * Linode's own schemas (@linode/validation), paging and timestamps.
  */
+import { matchesFilter } from './filter.js';
 
 export class HttpError extends Error {
   constructor(
@@ -70,4 +71,28 @@ export function page<T>(
     pages,
     results: items.length,
   };
+}
+
+/** The route of a request: `GET /nodebalancers/:id/configs` for `GET /nodebalancers/7/configs`. */
+export function routeKey(method: string, segments: readonly string[]): string {
+  return `${method} /${segments.map((segment) => (/^\d+$/.test(segment) ? ':id' : segment)).join('/')}`;
+}
+
+/** A page of the items matching the request's X-Filter (on the fields the API allows). */
+export function filteredPage<T>(
+  items: readonly T[],
+  filter: unknown,
+  filterable: ReadonlySet<string>,
+  url: URL,
+) {
+  return page(
+    items.filter((item) => matchesFilter(item as unknown as Record<string, unknown>, filter, filterable)),
+    url,
+  );
+}
+
+/** The value, or the API's 404 when there is none. */
+export function found<T>(value: T | undefined): T {
+  if (value === undefined) throw new HttpError(404, [{ reason: 'Not found' }]);
+  return value;
 }

@@ -36,8 +36,7 @@ import {
   UpdateNodeBalancerSchema,
 } from '@linode/validation';
 import { fakeRegions } from './catalog.js';
-import { matchesFilter } from './filter.js';
-import { apiTimestamp, HttpError, page, validateWith } from './http.js';
+import { apiTimestamp, filteredPage, found, HttpError, page, routeKey, validateWith } from './http.js';
 
 /** A config as the API returns it: without `nodes` (api-v4's type adds them for Cloud Manager). */
 export type FakeNodeBalancerConfig = Omit<NodeBalancerConfig, 'nodes'>;
@@ -169,20 +168,14 @@ export class FakeNodeBalancers {
     if (segments[1] === 'types' && segments.length === 2 && method === 'GET') {
       return page([...fakeNodeBalancerTypes], url);
     }
-    const key = `${method} /${segments.map((s) => (/^\d+$/.test(s) ? ':id' : s)).join('/')}`;
     const [nbId, configId, nodeId] = [segments[1], segments[3], segments[5]].map(Number) as [
       number,
       number,
       number,
     ];
-    switch (key) {
+    switch (routeKey(method, segments)) {
       case 'GET /nodebalancers':
-        return page(
-          this.list().filter((nb) =>
-            matchesFilter(nb as unknown as Record<string, unknown>, filter, nodeBalancerFilterable),
-          ),
-          url,
-        );
+        return filteredPage(this.list(), filter, nodeBalancerFilterable, url);
       case 'POST /nodebalancers':
         return this.create(body(), apiVersion);
       case 'GET /nodebalancers/:id':
@@ -274,21 +267,15 @@ export class FakeNodeBalancers {
   }
 
   private record(id: number): NodeBalancerRecord {
-    const record = this.records.get(id);
-    if (!record) throw new HttpError(404, [{ reason: 'Not found' }]);
-    return record;
+    return found(this.records.get(id));
   }
 
   private config(record: NodeBalancerRecord, id: number): ConfigRecord {
-    const entry = record.configs.get(id);
-    if (!entry) throw new HttpError(404, [{ reason: 'Not found' }]);
-    return entry;
+    return found(record.configs.get(id));
   }
 
   private node(entry: ConfigRecord, id: number) {
-    const node = entry.nodes.get(id);
-    if (!node) throw new HttpError(404, [{ reason: 'Not found' }]);
-    return node;
+    return found(entry.nodes.get(id));
   }
 
   private async create(body: Record<string, unknown>, apiVersion: string): Promise<NodeBalancer> {

@@ -29,9 +29,20 @@ import {
   UpdateLinodeSchema,
 } from '@linode/validation';
 import { fakeImages, fakeRegions, fakeTypes } from './catalog.js';
-import { FilterError, matchesFilter, parseFilterHeader } from './filter.js';
-import { apiTimestamp, findOr404, HttpError, page, parseJson, validateWith } from './http.js';
+import { FilterError, parseFilterHeader } from './filter.js';
+import {
+  apiTimestamp,
+  filteredPage,
+  findOr404,
+  found,
+  HttpError,
+  page,
+  parseJson,
+  validateWith,
+} from './http.js';
 import { FakeNodeBalancers } from './nodebalancers.js';
+import { FakePlacementGroups } from './placement.js';
+import { FakeVpcs } from './vpcs.js';
 
 /** GET paths the real API answers without a token (its public catalogues with prices). */
 const PUBLIC_LISTS = new Set(['/linode/types', '/nodebalancers/types']);
@@ -141,6 +152,10 @@ export class FakeLinode {
   private readonly devices = new Map<number, FirewallDevice[]>();
   /** NodeBalancers, their configs and nodes (test/fake-linode/nodebalancers.ts). */
   readonly nodeBalancers: FakeNodeBalancers;
+  /** VPCs, subnets and instances' VPC interfaces (test/fake-linode/vpcs.ts). */
+  readonly vpcs: FakeVpcs;
+  /** Placement groups and their members (test/fake-linode/placement.ts). */
+  readonly placementGroups: FakePlacementGroups;
   private readonly oneShotFaults: OneShotFault[] = [];
   private readonly holds: HeldResponse[] = [];
   private readonly consecutiveFaults = new Map<string, number>();
@@ -154,10 +169,12 @@ export class FakeLinode {
   constructor(options: FakeLinodeOptions = {}) {
     this.options = options;
     this.random = seededRandom(options.seed ?? 1);
+    this.vpcs = new FakeVpcs({ liveInstances: () => this.listInstances() });
+    this.placementGroups = new FakePlacementGroups({ liveInstances: () => this.listInstances() });
     this.nodeBalancers = new FakeNodeBalancers(
       {
         liveInstances: () => this.listInstances(),
-        vpcAddressIn: () => undefined,
+        vpcAddressIn: (subnetId, address) => this.vpcs.instanceAt(subnetId, address),
         attachFirewall: (firewallId, nodeBalancer) =>
           this.attachDevice(firewallId, {
             id: nodeBalancer.id,
@@ -416,12 +433,7 @@ export class FakeLinode {
 
     switch (key) {
       case 'GET /linode/instances':
-        return page(
-          this.listInstances().filter((linode) =>
-            matchesFilter(linode as unknown as Record<string, unknown>, filter, instanceFilterable),
-          ),
-          url,
-        );
+        return filteredPage(this.listInstances(), filter, instanceFilterable, url);
       case 'POST /linode/instances':
         return this.createInstance(parseJson(rawBody));
       case 'GET /linode/instances/:id':
@@ -465,12 +477,7 @@ export class FakeLinode {
         return {};
       }
       case 'GET /networking/firewalls':
-        return page(
-          this.listFirewalls().filter((firewall) =>
-            matchesFilter(firewall as unknown as Record<string, unknown>, filter, firewallFilterable),
-          ),
-          url,
-        );
+        return filteredPage(this.listFirewalls(), filter, firewallFilterable, url);
       case 'POST /networking/firewalls':
         return this.createFirewall(parseJson(rawBody));
       case 'GET /networking/firewalls/:id':
@@ -508,14 +515,11 @@ export class FakeLinode {
           timezone: 'UTC',
         };
       default: {
-        const handled = await this.nodeBalancers.route(
-          method,
-          segments,
-          url,
-          () => parseJson(rawBody),
-          filter,
-          apiVersion,
-        );
+        const body = () => parseJson(rawBody);
+        const handled =
+          (await this.nodeBalancers.route(method, segments, url, body, filter, apiVersion)) ??
+          (await this.vpcs.route(method, segments, url, body, filter)) ??
+          (await this.placementGroups.route(method, segments, url, body, filter));
         if (handled !== undefined) return handled;
       }
     }
@@ -538,9 +542,7 @@ export class FakeLinode {
   }
 
   private firewall(id: number): Firewall {
-    const firewall = this.firewalls.get(id);
-    if (!firewall) throw new HttpError(404, [{ reason: 'Not found' }]);
-    return firewall;
+    return found(this.firewalls.get(id));
   }
 
   private async createInstance(body: Record<string, unknown>): Promise<Linode> {
@@ -578,6 +580,12 @@ export class FakeLinode {
     if (firewallId !== undefined && !this.firewalls.has(firewallId)) {
       errors.push({ field: 'firewall_id', reason: `Firewall ${firewallId} not found` });
     }
+    const placementGroupId = (body.placement_group as { id?: number } | undefined)?.id;
+    if (region) {
+      errors.push(...this.vpcs.checkInterfaces(body.interfaces, region.id));
+      if (placementGroupId !== undefined)
+        errors.push(...this.placementGroups.checkJoin(placementGroupId, region.id));
+    }
     if (errors.length > 0) throw new HttpError(400, errors);
     const limit = this.options.instanceLimit;
     if (limit !== undefined && this.listInstances().length >= limit) {
@@ -598,6 +606,8 @@ export class FakeLinode {
       firewallId,
     );
     if (body.private_ip === true) record.linode.ipv4.push(this.privateAddress(record.linode.id));
+    this.vpcs.attach(record.linode, body.interfaces);
+    if (placementGroupId !== undefined) this.placementGroups.join(placementGroupId, record.linode);
     if (firewallId !== undefined) {
       this.attachDevice(firewallId, {
         id: record.linode.id,
@@ -754,9 +764,7 @@ export class FakeLinode {
 
   private device(firewallId: number, deviceId: number): FirewallDevice {
     this.firewall(firewallId);
-    const device = (this.devices.get(firewallId) ?? []).find((item) => item.id === deviceId);
-    if (!device) throw new HttpError(404, [{ reason: 'Not found' }]);
-    return device;
+    return found((this.devices.get(firewallId) ?? []).find((item) => item.id === deviceId));
   }
 
   private async addDevice(firewallId: number, body: Record<string, unknown>): Promise<FirewallDevice> {
