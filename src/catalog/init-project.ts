@@ -8,7 +8,6 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { renderDotenv } from '../env/dotenv.js';
 import { CliError } from '../errors.js';
-import { packageRoot } from '../paths.js';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from '../state/atomic.js';
 import { TemplateError } from '../template/load.js';
 import {
@@ -22,12 +21,8 @@ import { validateTemplateText } from '../template/validate.js';
 import { registryKnowledge } from './capability-names.js';
 import { resolveTemplate } from './index.js';
 import { DEPLOY_FILE } from './paths.js';
+import { PROJECT_SCHEMA_FILE, packagedSchemaText } from './project-schema.js';
 import { isEmptyDirectory, writeFilesAtomically } from './write-files.js';
-
-/** The schema file the deploy.yml modeline points at (an absolute path into the installed package). */
-export function schemaPath(): string {
-  return path.join(packageRoot(), 'schema', 'template.schema.json');
-}
 
 function readIfPresent(file: string): string | undefined {
   try {
@@ -68,7 +63,7 @@ export async function initProject(request: InitProjectRequest): Promise<InitProj
   const knowledge = await registryKnowledge();
   const loaded = resolveTemplate(request.template, { cwd, env, knowledge });
   const template = loaded.template;
-  const deployText = renderDeployFile(readFileSync(loaded.file, 'utf8'), schemaPath(), {
+  const deployText = renderDeployFile(readFileSync(loaded.file, 'utf8'), PROJECT_SCHEMA_FILE, {
     ...(request.region !== undefined ? { region: request.region } : {}),
     ...(request.type !== undefined ? { type: request.type } : {}),
     ...(request.appName !== undefined ? { appName: request.appName } : {}),
@@ -93,11 +88,13 @@ export async function initProject(request: InitProjectRequest): Promise<InitProj
   if (!keptReadme) files.set('README.md', renderProjectReadme(result.template));
   const gitignore = mergeGitignore(readIfPresent(path.join(target, '.gitignore')));
   if (gitignore !== undefined) files.set('.gitignore', gitignore);
+  // What the modeline names, for editors (src/catalog/project-schema.ts says why a copy).
+  files.set(PROJECT_SCHEMA_FILE, packagedSchemaText());
   // Files the template reads from next to itself (setup.files[].source) come along.
   for (const file of template.setup.files) {
     if (file.source !== undefined) files.set(path.normalize(file.source), file.content);
   }
-  writeFilesAtomically(target, files, { replace: new Set(['.gitignore']) });
+  writeFilesAtomically(target, files, { replace: new Set(['.gitignore', PROJECT_SCHEMA_FILE]) });
   return { target, loaded, template: result.template, files: [...files.keys()], keptReadme };
 }
 

@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { registryKnowledge } from '../catalog/capability-names.js';
 import { DEPLOY_FILE, resolveTemplate } from '../catalog/index.js';
+import { refreshProjectSchema } from '../catalog/project-schema.js';
 import { parseDotenv } from '../env/dotenv.js';
 import { placeholderEnv } from '../env/placeholders.js';
 import { missingRequired } from '../env/resolve.js';
@@ -217,6 +218,8 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   } else {
     projectDir = path.resolve(request.cwd, request.directory ?? '.');
     loaded = loadDeployFile(projectDir, knowledge);
+    // The editor's copy of the schema that deploy.yml's modeline names follows this installation.
+    await refreshProjectSchema(projectDir);
     description = loaded.file ?? path.join(projectDir, DEPLOY_FILE);
   }
   const template = loaded.template;

@@ -15,12 +15,17 @@ describe('init', () => {
     const result = await runCli(['init', 'llm-api', '--directory', 'proj'], { env, cwd: home });
     expect(result.code).toBe(0);
     const project = path.join(home, 'proj');
-    expect(listing(project)).toEqual(['.env.example', '.gitignore', 'README.md', 'deploy.yml']);
+    expect(listing(project)).toEqual([
+      '.env.example',
+      '.gitignore',
+      '.linode',
+      '.linode/template.schema.json',
+      'README.md',
+      'deploy.yml',
+    ]);
     const deploy = readFileSync(path.join(project, 'deploy.yml'), 'utf8');
     const template = readFileSync(path.join(repoRoot, 'templates/llm-api/template.yml'), 'utf8');
-    expect(deploy).toBe(
-      `# yaml-language-server: $schema=${path.join(repoRoot, 'schema/template.schema.json')}\n${template}`,
-    );
+    expect(deploy).toBe(`# yaml-language-server: $schema=.linode/template.schema.json\n${template}`);
     expect(readFileSync(path.join(project, '.gitignore'), 'utf8').split('\n')).toEqual(
       expect.arrayContaining(['.env', '.linode/']),
     );
@@ -29,6 +34,33 @@ describe('init', () => {
 
     const validate = await runCli(['templates', 'validate', 'deploy.yml'], { env, cwd: project });
     expect(validate.code).toBe(0);
+  });
+
+  test("the modeline names no absolute path: a relative one, to this installation's schema", async () => {
+    const { home, env } = tempHome();
+    const result = await runCli(['init', 'chat-agent', '--directory', 'proj'], { env, cwd: home });
+    expect(result.code, result.stderr).toBe(0);
+    const project = path.join(home, 'proj');
+    // No file written names the checkout, the package or the home directory.
+    for (const file of listing(project).filter((name) => name !== '.linode')) {
+      const text = readFileSync(path.join(project, file), 'utf8');
+      for (const absolute of [repoRoot, home]) expect(text, file).not.toContain(absolute);
+    }
+    const modeline = /^# yaml-language-server: \$schema=(\S+)$/m.exec(
+      readFileSync(path.join(project, 'deploy.yml'), 'utf8'),
+    )?.[1];
+    expect(modeline).toBeDefined();
+    expect(path.isAbsolute(modeline!)).toBe(false);
+    expect(modeline).not.toContain('..');
+    // The YAML language server resolves it against deploy.yml's directory: the packaged schema.
+    const packaged = readFileSync(path.join(repoRoot, 'schema/template.schema.json'), 'utf8');
+    expect(readFileSync(path.resolve(project, modeline!), 'utf8')).toBe(packaged);
+
+    // A stale or missing copy (a fresh clone: .linode/ is not committed) is put back by plan.
+    writeFileSync(path.join(project, modeline!), '{"stale": true}');
+    const plan = await runCli(['plan'], { env, cwd: project });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(readFileSync(path.resolve(project, modeline!), 'utf8')).toBe(packaged);
   });
 
   test('--region, --type and --app-name are written into deploy.yml', async () => {
@@ -102,6 +134,8 @@ describe('init', () => {
     expect(listing(path.join(home, 'proj'))).toEqual([
       '.env.example',
       '.gitignore',
+      '.linode',
+      '.linode/template.schema.json',
       'README.md',
       'app',
       path.join('app', 'main.py'),
