@@ -10,6 +10,10 @@
  *   CLI sees a refused connection while it "installs", as on a real boot), answering every
  *   path 200, and logging each request as the app's log lines (`linode-build logs`).
  *
+ * The machines are also the NodeBalancer's backends: a node on an instance is UP when that
+ * machine's app is listening on the node's port and answers the health check path with 2xx or
+ * 3xx (`setAppStatus` makes it answer otherwise, to play a replica that went bad).
+ *
  * Nothing is read from or written to disk; servers are closed when their instance goes away.
  * Known limits: no SSH (in-place updates need a real instance), and a published port below
  * 1024 needs root on Linux (the error says so).
@@ -49,6 +53,8 @@ interface Machine {
   watcher?: WatcherStandin;
   app?: http.Server;
   appStarting?: boolean;
+  /** What the app answers every request with (200 unless a test says otherwise). */
+  appStatus: number;
   readonly logs: { stream: string; time: string; text: string }[];
 }
 
@@ -112,10 +118,12 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
       machine.logs.push({
         stream: 'stdout',
         time: new Date().toISOString(),
-        text: `${request.method} ${request.url} 200 (from ${request.socket.remoteAddress})`,
+        text: `${request.method} ${request.url} ${machine.appStatus} (from ${request.socket.remoteAddress})`,
       });
-      response.writeHead(200, { 'Content-Type': 'text/plain' });
-      response.end(`ok: ${app.image} in the linode-build sandbox\n`);
+      response.writeHead(machine.appStatus, { 'Content-Type': 'text/plain' });
+      response.end(
+        machine.appStatus < 400 ? `ok: ${app.image} in the linode-build sandbox\n` : 'unhealthy\n',
+      );
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
       machine.appStarting = false;
@@ -168,7 +176,7 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
   };
 
   const create = async (id: number, address: string, spec: MachineSpec): Promise<Machine> => {
-    const machine: Machine = { address, spec, logs: [] };
+    const machine: Machine = { address, spec, logs: [], appStatus: 200 };
     if (spec.watcher) {
       try {
         machine.watcher = await startWatcherStandin(spec.watcher.token, {
@@ -226,6 +234,17 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
     }
   };
 
+  // The NodeBalancer's health check reaches the machine's app (on the port the node names).
+  fake.nodeBalancers.setBackendHealth((instance, port) => {
+    const machine = machines.get(instance.id);
+    return (
+      machine?.app !== undefined &&
+      machine.spec.app?.port === port &&
+      machine.appStatus >= 200 &&
+      machine.appStatus < 400
+    );
+  });
+
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
     if (stopped) return;
@@ -240,8 +259,15 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
   return {
     /** How many machines are being simulated. */
     count: () => machines.size,
+    /** The app on this instance answers every request with `status` (e.g. 503: unhealthy). */
+    setAppStatus(instanceId: number, status: number) {
+      const machine = machines.get(instanceId);
+      if (!machine) throw new Error(`no simulated machine for Linode ${instanceId}`);
+      machine.appStatus = status;
+    },
     async close() {
       stopped = true;
+      fake.nodeBalancers.setBackendHealth(undefined);
       if (timer) clearTimeout(timer);
       await Promise.all([...machines.values()].map(close));
       machines.clear();
