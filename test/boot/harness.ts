@@ -19,9 +19,10 @@ import path from 'node:path';
 import { type Guest, Guest as GuestClass } from '../../src/boottest/guest.js';
 import { bootImage } from '../../src/boottest/images.js';
 import { type Relay, startRelay } from '../../src/boottest/relay.js';
-import { ensureRootfs } from '../../src/boottest/rootfs.js';
+import { ensureRootfs, GUEST_PROXY } from '../../src/boottest/rootfs.js';
 import { repoRoot, runCli, tempHome } from '../support/cli.js';
 import { hasTool, inCI } from '../support/tools.js';
+import { watcherNodeArchive, watcherNodePath } from '../support/watcher-node.js';
 import { installFakeMetadata } from './fake-metadata.js';
 import { writeBusyboxRegistry } from './registry-image.js';
 
@@ -45,6 +46,8 @@ export function bootAvailable(): boolean {
   const missing = TOOLS.filter((tool) => !hasTool(tool));
   if (missing.length > 0) reasons.push(`missing tool(s): ${missing.join(', ')}`);
   if (!existsSync('/bin/busybox')) reasons.push('no /bin/busybox (busybox-static) for the test image');
+  if (!existsSync(watcherNodePath()))
+    reasons.push("no watcher Node build (node scripts/fetch-watcher-node.mjs) for buildwatch's download");
   if (reasons.length === 0) return true;
   const reason = `boot tests need ${reasons.join('; ')} (.ci/run installs what is missing)`;
   if (inCI) throw new Error(`CI must run the boot tests, but: ${reason}`);
@@ -78,6 +81,20 @@ export function bootEnvironment(): Promise<Shared> {
     return { rootfs, relay, relayDir };
   })();
   return shared;
+}
+
+/**
+ * The buildwatch config's `node` override for booted guests: nodejs.org is unreachable from the
+ * test machine, so the pinned build (the npm registry's copy, test/support/watcher-node.ts) is
+ * packed as nodejs.org packs it and published by the relay, which the guest reaches on its own
+ * loopback; the install step downloads it and checks it against this sha256 as it would the
+ * official archive.
+ */
+export async function watcherNodeOverride(): Promise<{ url: string; sha256: string }> {
+  const { relay } = await bootEnvironment();
+  const archive = watcherNodeArchive();
+  const pathname = relay.serveFile(path.basename(archive.file), archive.file);
+  return { url: new URL(pathname, GUEST_PROXY).href, sha256: archive.sha256 };
 }
 
 /** Guests not destroyed yet: closeBootEnvironment stops whatever a failed test left running. */

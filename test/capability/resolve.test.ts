@@ -239,6 +239,7 @@ describe('config', () => {
       allowed_sources: [],
       enable_metrics: true,
       gpu: { interval_seconds: 15 },
+      node: {},
     });
   });
 

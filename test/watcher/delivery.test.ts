@@ -1,12 +1,15 @@
 /**
  * The buildwatch capability's delivery: the built bundle and its checksum in user-data, the
- * token file, the hardened unit, the firewall rule, and a daemon command line the real
- * bundle accepts (run here with the unit's own Node flags).
+ * token file, the hardened unit, the firewall rule, the install step (which downloads the
+ * watcher's pinned Node and refuses any other bytes), and a daemon command line the real
+ * bundle accepts (run here on the watcher's Node with the unit's own Node flags).
  */
 
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -16,18 +19,22 @@ import {
   daemonArgv,
   deliveryFragments,
   NODE_FLAGS,
+  NODE_PATH,
+  NODE_SHA256_PATH,
+  nodeSource,
   TOKEN_PATH,
   UNIT_PATH,
   unitFile,
 } from '../../capabilities/buildwatch/delivery.js';
 import buildwatch from '../../capabilities/buildwatch/index.js';
+import watcherNode from '../../capabilities/buildwatch/node.json';
 import type { BuildwatchConfig } from '../../capabilities/buildwatch/schema.js';
 import type { CapabilityContext, Fragments } from '../../src/capability/types.js';
 import { systemdExecLine } from '../../src/quote/index.js';
 import { startFakeDocker } from '../../watcher/test/fake-docker.js';
 import { standInSmi } from '../../watcher/test/gpu-standin.js';
 import { bundlePath, startWatcher, waitUntil } from '../../watcher/test/process.js';
-import { watcherNodes } from '../support/distro-node.js';
+import { watcherNodeArchive, watcherNodeAvailable, watcherNodes } from '../support/watcher-node.js';
 
 const config: BuildwatchConfig = {
   port: 9191,
@@ -38,6 +45,7 @@ const config: BuildwatchConfig = {
   allowed_sources: [],
   enable_metrics: true,
   gpu: { interval_seconds: 20 },
+  node: {},
 };
 const TOKEN = 'canary-watcher-token-0123456789abcdef';
 
@@ -61,10 +69,34 @@ describe('buildwatch delivery', () => {
     const sha = createHash('sha256').update(bundle).digest('hex');
     expect(files.get(`${BUNDLE_PATH}.sha256`)?.content).toBe(`${sha}  ${BUNDLE_PATH}\n`);
     expect(unitFile(config)).toContain(
-      `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`])}`,
+      `ExecStartPre=${systemdExecLine(['/usr/bin/sha256sum', '--check', '--quiet', `${BUNDLE_PATH}.sha256`, NODE_SHA256_PATH])}`,
     );
     expect(fragments.steps?.[0]?.script).toContain('sha256sum --check --quiet');
-    expect(fragments.packages).toEqual(['nodejs']);
+    // No distribution nodejs: the watcher brings its own Node.
+    expect(fragments.packages).toEqual(['curl', 'ca-certificates', 'xz-utils']);
+  });
+
+  it('downloads the pinned official Node build unless the config overrides both URL and sha256', () => {
+    expect(watcherNode.url).toBe(
+      `https://nodejs.org/dist/v${watcherNode.version}/node-v${watcherNode.version}-linux-x64.tar.xz`,
+    );
+    expect(watcherNode.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(watcherNode.version.split('.')[0]).toBe('24');
+    expect(fragments.steps?.[0]?.env).toMatchObject({
+      BUILDWATCH_NODE_URL: watcherNode.url,
+      BUILDWATCH_NODE_SHA256: watcherNode.sha256,
+    });
+    const mirror = { url: 'http://mirror.example/node.tar.gz', sha256: 'a'.repeat(64) };
+    expect(nodeSource({ ...config, node: mirror })).toEqual(mirror);
+    expect(deliveryFragments({ ...config, node: mirror }, TOKEN).steps?.[0]?.env).toMatchObject({
+      BUILDWATCH_NODE_URL: mirror.url,
+      BUILDWATCH_NODE_SHA256: mirror.sha256,
+    });
+    // Half an override (the schema refuses it) never mixes one source with another's checksum.
+    expect(nodeSource({ ...config, node: { url: mirror.url } })).toEqual({
+      url: watcherNode.url,
+      sha256: watcherNode.sha256,
+    });
   });
 
   it('writes the token 0600 root and refuses to plan without one', () => {
@@ -96,7 +128,7 @@ describe('buildwatch delivery', () => {
 
   it('maps the config to the daemon options and binds loopback unless sources are allowed', () => {
     const argv = daemonArgv(config);
-    expect(argv.slice(0, NODE_FLAGS.length + 2)).toEqual(['/usr/bin/node', ...NODE_FLAGS, BUNDLE_PATH]);
+    expect(argv.slice(0, NODE_FLAGS.length + 2)).toEqual([NODE_PATH, ...NODE_FLAGS, BUNDLE_PATH]);
     expect(valueAfter(argv, '--listen')).toBe('127.0.0.1:9191');
     expect(valueAfter(argv, '--crash-loop-count')).toBe('4');
     expect(valueAfter(argv, '--crash-loop-window')).toBe('120');
@@ -116,42 +148,97 @@ describe('buildwatch delivery', () => {
     ).toBe('3');
   });
 
-  it('the install step refuses a bundle that does not match its checksum, and starts a good one', () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-install-'));
-    const bin = path.join(directory, 'bin');
-    fs.mkdirSync(bin);
-    const calls = path.join(directory, 'calls');
-    // Stand-ins for systemctl/journalctl: record the call, report the unit active.
-    for (const tool of ['systemctl', 'journalctl']) {
-      fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
-    }
-    const bundleCopy = path.join(directory, 'buildwatch.mjs');
-    fs.copyFileSync(bundlePath, bundleCopy);
-    const sha = createHash('sha256').update(fs.readFileSync(bundleCopy)).digest('hex');
-    fs.writeFileSync(`${bundleCopy}.sha256`, `${sha}  ${bundleCopy}\n`);
-    const script = fragments.steps?.[0];
-    const run = () =>
-      spawnSync('bash', ['-c', script?.script ?? 'exit 99'], {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          ...script?.env,
-          BUILDWATCH_BUNDLE: bundleCopy,
-          PATH: `${bin}:${process.env.PATH}`,
-        },
+  it.skipIf(!watcherNodeAvailable())(
+    'the install step downloads Node from the URL, refuses other bytes or a tampered bundle, and starts a good one',
+    async () => {
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-install-'));
+      const bin = path.join(directory, 'bin');
+      fs.mkdirSync(bin);
+      const calls = path.join(directory, 'calls');
+      // Stand-ins for systemctl/journalctl only: record the call, report the unit active. curl,
+      // sha256sum and tar are the real ones, against a real HTTP server on loopback.
+      for (const tool of ['systemctl', 'journalctl']) {
+        fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, {
+          mode: 0o755,
+        });
+      }
+      const bundleCopy = path.join(directory, 'buildwatch.mjs');
+      fs.copyFileSync(bundlePath, bundleCopy);
+      const sha = createHash('sha256').update(fs.readFileSync(bundleCopy)).digest('hex');
+      fs.writeFileSync(`${bundleCopy}.sha256`, `${sha}  ${bundleCopy}\n`);
+      const archive = watcherNodeArchive();
+      const served: string[] = [];
+      const server = http.createServer((request, response) => {
+        served.push(request.url ?? '');
+        if (request.url !== '/dist/node.tar.gz') return response.writeHead(404).end();
+        response.writeHead(200, { 'Content-Length': fs.statSync(archive.file).size });
+        fs.createReadStream(archive.file).pipe(response);
       });
-    const good = run();
-    expect(good.status, good.stderr).toBe(0);
-    expect(fs.readFileSync(calls, 'utf8')).toBe(
-      'systemctl daemon-reload\nsystemctl enable --now buildwatch.service\nsystemctl is-active --quiet buildwatch.service\n',
-    );
-    fs.rmSync(calls);
-    fs.appendFileSync(bundleCopy, '\n// tampered\n');
-    const bad = run();
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('does not match its sha256');
-    expect(fs.existsSync(calls)).toBe(false);
-  });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const nodeDir = path.join(directory, 'node');
+      const nodeSha = path.join(directory, 'node.sha256');
+      const script = fragments.steps?.[0];
+      // Asynchronous: the HTTP server above answers curl from this process meanwhile.
+      const run = (env: Record<string, string>) =>
+        new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+          const environment = {
+            ...process.env,
+            ...script?.env,
+            BUILDWATCH_BUNDLE: bundleCopy,
+            BUILDWATCH_NODE_URL: `${base}/dist/node.tar.gz`,
+            BUILDWATCH_NODE_SHA256: archive.sha256,
+            BUILDWATCH_NODE_DIR: nodeDir,
+            BUILDWATCH_NODE_SHA256_FILE: nodeSha,
+            PATH: `${bin}:${process.env.PATH}`,
+            ...env,
+          };
+          execFile(
+            'bash',
+            ['-c', script?.script ?? 'exit 99'],
+            { env: environment },
+            (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+          );
+        });
+      try {
+        // Other bytes than the pinned ones: refused before anything is unpacked or started.
+        const wrong = await run({ BUILDWATCH_NODE_SHA256: 'b'.repeat(64) });
+        expect(wrong.status).toBe(1);
+        expect(wrong.stderr).toContain(`has sha256 ${archive.sha256}, not the pinned ${'b'.repeat(64)}`);
+        expect(fs.existsSync(nodeDir)).toBe(false);
+        expect(fs.existsSync(calls)).toBe(false);
+        const missing = await run({ BUILDWATCH_NODE_URL: `${base}/dist/gone.tar.xz` });
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toContain('cannot download Node.js');
+        expect(fs.existsSync(nodeDir)).toBe(false);
+
+        const good = await run({});
+        expect(good.status, good.stderr).toBe(0);
+        expect(good.stdout).toContain(`Node.js v${watcherNode.version} in ${nodeDir}`);
+        // Only bin/node is kept, and its checksum is recorded for the unit's ExecStartPre.
+        expect(fs.readdirSync(nodeDir)).toEqual(['bin']);
+        expect(fs.readdirSync(path.join(nodeDir, 'bin'))).toEqual(['node']);
+        const nodeBinary = path.join(nodeDir, 'bin/node');
+        expect(fs.readFileSync(nodeSha, 'utf8')).toBe(
+          `${createHash('sha256').update(fs.readFileSync(nodeBinary)).digest('hex')}  ${nodeBinary}\n`,
+        );
+        expect(fs.readFileSync(calls, 'utf8')).toBe(
+          'systemctl daemon-reload\nsystemctl enable --now buildwatch.service\nsystemctl is-active --quiet buildwatch.service\n',
+        );
+        fs.rmSync(calls);
+        fs.appendFileSync(bundleCopy, '\n// tampered\n');
+        const bad = await run({});
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toContain('does not match its sha256');
+        expect(fs.existsSync(calls)).toBe(false);
+        expect(served.filter((url) => url === '/dist/node.tar.gz')).toHaveLength(2);
+      } finally {
+        server.close();
+        fs.rmSync(directory, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it('opens no public port; only the allowed sources reach it', () => {
     expect(fragments.ports).toEqual([

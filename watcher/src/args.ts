@@ -1,4 +1,5 @@
-/** Command-line options of the daemon (hand-parsed: util.parseArgs is newer than the instance's Node). */
+/** Command-line options of the daemon, parsed by node:util's parseArgs. */
+import { parseArgs } from 'node:util';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './detector.js';
 import type { GpuOptions } from './gpu/monitor.js';
 import type { IdleOptions } from './idle.js';
@@ -59,7 +60,7 @@ export const USAGE = `Usage: buildwatch --token-file FILE [options]
   --idle-gpu-percent N       GPU utilisation below which a GPU is idle (default 5)
   --version, --help`;
 
-const VALUE_FLAGS = new Set([
+const VALUE_FLAGS = [
   'docker-socket',
   'listen',
   'token-file',
@@ -85,8 +86,38 @@ const VALUE_FLAGS = new Set([
   'idle-interval',
   'idle-max-packets',
   'idle-gpu-percent',
+] as const;
+const BOOLEAN_FLAGS = ['disable-metrics', 'gpu', 'help', 'version'] as const;
+
+type Values = Partial<Record<(typeof VALUE_FLAGS)[number], string>> &
+  Partial<Record<(typeof BOOLEAN_FLAGS)[number], boolean>>;
+
+const OPTIONS = Object.fromEntries([
+  ...VALUE_FLAGS.map((name) => [name, { type: 'string' as const }]),
+  ...BOOLEAN_FLAGS.map((name) => [
+    name,
+    { type: 'boolean' as const, ...(name === 'help' ? { short: 'h' } : {}) },
+  ]),
 ]);
-const BOOLEAN_FLAGS = new Set(['disable-metrics', 'gpu']);
+
+/** parseArgs' error as one short line naming the option (its own messages run to three lines). */
+function argumentError(error: Error & { code?: string }): ArgumentError {
+  const quoted = /'(-{1,2}[^' ]*)/.exec(error.message)?.[1] ?? /'([^']*)'/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new ArgumentError(`unknown option ${quoted}`);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new ArgumentError(`unexpected argument "${quoted}"`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return new ArgumentError(
+        /does not take an argument/.test(error.message)
+          ? `${quoted} takes no value`
+          : `${quoted} needs a value`,
+      );
+    default:
+      return new ArgumentError(error.message.split('\n')[0] ?? 'bad arguments');
+  }
+}
 
 function positiveNumber(name: string, value: string, integer: boolean): number {
   const number = Number(value);
@@ -113,59 +144,52 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: match[1] || match[2] || '127.0.0.1', port };
 }
 
+type NumberOption = (
+  name: keyof Values & (typeof VALUE_FLAGS)[number],
+  fallback: number,
+  integer?: boolean,
+) => number;
+
 export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help' | 'version' {
-  const values = new Map<string, string>();
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index] ?? '';
-    if (argument === '--help' || argument === '-h') return 'help';
-    if (argument === '--version') return 'version';
-    if (!argument.startsWith('--')) throw new ArgumentError(`unexpected argument "${argument}"`);
-    const equals = argument.indexOf('=');
-    const name = argument.slice(2, equals === -1 ? undefined : equals);
-    if (BOOLEAN_FLAGS.has(name) && equals === -1) {
-      values.set(name, 'true');
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new ArgumentError(`unknown option --${name}`);
-    let value: string | undefined;
-    if (equals !== -1) value = argument.slice(equals + 1);
-    else {
-      value = argv[index + 1];
-      index += 1;
-    }
-    if (value === undefined) throw new ArgumentError(`--${name} needs a value`);
-    values.set(name, value);
+  let values: Values;
+  try {
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false })
+      .values as Values;
+  } catch (error) {
+    throw argumentError(error as Error);
   }
-  const tokenFile = values.get('token-file');
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  const tokenFile = values['token-file'];
   if (!tokenFile) throw new ArgumentError('--token-file is required');
-  const number = (name: string, fallback: number, integer = true) => {
-    const value = values.get(name);
+  const number: NumberOption = (name, fallback, integer = true) => {
+    const value = values[name];
     return value === undefined ? fallback : positiveNumber(name, value, integer);
   };
   const windowSeconds = number('crash-loop-window', DEFAULT_THRESHOLDS.crashLoopWindowMs / 1000, false);
-  const { host, port } = parseListen(values.get('listen') ?? '127.0.0.1:9090');
+  const { host, port } = parseListen(values.listen ?? '127.0.0.1:9090');
   return {
-    dockerSocket: values.get('docker-socket') ?? '/var/run/docker.sock',
+    dockerSocket: values['docker-socket'] ?? '/var/run/docker.sock',
     host,
     port,
     tokenFile,
-    stateDir: values.get('state-dir') ?? '/var/lib/buildwatch',
+    stateDir: values['state-dir'] ?? '/var/lib/buildwatch',
     thresholds: {
       crashLoopCount: number('crash-loop-count', DEFAULT_THRESHOLDS.crashLoopCount),
       crashLoopWindowMs: windowSeconds * 1000,
       slowStartMs: number('slow-start', DEFAULT_THRESHOLDS.slowStartMs / 1000, false) * 1000,
       stableMs: number('stable-after', windowSeconds, false) * 1000,
     },
-    bootStatusFile: values.get('boot-status-file') ?? '/var/lib/linode-build/boot-status.json',
-    cloudInitDir: values.get('cloud-init-dir') ?? '/run/cloud-init',
-    defaultContainer: values.get('default-container') ?? 'app',
+    bootStatusFile: values['boot-status-file'] ?? '/var/lib/linode-build/boot-status.json',
+    cloudInitDir: values['cloud-init-dir'] ?? '/run/cloud-init',
+    defaultContainer: values['default-container'] ?? 'app',
     maxEvents: number('max-events', 2000),
     eventsMaxBytes: number('events-max-bytes', 4 * 1024 * 1024),
     requestTimeoutSeconds: number('request-timeout', 10, false),
     maxIssues: number('max-issues', 200),
     retentionDays: number('retention-days', 7, false),
-    metrics: !values.has('disable-metrics'),
-    ...(values.has('gpu') ? { gpu: gpuOptions(values, number) } : {}),
+    metrics: !values['disable-metrics'],
+    ...(values.gpu ? { gpu: gpuOptions(values, number) } : {}),
     idle: {
       intervalMs: number('idle-interval', 30, false) * 1000,
       maxPackets: number('idle-max-packets', 4),
@@ -174,20 +198,17 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions | 'help'
   };
 }
 
-function gpuOptions(
-  values: ReadonlyMap<string, string>,
-  number: (name: string, fallback: number, integer?: boolean) => number,
-): GpuOptions {
+function gpuOptions(values: Values, number: NumberOption): GpuOptions {
   const intervalMs = number('gpu-interval', 15, false) * 1000;
   const memoryPercent = number('gpu-memory-percent', 95, false);
   if (memoryPercent > 100)
     throw new ArgumentError(`--gpu-memory-percent must be at most 100, got "${memoryPercent}"`);
   return {
-    command: values.get('nvidia-smi') ?? 'nvidia-smi',
+    command: values['nvidia-smi'] ?? 'nvidia-smi',
     intervalMs,
     // A sample must end before the next one is due.
     timeoutMs: Math.min(number('gpu-timeout', 10, false) * 1000, intervalMs),
-    kernelLog: values.get('kernel-log') ?? '/dev/kmsg',
+    kernelLog: values['kernel-log'] ?? '/dev/kmsg',
     memoryPercent,
     windowMs: number('gpu-window', 300, false) * 1000,
   };

@@ -1,7 +1,7 @@
 /**
- * BuildWatch entry point: `node buildwatch.js --token-file FILE [options]` (see args.ts).
- * Written for the Node the instance has (Ubuntu 22.04 ships Node 12): the bundle is built
- * for that target and avoids newer APIs (fetch, AbortController, util.parseArgs, fs.rm).
+ * BuildWatch entry point: `node buildwatch.mjs --token-file FILE [options]` (see args.ts).
+ * Runs on the pinned Node 24 build the capability installs (capabilities/buildwatch/node.json),
+ * whatever Node the image ships; the bundle is built for that line.
  */
 import fs from 'node:fs';
 import { ArgumentError, type DaemonOptions, parseDaemonArgs, USAGE } from './args.js';

@@ -26,10 +26,8 @@ export function recordWrite(health: StoreHealth, file: string, error?: unknown):
   if (error === undefined) health.failing.delete(file);
   else health.failing.set(file, `${path.basename(file)}: ${(error as Error).message}`);
   health.writable = health.failing.size === 0;
-  // The most recent failure (Map keeps insertion order); no Array.prototype.at on Node 12.
-  let lastError: string | undefined;
-  for (const message of health.failing.values()) lastError = message;
-  health.lastError = lastError;
+  // The most recent failure (a Map keeps insertion order).
+  health.lastError = [...health.failing.values()].at(-1);
 }
 
 /** An append-only JSON lines file that rotates (or compacts) past `maxBytes`. */

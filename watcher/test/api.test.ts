@@ -1,12 +1,14 @@
 /**
- * The built watcher against a fake Docker socket: authentication on every endpoint, hostile
- * and malformed requests, slow clients, reconnect with `since`, and restart persistence.
+ * The built watcher (on its own Node, test/support/watcher-node.ts) against a fake Docker
+ * socket: authentication on every endpoint, hostile and malformed requests, slow clients,
+ * gzipped /issues, reconnect with `since`, and restart persistence.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watcherNodes } from '../../test/support/distro-node.js';
+import { watcherNodes } from '../../test/support/watcher-node.js';
 import { type FakeDocker, logFrame, startFakeDocker } from './fake-docker.js';
 import { fixtureLines } from './helpers.js';
 import { type RunningWatcher, startWatcher, waitUntil } from './process.js';
@@ -236,6 +238,8 @@ interface RawResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The body's bytes as sent (gzipped ones included). */
+  raw: Buffer;
 }
 
 /** One keep-alive connection spoken to byte by byte, reading responses by Content-Length. */
@@ -275,9 +279,9 @@ class RawConnection {
         }
         const length = head ? 0 : Number(headers['content-length']);
         if (this.buffered.length >= end + 4 + length) {
-          const body = this.buffered.toString('utf8', end + 4, end + 4 + length);
+          const raw = Buffer.from(this.buffered.subarray(end + 4, end + 4 + length));
           this.buffered = this.buffered.subarray(end + 4 + length);
-          return { status: Number(lines[0]?.split(' ')[1]), headers, body };
+          return { status: Number(lines[0]?.split(' ')[1]), headers, body: raw.toString('utf8'), raw };
         }
       }
       if (this.closed) return undefined;
@@ -292,10 +296,8 @@ class RawConnection {
   }
 }
 
-// The hand-over relies on node:http taking a connection it did not accept: run it on the Node
-// builds the instance has (test/support/distro-node.ts).
 describe.each(watcherNodes())(
-  'the front door on $label (answers common requests, hands the rest to node:http)',
+  'node:http on $label (keep-alive, pipelining, limits, gzip)',
   ({ path: node }) => {
     let docker: FakeDocker;
     let watcher: RunningWatcher;
@@ -318,37 +320,7 @@ describe.each(watcherNodes())(
       await docker?.close();
     });
 
-    it('gives the same answers, with the same headers, as node:http', async () => {
-      const requests = [
-        `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}`,
-        `GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`,
-        `GET /events?limit=2 HTTP/1.1\r\nHost: x\r\n${auth}`,
-        `GET /health HTTP/1.1\r\nHost: x\r\n`,
-        `GET /issues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n`,
-        `GET /issues?state=closed HTTP/1.1\r\nHost: x\r\n${auth}`,
-        `GET /nope HTTP/1.1\r\nHost: x\r\n${auth}`,
-      ];
-      for (const request of requests) {
-        const front = new RawConnection(port);
-        front.send(`${request}\r\n`);
-        // Split across two writes, the same request goes to node:http.
-        const node = new RawConnection(port);
-        node.send(request);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        node.send('\r\n');
-        const [a, b] = [await front.next(), await node.next()];
-        front.close();
-        node.close();
-        expect(a, request).toBeDefined();
-        const { date: dateA, ...headersA } = a?.headers ?? {};
-        const { date: dateB, ...headersB } = b?.headers ?? {};
-        expect(dateA).toMatch(/GMT$/);
-        expect(dateB).toMatch(/GMT$/);
-        expect({ ...a, headers: headersA }, request).toEqual({ ...b, headers: headersB });
-      }
-    });
-
-    it('answers pipelined requests in order and keeps the connection through a hand-over', async () => {
+    it('answers pipelined requests in order on one keep-alive connection', async () => {
       const connection = new RawConnection(port);
       connection.send(
         `GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
@@ -361,7 +333,6 @@ describe.each(watcherNodes())(
       expect(head?.status).toBe(200);
       expect(Number(head?.headers['content-length'])).toBeGreaterThan(100);
       expect((await connection.next())?.body).toContain('"events_processed"');
-      // /logs waits for Docker: node:http takes the connection from there on.
       expect((await connection.next())?.status).toBe(200);
       const issues = await connection.next();
       expect(JSON.parse(issues?.body ?? '{}').count).toBeGreaterThan(0);
@@ -370,7 +341,47 @@ describe.each(watcherNodes())(
       connection.close();
     });
 
-    it("leaves what it does not answer to node:http, with node:http's limits", async () => {
+    it('serves the cached /issues gzipped to clients that accept gzip, and only to them', async () => {
+      const ask = async (headers: string, method = 'GET') => {
+        const connection = new RawConnection(port);
+        connection.send(`${method} /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}${headers}\r\n`);
+        const response = await connection.next(method === 'HEAD');
+        connection.close();
+        return response;
+      };
+      const plain = await ask('');
+      expect(plain?.status).toBe(200);
+      expect(plain?.headers['content-encoding']).toBeUndefined();
+      expect(plain?.headers.vary).toBe('Accept-Encoding');
+      const issues = JSON.parse(plain?.raw.toString('utf8') ?? '{}') as { count: number };
+      expect(issues.count).toBeGreaterThan(0);
+      for (const accept of ['gzip', 'br, gzip;q=0.5, deflate', 'GZIP']) {
+        const gzipped = await ask(`Accept-Encoding: ${accept}\r\n`);
+        expect(gzipped?.headers['content-encoding'], accept).toBe('gzip');
+        expect(gzipped?.headers.vary).toBe('Accept-Encoding');
+        expect(Number(gzipped?.headers['content-length'])).toBe(gzipped?.raw.length);
+        expect(gzipped?.raw.length).toBeLessThan(plain?.raw.length ?? 0);
+        expect(gunzipSync(gzipped?.raw ?? Buffer.alloc(0)).equals(plain?.raw ?? Buffer.alloc(0))).toBe(true);
+      }
+      // Refused or not offered: the plain body.
+      for (const accept of ['gzip;q=0', 'br, deflate', 'identity']) {
+        const refused = await ask(`Accept-Encoding: ${accept}\r\n`);
+        expect(refused?.headers['content-encoding'], accept).toBeUndefined();
+        expect(refused?.raw.equals(plain?.raw ?? Buffer.alloc(0))).toBe(true);
+      }
+      const head = await ask('Accept-Encoding: gzip\r\n', 'HEAD');
+      expect(head?.headers['content-encoding']).toBe('gzip');
+      expect(head?.raw.length).toBe(0);
+      // Without the token, no body in any encoding.
+      const connection = new RawConnection(port);
+      connection.send('GET /issues HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
+      const denied = await connection.next();
+      connection.close();
+      expect(denied?.status).toBe(401);
+      expect(denied?.headers['content-encoding']).toBeUndefined();
+    });
+
+    it("applies node:http's limits and timeouts", async () => {
       const statuses = async (text: string) => {
         const connection = new RawConnection(port);
         connection.send(text);

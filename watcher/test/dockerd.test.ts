@@ -2,11 +2,9 @@
  * The built watcher against a real Docker engine (a private dockerd, or CI's): real exits,
  * crash loops, OOM kills and health checks must each show up on /issues within 2 s of the
  * event; the watcher survives its own restart and a dockerd restart without duplicating events.
- * It runs on each Node the instance may have: Ubuntu 22.04's and 24.04's own nodejs builds
- * (test/support/distro-node.ts).
+ * It runs on the Node the instance runs it on: the pinned build (test/support/watcher-node.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watcherNodes } from '../../test/support/distro-node.js';
 import {
   acquireDocker,
   canStartDockerd,
@@ -15,6 +13,7 @@ import {
   type TestDocker,
 } from '../../test/support/dockerd.js';
 import { toolsAvailable } from '../../test/support/tools.js';
+import { watcherNodes } from '../../test/support/watcher-node.js';
 import { type RunningWatcher, startWatcher, waitUntil } from './process.js';
 
 interface IssueView {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watcherNodes } from '../../test/support/distro-node.js';
+import { watcherNodes } from '../../test/support/watcher-node.js';
 import { parseQueryOutput, pciKey, queryFields, THROTTLE_FIELD_NAMES } from '../src/gpu/query.js';
 import { KernelLogTail, parseXidLine, xidMeaning } from '../src/gpu/xid.js';
 import { type FakeDocker, startFakeDocker } from './fake-docker.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watcherNodes } from '../../test/support/distro-node.js';
+import { watcherNodes } from '../../test/support/watcher-node.js';
 import { type FakeDocker, startFakeDocker } from './fake-docker.js';
 import { standInSmi } from './gpu-standin.js';
 import { type RunningWatcher, startWatcher, waitUntil } from './process.js';

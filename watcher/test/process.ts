@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watcherNodes } from '../../test/support/watcher-node.js';
 
 export const bundlePath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/buildwatch.js');
 
@@ -29,12 +30,19 @@ export interface WatcherSetup {
   args?: readonly string[];
   /** Extra node flags (e.g. a preload). */
   nodeArgs?: readonly string[];
-  /** The Node binary (default: the one running the tests), e.g. a distro build. */
+  /** The Node binary (default: the watcher's pinned build, test/support/watcher-node.ts). */
   node?: string;
   /** Environment of the watcher (default: the tests'), e.g. a PATH with a stand-in program. */
   env?: NodeJS.ProcessEnv;
   /** The boot-status file (default: a missing file in the run's directory). */
   bootStatusFile?: string;
+}
+
+let watcherNode: string | undefined;
+/** The Node the watcher runs on in production; locally, without it, this one (with a reason). */
+function defaultNode(): string {
+  watcherNode ??= watcherNodes()[0]?.path ?? process.execPath;
+  return watcherNode;
 }
 
 export function newToken(): string {
@@ -49,7 +57,7 @@ export async function startWatcher(setup: WatcherSetup): Promise<RunningWatcher>
   const tokenFile = path.join(directory, 'token');
   fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const child = spawn(
-    setup.node ?? process.execPath,
+    setup.node ?? defaultNode(),
     [
       ...(setup.nodeArgs ?? []),
       bundlePath,

@@ -7,8 +7,8 @@ import { TokenCheck } from '../src/auth.js';
 import { readBootProgress } from '../src/boot.js';
 import { compareApiVersions, negotiateVersion } from '../src/docker/client.js';
 import { demultiplexLogs, splitTimestamps } from '../src/docker/logframe.js';
-import { simpleRequest } from '../src/fastpath.js';
 import { escapeLabel, renderMetrics } from '../src/metrics.js';
+import { acceptsGzip } from '../src/server.js';
 import { JsonLinesLog, Ring, type StoreHealth } from '../src/store.js';
 import { logFrame } from './fake-docker.js';
 
@@ -112,6 +112,29 @@ describe('daemon arguments', () => {
     expect(() => parseListen('host:99999')).toThrow(/HOST:PORT/);
     expect(parseListen('9090')).toEqual({ host: '127.0.0.1', port: 9090 });
     expect(parseDaemonArgs(['--help'])).toBe('help');
+    expect(parseDaemonArgs(['-h'])).toBe('help');
+    expect(parseDaemonArgs(['--token-file', '/t', '--version'])).toBe('version');
+  });
+
+  it("turns parseArgs' errors into one line naming the option", () => {
+    const message = (argv: string[]) => {
+      try {
+        parseDaemonArgs(argv);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ArgumentError);
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message(['--token-file', '/t', '--bogus', '1'])).toBe('unknown option --bogus');
+    expect(message(['--token-file'])).toBe('--token-file needs a value');
+    // A value that looks like the next option is not taken as this one's value.
+    expect(message(['--listen', '--token-file', '/t'])).toBe('--listen needs a value');
+    expect(message(['--token-file', '/t', '--gpu=yes'])).toBe('--gpu takes no value');
+    expect(message(['--token-file', '/t', 'extra'])).toBe('unexpected argument "extra"');
+    expect(message(['--token-file=/t', '--listen=[::1]:0'])).toBe('no error');
+    // The last of a repeated option wins, as before.
+    expect(parseDaemonArgs(['--token-file', '/a', '--token-file', '/b'])).toMatchObject({ tokenFile: '/b' });
   });
 });
 
@@ -279,43 +302,20 @@ describe('metrics', () => {
   });
 });
 
-describe('front door: which requests it answers itself', () => {
-  const auth = 'Authorization: Bearer abcdefghijklmnop';
-  it('takes plain keep-alive GETs and HEADs with a Host', () => {
-    expect(simpleRequest(`GET /issues?state=all HTTP/1.1\r\nHost: x\r\n${auth}`, 8192)).toEqual({
-      method: 'GET',
-      target: '/issues?state=all',
-      authorization: 'Bearer abcdefghijklmnop',
-    });
-    expect(
-      simpleRequest('HEAD /health HTTP/1.1\r\nhost: x\r\nConnection: Keep-Alive\r\nAccept: */*', 8192),
-    ).toEqual({ method: 'HEAD', target: '/health', authorization: undefined });
-  });
-
-  it('leaves everything else to node:http', () => {
-    for (const head of [
-      `POST /issues HTTP/1.1\r\nHost: x`,
-      `GET /issues HTTP/1.0\r\nHost: x`,
-      `GET /./issues HTTP/1.1\r\nHost: x`,
-      `GET /Issues HTTP/1.1\r\nHost: x`,
-      `GET /issues?a=<b> HTTP/1.1\r\nHost: x`,
-      `GET /issues HTTP/1.1`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nHost: y`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\n${auth}\r\n${auth}`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nConnection: close`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nContent-Length: 5`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nExpect: 100-continue`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nUpgrade: websocket`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nX-Latin: caf\u00e9`,
-      `GET /issues HTTP/1.1\r\nHost: x\r\nBad Name: 1`,
-      `GET /issues HTTP/1.1\r\nHost: x\nX-Bare-LF: 1`,
+describe('Accept-Encoding', () => {
+  it('takes gzip when offered without q=0, in any case and position', () => {
+    for (const header of [
+      'gzip',
+      'GZIP',
+      'br, gzip',
+      'gzip;q=0.5',
+      'deflate, gzip ; q=1',
+      'gzip, deflate, br',
     ]) {
-      expect(simpleRequest(head, 8192), head).toBeUndefined();
+      expect(acceptsGzip(header), header).toBe(true);
     }
-    expect(
-      simpleRequest(`GET /issues HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(200)}`, 100),
-    ).toBeUndefined();
+    for (const header of [undefined, '', 'identity', 'br', 'gzip;q=0', 'x-gzip', 'gzipped', '*']) {
+      expect(acceptsGzip(header), String(header)).toBe(false);
+    }
   });
 });
