@@ -367,4 +367,25 @@ describe('NodeBalancer lists, firewalls, prices and faults', () => {
     expect(fake.nodeBalancers.list().map((nb) => nb.label)).toContain('dropped-nb');
     expect(fake.nodeBalancers.list()).toHaveLength(before + 1);
   });
+
+  it('holds the response of a mode change that was made, and logs it as mutating', async () => {
+    const b = await backend();
+    const nb = await api(
+      'POST',
+      '/nodebalancers',
+      nodeBalancerBody({ configs: [httpConfig([{ address: `${b.privateIp}:8080`, label: 'held' }])] }),
+    );
+    const config = fake.nodeBalancers.configsOf(nb.json.id)[0]!;
+    const nodePath = `/nodebalancers/${nb.json.id}/configs/${config.id}/nodes/${config.nodes[0]!.id}`;
+    fake.clearLog();
+    const handled = fake.holdResponse({ method: 'PUT', path: /\/nodes\/\d+$/ });
+    const request = api('PUT', nodePath, { mode: 'drain' }).catch((error: unknown) => error);
+    await handled;
+    expect(fake.nodeBalancers.configsOf(nb.json.id)[0]!.nodes[0]!.mode).toBe('drain');
+    expect(fake.mutatingRequests()).toEqual([expect.objectContaining({ method: 'PUT', status: 'dropped' })]);
+    await fake.close();
+    await request;
+    fake = await new FakeLinode({ token: 't', provisionMs: 0, bootMs: 0, deleteMs: 0 }).start();
+    api = rawApi(fake, 't');
+  });
 });

@@ -24,8 +24,6 @@ beforeEach(() => {
 /** A running replica with a private IPv4, created through the client as deploy would. */
 async function replica(client: LinodeClient, tags: readonly string[] = []) {
   const id = `r${++serial}`;
-  // The plan's body type (src/plan) does not carry private_ip; the API takes it.
-  const privateNetworking = { private_ip: true };
   const instance = await client.createInstance(
     {
       label: `replica-${id}`,
@@ -35,7 +33,7 @@ async function replica(client: LinodeClient, tags: readonly string[] = []) {
       root_pass: 'Xy7!kP2#mQ9$wR4%tZ8^vB3&nL6*',
       tags: [`build-id:${id}`, ...tags],
       metadata: { user_data: Buffer.from('#cloud-config\n').toString('base64') },
-      ...privateNetworking,
+      private_ip: true,
     },
     `build-id:${id}`,
   );
@@ -241,6 +239,57 @@ describe('NodeBalancers through the client', () => {
     expect(second).toEqual(first);
     expect(first[0]).toMatchObject({ id: 'nodebalancer', price: { monthly: 10 } });
     expect(fake.countRequests({ path: /^\/nodebalancers\/types$/ })).toBe(1);
+  });
+});
+
+describe('under 30 % injected faults', () => {
+  it('ends with exactly one NodeBalancer, one port and the backends asked for, in the modes asked for', async () => {
+    // A fake of its own: its seeded fault sequence does not depend on the tests before.
+    const faulty = await new FakeLinode({
+      token,
+      provisionMs: 0,
+      bootMs: 0,
+      seed: 17,
+      faults: { rate: 0.3, maxConsecutive: 3, retryAfterSeconds: 1 },
+    }).start();
+    try {
+      const client = await LinodeClient.connect(fakeClientEnv(faulty, token), { clock: instantClock() });
+      const replicas = [];
+      for (let i = 0; i < 3; i++) replicas.push(await replica(client));
+      const nb = await client.nodeBalancers.create({
+        label: 'nb-client-faults',
+        region: 'us-east',
+        tags: ['build-id:faults'],
+        configs: [],
+      });
+      const [first, ...rest] = replicas.map((r, index) => ({
+        label: `rep-${index}`,
+        address: r.address,
+        port: 8080,
+      }));
+      const config = await client.nodeBalancers.createConfig(nb.id, { port: 80, check, backends: [first!] });
+      for (const backend of rest) await client.nodeBalancers.addNode(nb.id, config.id, backend);
+      const listed = await client.nodeBalancers.nodes(nb.id, config.id);
+      await client.nodeBalancers.setNodeMode(
+        nb.id,
+        config.id,
+        listed.find((n) => n.label === 'rep-1')!,
+        'drain',
+      );
+      const faults = faulty.requests.filter((request) => request.fault !== undefined);
+      expect(faults.length).toBeGreaterThanOrEqual(3);
+      expect(faulty.listInstances()).toHaveLength(3);
+      expect(faulty.nodeBalancers.list().map((item) => item.label)).toEqual(['nb-client-faults']);
+      const [only, ...none] = faulty.nodeBalancers.configsOf(nb.id);
+      expect(none).toEqual([]);
+      expect(only!.nodes.map((node) => [node.label, node.mode]).sort()).toEqual([
+        ['rep-0', 'accept'],
+        ['rep-1', 'drain'],
+        ['rep-2', 'accept'],
+      ]);
+    } finally {
+      await faulty.close();
+    }
   });
 });
 

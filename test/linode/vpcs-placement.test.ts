@@ -27,8 +27,13 @@ beforeEach(() => {
   fake.clearLog();
 });
 
-/** A replica body as deploy builds it, plus the networking fields the plan body lacks today. */
-function replicaBody(extra: Record<string, unknown>): InstanceCreateBody {
+/**
+ * A replica body as deploy builds it; `interfaces` (a VPC layout) is not in the plan's body type,
+ * since replicas use private IPv4 (docs/scaling.md), and goes through as the API takes it.
+ */
+function replicaBody(
+  extra: Partial<InstanceCreateBody> & { interfaces?: ReturnType<typeof vpcInterfaces> },
+): InstanceCreateBody {
   const id = `v${++serial}`;
   return {
     label: `replica-${id}`,
