@@ -281,13 +281,12 @@ describe('NodeBalancer nodes', () => {
 
 describe('NodeBalancer lists, firewalls, prices and faults', () => {
   it('pages (page_size 25–500) and filters on tags and label', async () => {
+    fake.clearLog();
     for (let i = 0; i < 30; i++) {
-      await api(
-        'POST',
-        '/nodebalancers',
-        nodeBalancerBody({ label: `paged-${i}`, tags: ['paged', `n-${i}`] }),
-      );
+      await fake.nodeBalancers.seed(nodeBalancerBody({ label: `paged-${i}`, tags: ['paged', `n-${i}`] }));
     }
+    expect(fake.requests).toHaveLength(0);
+    await expect(fake.nodeBalancers.seed(nodeBalancerBody({ label: 'paged-0' }))).rejects.toThrow(/unique/);
     const filter = { 'X-Filter': JSON.stringify({ tags: 'paged' }) };
     const first = await api('GET', '/nodebalancers?page_size=25&page=1', undefined, filter);
     expect(first.json).toMatchObject({ page: 1, pages: 2, results: 30 });

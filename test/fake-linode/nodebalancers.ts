@@ -145,6 +145,14 @@ export class FakeNodeBalancers {
     }));
   }
 
+  /**
+   * Creates a NodeBalancer as POST /nodebalancers would (same checks, wire-shape body) without a
+   * request in the log, e.g. to seed 50 deployments for a request count.
+   */
+  seed(body: Record<string, unknown>): Promise<NodeBalancer> {
+    return this.create(body, 'v4');
+  }
+
   setBackendHealth(health: BackendHealth | undefined): void {
     this.backendHealth = health;
   }
