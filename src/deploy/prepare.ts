@@ -21,6 +21,7 @@ import { parseDotenv } from '../env/dotenv.js';
 import { placeholderEnv } from '../env/placeholders.js';
 import { missingRequired } from '../env/resolve.js';
 import { CliError, UsageError } from '../errors.js';
+import { linodeCliDefaults } from '../linode/cli-config.js';
 import {
   type ConvergeAction,
   convergeAction,
@@ -32,7 +33,7 @@ import {
 } from '../plan/fingerprint.js';
 import { buildPlan } from '../plan/index.js';
 import { type ScalePlan, scalePlan } from '../plan/scale.js';
-import { deploymentTarget } from '../plan/target.js';
+import { type DeploymentTarget, deploymentTarget } from '../plan/target.js';
 import type { DeployPlan } from '../plan/types.js';
 import { readProject } from '../state/project.js';
 import { readRegistry } from '../state/registry.js';
@@ -108,6 +109,8 @@ export interface PreparedPlan {
   readonly placeholders: readonly string[];
   /** Instances behind a NodeBalancer (`--replicas`, else deploy.linode.replicas, else 1). */
   readonly replicas: number;
+  /** Where the region, type and image came from (flag, deploy.yml, template, linode-cli default…). */
+  readonly origins: DeploymentTarget['origins'];
   /** With more than one replica: the NodeBalancer, VPC, placement group, firewalls and replicas. */
   readonly scale?: ScalePlan;
   /** Secrets to keep locally (0600) for a new deployment: root-password, watcher-token, digest-key. */
@@ -235,7 +238,9 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     replicas: request.replicas,
   };
   const source = projectDir ? DEPLOY_FILE : 'the template';
-  let target = deploymentTarget(template, overrides, request.now, source);
+  // linode-cli's configured defaults fill in what neither the flags nor the template set.
+  const fallbacks = linodeCliDefaults(request.env) ?? {};
+  let target = deploymentTarget(template, overrides, request.now, source, fallbacks);
 
   const given = readDotenv(request, projectDir);
   let dotenv: Record<string, string> = given;
@@ -275,7 +280,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   const watcher = template.capabilities.features.some((feature) => feature.name === WATCHER_CAPABILITY);
   if (existingRecord) {
     // A lifetime counts from the deployment's creation, so re-deploying does not move its expiry.
-    target = deploymentTarget(template, overrides, new Date(existingRecord.createdAt), source);
+    target = deploymentTarget(template, overrides, new Date(existingRecord.createdAt), source, fallbacks);
     // And one given with --ttl at creation stays until a deploy names another (a re-deploy to
     // change an env value must not quietly make the deployment immortal).
     if (!target.expiresAt && existingRecord.expiresAt) {
@@ -374,6 +379,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     description,
     placeholders,
     replicas: target.replicas,
+    origins: target.origins,
     ...(scale ? { scale } : {}),
     localSecrets,
     ...(sshIdentityFile ? { sshIdentityFile } : {}),

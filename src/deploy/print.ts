@@ -29,6 +29,8 @@ export function planDocument(prepared: PreparedPlan, cost?: PlanCost) {
     region: plan.context.region,
     type: plan.context.type,
     image: plan.context.image,
+    /** Where each came from: flag, deploy.yml, template, linode-cli default, built-in default. */
+    origins: prepared.origins,
     replicas: prepared.replicas,
     scale: prepared.scale ? scaleDocument(prepared.scale) : null,
     ...(cost
@@ -68,8 +70,10 @@ export function printPlanSummary(out: Output, prepared: PreparedPlan, cost?: Pla
   const bold = (text: string) => out.style('bold', text);
   const { context } = plan;
   out.line(`${bold('Plan')} for ${prepared.description}`);
+  const { origins } = prepared;
+  out.line(`  ${prepared.existing ? 'deployment' : 'preview'} id ${context.deploymentId}`);
   out.line(
-    `  ${prepared.existing ? 'deployment' : 'preview'} id ${context.deploymentId} · region ${context.region} · type ${context.type} · image ${context.image}`,
+    `  region ${context.region} (${origins.region}) · type ${context.type} (${origins.type}) · image ${context.image} (${origins.image})`,
   );
   out.line(
     `  label ${plan.instance.label}${context.expiresAt ? ` · expires ${context.expiresAt.toISOString()}` : ''} · nothing is created by plan`,

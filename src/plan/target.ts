@@ -33,6 +33,18 @@ export interface TargetOverrides {
   readonly replicas?: number | undefined;
 }
 
+/** Where a region, type or image came from, as `plan` shows it. */
+export type ValueOrigin = 'flag' | 'deploy.yml' | 'template' | 'linode-cli default' | 'built-in default';
+
+/** linode-cli's configured defaults (src/linode/cli-config.ts), used when the template has none. */
+export interface TargetFallbacks {
+  readonly region?: string | undefined;
+  readonly type?: string | undefined;
+  readonly image?: string | undefined;
+  /** The config file, for errors. */
+  readonly file?: string | undefined;
+}
+
 export interface DeploymentTarget {
   readonly region: string;
   readonly type: string;
@@ -45,6 +57,8 @@ export interface DeploymentTarget {
   readonly userDataEncoding: UserDataEncoding;
   /** Instances behind the NodeBalancer; 1 is a single instance without one. */
   readonly replicas: number;
+  /** Where region, type and image came from: flag > deploy.yml/template > linode-cli > built-in. */
+  readonly origins: { readonly region: ValueOrigin; readonly type: ValueOrigin; readonly image: ValueOrigin };
 }
 
 /**
@@ -69,32 +83,83 @@ export function checkOverrides(overrides: TargetOverrides): void {
   checkOverride('--image', overrides.image, IMAGE_RULE);
 }
 
-/** Pure: `now` is an input. `source` names the file in errors (`deploy.yml`, `the template`). */
+/** A value linode-cli's config supplies is checked like the template field it stands for. */
+function checkFallback(
+  key: string,
+  value: string | undefined,
+  file: string | undefined,
+  rule: FieldRule,
+): void {
+  if (value === undefined || followsRule(value, rule)) return;
+  throw new CliError(
+    `the default ${key} ${JSON.stringify(value.slice(0, 80))} in linode-cli's config${file ? ` (${file})` : ''} is not valid.`,
+    `Fix it with 'linode-cli configure', or pass --${key}; it must be ${rule.expected}.`,
+  );
+}
+
+/** The first of flag, template, linode-cli default, built-in default that is set, and which it was. */
+function pick(
+  candidates: readonly (readonly [string | undefined, ValueOrigin])[],
+): [string | undefined, ValueOrigin] {
+  const found = candidates.find(([value]) => value !== undefined);
+  return found ? [found[0], found[1]] : [undefined, candidates[candidates.length - 1]![1]];
+}
+
+/**
+ * Pure: `now` is an input. `source` names the file in errors (`deploy.yml`, `the template`).
+ * `fallbacks` are linode-cli's configured defaults, used only where the template has no value.
+ */
 export function deploymentTarget(
   template: Template,
   overrides: TargetOverrides,
   now: Date,
   source = 'the template',
+  fallbacks: TargetFallbacks = {},
 ): DeploymentTarget {
   checkOverrides(overrides);
   const linode = template.deploy.linode;
-  const region = overrides.region ?? linode.region_default;
-  const type = overrides.type ?? linode.type_default;
+  const own: ValueOrigin = source === 'deploy.yml' ? 'deploy.yml' : 'template';
+  const cli = 'linode-cli default';
+  const [region, regionOrigin] = pick([
+    [overrides.region, 'flag'],
+    [linode.region_default, own],
+    [fallbacks.region, cli],
+  ]);
+  const [type, typeOrigin] = pick([
+    [overrides.type, 'flag'],
+    [linode.type_default, own],
+    [fallbacks.type, cli],
+  ]);
+  const [image, imageOrigin] = pick([
+    [overrides.image, 'flag'],
+    [linode.imageIsDefault ? undefined : linode.image, own],
+    [fallbacks.image, cli],
+    [linode.image, 'built-in default'],
+  ]);
+  if (regionOrigin === cli) checkFallback('region', region, fallbacks.file, REGION_RULE);
+  if (typeOrigin === cli) checkFallback('type', type, fallbacks.file, TYPE_RULE);
+  if (imageOrigin === cli) checkFallback('image', image, fallbacks.file, IMAGE_RULE);
   if (!region) {
     throw new UsageError(
       `no region: ${source} has no region_default.`,
-      'Pass --region, e.g. --region us-ord.',
+      "Pass --region, e.g. --region us-ord (or set a default region with 'linode-cli configure').",
     );
   }
   if (!type) {
     throw new UsageError(
       `no Linode type: ${source} has no type_default.`,
-      'Pass --type, e.g. --type g6-standard-2.',
+      "Pass --type, e.g. --type g6-standard-2 (or set a default type with 'linode-cli configure').",
     );
   }
   // A GPU template on a --type without a GPU: the flag is at fault, not the template (the
   // capability rules would blame deploy.linode.type_default).
   const needsGpu = template.capabilities.features.some((feature) => feature.name === 'gpu-nvidia');
+  if (typeOrigin === cli && needsGpu && !isGpuPlan(type)) {
+    throw new CliError(
+      `the default type '${type}' from linode-cli's config has no GPU, but the template needs one (gpu-nvidia).`,
+      `Pass --type with a GPU plan (g1-gpu-* or g2-gpu-*), e.g. ${EXAMPLE_GPU_PLANS.join(', ')}, or set type_default in ${source}.`,
+    );
+  }
   if (overrides.type !== undefined && needsGpu && !isGpuPlan(overrides.type)) {
     throw new CliError(
       `--type '${overrides.type}' has no GPU, but the template needs one (gpu-nvidia).`,
@@ -107,7 +172,6 @@ export function deploymentTarget(
     : undefined;
   const idleLimit = overrides.idle ?? template.idleLifetime;
   if (idleLimit) parseLifetime(idleLimit, overrides.idle ? '--idle' : 'lifetime.idle');
-  const image = overrides.image ?? linode.image;
   const encoding = overrides.userDataEncoding;
   if (encoding !== undefined && encoding !== 'gzip' && encoding !== 'plain') {
     throw new UsageError(
@@ -115,17 +179,20 @@ export function deploymentTarget(
       'gzip needs cloud-init 24.4+ on the image (Linode Ubuntu 22.04+ images have it); plain works everywhere.',
     );
   }
+  // linode.image always holds a value (the built-in default when the template names none).
+  const chosenImage = image ?? linode.image;
   return {
     region,
     type,
-    image,
+    image: chosenImage,
     replicas: replicasOf(template, overrides.replicas),
-    userDataEncoding: encoding ?? defaultUserDataEncoding(image),
+    userDataEncoding: encoding ?? defaultUserDataEncoding(chosenImage),
     // `init --app-name` records the name in deploy.yml as app_name.
     appName: overrides.appName ?? template.app_name ?? template.name,
     envName: overrides.envName ?? 'default',
     ...(expiresAt ? { expiresAt } : {}),
     ...(idleLimit ? { idleLimit: idleLimit.trim() } : {}),
+    origins: { region: regionOrigin, type: typeOrigin, image: imageOrigin },
   };
 }
 

@@ -97,6 +97,7 @@ function normalizeLinode(linode: Raw): LinodeSpec {
   const firewall = record(linode.firewall);
   return {
     image: optionalString(linode.image) ?? DEFAULTS.image,
+    ...(optionalString(linode.image) === undefined ? { imageIsDefault: true as const } : {}),
     ...(typeof linode.region_default === 'string' ? { region_default: linode.region_default } : {}),
     ...(typeof linode.type_default === 'string' ? { type_default: linode.type_default } : {}),
     tags: list(linode.tags).map(String),

@@ -57,6 +57,8 @@ export interface FirewallRuleSpec {
 
 export interface LinodeSpec {
   readonly image: string;
+  /** The template names no image: `image` is the built-in default (linode-cli's may replace it). */
+  readonly imageIsDefault?: true;
   readonly region_default?: string;
   readonly type_default?: string;
   readonly tags: readonly string[];

@@ -30,6 +30,7 @@ describe('deploymentTarget', () => {
       envName: 'default',
       userDataEncoding: 'gzip',
       replicas: 1,
+      origins: { region: 'template', type: 'template', image: 'template' },
     });
     expect(deploymentTarget(template({ app_name: 'my-chat' }), {}, now).appName).toBe('my-chat');
   });
@@ -57,7 +58,43 @@ describe('deploymentTarget', () => {
       expiresAt: new Date('2026-11-23T11:30:00Z'),
       userDataEncoding: 'plain',
       replicas: 1,
+      origins: { region: 'flag', type: 'flag', image: 'flag' },
     });
+  });
+
+  it("falls back to linode-cli's defaults only where the template has no value, then to the built-in image", () => {
+    const cli = {
+      region: 'us-east',
+      type: 'g6-nanode-1',
+      image: 'linode/debian12',
+      file: '/h/.config/linode-cli',
+    };
+    const open = template({}, { region_default: undefined, type_default: undefined, imageIsDefault: true });
+    expect(deploymentTarget(open, {}, now, 'deploy.yml', cli)).toMatchObject({
+      region: 'us-east',
+      type: 'g6-nanode-1',
+      image: 'linode/debian12',
+      origins: { region: 'linode-cli default', type: 'linode-cli default', image: 'linode-cli default' },
+    });
+    expect(deploymentTarget(template(), {}, now, 'deploy.yml', cli)).toMatchObject({
+      region: 'us-ord',
+      image: 'linode/ubuntu24.04',
+      origins: { region: 'deploy.yml', type: 'deploy.yml', image: 'deploy.yml' },
+    });
+    expect(
+      deploymentTarget(open, { region: 'de-fra-2', type: 'g6-standard-1' }, now, 'deploy.yml', {}),
+    ).toMatchObject({
+      region: 'de-fra-2',
+      image: 'linode/ubuntu24.04',
+      origins: { region: 'flag', image: 'built-in default' },
+    });
+    // Neither template nor linode-cli: the error says both ways to set it.
+    expect(() => deploymentTarget(open, {}, now, 'deploy.yml', {})).toThrow(
+      'no region: deploy.yml has no region_default.',
+    );
+    expect(() => deploymentTarget(open, {}, now, 'deploy.yml', { ...cli, type: 'g6 standard' })).toThrow(
+      `the default type "g6 standard" in linode-cli's config (/h/.config/linode-cli) is not valid.`,
+    );
   });
 
   it('takes the expiry from lifetime when no --ttl is given', () => {

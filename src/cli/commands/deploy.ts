@@ -16,12 +16,12 @@ export const deploySpec = commandSpec({
     },
     region: {
       type: 'string',
-      description: 'Region (default: region_default in deploy.yml)',
+      description: "Region (default: region_default in deploy.yml, else linode-cli's default region)",
       placeholder: 'REGION',
     },
     type: {
       type: 'string',
-      description: 'Linode plan (default: type_default in deploy.yml)',
+      description: "Linode plan (default: type_default in deploy.yml, else linode-cli's default type)",
       placeholder: 'TYPE',
     },
     image: { type: 'string', description: 'Linode image (must support cloud-init)', placeholder: 'IMAGE' },

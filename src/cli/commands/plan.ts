@@ -22,11 +22,20 @@ export const planSpec = commandSpec({
       complete: 'template',
     },
     'env-file': { type: 'string', description: 'The .env file (default: DIR/.env)', placeholder: 'FILE' },
-    region: { type: 'string', description: 'Region (default: region_default)', placeholder: 'REGION' },
-    type: { type: 'string', description: 'Linode plan (default: type_default)', placeholder: 'TYPE' },
+    region: {
+      type: 'string',
+      description: "Region (default: region_default, else linode-cli's default region)",
+      placeholder: 'REGION',
+    },
+    type: {
+      type: 'string',
+      description: "Linode plan (default: type_default, else linode-cli's default type)",
+      placeholder: 'TYPE',
+    },
     image: {
       type: 'string',
-      description: 'Linode image (default: the template image)',
+      description:
+        "Linode image (default: the template's image, else linode-cli's default image, else linode/ubuntu24.04)",
       placeholder: 'IMAGE',
     },
     'app-name': { type: 'string', description: 'App name (default: the template name)', placeholder: 'NAME' },
