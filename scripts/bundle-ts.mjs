@@ -1,5 +1,5 @@
 // Bundles a TypeScript entry (with `?raw` text imports, as scripts/build.mjs supports) in
-// memory and imports it, for tools that need the registry without a full build
+// memory and imports it, for tools that need the capability set without a full build
 // (docs generation, benchmarks).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Writes docs/capabilities.md from the capability registry (src/capability/docs.ts).
+// Writes docs/capabilities.md from the capability set (src/capability/docs.ts).
 // Run: node scripts/gen-capability-docs.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,12 +1,12 @@
 /**
- * docs/capabilities.md, generated from the registry: one section per capability with its
+ * docs/capabilities.md, generated from the capability set: one section per capability with its
  * summary, description, config table (types and defaults from its schema), requirements,
  * conflicts, runtimes, images and an example. `templates scaffold --llm-assist` reuses it.
  * Regenerate with `node scripts/gen-capability-docs.mjs`; a test fails when the file is stale.
  */
 import type { Runtime } from '../template/types.js';
-import { listCapabilities } from './registry.js';
 import { schemaDefaults, schemaProperties } from './schema-defaults.js';
+import { listCapabilities } from './set.js';
 import type { CapabilityDefinition, JsonSchema } from './types.js';
 
 const RUNTIMES: readonly Runtime[] = ['docker', 'native'];

@@ -9,8 +9,8 @@ import { gpuPlanProblem, isGpuPlan } from '../template/rules.js';
 import type { Diagnostic, Runtime, Template } from '../template/types.js';
 import { configDiagnostic } from './config-errors.js';
 import { type ConfigValidator, configValidators } from './config-validators.generated.js';
-import { builtinCatalog, type CapabilityCatalog } from './registry.js';
 import { schemaDefaults } from './schema-defaults.js';
+import { builtinCapabilitySet, type CapabilitySet } from './set.js';
 import { didYouMeanName } from './suggest-name.js';
 import type { CapabilityDefinition, ResolvedCapability } from './types.js';
 
@@ -98,11 +98,11 @@ function warning(path: string, message: string, hint: string): Diagnostic {
 }
 
 export function resolveCapabilities(template: Template, context: ResolveContext): CapabilityResolution {
-  return resolveWithCatalog(builtinCatalog(), template, context);
+  return resolveWithSet(builtinCapabilitySet(), template, context);
 }
 
-export function resolveWithCatalog(
-  catalog: CapabilityCatalog,
+export function resolveWithSet(
+  catalog: CapabilitySet,
   template: Template,
   context: ResolveContext,
 ): CapabilityResolution {
@@ -397,7 +397,7 @@ function orderByDependencies(resolved: readonly Entry[], diagnostics: Diagnostic
 
 /** `capabilities.packages` as the `packages` capability, de-duplicated (with a warning). */
 function packagesEntry(
-  catalog: CapabilityCatalog,
+  catalog: CapabilitySet,
   template: Template,
   diagnostics: Diagnostic[],
 ): Entry | undefined {

@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { type CapabilityKnowledge, capabilityKnowledge } from '../capability/knowledge.js';
 import { CliError } from '../errors.js';
 import { checkTemplateFile, type LoadOptions, loadTemplateFile } from '../template/index.js';
 import type { Diagnostic, LoadedTemplate, TemplateSource } from '../template/types.js';
 import { closestMatch } from '../util/suggest.js';
-import { type CapabilityKnowledge, registryKnowledge } from './capability-names.js';
 import {
   bundledTemplatesDirectory,
   type CatalogEntry,
@@ -33,7 +33,7 @@ export {
 export { DEPLOY_FILE, looksLikePath, TEMPLATE_FILE, templateFileForPath } from './paths.js';
 
 function knowledgeOf(options: CatalogOptions): CapabilityKnowledge {
-  return options.knowledge ?? registryKnowledge();
+  return options.knowledge ?? capabilityKnowledge();
 }
 
 /** Loads one discovered template for the listing (never throws: problems become diagnostics). */

@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import { renderDotenv } from '../env/dotenv.js';
 import { CliError } from '../errors.js';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from '../state/atomic.js';
@@ -18,7 +19,6 @@ import {
 } from '../template/project.js';
 import type { LoadedTemplate, Template } from '../template/types.js';
 import { validateTemplateText } from '../template/validate.js';
-import { registryKnowledge } from './capability-names.js';
 import { resolveTemplate } from './index.js';
 import { DEPLOY_FILE } from './paths.js';
 import { PROJECT_SCHEMA_FILE, packagedSchemaText } from './project-schema.js';
@@ -60,7 +60,7 @@ export async function initProject(request: InitProjectRequest): Promise<InitProj
   const target = path.resolve(cwd, directory ?? '.');
   if (directory !== undefined) checkTargetDirectory(target, directory);
 
-  const knowledge = await registryKnowledge();
+  const knowledge = await capabilityKnowledge();
   const loaded = resolveTemplate(request.template, { cwd, env, knowledge });
   const template = loaded.template;
   const deployText = renderDeployFile(readFileSync(loaded.file, 'utf8'), PROJECT_SCHEMA_FILE, {

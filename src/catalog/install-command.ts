@@ -1,5 +1,5 @@
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
-import { registryKnowledge } from './capability-names.js';
 import { installTemplate, uninstallTemplate } from './install.js';
 
 export async function templatesInstall(
@@ -10,7 +10,7 @@ export async function templatesInstall(
     cwd,
     env,
     force: args.options.force,
-    knowledge: await registryKnowledge(),
+    knowledge: await capabilityKnowledge(),
   });
   const { name, version } = result.template;
   out.line(

@@ -5,11 +5,11 @@
  */
 import { copyFileSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { type CapabilityKnowledge, capabilityKnowledge } from '../capability/knowledge.js';
 import { CliError } from '../errors.js';
 import { statePaths } from '../paths.js';
 import { loadTemplateFile, resolveInside } from '../template/index.js';
 import type { Template } from '../template/types.js';
-import { type CapabilityKnowledge, registryKnowledge } from './capability-names.js';
 // Imported from the module (not the package index) to avoid a cycle with index.ts.
 import { templateFileForPath } from './paths.js';
 
@@ -81,7 +81,7 @@ export function copyFiles(files: ReadonlyMap<string, string>, target: string): v
 export function installTemplate(reference: string, options: InstallOptions): InstallResult {
   const file = templateFileForPath(reference, options.cwd, options.env);
   const loaded = loadTemplateFile(file, {
-    ...(options.knowledge ?? registryKnowledge()),
+    ...(options.knowledge ?? capabilityKnowledge()),
     source: 'path',
   });
   const template = loaded.template;

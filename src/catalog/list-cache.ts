@@ -13,9 +13,9 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import { statePaths } from '../paths.js';
 import { VERSION } from '../version.js';
-import { registryKnowledge } from './capability-names.js';
 import { type CatalogEntry, type CatalogOptions, discoverTemplates } from './locations.js';
 
 const CACHE_FORMAT = 1;
@@ -36,7 +36,7 @@ function stampOf(file: string): string | undefined {
 }
 
 function validatorIdentity(options: CatalogOptions): string {
-  const knowledge = options.knowledge ?? registryKnowledge();
+  const knowledge = options.knowledge ?? capabilityKnowledge();
   return JSON.stringify([
     VERSION,
     stampOf(fileURLToPath(import.meta.url)) ?? '',

@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { CapabilityKnowledge } from '../capability/knowledge.js';
 import { packageRoot, statePaths } from '../paths.js';
 import { countBySeverity } from '../template/diagnostics.js';
 import type { Diagnostic, TemplateSource } from '../template/types.js';
-import type { CapabilityKnowledge } from './capability-names.js';
 import { TEMPLATE_FILE } from './paths.js';
 
 export interface CatalogOptions {

@@ -1,7 +1,7 @@
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
 import { formatDiagnostics } from '../template/diagnostics.js';
 import { describeTemplate } from '../template/print.js';
-import { registryKnowledge } from './capability-names.js';
 import { resolveTemplate } from './index.js';
 
 export async function templatesShow(
@@ -11,7 +11,7 @@ export async function templatesShow(
   const loaded = resolveTemplate(args.positionals.template!, {
     cwd,
     env,
-    knowledge: await registryKnowledge(),
+    knowledge: await capabilityKnowledge(),
   });
   if (args.options.json) {
     out.json({

@@ -4,7 +4,7 @@
  * typed specs the help is made from — so a new command or option completes without editing
  * anything here. Static words (commands, options, choices) are written into the script; template
  * names and deployment ids are asked from `linode-build completion --values KIND` at completion
- * time (the local catalogue and registry: no API request, no credentials).
+ * time (the template catalog and the deployment registry: no API request, no credentials).
  */
 import { fishQuote, shellQuote } from '../quote/index.js';
 import type { AnyCommand, CompletionKind, OptionSpec, PositionalSpec } from './framework/command.js';

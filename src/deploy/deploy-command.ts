@@ -31,7 +31,7 @@ type Args = CommandArgs<DeployOptions>;
 export async function deploy(args: Args, context: CommandContext): Promise<number> {
   const { options } = args;
   const { out, env } = context;
-  // --type and --region are checked against the API's catalogues first, so
+  // --type and --region are checked against the API's offerings first, so
   // `--type g6-standrad-2` on a GPU template says "unknown Linode type … did you mean
   // g6-standard-2", blaming --type, instead of a capability error about the template.
   if (options.type !== undefined || options.region !== undefined) {

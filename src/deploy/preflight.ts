@@ -76,7 +76,7 @@ export async function preflight(client: LinodeClient, plan: DeployPlan): Promise
 }
 
 /**
- * `deploy --type/--region` checked against the API's catalogues (cached for a day) before the
+ * `deploy --type/--region` checked against the API's offerings (cached for a day) before the
  * template is planned, so a typo is reported as what it is, blaming the flag, and not as a
  * consequence (e.g. "has no GPU" from the template's capabilities).
  */

@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { registryKnowledge } from '../catalog/capability-names.js';
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import { DEPLOY_FILE, resolveTemplate } from '../catalog/index.js';
 import { refreshProjectSchema } from '../catalog/project-schema.js';
 import { parseDotenv } from '../env/dotenv.js';
@@ -126,7 +126,10 @@ export interface PreparedPlan {
   readonly action?: ConvergeAction;
 }
 
-export function loadDeployFile(projectDir: string, knowledge: Awaited<ReturnType<typeof registryKnowledge>>) {
+export function loadDeployFile(
+  projectDir: string,
+  knowledge: Awaited<ReturnType<typeof capabilityKnowledge>>,
+) {
   const file = path.join(projectDir, DEPLOY_FILE);
   if (!existsSync(file)) {
     throw new CliError(
@@ -208,7 +211,7 @@ async function identityFileFor(publicKeyFiles: readonly string[]): Promise<strin
 }
 
 export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
-  const knowledge = await registryKnowledge();
+  const knowledge = await capabilityKnowledge();
   let loaded: LoadedTemplate;
   let projectDir: string | undefined;
   let description: string;

@@ -17,7 +17,7 @@
  * always found again by the next one.
  */
 
-import { destroyDeployment, pollInterval } from '../destroy/destroy.js';
+import { destroyDeployment } from '../destroy/destroy.js';
 import { CliError } from '../errors.js';
 import type { Instance, LinodeClient } from '../linode/client.js';
 import type { FieldChange } from '../plan/fingerprint.js';
@@ -29,6 +29,7 @@ import { removeSecrets, writeSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { linodeHostname } from '../status/endpoint.js';
 import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
+import { pollInterval } from '../util/poll.js';
 import type { BootReporter } from './boot-watch.js';
 import { createDeployment, recordInProject } from './create.js';
 import { type PreflightFacts, preflight } from './preflight.js';

@@ -9,6 +9,7 @@ import { LinodeClient } from '../linode/client.js';
 import { markProjectDestroyed } from '../state/project.js';
 import { forgetDestroyed, updateRegistry } from '../state/registry.js';
 import { removeSecrets } from '../state/secrets.js';
+import { pollInterval } from '../util/poll.js';
 
 export interface DestroyTarget {
   readonly id: string;
@@ -32,12 +33,6 @@ export interface DestroyOptions {
 export interface DestroyResult {
   readonly instancesDeleted: number;
   readonly firewallsDeleted: number;
-}
-
-/** Poll interval for state changes; LINODE_BUILD_POLL_MS shortens it in tests. */
-export function pollInterval(env: NodeJS.ProcessEnv, fallbackMs = 2000): number {
-  const value = Number(env.LINODE_BUILD_POLL_MS);
-  return env.LINODE_BUILD_POLL_MS && Number.isFinite(value) && value >= 0 ? value : fallbackMs;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 /**
- * A small on-disk cache for slow-changing API catalogues (types, regions) under
+ * A small on-disk cache for slow-changing API offerings (types, regions) under
  * statePaths.cache, keyed by API origin so a test server's answers never leak into real use.
  * A cache that cannot be read or written is ignored: it only saves requests.
  */
@@ -14,7 +14,7 @@ interface CacheEntry<T> {
   readonly data: T;
 }
 
-export const catalogTtlMs = 24 * 3_600_000;
+export const offeringsTtlMs = 24 * 3_600_000;
 
 export function cacheFile(env: NodeJS.ProcessEnv, name: string, apiOrigin: string): string {
   const key = createHash('sha256').update(apiOrigin).digest('hex').slice(0, 12);

@@ -1,7 +1,7 @@
 /**
  * What the resource modules (nodebalancers.ts, vpcs.ts, placement.ts, firewall-devices.ts) get
  * from LinodeClient: the loaded api-v4 module and its one way of calling it — retries, paging,
- * at-most-once creates, actionable errors and the on-disk catalogue cache. Keeping these in
+ * at-most-once creates, actionable errors and the on-disk offerings list cache. Keeping these in
  * LinodeClient means every request, whatever the resource, behaves the same under faults.
  */
 import type { ResourcePage } from '@linode/api-v4';
@@ -20,6 +20,6 @@ export interface ApiCalls {
   allPages<T>(action: string, fetchPage: (page: number) => Promise<ResourcePage<T>>): Promise<T[]>;
   /** A create made at most once: after an outcome-unknown failure, `lookup` decides. */
   createOnce<T>(action: string, create: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T>;
-  /** A slow-changing catalogue (prices), cached on disk for a day per API origin. */
+  /** A slow-changing offerings list (prices), cached on disk for a day per API origin. */
   cachedCatalog<T>(name: string, load: () => Promise<T>): Promise<T>;
 }

@@ -17,7 +17,7 @@ import {
   loadLinodeApi,
 } from './api.js';
 import { explainApiError, type LinodeApiError, toLinodeApiError } from './api-error.js';
-import { cached, cacheFile, catalogTtlMs } from './cache.js';
+import { cached, cacheFile, offeringsTtlMs } from './cache.js';
 import { type ApiCalls, pageSize } from './calls.js';
 import { FirewallDevices } from './firewall-devices.js';
 import { NodeBalancers } from './nodebalancers.js';
@@ -82,7 +82,7 @@ export class LinodeClient {
       allPages: (action, fetchPage) => this.allPages(action, fetchPage),
       createOnce: (action, create, lookup) => this.createOnce(action, create, lookup),
       cachedCatalog: (name, load) =>
-        cached(cacheFile(this.env, name, this.apiOrigin), catalogTtlMs, this.clock.now(), load),
+        cached(cacheFile(this.env, name, this.apiOrigin), offeringsTtlMs, this.clock.now(), load),
     };
     this.nodeBalancers = new NodeBalancers(calls);
     this.firewallDevices = new FirewallDevices(calls);
@@ -203,18 +203,18 @@ export class LinodeClient {
     return this.remove(`deleting firewall ${id}`, () => this.api.deleteFirewall(id));
   }
 
-  // --- catalogues ------------------------------------------------------------------------
+  // --- offerings ------------------------------------------------------------------------
 
   /** All plans with prices; cached on disk for a day. */
   listTypes(): Promise<LinodeType[]> {
-    return cached(cacheFile(this.env, 'types', this.apiOrigin), catalogTtlMs, this.clock.now(), () =>
+    return cached(cacheFile(this.env, 'types', this.apiOrigin), offeringsTtlMs, this.clock.now(), () =>
       this.allPages('listing Linode types', (page) => this.api.getLinodeTypes({ page, page_size: pageSize })),
     );
   }
 
   /** All regions with capabilities; cached on disk for a day. */
   listRegions(): Promise<Region[]> {
-    return cached(cacheFile(this.env, 'regions', this.apiOrigin), catalogTtlMs, this.clock.now(), () =>
+    return cached(cacheFile(this.env, 'regions', this.apiOrigin), offeringsTtlMs, this.clock.now(), () =>
       this.allPages('listing regions', (page) => this.api.getRegions({ page, page_size: pageSize })),
     );
   }

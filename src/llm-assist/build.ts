@@ -1,11 +1,11 @@
 /**
  * Gathers what llm-instructions.md embeds — the template schema, the capability reference from
- * the registry, two bundled templates — and renders it. The only I/O of --llm-assist.
+ * the capability set, two bundled templates — and renders it. The only I/O of --llm-assist.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderCapabilityDocs } from '../capability/docs.js';
-import { capabilityNames } from '../capability/registry.js';
+import { capabilityNames } from '../capability/set.js';
 import { packageRoot } from '../paths.js';
 import { completeAnswers, type ScaffoldAnswers } from '../template/scaffold.js';
 import { llmAnswers } from './answers.js';

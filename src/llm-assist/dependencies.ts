@@ -1,6 +1,6 @@
 /**
  * The user's dependencies ("redis, postgres 15, node") mapped to capability names. Pure; the
- * set of known names comes from the capability registry, so a mapping never names a
+ * set of known names comes from the capability set, so a mapping never names a
  * capability that does not exist.
  */
 

@@ -1,7 +1,7 @@
 /**
  * llm-instructions.md: everything an LLM needs to turn a scaffolded stub into the user's
  * template, in one file. Pure: the schema, capability reference and examples are passed in
- * (generated from the registry and read from the bundled templates by the caller).
+ * (generated from the capability set and read from the bundled templates by the caller).
  */
 import type { DependencyMapping } from './dependencies.js';
 
@@ -135,7 +135,7 @@ export function renderLlmInstructions(input: InstructionsInput): string {
     '',
     '## Capability reference',
     '',
-    'Generated from the capability registry: every capability a template may list, with its config schema and an example.',
+    'Generated from the capability set: every capability a template may list, with its config schema and an example.',
     '',
     demoteHeadings(input.capabilityDocs.trim(), 2),
     '',

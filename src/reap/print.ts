@@ -1,6 +1,7 @@
 /** What `reap` prints: the expired and the idle deployments, as tables and as JSON. */
-import type { Column } from '../cli/framework/output.js';
-import { formatMoney } from '../status/format.js';
+
+import { formatMoney } from '../status/print.js';
+import type { Column } from '../util/table.js';
 import { idleCost } from './idle-policy.js';
 import type { IdleReading } from './idle-probe.js';
 import { type ExpiredDeployment, formatDuration } from './lifetime.js';

@@ -3,7 +3,7 @@ import { Progress } from '../cli/framework/output.js';
 import { obtainConsent } from '../deploy/confirm.js';
 import { UsageError } from '../errors.js';
 import { LinodeClient } from '../linode/client.js';
-import { formatMoney } from '../status/format.js';
+import { formatMoney } from '../status/print.js';
 import { parseLifetime } from '../util/duration.js';
 import { findIdleCandidates, idleCost } from './idle-policy.js';
 import { isReapable, readIdleness } from './idle-probe.js';

@@ -5,7 +5,7 @@
 import { idleCost } from '../reap/idle-policy.js';
 import { formatDuration } from '../reap/lifetime.js';
 import type { WatcherGpu, WatcherStatus } from '../watcher-client/client.js';
-import { formatMoney } from './format.js';
+import { formatMoney } from './print.js';
 
 function gpuLine(gpu: WatcherGpu): string {
   const parts = [

@@ -3,9 +3,9 @@ import { liveEnvs, projectDeployment, readProject } from '../state/project.js';
 import { findDeployment } from '../state/registry.js';
 import type { WatcherStatus } from '../watcher-client/client.js';
 import { collectDeploymentsWithRecords, type StatusFilters } from './collect.js';
-import { detailLines, statusColumns } from './format.js';
 import { idleGpuLines } from './idle-lines.js';
 import { issueLines, withOpenIssues } from './issues.js';
+import { detailLines, statusColumns } from './print.js';
 import { adoptDeployments, completeInterruptedCreates, pruneDeployments } from './reconcile.js';
 import type { DeploymentView } from './types.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { registryKnowledge } from '../catalog/capability-names.js';
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import { writeFilesAtomically } from '../catalog/write-files.js';
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -119,7 +119,10 @@ export async function templatesScaffold(
   const files = scaffoldTemplate(answers);
   // The scaffold must validate as written; check before anything touches the disk.
   const shown = path.join(path.relative(cwd, target) || '.', 'template.yml');
-  const result = validateTemplateText(files['template.yml'], { ...(await registryKnowledge()), file: shown });
+  const result = validateTemplateText(files['template.yml'], {
+    ...(await capabilityKnowledge()),
+    file: shown,
+  });
   if (!result.template) throw new TemplateError(shown, result.diagnostics);
   const written: Record<string, string> = { ...files };
   if (options['llm-assist']) {

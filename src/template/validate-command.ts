@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { registryKnowledge } from '../catalog/capability-names.js';
+import { capabilityKnowledge } from '../capability/knowledge.js';
 import { templateFileForPath } from '../catalog/paths.js';
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
 import { countBySeverity, formatDiagnostics, plural } from './diagnostics.js';
@@ -11,7 +11,7 @@ export async function templatesValidate(
 ): Promise<number> {
   const file = templateFileForPath(args.positionals.path ?? '.', cwd, env);
   const shown = path.relative(cwd, file) || file;
-  const check = checkTemplateFile(file, { ...(await registryKnowledge()), displayPath: shown });
+  const check = checkTemplateFile(file, { ...(await capabilityKnowledge()), displayPath: shown });
   const { errors, warnings } = countBySeverity(check.diagnostics);
   const valid = check.template !== undefined;
   if (args.options.json) {

@@ -1,7 +1,7 @@
 /**
  * validateTemplate: raw document → Template (normalised, defaults filled) plus every
  * diagnostic at once. Pure; the capability names are an input so that this module does not
- * depend on the capability registry.
+ * depend on the capability set.
  */
 import templateSchema from '../../schema/template.schema.json';
 import { locateDiagnostics, sortDiagnostics } from './diagnostics.js';

@@ -3,7 +3,7 @@
  * import, so no other command pays for Ink and React.
  */
 import { render } from 'ink';
-import { colorEnabled } from '../cli/framework/output.js';
+import { colorEnabled } from '../util/color.js';
 import { App } from './App.js';
 import type { DataSource } from './data.js';
 import type { WizardBackend } from './wizard/types.js';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { configValidators } from '../../src/capability/config-validators.generated.js';
-import { listCapabilities } from '../../src/capability/registry.js';
 import { schemaDefaults, schemaProperties } from '../../src/capability/schema-defaults.js';
+import { listCapabilities } from '../../src/capability/set.js';
 import { repoRoot } from '../support/cli.js';
 
 /** Values of every JSON type, so each property sees a wrong one. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderCapabilityDocs } from '../../src/capability/docs.js';
-import { listCapabilities } from '../../src/capability/registry.js';
+import { listCapabilities } from '../../src/capability/set.js';
 
 const docsFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/capabilities.md');
 

@@ -1,6 +1,7 @@
 /** Builds normalised templates for capability tests (only the fields resolution reads matter). */
-import { listCapabilities } from '../../src/capability/registry.js';
+
 import { type CapabilityResolution, resolveCapabilities } from '../../src/capability/resolve.js';
+import { listCapabilities } from '../../src/capability/set.js';
 import type { CapabilityContext, Fragments } from '../../src/capability/types.js';
 import type { FeatureRef, Runtime, Template } from '../../src/template/types.js';
 

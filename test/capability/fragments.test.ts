@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCapability } from '../../src/capability/registry.js';
+import { getCapability } from '../../src/capability/set.js';
 import { capabilityContext, composeFragments, everyCombination, makeTemplate } from './fixtures.js';
 
 const FINGERPRINT = /^[0-9A-F]{40}$/;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capabilityAliases, capabilityNames } from '../../src/capability/registry.js';
 import { resolveCapabilities } from '../../src/capability/resolve.js';
+import { capabilityAliases, capabilityNames } from '../../src/capability/set.js';
 import type { Runtime } from '../../src/template/types.js';
 import { makeTemplate, resolveContextOf } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineCapability } from '../../src/capability/define.js';
-import { createCatalog } from '../../src/capability/registry.js';
-import { resolveCapabilities, resolveWithCatalog } from '../../src/capability/resolve.js';
+import { resolveCapabilities, resolveWithSet } from '../../src/capability/resolve.js';
+import { createCapabilitySet } from '../../src/capability/set.js';
 import type { Diagnostic } from '../../src/template/types.js';
 import { makeTemplate, resolveContextOf, type TemplateInput } from './fixtures.js';
 
@@ -318,9 +318,9 @@ describe('resolver against a custom catalog', () => {
     });
 
   it('reports a dependency cycle instead of looping', () => {
-    const catalog = createCatalog([plain('base'), plain('a', ['b']), plain('b', ['a'])]);
+    const catalog = createCapabilitySet([plain('base'), plain('a', ['b']), plain('b', ['a'])]);
     const template = makeTemplate({ features: ['a'] });
-    const result = resolveWithCatalog(catalog, template, {
+    const result = resolveWithSet(catalog, template, {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',
@@ -329,8 +329,8 @@ describe('resolver against a custom catalog', () => {
   });
 
   it('reports a requirement that does not exist as a definition bug', () => {
-    const catalog = createCatalog([plain('base'), plain('a', ['ghost'])]);
-    const result = resolveWithCatalog(catalog, makeTemplate({ features: ['a'] }), {
+    const catalog = createCapabilitySet([plain('base'), plain('a', ['ghost'])]);
+    const result = resolveWithSet(catalog, makeTemplate({ features: ['a'] }), {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',
@@ -339,13 +339,13 @@ describe('resolver against a custom catalog', () => {
   });
 
   it('pulls transitive requirements in before their dependents', () => {
-    const catalog = createCatalog([
+    const catalog = createCapabilitySet([
       plain('base'),
       plain('top', ['mid']),
       plain('mid', ['low']),
       plain('low'),
     ]);
-    const result = resolveWithCatalog(catalog, makeTemplate({ features: ['top'] }), {
+    const result = resolveWithSet(catalog, makeTemplate({ features: ['top'] }), {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { capabilityNames } from '../../src/capability/registry.js';
+import { capabilityNames } from '../../src/capability/set.js';
 import { startInTerminal } from '../reap/terminal.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { toolsAvailable } from '../support/tools.js';

@@ -1,6 +1,6 @@
 /** Dependencies → capability names, checked against the real registry. */
 import { describe, expect, it } from 'vitest';
-import { capabilityNames } from '../../src/capability/registry.js';
+import { capabilityNames } from '../../src/capability/set.js';
 import {
   DEPENDENCY_ALIASES,
   mapDependencies,

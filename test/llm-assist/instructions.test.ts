@@ -1,14 +1,14 @@
 /**
- * llm-instructions.md: generated from the registry (every capability, its config keys and its
+ * llm-instructions.md: generated from the capability set (every capability, its config keys and its
  * example), the real template schema, two bundled templates, the answers and the validate
  * command; and the stub beside it validates with the real validator.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listCapabilities } from '../../src/capability/registry.js';
+import { capabilityKnowledge } from '../../src/capability/knowledge.js';
 import { schemaProperties } from '../../src/capability/schema-defaults.js';
-import { registryKnowledge } from '../../src/catalog/capability-names.js';
+import { listCapabilities } from '../../src/capability/set.js';
 import { llmAnswers } from '../../src/llm-assist/answers.js';
 import { buildLlmInstructions, exampleTemplates, llmAssistFile } from '../../src/llm-assist/build.js';
 import { demoteHeadings, fenced } from '../../src/llm-assist/instructions.js';
@@ -87,7 +87,7 @@ describe('llm-instructions.md', () => {
   });
 
   it('writes a stub that the real validator accepts as written, for every kind of answer', async () => {
-    const knowledge = await registryKnowledge();
+    const knowledge = await capabilityKnowledge();
     const cases: ScaffoldAnswers[] = [
       { name: 'plain' },
       { name: 'gpu-job', gpu: true, image: 'vllm/vllm-openai:v0.6.3', internalPort: 8000 },

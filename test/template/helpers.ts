@@ -1,5 +1,5 @@
 /** Shared helpers for the template tests: validate YAML text the way the CLI does. */
-import { registryKnowledge } from '../../src/catalog/capability-names.js';
+import { capabilityKnowledge } from '../../src/capability/knowledge.js';
 import type { Diagnostic, Template } from '../../src/template/types.js';
 import { validateTemplateText } from '../../src/template/validate.js';
 
@@ -7,7 +7,7 @@ export function validateText(
   text: string,
   file = 'template.yml',
 ): { template?: Template; diagnostics: Diagnostic[] } {
-  return validateTemplateText(text, { ...registryKnowledge(), file });
+  return validateTemplateText(text, { ...capabilityKnowledge(), file });
 }
 
 export const errorsOf = (diagnostics: readonly Diagnostic[]) =>

@@ -2,12 +2,12 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { registryKnowledge } from '../../src/catalog/capability-names.js';
+import { capabilityKnowledge } from '../../src/capability/knowledge.js';
 import { parseTemplateText } from '../../src/template/parse.js';
 import { validateTemplate } from '../../src/template/validate.js';
 import { BASE_TEMPLATE, validateText } from './helpers.js';
 
-const options = { file: 'fuzz.yml', ...registryKnowledge() };
+const options = { file: 'fuzz.yml', ...capabilityKnowledge() };
 
 test('parseTemplateText never throws on arbitrary text', () => {
   fc.assert(

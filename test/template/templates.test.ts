@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { registryKnowledge } from '../../src/catalog/capability-names.js';
+import { capabilityKnowledge } from '../../src/capability/knowledge.js';
 import { checkTemplateFile } from '../../src/template/load.js';
 import { toolsAvailable } from '../support/tools.js';
 
@@ -21,7 +21,7 @@ const bundledFile = (name: string) => path.join(repoRoot, 'templates', name, 'te
 
 describe.skipIf(!haveOriginals)("the original tool's templates", () => {
   const check = async (name: string) =>
-    checkTemplateFile(path.join(originalsDirectory, name, 'template.yml'), await registryKnowledge());
+    checkTemplateFile(path.join(originalsDirectory, name, 'template.yml'), await capabilityKnowledge());
 
   test.each(['chat-agent', 'embeddings-python', 'ml-pipeline'])('%s validates', async (name) => {
     const result = await check(name);
@@ -49,28 +49,28 @@ describe.skipIf(!haveOriginals)("the original tool's templates", () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'lb-orig-'));
     const text = readFileSync(path.join(originalsDirectory, 'llm-api/template.yml'), 'utf8');
     writeFileSync(path.join(directory, 'template.yml'), text.replace('g6-standard-8', 'g2-gpu-rtx4000a1-s'));
-    const result = checkTemplateFile(path.join(directory, 'template.yml'), await registryKnowledge());
+    const result = checkTemplateFile(path.join(directory, 'template.yml'), await capabilityKnowledge());
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 });
 
 describe('bundled templates', () => {
   test.each(BUNDLED)('%s validates with no warnings', async (name) => {
-    const result = checkTemplateFile(bundledFile(name), await registryKnowledge());
+    const result = checkTemplateFile(bundledFile(name), await capabilityKnowledge());
     expect(result.diagnostics).toEqual([]);
     expect(result.template?.name).toBe(name);
   });
 
   test.each(BUNDLED)('%s has a README, a health check on the internal port and a modest size', (name) => {
     expect(existsSync(path.join(repoRoot, 'templates', name, 'README.md'))).toBe(true);
-    const result = checkTemplateFile(bundledFile(name), registryKnowledge());
+    const result = checkTemplateFile(bundledFile(name), capabilityKnowledge());
     const container = result.template!.deploy.linode.container!;
     expect(container.health?.port).toBe(container.internal_port);
     expect(readFileSync(bundledFile(name)).length).toBeLessThan(8 * 1024);
   });
 
   test('GPU templates use real GPU plans; model servers wait long enough for downloads', () => {
-    const load = (name: string) => checkTemplateFile(bundledFile(name), registryKnowledge()).template!;
+    const load = (name: string) => checkTemplateFile(bundledFile(name), capabilityKnowledge()).template!;
     for (const name of ['llm-api', 'ml-pipeline']) {
       expect(load(name).deploy.linode.type_default).toMatch(/^g[12]-gpu-/);
     }
@@ -88,7 +88,7 @@ describe('bundled templates', () => {
 
 describe.skipIf(!toolsAvailable('shellcheck'))('scripts in bundled templates', () => {
   const scripts = BUNDLED.flatMap((name) => {
-    const template = checkTemplateFile(bundledFile(name), registryKnowledge()).template!;
+    const template = checkTemplateFile(bundledFile(name), capabilityKnowledge()).template!;
     const found: [string, string][] = [];
     const postStart = template.deploy.linode.container?.post_start_script;
     if (postStart) found.push([`${name} post_start_script`, postStart]);

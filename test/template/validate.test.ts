@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { registryKnowledge } from '../../src/catalog/capability-names.js';
+import { capabilityKnowledge } from '../../src/capability/knowledge.js';
 import { validateTemplate } from '../../src/template/validate.js';
 import { BASE_TEMPLATE, errorsOf, validateText, warningsOf } from './helpers.js';
 
@@ -476,7 +476,7 @@ describe('reporting', () => {
 
   test('non-mapping documents are rejected clearly', () => {
     for (const raw of [null, [1, 2], 'text', 42]) {
-      const result = validateTemplate(raw, { file: 'x.yml', ...registryKnowledge() });
+      const result = validateTemplate(raw, { file: 'x.yml', ...capabilityKnowledge() });
       expect(result.template).toBeUndefined();
       expect(result.diagnostics[0]?.message).toMatch(/must be a YAML mapping/);
     }
@@ -485,7 +485,7 @@ describe('reporting', () => {
   test('validation is pure: the same input gives the same output, input untouched', () => {
     const raw = parse(BASE_TEMPLATE) as Doc;
     const snapshot = structuredClone(raw);
-    const options = { file: 'a.yml', ...registryKnowledge() };
+    const options = { file: 'a.yml', ...capabilityKnowledge() };
     expect(validateTemplate(raw, options)).toEqual(validateTemplate(raw, options));
     expect(raw).toEqual(snapshot);
   });

@@ -1,5 +1,5 @@
 /**
- * The wizard's production backend without a terminal: templates from the real catalogue
+ * The wizard's production backend without a terminal: templates from the real template catalog
  * (bundled ones, with their required variables and defaults), regions and types from the fake
  * Linode API (Metadata regions only, every type priced), and the directory check `init` uses.
  */
@@ -52,14 +52,14 @@ describe('live wizard backend', () => {
   });
 
   it('lists only Metadata regions (GPU ones marked) and every type with its API price', async () => {
-    const catalog = await backend().wizard.catalog();
+    const offerings = await backend().wizard.offerings();
     const metadata = fakeRegions.filter((r) => r.capabilities.includes('Metadata')).map((r) => r.id);
-    expect(catalog.regions.map((r) => r.id)).toEqual(metadata);
-    expect(catalog.regions.find((r) => r.id === 'us-ord')!.gpu).toBe(true);
-    expect(catalog.regions.find((r) => r.id === 'us-east')!.gpu).toBe(false);
-    expect(catalog.types.map((t) => t.id).sort()).toEqual(fakeTypes.map((t) => t.id).sort());
+    expect(offerings.regions.map((r) => r.id)).toEqual(metadata);
+    expect(offerings.regions.find((r) => r.id === 'us-ord')!.gpu).toBe(true);
+    expect(offerings.regions.find((r) => r.id === 'us-east')!.gpu).toBe(false);
+    expect(offerings.types.map((t) => t.id).sort()).toEqual(fakeTypes.map((t) => t.id).sort());
     for (const type of fakeTypes) {
-      expect(catalog.types.find((t) => t.id === type.id)).toMatchObject({
+      expect(offerings.types.find((t) => t.id === type.id)).toMatchObject({
         hourly: type.price.hourly,
         typeClass: type.class,
         gpus: type.gpus,

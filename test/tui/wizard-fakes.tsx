@@ -8,7 +8,7 @@ import type {
   TypeChoice,
   WizardAnswers,
   WizardBackend,
-  WizardCatalog,
+  WizardOfferings,
 } from '../../src/tui/wizard/types.js';
 import { NOW } from './fake-source.js';
 import { type Harness, sleep } from './harness.js';
@@ -81,7 +81,7 @@ export function manyTypes(): TypeChoice[] {
   return types;
 }
 
-export const CATALOG: WizardCatalog = {
+export const CATALOG: WizardOfferings = {
   regions: [
     { id: 'us-east', label: 'Newark, NJ', gpu: false },
     { id: 'us-ord', label: 'Chicago, IL', gpu: true },
@@ -97,14 +97,14 @@ export class FakeWizard implements WizardBackend {
   /** Events start() emits at once; later ones through `emit`. */
   script: MonitorEvent[] = [];
   finished = false;
-  catalogError: Error | undefined;
+  offeringsError: Error | undefined;
 
   async templates(): Promise<TemplateChoice[]> {
     return TEMPLATES;
   }
 
-  async catalog(): Promise<WizardCatalog> {
-    if (this.catalogError) throw this.catalogError;
+  async offerings(): Promise<WizardOfferings> {
+    if (this.offeringsError) throw this.offeringsError;
     return CATALOG;
   }
 

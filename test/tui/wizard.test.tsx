@@ -63,9 +63,9 @@ describe('wizard: template and region', () => {
     await app.waitFor((f) => selectedRow(f).includes('us-ord'), 'the selection to move up');
   });
 
-  it('says why when the catalogue cannot be loaded', async () => {
+  it('says why when the regions and types cannot be loaded', async () => {
     const wizard = new FakeWizard();
-    wizard.catalogError = new Error('no Linode token');
+    wizard.offeringsError = new Error('no Linode token');
     const { app } = await open(wizard);
     await app.press(KEYS.enter);
     await app.waitFor((f) => f.includes('! no Linode token'), 'the load error');

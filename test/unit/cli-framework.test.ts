@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commandSpec, defineCommand } from '../../src/cli/framework/command.js';
-import { renderTable } from '../../src/cli/framework/output.js';
 import { runCli } from '../../src/cli/framework/run.js';
 import { closestMatch, didYouMean, editDistance } from '../../src/util/suggest.js';
+import { renderTable } from '../../src/util/table.js';
 
 function capture() {
   let text = '';

@@ -2,10 +2,10 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.js';
-import { renderTable } from '../../src/cli/framework/output.js';
 import { runCli } from '../../src/cli/framework/run.js';
 import { fitCell } from '../../src/tui/format.js';
 import { displayWidth, truncateToWidth } from '../../src/util/display-width.js';
+import { renderTable } from '../../src/util/table.js';
 import { tempHome } from '../support/cli.js';
 
 describe('displayWidth', () => {

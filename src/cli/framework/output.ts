@@ -3,8 +3,9 @@
  * "never print a secret" rule are handled in one place.
  */
 import type { Writable } from 'node:stream';
-import { displayWidth } from '../../util/display-width.js';
+import { colorEnabled } from '../../util/color.js';
 import { MIN_SECRET_LENGTH, scrubJsonValue, scrubSecrets } from '../../util/redact.js';
+import { type Column, renderTable } from '../../util/table.js';
 
 export interface OutputOptions {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -21,20 +22,6 @@ const codes: Record<Style, [number, number]> = {
   yellow: [33, 39],
   cyan: [36, 39],
 };
-
-/** Colour only on a terminal, never with NO_COLOR (any value) or TERM=dumb; FORCE_COLOR forces it. */
-export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  if (env.TERM === 'dumb') return false;
-  return stream.isTTY === true;
-}
-
-export interface Column<Row> {
-  readonly header: string;
-  readonly value: (row: Row) => string;
-  readonly align?: 'left' | 'right';
-}
 
 export class Output {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -99,23 +86,6 @@ export class Output {
   table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): void {
     for (const line of renderTable(rows, columns)) this.line(line);
   }
-}
-
-export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string[] {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
-  // Display cells, not characters: CJK and emoji take two, colour codes none.
-  const widths = columns.map((column, i) =>
-    Math.max(displayWidth(column.header), ...cells.map((rowCells) => displayWidth(rowCells[i]!))),
-  );
-  const format = (values: readonly string[]) =>
-    values
-      .map((value, i) => {
-        const pad = ' '.repeat(widths[i]! - displayWidth(value));
-        return columns[i]!.align === 'right' ? pad + value : value + pad;
-      })
-      .join('  ')
-      .trimEnd();
-  return [format(columns.map((column) => column.header)), ...cells.map(format)];
 }
 
 /**

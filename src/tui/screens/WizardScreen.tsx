@@ -56,9 +56,9 @@ export function WizardScreen(props: WizardProps) {
       (templates) => live && dispatch({ kind: 'templates', templates }),
       (error: unknown) => live && dispatch({ kind: 'load-error', message: describeError(error) }),
     );
-    // The catalogue (an API call) loads while the user picks a template.
-    backend.catalog().then(
-      (catalog) => live && dispatch({ kind: 'catalog', catalog }),
+    // The regions and types (an API call) loads while the user picks a template.
+    backend.offerings().then(
+      (offerings) => live && dispatch({ kind: 'offerings', offerings }),
       (error: unknown) => live && dispatch({ kind: 'load-error', message: describeError(error) }),
     );
     return () => {
@@ -130,10 +130,10 @@ function StepBody({ state, height }: { state: WizardState; height: number }) {
       );
     }
     case 'region': {
-      if (!state.catalog) return <Text dimColor>loading regions from the Linode API…</Text>;
+      if (!state.offerings) return <Text dimColor>loading regions from the Linode API…</Text>;
       return (
         <ScrollList
-          rows={state.catalog.regions.map((region, index) => ({ text: regionLine(region), index }))}
+          rows={state.offerings.regions.map((region, index) => ({ text: regionLine(region), index }))}
           selected={regionIndex(state)}
           height={height}
         />
@@ -181,7 +181,7 @@ function StepBody({ state, height }: { state: WizardState; height: number }) {
 
 function Summary({ state }: { state: WizardState }) {
   const template = selectedTemplate(state);
-  const region = state.catalog?.regions[regionIndex(state)];
+  const region = state.offerings?.regions[regionIndex(state)];
   const type = state.types?.[typeIndex(state)];
   const secrets = Object.keys(state.secrets);
   return (

@@ -22,7 +22,7 @@ export function lazyWizard(load: () => Promise<WizardBackend>): WizardBackend {
   };
   return {
     templates: async () => (await get()).templates(),
-    catalog: async () => (await get()).catalog(),
+    offerings: async () => (await get()).offerings(),
     // Only asked after templates() has answered, so the backend is loaded by then.
     checkDirectory: (directory) =>
       loaded ? loaded.checkDirectory(directory) : 'Still loading; press Enter again.',

@@ -5,7 +5,7 @@
  * come from the watcher when it is enabled.
  */
 import path from 'node:path';
-import { registryKnowledge } from '../../catalog/capability-names.js';
+import { capabilityKnowledge } from '../../capability/knowledge.js';
 import { listTemplates, resolveTemplate } from '../../catalog/index.js';
 import { checkTargetDirectory, initProject, writeProjectDotenv } from '../../catalog/init-project.js';
 import { type BootReporter, bootSource, reportBoot } from '../../deploy/boot-watch.js';
@@ -17,7 +17,7 @@ import type { DeploymentRecord } from '../../state/types.js';
 import { appUrl } from '../../status/endpoint.js';
 import type { BootStepState } from '../data.js';
 import type { MonitorSession } from '../monitor/model.js';
-import type { TemplateChoice, WizardAnswers, WizardBackend, WizardCatalog } from './types.js';
+import type { TemplateChoice, WizardAnswers, WizardBackend, WizardOfferings } from './types.js';
 
 export interface LiveWizardOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -45,7 +45,7 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
 
   return {
     async templates() {
-      const knowledge = await registryKnowledge();
+      const knowledge = await capabilityKnowledge();
       const choices: TemplateChoice[] = [];
       for (const entry of listTemplates({ env })) {
         if (!entry.valid) continue;
@@ -65,7 +65,7 @@ export function createWizardBackend(options: LiveWizardOptions): WizardBackend {
       return choices;
     },
 
-    async catalog(): Promise<WizardCatalog> {
+    async offerings(): Promise<WizardOfferings> {
       const api = await connect();
       const [regions, types] = await Promise.all([api.listRegions(), api.listTypes()]);
       return {

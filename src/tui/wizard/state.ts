@@ -8,14 +8,14 @@ import { dotenvLine } from '../../env/dotenv.js';
 import { CliError } from '../../errors.js';
 import { gpuPlanProblem } from '../../template/rules.js';
 import { indexOfId, orderTypes } from './choices.js';
-import type { TemplateChoice, TypeChoice, WizardAnswers, WizardCatalog } from './types.js';
+import type { TemplateChoice, TypeChoice, WizardAnswers, WizardOfferings } from './types.js';
 
 export type WizardStep = 'template' | 'region' | 'type' | 'app' | 'env' | 'directory' | 'secrets' | 'confirm';
 
 export interface WizardState {
   readonly step: WizardStep;
   readonly templates?: readonly TemplateChoice[];
-  readonly catalog?: WizardCatalog;
+  readonly offerings?: WizardOfferings;
   /** The type list in display order (grouped by class). */
   readonly types?: readonly TypeChoice[];
   readonly loadError?: string;
@@ -38,7 +38,7 @@ export interface WizardState {
 
 export type WizardAction =
   | { readonly kind: 'templates'; readonly templates: readonly TemplateChoice[] }
-  | { readonly kind: 'catalog'; readonly catalog: WizardCatalog }
+  | { readonly kind: 'offerings'; readonly offerings: WizardOfferings }
   | { readonly kind: 'load-error'; readonly message: string }
   | {
       readonly kind: 'key';
@@ -63,7 +63,9 @@ export function selectedTemplate(state: WizardState): TemplateChoice | undefined
 }
 
 export function regionIndex(state: WizardState): number {
-  return state.regionIndex ?? indexOfId(state.catalog?.regions ?? [], selectedTemplate(state)?.regionDefault);
+  return (
+    state.regionIndex ?? indexOfId(state.offerings?.regions ?? [], selectedTemplate(state)?.regionDefault)
+  );
 }
 
 export function typeIndex(state: WizardState): number {
@@ -149,7 +151,7 @@ function editText(value: string, input: string, key: Partial<Key>): string {
 
 export function answers(state: WizardState): WizardAnswers | undefined {
   const template = selectedTemplate(state);
-  const region = state.catalog?.regions[regionIndex(state)];
+  const region = state.offerings?.regions[regionIndex(state)];
   const type = state.types?.[typeIndex(state)];
   if (!template || !region || !type) return undefined;
   return {
@@ -167,8 +169,8 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
   switch (action.kind) {
     case 'templates':
       return { ...state, templates: action.templates };
-    case 'catalog':
-      return { ...state, catalog: action.catalog, types: orderTypes(action.catalog.types) };
+    case 'offerings':
+      return { ...state, offerings: action.offerings, types: orderTypes(action.offerings.types) };
     case 'load-error':
       return { ...state, loadError: action.message };
     case 'key':
@@ -196,7 +198,7 @@ function onKey(state: WizardState, action: Extract<WizardAction, { kind: 'key' }
       });
     }
     case 'region': {
-      const count = state.catalog?.regions.length ?? 0;
+      const count = state.offerings?.regions.length ?? 0;
       if (delta !== undefined) return { ...state, regionIndex: move(regionIndex(state), delta, count) };
       return key.return && count > 0 ? next(state) : state;
     }

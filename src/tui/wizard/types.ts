@@ -41,7 +41,7 @@ export interface TypeChoice {
   readonly memory: number;
 }
 
-export interface WizardCatalog {
+export interface WizardOfferings {
   /** Only regions with the Metadata capability (without it the instance boots unconfigured). */
   readonly regions: readonly RegionChoice[];
   readonly types: readonly TypeChoice[];
@@ -61,7 +61,7 @@ export interface WizardAnswers {
 
 export interface WizardBackend {
   templates(): Promise<TemplateChoice[]>;
-  catalog(): Promise<WizardCatalog>;
+  offerings(): Promise<WizardOfferings>;
   /** Why the directory cannot take a new project, or undefined when it can. */
   checkDirectory(directory: string): string | undefined;
   /**

@@ -4,15 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { resolveCapabilities } from '../../src/capability/resolve.js';
+import { schemaDefaults } from '../../src/capability/schema-defaults.js';
 import {
   capabilityAliases,
   capabilityNames,
-  createCatalog,
+  createCapabilitySet,
   getCapability,
   listCapabilities,
-} from '../../src/capability/registry.js';
-import { resolveCapabilities } from '../../src/capability/resolve.js';
-import { schemaDefaults } from '../../src/capability/schema-defaults.js';
+} from '../../src/capability/set.js';
 import type { JsonSchema } from '../../src/capability/types.js';
 import type { Runtime } from '../../src/template/types.js';
 import { type FeatureInput, makeTemplate, resolveContextOf } from './fixtures.js';
@@ -65,8 +65,8 @@ describe('registry', () => {
 
   it('refuses duplicate names and ambiguous aliases', () => {
     const redis = getCapability('redis')!;
-    expect(() => createCatalog([redis, redis])).toThrow(/defined twice/);
-    expect(() => createCatalog([redis, { ...getCapability('docker')!, aliases: ['redis'] }])).toThrow(
+    expect(() => createCapabilitySet([redis, redis])).toThrow(/defined twice/);
+    expect(() => createCapabilitySet([redis, { ...getCapability('docker')!, aliases: ['redis'] }])).toThrow(
       /ambiguous/,
     );
   });

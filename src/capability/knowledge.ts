@@ -1,9 +1,9 @@
 /**
  * What template validation knows about capabilities: the names a template may list under
- * `capabilities.features` and the deprecated aliases, read from the capability registry
- * (src/capability/registry.ts), the one authority.
+ * `capabilities.features` and the deprecated aliases, read from the capability set
+ * (src/capability/set.ts), the one authority.
  */
-import { builtinCatalog } from '../capability/registry.js';
+import { builtinCapabilitySet } from './set.js';
 
 export interface CapabilityKnowledge {
   readonly knownCapabilities: ReadonlySet<string>;
@@ -11,12 +11,12 @@ export interface CapabilityKnowledge {
 }
 
 /**
- * Feature names from the registry: every feature, plus the `docker` runtime (templates of the
+ * Feature names from the capability set: every feature, plus the `docker` runtime (templates of the
  * original tool list it as a feature). `packages` is excluded: it is fed by
  * `capabilities.packages`, not listed as a feature.
  */
-export function registryKnowledge(): CapabilityKnowledge {
-  const catalog = builtinCatalog();
+export function capabilityKnowledge(): CapabilityKnowledge {
+  const catalog = builtinCapabilitySet();
   const names = catalog
     .list()
     .filter(

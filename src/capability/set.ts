@@ -1,5 +1,5 @@
 /**
- * The capability registry: the built-in definitions from capabilities/, looked up by name or
+ * The capability set: the built-in definitions from capabilities/, looked up by name or
  * deprecated alias. Importing it costs only the definitions themselves (plain objects and
  * script text); lookup tables are built on first use.
  */
@@ -7,7 +7,7 @@ import { builtinCapabilities } from '../../capabilities/index.js';
 import type { CapabilityDefinition } from './types.js';
 
 /** A set of definitions with name and alias lookup; the resolver works against one. */
-export interface CapabilityCatalog {
+export interface CapabilitySet {
   list(): readonly CapabilityDefinition[];
   get(name: string): CapabilityDefinition | undefined;
   names(): readonly string[];
@@ -15,7 +15,7 @@ export interface CapabilityCatalog {
   aliases(): ReadonlyMap<string, string>;
 }
 
-export function createCatalog(definitions: readonly CapabilityDefinition[]): CapabilityCatalog {
+export function createCapabilitySet(definitions: readonly CapabilityDefinition[]): CapabilitySet {
   const byName = new Map<string, CapabilityDefinition>();
   const aliases = new Map<string, string>();
   for (const definition of definitions) {
@@ -38,25 +38,25 @@ export function createCatalog(definitions: readonly CapabilityDefinition[]): Cap
   };
 }
 
-let builtin: CapabilityCatalog | undefined;
+let builtin: CapabilitySet | undefined;
 
-export function builtinCatalog(): CapabilityCatalog {
-  builtin ??= createCatalog(builtinCapabilities);
+export function builtinCapabilitySet(): CapabilitySet {
+  builtin ??= createCapabilitySet(builtinCapabilities);
   return builtin;
 }
 
 export function listCapabilities(): CapabilityDefinition[] {
-  return [...builtinCatalog().list()];
+  return [...builtinCapabilitySet().list()];
 }
 
 export function getCapability(name: string): CapabilityDefinition | undefined {
-  return builtinCatalog().get(name);
+  return builtinCapabilitySet().get(name);
 }
 
 export function capabilityNames(): string[] {
-  return [...builtinCatalog().names()];
+  return [...builtinCapabilitySet().names()];
 }
 
 export function capabilityAliases(): Map<string, string> {
-  return new Map(builtinCatalog().aliases());
+  return new Map(builtinCapabilitySet().aliases());
 }

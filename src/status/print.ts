@@ -1,6 +1,7 @@
 /** Text rendering of DeploymentViews for `status` (table and detail block). */
-import type { Column } from '../cli/framework/output.js';
+
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
+import type { Column } from '../util/table.js';
 import type { DeploymentView } from './types.js';
 
 export function formatAge(createdAt: string | undefined, now: Date): string {

@@ -1,7 +1,7 @@
-// Start-up cost of the capability registry and resolver, as ratios measured in one run:
-// `node <bundle that imports the registry and resolves a GPU template>` against `node -e ''`.
-// The registry sits on the start-up path of `templates validate` and `plan`.
-// Run: node bench/capability-registry.mjs [runs]
+// Start-up cost of the capability set and resolver, as ratios measured in one run:
+// `node <bundle that imports the capability set and resolves a GPU template>` against `node -e ''`.
+// The capability set sits on the start-up path of `templates validate` and `plan`.
+// Run: node bench/capability-set.mjs [runs]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ const template = {
   },
 };
 const entries = {
-  registry: "import { listCapabilities } from './src/capability/registry.ts'; listCapabilities();",
+  set: "import { listCapabilities } from './src/capability/set.ts'; listCapabilities();",
   resolve: `import { resolveCapabilities } from './src/capability/resolve.ts';
 const r = resolveCapabilities(${JSON.stringify(template)}, { image: 'linode/ubuntu22.04', type: 'g2-gpu-rtx4000a1-s', runtime: 'docker' });
 if (r.capabilities.length !== 6) throw new Error('unexpected resolution');`,
@@ -49,13 +49,13 @@ function median(argv) {
 
 // Interleave the baseline with each candidate so machine noise hits both alike.
 const baseline = median(['-e', '']);
-const registry = median([files.registry]);
+const set = median([files.set]);
 const resolve = median([files.resolve]);
 const withConfig = median([files.withConfig]);
 const baselineAgain = median(['-e', '']);
 const base = (baseline + baselineAgain) / 2;
 console.log(`node -e '' median: ${base.toFixed(1)} ms (${runs} runs)`);
-console.log(`import registry:            ${registry.toFixed(1)} ms  ratio ${(registry / base).toFixed(2)}x`);
+console.log(`import capability set:      ${set.toFixed(1)} ms  ratio ${(set / base).toFixed(2)}x`);
 console.log(`import + resolve (GPU tmpl): ${resolve.toFixed(1)} ms  ratio ${(resolve / base).toFixed(2)}x`);
 console.log(
   `resolve with a config (Ajv): ${withConfig.toFixed(1)} ms  ratio ${(withConfig / base).toFixed(2)}x`,
