@@ -267,6 +267,24 @@ describe('config', () => {
     expect(error.message).toContain('must be >= 1');
   });
 
+  it("takes buildwatch's Node source override only whole: URL and sha256 together, both well-formed", () => {
+    const node = (value: Record<string, string>) =>
+      resolve({ features: [{ name: 'buildwatch', config: { node: value } }] });
+    const sha256 = 'a'.repeat(64);
+    const whole = node({ url: 'http://127.0.0.1:3142/files/node.tar.gz', sha256 });
+    expect(whole.capabilities.find((c) => c.definition.name === 'buildwatch')?.config).toMatchObject({
+      node: { url: 'http://127.0.0.1:3142/files/node.tar.gz', sha256 },
+    });
+    expect(oneError(node({ url: 'https://mirror.example/node.tar.xz' })).message).toContain('sha256');
+    expect(oneError(node({ sha256 })).message).toContain('url');
+    expect(oneError(node({ url: 'https://m.example/x.tar.xz', sha256: 'A'.repeat(64) })).path).toBe(
+      'capabilities.features[0].config.node.sha256',
+    );
+    for (const url of ['ftp://m.example/x.tar.xz', "https://m.example/x'$(id)", 'https://m.example/a b']) {
+      expect(oneError(node({ url, sha256 })).path, url).toBe('capabilities.features[0].config.node.url');
+    }
+  });
+
   it('reports every config error at once', () => {
     const result = resolve({
       features: [
