@@ -4,6 +4,19 @@
  */
 import { matchesFilter } from './filter.js';
 
+/** A request as the resource modules (nodebalancers.ts, vpcs.ts, placement.ts) route it. */
+export interface RouteRequest {
+  readonly method: string;
+  /** The path after /v4 or /v4beta, split on `/` and decoded. */
+  readonly segments: readonly string[];
+  readonly url: URL;
+  /** The body as a JSON object (400 when it is not one); read only by routes that take one. */
+  readonly body: () => Record<string, unknown>;
+  /** The parsed X-Filter ({} when none). */
+  readonly filter: unknown;
+  readonly apiVersion: string;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -1,6 +1,7 @@
 /**
  * The simulated machines as NodeBalancer backends: a node is UP only once the machine's app
- * listens on the node's port and answers its health check, and DOWN when the app answers 5xx.
+ * listens on the node's port and answers its health check, and DOWN when the app answers 5xx;
+ * the NodeBalancer's address reaches the app while it is UP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -45,7 +46,7 @@ afterAll(async () => {
 });
 
 describe('simulated machines behind a NodeBalancer', () => {
-  it('are UP once their app answers, DOWN when it answers 503', async () => {
+  it('are UP and served through the NodeBalancer once their app answers, DOWN when it answers 503', async () => {
     const created = await api('POST', '/linode/instances', {
       label: 'machine-backend',
       region: 'us-east',
@@ -62,7 +63,7 @@ describe('simulated machines behind a NodeBalancer', () => {
       region: 'us-east',
       configs: [
         {
-          port: 80,
+          port: appPort + 2,
           check: 'http',
           check_path: '/health',
           nodes: [
@@ -78,9 +79,12 @@ describe('simulated machines behind a NodeBalancer', () => {
     expect(await statuses()).toEqual(['DOWN', 'DOWN']);
     await expect.poll(statuses, { timeout: 5000, interval: 25 }).toEqual(['UP', 'DOWN']);
     expect((await fetch(`http://${publicIp}:${appPort}/health`)).status).toBe(200);
+    const throughBalancer = await fetch(`http://${nb.json.ipv4}:${appPort + 2}/`);
+    expect(await throughBalancer.text()).toContain('ok: nginx');
     machines.setAppStatus(created.json.id, 503);
     expect(await statuses()).toEqual(['DOWN', 'DOWN']);
     expect((await fetch(`http://${publicIp}:${appPort}/health`)).status).toBe(503);
+    expect((await fetch(`http://${nb.json.ipv4}:${appPort + 2}/`)).status).toBe(503);
     machines.setAppStatus(created.json.id, 200);
     expect(await statuses()).toEqual(['UP', 'DOWN']);
   });

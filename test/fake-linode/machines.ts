@@ -12,7 +12,8 @@
  *
  * The machines are also the NodeBalancer's backends: a node on an instance is UP when that
  * machine's app is listening on the node's port and answers the health check path with 2xx or
- * 3xx (`setAppStatus` makes it answer otherwise, to play a replica that went bad).
+ * 3xx (`setAppStatus` makes it answer otherwise, to play a replica that went bad), and the
+ * NodeBalancer's address passes connections to the UP machines (nodebalancer-traffic.ts).
  *
  * Nothing is read from or written to disk; servers are closed when their instance goes away.
  * Known limits: no SSH (in-place updates need a real instance), and a published port below
@@ -234,7 +235,11 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
     }
   };
 
-  // The NodeBalancer's health check reaches the machine's app (on the port the node names).
+  // NodeBalancers pass connections to the machines' apps, and their health check reaches them
+  // (on the port the node names).
+  fake.nodeBalancers
+    .serveTraffic(true)
+    .catch((error: unknown) => log(`sandbox: ${(error as Error).message}`));
   fake.nodeBalancers.setBackendHealth((instance, port) => {
     const machine = machines.get(instance.id);
     return (
@@ -268,6 +273,7 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
     async close() {
       stopped = true;
       fake.nodeBalancers.setBackendHealth(undefined);
+      await fake.nodeBalancers.serveTraffic(false);
       if (timer) clearTimeout(timer);
       await Promise.all([...machines.values()].map(close));
       machines.clear();

@@ -36,7 +36,17 @@ import {
   UpdateNodeBalancerSchema,
 } from '@linode/validation';
 import { fakeRegions } from './catalog.js';
-import { apiTimestamp, filteredPage, found, HttpError, page, routeKey, validateWith } from './http.js';
+import {
+  apiTimestamp,
+  filteredPage,
+  found,
+  HttpError,
+  page,
+  type RouteRequest,
+  routeKey,
+  validateWith,
+} from './http.js';
+import { NodeBalancerTraffic } from './nodebalancer-traffic.js';
 
 /** A config as the API returns it: without `nodes` (api-v4's type adds them for Cloud Manager). */
 export type FakeNodeBalancerConfig = Omit<NodeBalancerConfig, 'nodes'>;
@@ -124,6 +134,8 @@ export class FakeNodeBalancers {
   private nextId = 70_001;
   private nextConfigId = 81_001;
   private nextNodeId = 92_001;
+  private traffic: NodeBalancerTraffic | undefined;
+  private readonly turns = new Map<number, number>();
 
   constructor(
     private readonly world: NodeBalancerWorld,
@@ -149,8 +161,61 @@ export class FakeNodeBalancers {
    * Creates a NodeBalancer as POST /nodebalancers would (same checks, wire-shape body) without a
    * request in the log, e.g. to seed 50 deployments for a request count.
    */
-  seed(body: Record<string, unknown>): Promise<NodeBalancer> {
-    return this.create(body, 'v4');
+  async seed(body: Record<string, unknown>): Promise<NodeBalancer> {
+    const nodeBalancer = await this.create(body, 'v4');
+    await this.syncTraffic();
+    return nodeBalancer;
+  }
+
+  /**
+   * Makes every config listen on its NodeBalancer's address and port and pass connections to its
+   * UP `accept` nodes (nodebalancer-traffic.ts); off by default, so tests never bind ports they
+   * did not ask for. The sandbox turns it on with its simulated machines.
+   */
+  async serveTraffic(on: boolean): Promise<void> {
+    if (on && !this.traffic) this.traffic = new NodeBalancerTraffic((configId) => this.pickBackend(configId));
+    if (!on && this.traffic) {
+      await this.traffic.close();
+      this.traffic = undefined;
+    }
+    await this.syncTraffic();
+  }
+
+  /** Listeners that could not start (e.g. a port below 1024 without root). */
+  trafficProblems(): readonly string[] {
+    return this.traffic?.problems ?? [];
+  }
+
+  private async syncTraffic(): Promise<void> {
+    await this.traffic?.sync(
+      [...this.records.values()].flatMap((record) =>
+        [...record.configs.values()].map((entry) => ({
+          key: entry.config.id,
+          host: record.nodeBalancer.ipv4,
+          port: entry.config.port,
+        })),
+      ),
+    );
+  }
+
+  /** Round robin over the UP accept nodes, else the UP backup nodes (the NodeBalancer's rule). */
+  private pickBackend(configId: number): { host: string; port: number } | undefined {
+    for (const record of this.records.values()) {
+      const entry = record.configs.get(configId);
+      if (!entry) continue;
+      // A config that checks nothing ('unknown') sends to every node, as a NodeBalancer does.
+      const up = [...entry.nodes.values()].filter((node) => this.statusOf(record, entry, node) !== 'DOWN');
+      const accepting = up.filter((node) => node.mode === 'accept');
+      const pool = accepting.length > 0 ? accepting : up.filter((node) => node.mode === 'backup');
+      if (pool.length === 0) return undefined;
+      const turn = this.turns.get(configId) ?? 0;
+      this.turns.set(configId, turn + 1);
+      const node = pool[turn % pool.length]!;
+      const backend = this.backendOf(record, node);
+      const port = Number(/:(\d+)$/.exec(node.address)?.[1]);
+      return backend?.ipv4[0] ? { host: backend.ipv4[0], port } : undefined;
+    }
+    return undefined;
   }
 
   setBackendHealth(health: BackendHealth | undefined): void {
@@ -164,14 +229,14 @@ export class FakeNodeBalancers {
   }
 
   /** Handles a NodeBalancer route, or returns `undefined` when the path is not one of them. */
-  async route(
-    method: string,
-    segments: readonly string[],
-    url: URL,
-    body: () => Record<string, unknown>,
-    filter: unknown,
-    apiVersion: string,
-  ): Promise<unknown> {
+  async route(request: RouteRequest): Promise<unknown> {
+    const answer = await this.answer(request);
+    if (answer !== undefined && request.method !== 'GET') await this.syncTraffic();
+    return answer;
+  }
+
+  private async answer(request: RouteRequest): Promise<unknown> {
+    const { method, segments, url, body, filter, apiVersion } = request;
     if (segments[0] !== 'nodebalancers') return undefined;
     if (segments[1] === 'types' && segments.length === 2 && method === 'GET') {
       return page([...fakeNodeBalancerTypes], url);
@@ -482,28 +547,29 @@ export class FakeNodeBalancers {
     return this.configView(record, entry);
   }
 
+  /** The live instance a node points at: by its private IPv4, or its VPC address (v4beta). */
+  private backendOf(record: NodeBalancerRecord, node: NodeBalancerConfigNode & { subnet_id?: number }) {
+    const ip = node.address.replace(/:\d+$/, '');
+    return node.subnet_id !== undefined
+      ? this.world.vpcAddressIn(node.subnet_id, ip)
+      : this.world
+          .liveInstances()
+          .find((linode) => linode.region === record.nodeBalancer.region && linode.ipv4.includes(ip));
+  }
+
   private statusOf(
     record: NodeBalancerRecord,
     entry: ConfigRecord,
     node: NodeBalancerConfigNode & { subnet_id?: number },
   ) {
     if (entry.config.check === 'none') return 'unknown' as const;
-    const ip = node.address.replace(/:\d+$/, '');
     const port = Number(/:(\d+)$/.exec(node.address)?.[1]);
-    const backend =
-      node.subnet_id !== undefined
-        ? this.world.vpcAddressIn(node.subnet_id, ip)
-        : this.world
-            .liveInstances()
-            .find((linode) => linode.region === record.nodeBalancer.region && linode.ipv4.includes(ip));
+    const backend = this.backendOf(record, node);
     if (backend?.status !== 'running') return 'DOWN' as const;
     const forced = this.nodeHealth.get(backend.id);
     if (forced !== undefined) return forced ? ('UP' as const) : ('DOWN' as const);
-    if (entry.config.check === 'connection')
-      return this.backendHealth?.(backend, port, '/') === false ? ('DOWN' as const) : ('UP' as const);
-    const answers = this.backendHealth
-      ? this.backendHealth(backend, port, entry.config.check_path || '/')
-      : true;
+    const path = entry.config.check === 'connection' ? '/' : entry.config.check_path || '/';
+    const answers = this.backendHealth ? this.backendHealth(backend, port, path) : true;
     return answers ? ('UP' as const) : ('DOWN' as const);
   }
 

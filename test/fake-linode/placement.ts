@@ -12,7 +12,7 @@
 import type { Linode, PlacementGroup } from '@linode/api-v4';
 import { createPlacementGroupSchema, updatePlacementGroupSchema } from '@linode/validation';
 import { fakeRegions } from './catalog.js';
-import { filteredPage, found, HttpError, routeKey, validateWith } from './http.js';
+import { filteredPage, found, HttpError, type RouteRequest, routeKey, validateWith } from './http.js';
 
 type FieldError = { field?: string; reason: string };
 
@@ -73,13 +73,8 @@ export class FakePlacementGroups {
     };
   }
 
-  async route(
-    method: string,
-    segments: readonly string[],
-    url: URL,
-    body: () => Record<string, unknown>,
-    filter: unknown,
-  ): Promise<unknown> {
+  async route(request: RouteRequest): Promise<unknown> {
+    const { method, segments, url, body, filter } = request;
     if (segments[0] !== 'placement' || segments[1] !== 'groups') return undefined;
     const id = Number(segments[2]);
     switch (routeKey(method, segments)) {

@@ -220,6 +220,7 @@ export class FakeLinode {
   }
 
   async close(): Promise<void> {
+    await this.nodeBalancers.serveTraffic(false);
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -515,11 +516,11 @@ export class FakeLinode {
           timezone: 'UTC',
         };
       default: {
-        const body = () => parseJson(rawBody);
+        const request = { method, segments, url, body: () => parseJson(rawBody), filter, apiVersion };
         const handled =
-          (await this.nodeBalancers.route(method, segments, url, body, filter, apiVersion)) ??
-          (await this.vpcs.route(method, segments, url, body, filter)) ??
-          (await this.placementGroups.route(method, segments, url, body, filter));
+          (await this.nodeBalancers.route(request)) ??
+          (await this.vpcs.route(request)) ??
+          (await this.placementGroups.route(request));
         if (handled !== undefined) return handled;
       }
     }

@@ -18,7 +18,16 @@ import {
   updateVPCSchema,
 } from '@linode/validation';
 import { fakeRegions } from './catalog.js';
-import { apiTimestamp, filteredPage, found, HttpError, page, routeKey, validateWith } from './http.js';
+import {
+  apiTimestamp,
+  filteredPage,
+  found,
+  HttpError,
+  page,
+  type RouteRequest,
+  routeKey,
+  validateWith,
+} from './http.js';
 
 type FieldError = { field?: string; reason: string };
 
@@ -167,13 +176,8 @@ export class FakeVpcs {
     }
   }
 
-  async route(
-    method: string,
-    segments: readonly string[],
-    url: URL,
-    body: () => Record<string, unknown>,
-    filter: unknown,
-  ): Promise<unknown> {
+  async route(request: RouteRequest): Promise<unknown> {
+    const { method, segments, url, body, filter } = request;
     if (segments[0] !== 'vpcs') return undefined;
     this.forgetDeleted();
     const vpcId = Number(segments[1]);
