@@ -15,6 +15,10 @@ export default defineCapability<BuildwatchConfig>({
     '',
     'The port is not opened to the internet unless `allowed_sources` lists CIDRs. Events and',
     'issues are persisted with the retention below.',
+    '',
+    'The watcher runs on its own Node.js 24, whatever the image ships: the official build,',
+    'downloaded at boot and checked against its pinned sha256 before use (`node` overrides the',
+    'source, e.g. with a mirror where nodejs.org is unreachable).',
   ].join('\n'),
   configSchema: buildwatchSchema,
   example: [
