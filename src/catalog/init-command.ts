@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
+import { checkInitFlagValues } from '../deploy/flag-values.js';
 import { formatDiagnostics } from '../template/diagnostics.js';
 import { initProject } from './init-project.js';
 
@@ -18,6 +19,8 @@ export async function init(
   const { directory, region, type, json } = args.options;
   const appName = args.options['app-name'];
   const target = path.resolve(cwd, directory ?? '.');
+  // A region or type that does not exist is refused before anything is written.
+  const unchecked = await checkInitFlagValues(env, { region, type });
   const {
     loaded,
     files,
@@ -33,6 +36,7 @@ export async function init(
   });
   const template = loaded.template;
   const written = files;
+  if (unchecked) out.warn(unchecked);
   if (json) {
     out.json({
       directory: target,

@@ -3,7 +3,7 @@
  * resources (or a bill) behind: user-data size, the region's Metadata capability, the image's
  * cloud-init capability, and that the plan type exists.
  */
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import type { LinodeClient } from '../linode/client.js';
 import type { DeployPlan } from '../plan/types.js';
 import { priceOf } from '../status/merge.js';
@@ -75,31 +75,44 @@ export async function preflight(client: LinodeClient, plan: DeployPlan): Promise
   };
 }
 
+export interface FlagValues {
+  readonly type?: string | undefined;
+  readonly region?: string | undefined;
+}
+
 /**
  * `deploy --type/--region` checked against the API's offerings (cached for a day) before the
  * template is planned, so a typo is reported as what it is, blaming the flag, and not as a
  * consequence (e.g. "has no GPU" from the template's capabilities).
  */
-export async function checkFlagValues(
-  client: LinodeClient,
-  flags: { readonly type?: string | undefined; readonly region?: string | undefined },
-): Promise<void> {
+export async function checkFlagValues(client: LinodeClient, flags: FlagValues): Promise<void> {
   const [types, regions] = await Promise.all([
     flags.type === undefined ? [] : client.listTypes(),
     flags.region === undefined ? [] : client.listRegions(),
   ]);
-  if (flags.region !== undefined) {
+  checkFlagsAgainst({ types, regions }, flags);
+}
+
+/**
+ * Pure: each given flag value must be an id in its list from the API; an unknown one is a usage error
+ * (exit 2) naming the flag, with the closest id. A list that is absent is not checked.
+ */
+export function checkFlagsAgainst(
+  offerings: { readonly types?: readonly { id: string }[]; readonly regions?: readonly { id: string }[] },
+  flags: FlagValues,
+): void {
+  if (flags.region !== undefined && offerings.regions) {
     findOrRefuse(
-      regions,
+      offerings.regions,
       flags.region,
       'region',
       "Check --region; 'linode-cli regions list' lists them.",
       '--region',
     );
   }
-  if (flags.type !== undefined) {
+  if (flags.type !== undefined && offerings.types) {
     findOrRefuse(
-      types,
+      offerings.types,
       flags.type,
       'Linode type',
       "Check --type; 'linode-cli linodes types' lists them.",
@@ -122,5 +135,7 @@ function findOrRefuse<T extends { id: string }>(
     id,
     items.map((item) => item.id),
   );
-  throw new CliError(`${flag ? `${flag}: ` : ''}unknown ${what} '${id}'${suggestion}.`, hint);
+  const message = `${flag ? `${flag}: ` : ''}unknown ${what} '${id}'${suggestion}.`;
+  // A flag's value is the user's to fix (usage, exit 2); the template's is a failure (exit 1).
+  throw flag ? new UsageError(message, hint) : new CliError(message, hint);
 }

@@ -152,36 +152,46 @@ describe('deploy → status → destroy', () => {
     const gated = await lab.project('gated', 'llm-api', 'HF_TOKEN=x\n');
     lab.fake.clearLog();
     const instancesBefore = lab.fake.listInstances().length;
-    const cases: [string[], RegExp][] = [
-      [['--region', 'eu-west'], /region eu-west does not support cloud-init metadata/],
-      [['--image', 'linode/centos7'], /does not support cloud-init/],
-      [['--type', 'g6-standrd-2'], /unknown Linode type 'g6-standrd-2' \(did you mean 'g6-standard-2'\?\)/],
-      [['--region', 'mars-1'], /unknown region 'mars-1'/],
+    // A region or image that exists but cannot work is a failure (1); an id the API does not
+    // know is a usage error (2), as in init.
+    const cases: [string[], RegExp, number][] = [
+      [['--region', 'eu-west'], /region eu-west does not support cloud-init metadata/, 1],
+      [['--image', 'linode/centos7'], /does not support cloud-init/, 1],
+      [
+        ['--type', 'g6-standrd-2'],
+        /unknown Linode type 'g6-standrd-2' \(did you mean 'g6-standard-2'\?\)/,
+        2,
+      ],
+      [['--region', 'mars-1'], /unknown region 'mars-1'/, 2],
     ];
-    for (const [flags, message] of cases) {
+    for (const [flags, message, code] of cases) {
       const result = await lab.run(['deploy', '--yes', ...flags], { cwd: project });
-      expect(result.code, result.stderr).toBe(1);
+      expect(result.code, result.stderr).toBe(code);
       expect(result.stderr).toMatch(message);
     }
     // On a GPU template a mistyped --type is reported as unknown, blaming the flag, not as
     // "has no GPU (deploy.linode.type_default)"; a real non-GPU --type blames the flag too.
-    const gpuCases: [string[], string][] = [
+    // An unknown flag value is a usage error (exit 2); a real plan without a GPU is a failure (1).
+    const gpuCases: [string[], string, number][] = [
       [
         ['--type', 'g6-standrad-2'],
         "Error: --type: unknown Linode type 'g6-standrad-2' (did you mean 'g6-standard-2'?).\nHint: Check --type;",
+        2,
       ],
       [
         ['--region', 'us-ordd'],
         "Error: --region: unknown region 'us-ordd' (did you mean 'us-ord'?).\nHint: Check --region;",
+        2,
       ],
       [
         ['--type', 'g6-standard-2'],
         "Error: --type 'g6-standard-2' has no GPU, but the template needs one (gpu-nvidia).\nHint: Pass --type with a GPU plan",
+        1,
       ],
     ];
-    for (const [flags, message] of gpuCases) {
+    for (const [flags, message, code] of gpuCases) {
       const result = await lab.run(['deploy', '--yes', ...flags], { cwd: gated });
-      expect(result.code, result.stderr).toBe(1);
+      expect(result.code, result.stderr).toBe(code);
       expect(result.stderr.startsWith(message), result.stderr).toBe(true);
     }
     const planned = await lab.run(['plan', '--type', 'g6-standard-2'], { cwd: gated });
