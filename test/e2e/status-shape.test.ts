@@ -71,7 +71,14 @@ describe('status health: one vocabulary', () => {
   it('deploy --wait prints the same word for the same probe, and records the first success', async () => {
     const project = await lab.project('waiting', 'embeddings-python');
     lab.app.setStatus(503);
-    const timer = setTimeout(() => lab.app.setStatus(200), 1500);
+    // The app starts answering right after the first probe saw 503, whatever the machine's load
+    // (a fixed delay raced the CLI's start-up on a busy machine).
+    const probesBefore = lab.app.hits.length;
+    const timer = setInterval(() => {
+      if (lab.app.hits.length === probesBefore) return;
+      lab.app.setStatus(200);
+      clearInterval(timer);
+    }, 10);
     try {
       const deploy = await lab.run(['deploy', '--wait', '--yes', '--json'], { cwd: project });
       expect(deploy.code, deploy.stderr).toBe(0);
@@ -85,7 +92,7 @@ describe('status health: one vocabulary', () => {
       ]);
       expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
       lab.app.setStatus(200);
     }
   });
