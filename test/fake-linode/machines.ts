@@ -206,6 +206,7 @@ export function startMachines(fake: FakeLinode, options: MachineOptions = {}) {
   const pending = new Set<number>();
   let stopped = false;
   const tick = async () => {
+    for (const problem of fake.nodeBalancers.trafficProblems()) complain(problem);
     const live = new Map(fake.listInstances().map((linode) => [linode.id, linode]));
     for (const [id, machine] of machines) {
       const linode = live.get(id);

@@ -102,4 +102,24 @@ describe('NodeBalancer traffic', () => {
     await api('DELETE', `/nodebalancers/${nb.json.id}`);
     await expect(get(url)).rejects.toThrow();
   });
+
+  it('says why a config cannot be served when its address and port are taken', async () => {
+    const { privateIp } = await backend('rep-three');
+    const nb = await api('POST', '/nodebalancers', { label: 'nb-taken', region: 'us-east', configs: [] });
+    const squatter = http.createServer();
+    await new Promise<void>((resolve) => squatter.listen(nbPort + 1, nb.json.ipv4, resolve));
+    apps.push(squatter);
+    const config = await api('POST', `/nodebalancers/${nb.json.id}/configs`, {
+      port: nbPort + 1,
+      check: 'http',
+      check_path: '/health',
+      nodes: [{ address: `${privateIp}:${appPort}`, label: 'rep-three' }],
+    });
+    expect(config.status).toBe(200);
+    expect(fake.nodeBalancers.trafficProblems()).toEqual([
+      expect.stringMatching(
+        new RegExp(`cannot listen on ${nb.json.ipv4.replaceAll('.', '\\.')}:${nbPort + 1}: .*EADDRINUSE`),
+      ),
+    ]);
+  });
 });

@@ -78,7 +78,12 @@ export class NodeBalancerTraffic {
       });
       this.servers.set(target.key, { server, host: target.host, port: target.port, sockets });
     } catch (error) {
-      this.problems.push(`NodeBalancer ${target.host}:${target.port}: ${(error as Error).message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      this.problems.push(
+        code === 'EACCES'
+          ? `the NodeBalancer cannot listen on ${target.host}:${target.port}: ports below 1024 need root. Set external_port to 8080 in deploy.yml, then deploy again.`
+          : `the NodeBalancer cannot listen on ${target.host}:${target.port}: ${(error as Error).message}`,
+      );
     }
   }
 }
