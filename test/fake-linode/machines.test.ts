@@ -37,7 +37,8 @@ beforeAll(async () => {
     deleteMs: 0,
     loopbackBlock: 77,
   }).start();
-  machines = startMachines(fake, { stepMs: 150, pollMs: 20 });
+  // Steps slow enough that the NodeBalancer exists before the app starts, even on a busy machine.
+  machines = startMachines(fake, { stepMs: 1000, pollMs: 20 });
   api = rawApi(fake, 't');
 });
 afterAll(async () => {
