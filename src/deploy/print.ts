@@ -169,6 +169,13 @@ export function resultJson(record: DeploymentRecord) {
     hostname: record.hostname,
     url: appUrl(record.hostname, record.externalPort),
     expiresAt: record.expiresAt,
+    ...(record.scale
+      ? {
+          replicas: record.scale.replicas,
+          nodeBalancerId: record.scale.nodeBalancerId,
+          members: record.scale.members,
+        }
+      : {}),
   };
 }
 
@@ -180,14 +187,26 @@ export function printCreated(
   keptRootPassword: boolean,
 ): void {
   const url = appUrl(record.hostname, record.externalPort);
+  const scale = record.scale;
   out.line(`Deployed ${record.template} as ${out.style('bold', record.id)}`);
-  out.line(`  Label:     ${record.label} (Linode ${record.linodeId})`);
-  out.line(
-    `  Where:     ${record.region}, ${record.type}${hourlyPrice !== undefined ? ` ($${hourlyPrice}/hour, billed until destroyed)` : ''}`,
-  );
-  if (record.ipv4) out.line(`  IPv4:      ${record.ipv4}`);
+  if (scale) {
+    const linodes = scale.members.map((member) => member.linodeId).join(', ');
+    out.line(
+      `  Replicas:  ${scale.replicas} × ${record.type} (Linodes ${linodes}) behind NodeBalancer ${scale.nodeBalancerId}`,
+    );
+    out.line(
+      `  Where:     ${record.region}${hourlyPrice !== undefined ? ` ($${hourlyPrice}/hour in all, billed until destroyed)` : ''}`,
+    );
+    if (record.ipv4) out.line(`  IPv4:      ${record.ipv4} (the NodeBalancer)`);
+  } else {
+    out.line(`  Label:     ${record.label} (Linode ${record.linodeId})`);
+    out.line(
+      `  Where:     ${record.region}, ${record.type}${hourlyPrice !== undefined ? ` ($${hourlyPrice}/hour, billed until destroyed)` : ''}`,
+    );
+    if (record.ipv4) out.line(`  IPv4:      ${record.ipv4}`);
+  }
   if (url) out.line(`  URL:       ${url}`);
-  if (record.ipv4) out.line(`  Connect:   linode-build ssh ${record.id}`);
+  if (record.ipv4 && !scale) out.line(`  Connect:   linode-build ssh ${record.id}`);
   out.line(
     keptRootPassword
       ? `  Root password: ${secretPath(env, record.id, 'root-password')} (mode 0600)`

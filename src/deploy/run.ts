@@ -31,9 +31,10 @@ import { linodeHostname } from '../status/endpoint.js';
 import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
 import { pollInterval } from '../util/poll.js';
 import type { BootReporter } from './boot-watch.js';
-import { createDeployment, recordInProject } from './create.js';
+import { type CreateInput, createDeployment, recordInProject } from './create.js';
 import { type PreflightFacts, preflight } from './preflight.js';
 import { type PlanRequest, type PreparedPlan, preparePlan } from './prepare.js';
+import { convergeReplicas, createReplicas } from './replicas-run.js';
 import { type HealthOutcome, waitUntilHealthy, waitUntilRunning } from './wait.js';
 
 export type DeployRequest = Omit<PlanRequest, 'mode' | 'fresh'> & {
@@ -83,7 +84,7 @@ export interface DeployOutcome {
   readonly leftRunning?: DeploymentRecord;
 }
 
-interface Run {
+export interface Run {
   readonly request: DeployRequest;
   readonly hooks: DeployHooks;
   readonly client: LinodeClient;
@@ -97,7 +98,6 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
   hooks.onEvent({ kind: 'stage', id: 'prepare', label: 'Planning' });
   let prepared = await preparePlan({ ...request, mode: 'deploy' });
   hooks.onEvent({ kind: 'prepared', prepared });
-  refuseReplicas(prepared);
   const client = await hooks.connect();
   const run: Run = { request, hooks, client, step, now };
 
@@ -118,6 +118,9 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
     const created = await createNew(run, prepared);
     return { ...created, ...(leftRunning ? { leftRunning } : {}) };
   }
+
+  // Replicas behind a NodeBalancer converge in their own branch (replicas-run.ts).
+  if (existing.scale || prepared.scale) return convergeReplicas(run, prepared, existing);
 
   const instance =
     existing.linodeId !== undefined
@@ -195,22 +198,10 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
   }
 }
 
-/**
- * Several replicas are planned (`plan` shows their resources and price) but not yet deployed:
- * refused before any request, so nothing is half-made. docs/templates.md says the same.
- */
-function refuseReplicas(prepared: PreparedPlan): void {
-  if (prepared.replicas <= 1) return;
-  throw new CliError(
-    `deploy cannot create ${prepared.replicas} replicas behind a NodeBalancer yet; 'linode-build plan' shows what they would be and cost.`,
-    'Deploy with replicas: 1 (or --replicas 1) for now.',
-  );
-}
-
 /** Cancelled by the user at a prompt: not an error, nothing was changed. */
 export class DeployCancelled extends Error {}
 
-async function confirmOrCancel(run: Run, question: string, action: string): Promise<void> {
+export async function confirmOrCancel(run: Run, question: string, action: string): Promise<void> {
   if (!(await run.hooks.confirm(question, action))) throw new DeployCancelled('cancelled');
 }
 
@@ -416,23 +407,10 @@ async function createNew(run: Run, prepared: PreparedPlan): Promise<DeployOutcom
   });
   run.step('Checking region, image and plan with the Linode API');
   const facts = await preflight(client, plan);
+  if (prepared.scale) return createReplicas(run, prepared, prepared.scale);
   await confirmOrCancel(run, creationQuestion(plan, facts), 'create a billed Linode instance');
   hooks.onEvent({ kind: 'stage', id: 'create', label: 'Creating firewall and instance' });
-  const { record, instance } = await createDeployment({
-    env: request.env,
-    client,
-    plan,
-    projectDir: prepared.projectDir ?? request.cwd,
-    secrets: prepared.localSecrets,
-    ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
-    ...(prepared.fingerprint ? { fingerprint: prepared.fingerprint } : {}),
-    ...(prepared.sshIdentityFile ? { sshIdentityFile: prepared.sshIdentityFile } : {}),
-    ...(request.noSsh ? { noSsh: true } : {}),
-    recordInProject: true,
-    progress: run.step,
-    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
-    now: () => new Date(run.now()),
-  });
+  const { record, instance } = await createDeployment(createInput(run, prepared, true));
   hooks.onEvent({
     kind: 'created',
     record,
@@ -451,12 +429,32 @@ async function createNew(run: Run, prepared: PreparedPlan): Promise<DeployOutcom
   };
 }
 
+/** What creating a deployment from this plan takes (one instance, or replicas). */
+export function createInput(run: Run, prepared: PreparedPlan, recordInProject: boolean): CreateInput {
+  const { request, hooks } = run;
+  return {
+    env: request.env,
+    client: run.client,
+    plan: prepared.plan,
+    projectDir: prepared.projectDir ?? request.cwd,
+    secrets: prepared.localSecrets,
+    ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
+    ...(prepared.fingerprint ? { fingerprint: prepared.fingerprint } : {}),
+    ...(prepared.sshIdentityFile ? { sshIdentityFile: prepared.sshIdentityFile } : {}),
+    ...(request.noSsh ? { noSsh: true } : {}),
+    recordInProject,
+    progress: run.step,
+    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
+    now: () => new Date(run.now()),
+  };
+}
+
 function creationQuestion(plan: DeployPlan, facts: PreflightFacts): string {
   const price = facts.hourlyPrice !== undefined ? ` at $${facts.hourlyPrice}/hour` : '';
   return `Create ${plan.context.type} in ${plan.context.region}${price} for ${plan.context.appName} (${plan.context.envName})?`;
 }
 
-function waitContext(run: Pick<Run, 'client' | 'hooks' | 'request' | 'step' | 'now'>) {
+export function waitContext(run: Pick<Run, 'client' | 'hooks' | 'request' | 'step' | 'now'>) {
   return {
     client: run.client,
     env: run.request.env,
@@ -522,22 +520,7 @@ async function replaceDeployment(
     `replace deployment ${old.id}`,
   );
   hooks.onEvent({ kind: 'stage', id: 'create', label: 'Creating the replacement' });
-  const { record } = await createDeployment({
-    env: request.env,
-    client,
-    plan: fresh.plan,
-    projectDir: fresh.projectDir ?? request.cwd,
-    secrets: fresh.localSecrets,
-    ...(fresh.watcherPort !== undefined ? { watcherPort: fresh.watcherPort } : {}),
-    ...(fresh.fingerprint ? { fingerprint: fresh.fingerprint } : {}),
-    ...(fresh.sshIdentityFile ? { sshIdentityFile: fresh.sshIdentityFile } : {}),
-    ...(request.noSsh ? { noSsh: true } : {}),
-    replaces: old.id,
-    recordInProject: false,
-    progress: run.step,
-    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
-    now: () => new Date(run.now()),
-  });
+  const { record } = await createDeployment({ ...createInput(run, fresh, false), replaces: old.id });
   const outcome = await finishReplace(run, fresh, old, oldInstance, record);
   return { ...outcome, changes };
 }

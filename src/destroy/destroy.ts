@@ -9,6 +9,7 @@ import { LinodeClient } from '../linode/client.js';
 import { markProjectDestroyed } from '../state/project.js';
 import { forgetDestroyed, updateRegistry } from '../state/registry.js';
 import { removeSecrets } from '../state/secrets.js';
+import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 
 export interface DestroyTarget {
@@ -17,7 +18,20 @@ export interface DestroyTarget {
   readonly env: string;
   readonly linodeId?: number;
   readonly firewallId?: number;
+  /** A deployment with replicas: its NodeBalancer (also found by its `build-id:` tag). */
+  readonly nodeBalancerId?: number;
   readonly projectDir?: string;
+}
+
+/** The ids a registry record holds beyond the instance: its firewall and (replicas) NodeBalancer. */
+export function recordedIds(
+  record: DeploymentRecord | undefined,
+): Pick<DestroyTarget, 'firewallId' | 'nodeBalancerId'> {
+  const nodeBalancerId = record?.scale?.nodeBalancerId;
+  return {
+    ...(record?.firewallId !== undefined ? { firewallId: record.firewallId } : {}),
+    ...(nodeBalancerId !== undefined ? { nodeBalancerId } : {}),
+  };
 }
 
 export interface DestroyOptions {
@@ -33,6 +47,7 @@ export interface DestroyOptions {
 export interface DestroyResult {
   readonly instancesDeleted: number;
   readonly firewallsDeleted: number;
+  readonly nodeBalancersDeleted: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,13 +65,30 @@ export async function destroyDeployment(options: DestroyOptions): Promise<Destro
     ),
   );
 
+  // The NodeBalancer first (replicas): traffic stops before its backends go.
+  const nodeBalancerIds = new Set((await client.nodeBalancers.withTag(tag)).map((balancer) => balancer.id));
+  if (target.nodeBalancerId !== undefined) nodeBalancerIds.add(target.nodeBalancerId);
+  let nodeBalancersDeleted = 0;
+  for (const nodeBalancerId of nodeBalancerIds) {
+    if ((await client.nodeBalancers.delete(nodeBalancerId)) === 'deleted') {
+      nodeBalancersDeleted++;
+      progress(`Deleted NodeBalancer ${nodeBalancerId}`);
+    }
+  }
+
+  // Every instance (a deployment's replicas share its build-id: tag) is deleted, then waited for
+  // together: N replicas take one instance's deletion time, not N.
   const instanceIds = new Set((await client.instancesWithTag(tag)).map((instance) => instance.id));
   if (target.linodeId !== undefined) instanceIds.add(target.linodeId);
   let instancesDeleted = 0;
   for (const linodeId of instanceIds) {
     if ((await client.deleteInstance(linodeId)) === 'deleted') instancesDeleted++;
-    await waitUntilGone(client, linodeId, env, progress, options.goneTimeoutMs ?? 600_000);
   }
+  await Promise.all(
+    [...instanceIds].map((linodeId) =>
+      waitUntilGone(client, linodeId, env, progress, options.goneTimeoutMs ?? 600_000),
+    ),
+  );
 
   const firewallIds = new Set((await client.listFirewalls({ tags: tag })).map((firewall) => firewall.id));
   if (target.firewallId !== undefined) firewallIds.add(target.firewallId);
@@ -74,7 +106,7 @@ export async function destroyDeployment(options: DestroyOptions): Promise<Destro
     // The project may have been moved or deleted; the deployment is gone either way.
     await markProjectDestroyed(target.projectDir, now(), target.id).catch(() => undefined);
   }
-  return { instancesDeleted, firewallsDeleted };
+  return { instancesDeleted, firewallsDeleted, nodeBalancersDeleted };
 }
 
 async function waitUntilGone(

@@ -16,7 +16,7 @@ import type { DeploymentRecord, DestroyedRecord, ProjectState } from '../state/t
 import { matchesFilters } from '../status/collect.js';
 import type { DeploymentView } from '../status/types.js';
 import { editDistance } from '../util/suggest.js';
-import type { DestroyTarget } from './destroy.js';
+import { type DestroyTarget, recordedIds } from './destroy.js';
 
 export type Selection =
   | { readonly kind: 'target'; readonly view: DeploymentView; readonly target: DestroyTarget }
@@ -148,7 +148,7 @@ export function selectDeployment(input: SelectInput): Selection {
       app: view.app,
       env: view.env,
       ...(view.linodeId !== undefined ? { linodeId: view.linodeId } : {}),
-      ...(record?.firewallId !== undefined ? { firewallId: record.firewallId } : {}),
+      ...recordedIds(record),
       ...(projectDir ? { projectDir } : {}),
     },
   };

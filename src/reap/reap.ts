@@ -4,7 +4,7 @@
  * not stop the others; the caller reports every outcome.
  */
 import type { DestroyResult, DestroyTarget } from '../destroy/destroy.js';
-import { destroyDeployment } from '../destroy/destroy.js';
+import { destroyDeployment, recordedIds } from '../destroy/destroy.js';
 import type { LinodeClient } from '../linode/client.js';
 import { readRegistry } from '../state/registry.js';
 import type { DeploymentRecord } from '../state/types.js';
@@ -55,7 +55,7 @@ export function destroyTargetFor(deployment: Reapable, records: readonly Deploym
     app: deployment.app,
     env: deployment.env,
     linodeId: deployment.linodeId,
-    ...(record?.firewallId !== undefined ? { firewallId: record.firewallId } : {}),
+    ...recordedIds(record),
     ...(record?.projectDir ? { projectDir: record.projectDir } : {}),
   };
 }

@@ -45,6 +45,31 @@ export interface DeploymentRecord {
   readonly replaces?: string;
   /** How far that replace got, so a resumed one neither repeats nor skips a step. */
   readonly replaceStage?: 'address-moved' | 'rebooted';
+  /**
+   * A deployment of several replicas behind a NodeBalancer (absent for a single instance, as
+   * in every record written before replicas existed). `ipv4`/`hostname` are then the
+   * NodeBalancer's, and `linodeId`/`firewallId` replica 1's and the replicas' firewall.
+   */
+  readonly scale?: ScaleState;
+}
+
+/** The resources of a deployment with replicas, as far as they were made. */
+export interface ScaleState {
+  readonly replicas: number;
+  readonly nodeBalancerId?: number;
+  readonly nodeBalancerFirewallId?: number;
+  /** The NodeBalancer's port config (made with the first backend). */
+  readonly configId?: number;
+  readonly placementGroupId?: number;
+  readonly members: readonly ReplicaMember[];
+}
+
+export interface ReplicaMember {
+  readonly index: number;
+  readonly linodeId: number;
+  /** Its public address (SSH) and private one (the NodeBalancer backend). */
+  readonly ipv4?: string;
+  readonly privateIpv4?: string;
 }
 
 /** What the registry keeps of a destroyed deployment, so destroying it again is not "not found". */

@@ -55,6 +55,7 @@ describe('replicas', () => {
     await lab?.close();
   });
 
+  const live = () => lab.fake.listInstances().filter((instance) => instance.status !== 'deleting');
   const plan = async (...args: string[]) => {
     const result = await lab.run(['plan', '--json', ...args], { cwd: project });
     expect(result.code, result.stderr).toBe(0);
@@ -138,13 +139,54 @@ describe('replicas', () => {
     expect(planned.costUnavailable).toContain('price lists could not be read');
   });
 
-  it('deploy with several replicas refuses before any request; plan shows them', async () => {
+  it('deploys 3 replicas: each backend accepts traffic only once the NodeBalancer finds it healthy; destroy removes all', async () => {
     writeFileSync(path.join(project, 'deploy.yml'), deployYml(3));
+    // Replica 2's app does not answer yet: it must stay out of rotation, the others serve.
+    let held: number | undefined;
+    lab.fake.nodeBalancers.setBackendHealth(
+      (instance) => !instance.tags.some((tag) => tag.endsWith('-2')) || held === undefined,
+    );
+    held = 1;
+    const short = await lab.run(['deploy', '--yes', '--json', '--timeout', '3'], { cwd: project });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('replica 2 did not pass the NodeBalancer');
+    expect(short.stderr).toContain('2 of 3 serve');
+    const [balancer] = lab.fake.nodeBalancers.list();
+    expect(balancer).toBeDefined();
+    const modes = () =>
+      lab.fake.nodeBalancers
+        .configsOf(balancer!.id)
+        .flatMap((config) => config.nodes)
+        .map((node) => `${node.label.slice(-2)}:${node.mode}/${node.status}`)
+        .sort();
+    expect(modes()).toEqual(['r1:accept/UP', 'r2:reject/DOWN', 'r3:accept/UP']);
+    expect(live()).toHaveLength(3);
+
+    // Its app answers now: the next deploy finishes the job instead of creating anything.
+    held = undefined;
     lab.fake.clearLog();
-    const refused = await lab.run(['deploy', '--yes'], { cwd: project });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('cannot create 3 replicas');
-    expect(lab.fake.mutatingRequests()).toEqual([]);
-    expect(lab.fake.listInstances()).toEqual([]);
+    const again = await lab.run(['deploy', '--yes', '--json'], { cwd: project });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ result: 'unchanged', replicas: 3 });
+    expect(modes()).toEqual(['r1:accept/UP', 'r2:accept/UP', 'r3:accept/UP']);
+    expect(
+      lab.fake.mutatingRequests().map((entry) => `${entry.method} ${entry.path.replace(/\d+/g, 'N')}`),
+    ).toEqual(['PUT /nodebalancers/N/configs/N/nodes/N']);
+    expect(live()).toHaveLength(3);
+    expect(lab.fake.nodeBalancers.list()).toHaveLength(1);
+
+    // Each replica: the app port only from the NodeBalancers' range; the NodeBalancer has its own firewall.
+    const firewalls = lab.fake.listFirewalls();
+    expect(firewalls).toHaveLength(2);
+    const replicaFirewall = firewalls.find((firewall) => !firewall.label.endsWith('-nb'))!;
+    const appRule = replicaFirewall.rules.inbound?.find((rule) => rule.ports === '8080');
+    expect(appRule?.addresses).toEqual({ ipv4: ['192.168.255.0/24'] });
+
+    const destroyed = await lab.run(['destroy', '--yes'], { cwd: project });
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(live()).toEqual([]);
+    expect(lab.fake.nodeBalancers.list()).toEqual([]);
+    expect(lab.fake.listFirewalls()).toEqual([]);
+    lab.fake.nodeBalancers.setBackendHealth(undefined);
   });
 });

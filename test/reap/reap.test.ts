@@ -102,8 +102,8 @@ describe('reapExpired', () => {
     expect(destroying).toEqual(['exp00002', 'exp00001']);
     expect(report.outcomes.every((o) => o.error === undefined)).toBe(true);
     expect(report.outcomes.map((o) => o.result)).toEqual([
-      { instancesDeleted: 1, firewallsDeleted: 0 },
-      { instancesDeleted: 1, firewallsDeleted: 1 },
+      { instancesDeleted: 1, firewallsDeleted: 0, nodeBalancersDeleted: 0 },
+      { instancesDeleted: 1, firewallsDeleted: 1, nodeBalancersDeleted: 0 },
     ]);
 
     // The fake saw exactly these deletes, nothing else.

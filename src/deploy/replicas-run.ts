@@ -1,0 +1,121 @@
+/**
+ * runDeployment's branch for a deployment of several replicas behind a NodeBalancer: create
+ * (asking with the total price), resume an interrupted create, and converge an existing one.
+ * The resources are made by replicas.ts; this decides what to do and asks first.
+ */
+
+import { CliError } from '../errors.js';
+import type { ScalePlan } from '../plan/scale.js';
+import type { DeploymentRecord } from '../state/types.js';
+import { pollInterval } from '../util/poll.js';
+import type { PreparedPlan } from './prepare.js';
+import { acceptWhenHealthy, type BackendWait, createReplicated } from './replicas.js';
+import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run.js';
+import { deploymentCost } from './scale-prices.js';
+import { totalText } from './scale-text.js';
+
+function backendWait(run: Run, scale: ScalePlan, record: DeploymentRecord): BackendWait | undefined {
+  const nodeBalancerId = record.scale?.nodeBalancerId;
+  const configId = record.scale?.configId;
+  if (nodeBalancerId === undefined || configId === undefined) return undefined;
+  return {
+    client: run.client,
+    scale,
+    deploymentId: record.id,
+    nodeBalancerId,
+    configId,
+    progress: run.step,
+    pollMs: pollInterval(run.request.env),
+    deadline: run.now() + run.request.timeoutSeconds * 1000,
+    nowMs: run.now,
+  };
+}
+
+/** A new deployment of `scale.replicas` instances (or the rest of an interrupted one). */
+export async function createReplicas(
+  run: Run,
+  prepared: PreparedPlan,
+  scale: ScalePlan,
+): Promise<DeployOutcome> {
+  const { client, hooks } = run;
+  const { plan } = prepared;
+  const { region, type, appName, envName } = plan.context;
+  const regionInfo = (await client.listRegions()).find((item) => item.id === region);
+  if (regionInfo && !regionInfo.capabilities.includes('NodeBalancers')) {
+    throw new CliError(
+      `region ${region} has no NodeBalancers, so ${scale.replicas} replicas cannot be balanced there.`,
+      'Pass --region with a region that offers NodeBalancers (most do), or deploy one replica.',
+    );
+  }
+  const cost = await deploymentCost(
+    { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
+    { type, region, replicas: scale.replicas },
+  );
+  await confirmOrCancel(
+    run,
+    `Create ${scale.replicas} × ${type} in ${region} behind a NodeBalancer for ${appName} (${envName}) at ${totalText(cost)}?`,
+    'create billed Linode instances and a NodeBalancer',
+  );
+  hooks.onEvent({ kind: 'stage', id: 'create', label: 'Creating firewalls, NodeBalancer and replicas' });
+  const { record, instances } = await createReplicated({ ...createInput(run, prepared, true), scale });
+  const hourlyPrice = cost.total?.hourly;
+  hooks.onEvent({
+    kind: 'created',
+    record,
+    instance: instances[0]!,
+    ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
+  });
+  hooks.onEvent({
+    kind: 'stage',
+    id: 'health',
+    label: "Waiting for the NodeBalancer's health check on every replica",
+  });
+  const wait = backendWait(run, scale, record);
+  if (wait) await acceptWhenHealthy(wait);
+  return {
+    result: 'created',
+    prepared,
+    record,
+    ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
+    changes: prepared.changes ?? [],
+  };
+}
+
+/** An existing deployment where either side has replicas. */
+export async function convergeReplicas(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+): Promise<DeployOutcome> {
+  const scale = prepared.scale;
+  if (!existing.scale) {
+    throw new CliError(
+      `${existing.id} is a single instance; it cannot become ${prepared.replicas} replicas in place (it has no private address and no NodeBalancer).`,
+      `Deploy the replicas as a new deployment with 'linode-build deploy --new --replicas ${prepared.replicas}', then 'linode-build destroy ${existing.id}'; or keep replicas: 1.`,
+    );
+  }
+  if (!scale) {
+    throw new CliError(
+      `${existing.id} runs ${existing.scale.replicas} replicas behind a NodeBalancer; one replica would be a single instance without it.`,
+      `Keep at least 2 replicas (--replicas 2), or make a single-instance deployment with 'linode-build deploy --new --replicas 1' and then 'linode-build destroy ${existing.id}'.`,
+    );
+  }
+  if (existing.status !== 'active') {
+    run.step(`Resuming the interrupted deploy of ${existing.id}`);
+    return createReplicas(run, prepared, scale);
+  }
+  const action = prepared.action ?? 'unchanged';
+  const changes = prepared.changes ?? [];
+  if (scale.replicas === existing.scale.replicas && action === 'unchanged') {
+    // Up to date only once every backend takes traffic (an interrupted create may have left
+    // some in `reject` while they booted).
+    const wait = backendWait(run, scale, existing);
+    if (wait) await acceptWhenHealthy(wait);
+    run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
+    return { result: 'unchanged', prepared, record: existing, changes };
+  }
+  throw new CliError(
+    `${existing.id} runs ${existing.scale.replicas} replicas; changing the count or the app of a deployment with replicas is not supported yet.`,
+    `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
+  );
+}
