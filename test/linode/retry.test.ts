@@ -92,3 +92,18 @@ describe('LINODE_API_URL redirect', () => {
     );
   });
 });
+
+describe('a refused token', () => {
+  it('names the token scopes the refused action needs', async () => {
+    const { explainApiError, tokenScopesFor } = await import('../../src/linode/api-error.js');
+    const refused = new LinodeApiError('forbidden', 403, [], undefined);
+    expect(explainApiError(refused, 'creating instance x', 'https://api.linode.com').hint).toBe(
+      'Use a token with Read/Write access to Linodes and Firewalls (and an unrestricted user to set tags).',
+    );
+    expect(explainApiError(refused, 'creating NodeBalancer lb-x', 'https://api.linode.com').hint).toMatch(
+      /Linodes, Firewalls and NodeBalancers/,
+    );
+    expect(tokenScopesFor('deleting subnet 4 of VPC 3')).toBe('Linodes, Firewalls and VPCs');
+    expect(tokenScopesFor('creating placement group lb-x')).toBe('Linodes and Firewalls');
+  });
+});
