@@ -5,6 +5,7 @@
  */
 
 import { CliError } from '../errors.js';
+import { placementGroupsIn } from '../linode/placement.js';
 import type { ScalePlan } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
@@ -47,6 +48,13 @@ export async function createReplicas(
       'Pass --region with a region that offers NodeBalancers (most do), or deploy one replica.',
     );
   }
+  const placement = regionInfo ? placementGroupsIn(regionInfo) : undefined;
+  const grouped = placement?.available === true && scale.replicas <= placement.maxInstances;
+  if (placement?.available && !grouped) {
+    run.step(
+      `Region ${region} holds at most ${placement.maxInstances} instances per placement group; the ${scale.replicas} replicas get none`,
+    );
+  }
   const cost = await deploymentCost(
     { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
     { type, region, replicas: scale.replicas },
@@ -57,7 +65,11 @@ export async function createReplicas(
     'create billed Linode instances and a NodeBalancer',
   );
   hooks.onEvent({ kind: 'stage', id: 'create', label: 'Creating firewalls, NodeBalancer and replicas' });
-  const { record, instances } = await createReplicated({ ...createInput(run, prepared, true), scale });
+  const { record, instances } = await createReplicated({
+    ...createInput(run, prepared, true),
+    scale,
+    placementGroup: grouped,
+  });
   const hourlyPrice = cost.total?.hourly;
   hooks.onEvent({
     kind: 'created',

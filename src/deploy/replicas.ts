@@ -31,6 +31,8 @@ export interface ReplicaProgress {
 
 export interface ReplicatedInput extends CreateInput {
   readonly scale: ScalePlan;
+  /** Make the anti-affinity placement group (the region has them and room for every replica). */
+  readonly placementGroup: boolean;
 }
 
 /** What waiting for backends needs: the NodeBalancer's nodes and a deadline. */
@@ -144,6 +146,24 @@ export async function createReplicated(input: ReplicatedInput): Promise<Replicat
     firewallId: replicaFirewallId,
   }));
 
+  let placementGroupId: number | undefined;
+  if (input.placementGroup) {
+    const { label, region } = scale.placementGroup;
+    const existing = await client.placementGroups.byLabel(label);
+    if (existing) progress(`Reusing placement group ${label} (${existing.id})`);
+    else progress(`Creating placement group ${label} (anti-affinity: replicas on different hosts)`);
+    placementGroupId = (
+      existing ??
+      (await client.placementGroups.createAntiAffinity({
+        label,
+        region,
+        policy: scale.placementGroup.placement_group_policy,
+      }))
+    ).id;
+    const id = placementGroupId;
+    await keeper.update((record) => withScale(record, (state) => ({ ...state, placementGroupId: id })));
+  }
+
   let nodeBalancer = await client.nodeBalancers.byLabel(scale.nodeBalancer.label);
   if (nodeBalancer) progress(`Reusing NodeBalancer ${nodeBalancer.label} (${nodeBalancer.id})`);
   else {
@@ -181,7 +201,14 @@ export async function createReplicated(input: ReplicatedInput): Promise<Replicat
     if (instance) progress(`${label(replica)}: reusing instance ${instance.id}`);
     else {
       progress(`${label(replica)}: creating ${replica.instance.label}`);
-      instance = await client.createInstance({ ...replica.instance, firewall_id: replicaFirewallId }, tag);
+      instance = await client.createInstance(
+        {
+          ...replica.instance,
+          firewall_id: replicaFirewallId,
+          ...(placementGroupId !== undefined ? { placement_group: { id: placementGroupId } } : {}),
+        },
+        tag,
+      );
     }
     const privateIpv4 = privateIpv4Of(instance);
     const member: ReplicaMember = {

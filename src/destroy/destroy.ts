@@ -20,17 +20,21 @@ export interface DestroyTarget {
   readonly firewallId?: number;
   /** A deployment with replicas: its NodeBalancer (also found by its `build-id:` tag). */
   readonly nodeBalancerId?: number;
+  /** A deployment with replicas: its placement group (untaggable: found by its recorded id or `lb-<id>` label). */
+  readonly placementGroupId?: number;
   readonly projectDir?: string;
 }
 
 /** The ids a registry record holds beyond the instance: its firewall and (replicas) NodeBalancer. */
 export function recordedIds(
   record: DeploymentRecord | undefined,
-): Pick<DestroyTarget, 'firewallId' | 'nodeBalancerId'> {
+): Pick<DestroyTarget, 'firewallId' | 'nodeBalancerId' | 'placementGroupId'> {
   const nodeBalancerId = record?.scale?.nodeBalancerId;
+  const placementGroupId = record?.scale?.placementGroupId;
   return {
     ...(record?.firewallId !== undefined ? { firewallId: record.firewallId } : {}),
     ...(nodeBalancerId !== undefined ? { nodeBalancerId } : {}),
+    ...(placementGroupId !== undefined ? { placementGroupId } : {}),
   };
 }
 
@@ -90,6 +94,18 @@ export async function destroyDeployment(options: DestroyOptions): Promise<Destro
     ),
   );
 
+  // Placement groups take no tags: ours is the recorded one, or the one labelled lb-<id>(-<app>)
+  // (the deployment id makes the label ours); it is deleted once its instances are gone.
+  const groups = await client.placementGroups.list();
+  const groupIds = new Set(
+    groups.filter((group) => isOwnLabel(group.label, target.id)).map((group) => group.id),
+  );
+  if (target.placementGroupId !== undefined) groupIds.add(target.placementGroupId);
+  for (const groupId of groupIds) {
+    if ((await client.placementGroups.delete(groupId)) === 'deleted')
+      progress(`Deleted placement group ${groupId}`);
+  }
+
   const firewallIds = new Set((await client.listFirewalls({ tags: tag })).map((firewall) => firewall.id));
   if (target.firewallId !== undefined) firewallIds.add(target.firewallId);
   let firewallsDeleted = 0;
@@ -136,4 +152,9 @@ async function waitUntilGone(
     }
     await sleep(pollInterval(env));
   }
+}
+
+/** `lb-<id>` or `lb-<id>-<app>`: the labels linode-build gives a deployment's untaggable resources. */
+function isOwnLabel(label: string, deploymentId: string): boolean {
+  return label === `lb-${deploymentId}` || label.startsWith(`lb-${deploymentId}-`);
 }

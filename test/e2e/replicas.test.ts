@@ -182,11 +182,21 @@ describe('replicas', () => {
     const appRule = replicaFirewall.rules.inbound?.find((rule) => rule.ports === '8080');
     expect(appRule?.addresses).toEqual({ ipv4: ['192.168.255.0/24'] });
 
+    // The replicas are spread over hosts: one anti-affinity placement group holds all three.
+    const [group] = lab.fake.placementGroups.list();
+    expect(group).toMatchObject({ placement_group_type: 'anti_affinity:local' });
+    expect(group!.members.map((member) => member.linode_id).sort()).toEqual(
+      live()
+        .map((i) => i.id)
+        .sort(),
+    );
+
     const destroyed = await lab.run(['destroy', '--yes'], { cwd: project });
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(live()).toEqual([]);
     expect(lab.fake.nodeBalancers.list()).toEqual([]);
     expect(lab.fake.listFirewalls()).toEqual([]);
+    expect(lab.fake.placementGroups.list()).toEqual([]);
     lab.fake.nodeBalancers.setBackendHealth(undefined);
   });
 });
