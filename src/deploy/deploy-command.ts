@@ -156,6 +156,11 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
     case 'updated':
       out.line(`Updated ${record?.id} in place in ${progress.elapsed()}: ${url}`);
       break;
+    case 'scaled':
+      out.line(
+        `Scaled ${record?.id} to ${record?.scale?.replicas} replicas in ${progress.elapsed()}: ${url}`,
+      );
+      break;
     case 'replaced':
       out.line(
         `Replaced: ${record?.id} serves ${url} (${progress.elapsed()}); the old instance was deleted.`,

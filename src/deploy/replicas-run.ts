@@ -10,7 +10,7 @@ import type { ScalePlan } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
-import { acceptWhenHealthy, type BackendWait, createReplicated } from './replicas.js';
+import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
 import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
@@ -126,8 +126,67 @@ export async function convergeReplicas(
     run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
     return { result: 'unchanged', prepared, record: existing, changes };
   }
+  if (action === 'unchanged') return scaleReplicas(run, prepared, existing, scale);
   throw new CliError(
-    `${existing.id} runs ${existing.scale.replicas} replicas; changing the count or the app of a deployment with replicas is not supported yet.`,
+    `${existing.id} runs ${existing.scale.replicas} replicas; changing the app of a deployment with replicas is not supported yet.`,
     `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
   );
+}
+
+/** Changing N: new replicas join like at creation; surplus ones are drained, then deleted. */
+async function scaleReplicas(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeployOutcome> {
+  const { client, hooks, request } = run;
+  const from = existing.scale?.replicas ?? 1;
+  const { type, region } = prepared.plan.context;
+  const cost = await deploymentCost(
+    { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
+    { type, region, replicas: scale.replicas },
+  );
+  await confirmOrCancel(
+    run,
+    `Scale ${existing.id} from ${from} to ${scale.replicas} replicas (then ${totalText(cost)})?`,
+    `scale deployment ${existing.id}`,
+  );
+  const changes = prepared.changes ?? [];
+  const hourlyPrice = cost.total?.hourly;
+  if (scale.replicas > from) {
+    hooks.onEvent({ kind: 'stage', id: 'create', label: `Adding ${scale.replicas - from} replicas` });
+    const { record } = await createReplicated({
+      ...createInput(run, prepared, true),
+      scale,
+      placementGroup: existing.scale?.placementGroupId !== undefined,
+      base: existing,
+    });
+    const wait = backendWait(run, scale, record);
+    if (wait) await acceptWhenHealthy(wait);
+    return {
+      result: 'scaled',
+      prepared,
+      record,
+      ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
+      changes,
+    };
+  }
+  hooks.onEvent({ kind: 'stage', id: 'scale-down', label: `Removing ${from - scale.replicas} replicas` });
+  const record = await scaleDown({
+    env: request.env,
+    client,
+    record: existing,
+    keep: scale.replicas,
+    progress: run.step,
+    pollMs: pollInterval(request.env),
+    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
+  });
+  return {
+    result: 'scaled',
+    prepared,
+    record,
+    ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
+    changes,
+  };
 }

@@ -33,6 +33,8 @@ export interface ReplicatedInput extends CreateInput {
   readonly scale: ScalePlan;
   /** Make the anti-affinity placement group (the region has them and room for every replica). */
   readonly placementGroup: boolean;
+  /** Scaling up: the deployment's record, whose existing replicas stay as they are. */
+  readonly base?: DeploymentRecord;
 }
 
 /** What waiting for backends needs: the NodeBalancer's nodes and a deadline. */
@@ -130,11 +132,13 @@ export async function createReplicated(input: ReplicatedInput): Promise<Replicat
   const { env, client, plan, scale, progress } = input;
   const id = plan.context.deploymentId;
   const total = scale.replicas;
-  const first = initialRecord(input, input.now());
-  const keeper = recordKeeper(input, {
-    ...first,
-    scale: { replicas: total, members: [] },
-  });
+  // Scaling up keeps the deployment's record (its creation time counts for lifetimes).
+  const keeper = recordKeeper(
+    input,
+    input.base?.scale
+      ? { ...input.base, scale: { ...input.base.scale, replicas: total } }
+      : { ...initialRecord(input, input.now()), scale: { replicas: total, members: [] } },
+  );
   await upsertDeployment(env, keeper.get());
   for (const [name, value] of Object.entries(input.secrets)) await writeSecret(env, id, name, value);
   input.onRecord?.(keeper.get());
@@ -322,4 +326,75 @@ export async function acceptWhenHealthy(wait: BackendWait): Promise<number> {
     }
     await sleep(wait.pollMs);
   }
+}
+
+/** How long a drained backend keeps its open connections before its instance goes. */
+export function drainSeconds(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.LINODE_BUILD_DRAIN_SECONDS);
+  return env.LINODE_BUILD_DRAIN_SECONDS && Number.isFinite(value) && value >= 0 ? value : 30;
+}
+
+export interface ScaleDownInput {
+  readonly env: NodeJS.ProcessEnv;
+  readonly client: LinodeClient;
+  readonly record: DeploymentRecord;
+  /** Replicas to keep: indexes 1..keep stay, the rest go (highest first). */
+  readonly keep: number;
+  readonly progress: (text: string) => void;
+  readonly pollMs: number;
+  readonly onRecord?: (record: DeploymentRecord) => void;
+}
+
+/**
+ * Scale down: each surplus backend is drained (no new connections; open ones finish), given
+ * the drain time, removed from the NodeBalancer, and only then its instance deleted; the
+ * record drops it once the API says it is gone. The replicas that stay keep serving throughout.
+ */
+export async function scaleDown(input: ScaleDownInput): Promise<DeploymentRecord> {
+  const { client, progress } = input;
+  const state = input.record.scale;
+  if (!state) return input.record;
+  const surplus = state.members
+    .filter((member) => member.index > input.keep)
+    .sort((a, b) => b.index - a.index);
+  let record: DeploymentRecord = { ...input.record, scale: { ...state, replicas: input.keep } };
+  await upsertDeployment(input.env, record);
+  const { nodeBalancerId, configId } = state;
+  if (nodeBalancerId !== undefined && configId !== undefined && surplus.length > 0) {
+    const labels = new Set(surplus.map((member) => `${record.id}-r${member.index}`));
+    const nodes = (await client.nodeBalancers.nodes(nodeBalancerId, configId)).filter((node) =>
+      labels.has(node.label),
+    );
+    for (const node of nodes) {
+      if (node.mode !== 'drain')
+        await client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'drain');
+    }
+    if (nodes.length > 0) {
+      const seconds = drainSeconds(input.env);
+      progress(
+        `Draining ${nodes.length} backend${nodes.length > 1 ? 's' : ''} for ${seconds}s (no new connections)`,
+      );
+      await sleep(seconds * 1000);
+      for (const node of nodes) await client.nodeBalancers.deleteNode(nodeBalancerId, configId, node.id);
+    }
+  }
+  for (const member of surplus) {
+    progress(`replica ${member.index}: deleting Linode ${member.linodeId}`);
+    await client.deleteInstance(member.linodeId);
+  }
+  for (const member of surplus) {
+    while (await client.getInstance(member.linodeId)) await sleep(input.pollMs);
+    record = {
+      ...record,
+      scale: {
+        ...record.scale!,
+        members: record.scale!.members.filter((kept) => kept.index !== member.index),
+      },
+      updatedAt: new Date().toISOString(),
+    };
+    await upsertDeployment(input.env, record);
+    input.onRecord?.(record);
+    progress(`replica ${member.index}: Linode ${member.linodeId} is gone`);
+  }
+  return record;
 }

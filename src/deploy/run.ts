@@ -71,7 +71,7 @@ export interface DeployHooks {
   readonly now?: () => number;
 }
 
-export type DeployResult = 'created' | 'unchanged' | 'updated' | 'replaced' | 'cancelled';
+export type DeployResult = 'created' | 'unchanged' | 'updated' | 'replaced' | 'scaled' | 'cancelled';
 
 export interface DeployOutcome {
   readonly result: DeployResult;

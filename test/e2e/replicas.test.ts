@@ -199,4 +199,76 @@ describe('replicas', () => {
     expect(lab.fake.placementGroups.list()).toEqual([]);
     lab.fake.nodeBalancers.setBackendHealth(undefined);
   });
+
+  it('scales 3 → 5 → 2: new replicas join once healthy, surplus ones are drained, then deleted', async () => {
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml(3));
+    const env = { LINODE_BUILD_DRAIN_SECONDS: '1' };
+    const deploy = (...extra: string[]) =>
+      lab.run(['deploy', '--yes', '--json', ...extra], { cwd: project, env });
+    const created = await deploy();
+    expect(created.code, created.stderr).toBe(0);
+    const [balancer] = lab.fake.nodeBalancers.list();
+    const nodes = () => lab.fake.nodeBalancers.configsOf(balancer!.id).flatMap((config) => config.nodes);
+    const serving = () => nodes().filter((node) => node.mode === 'accept' && node.status === 'UP').length;
+    expect(serving()).toBe(3);
+
+    // While the scale-up runs, the three serving backends never stop serving.
+    const low: number[] = [];
+    const watch = setInterval(() => low.push(serving()), 20);
+    const up = await deploy('--replicas', '5');
+    clearInterval(watch);
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ result: 'scaled', replicas: 5 });
+    expect(low.length).toBeGreaterThan(0);
+    expect(Math.min(...low)).toBeGreaterThanOrEqual(3);
+    expect(serving()).toBe(5);
+    expect(live()).toHaveLength(5);
+    expect(lab.fake.nodeBalancers.list()).toHaveLength(1);
+    expect(lab.fake.placementGroups.list()[0]!.members).toHaveLength(5);
+    const kept = live()
+      .filter((instance) => /-[12]$/.test(instance.label))
+      .map((instance) => instance.id)
+      .sort();
+
+    // Down to 2: the surplus is drained first (seen in drain mode), then removed and deleted.
+    const modes = new Set<string>();
+    const watchDown = setInterval(() => {
+      for (const node of nodes()) modes.add(`${node.label.slice(-2)}:${node.mode}`);
+      low.push(serving());
+    }, 20);
+    low.length = 0;
+    const down = await deploy('--replicas', '2');
+    clearInterval(watchDown);
+    expect(down.code, down.stderr).toBe(0);
+    expect(JSON.parse(down.stdout)).toMatchObject({ result: 'scaled', replicas: 2 });
+    expect([...modes].filter((mode) => mode.endsWith(':drain')).sort()).toEqual([
+      'r3:drain',
+      'r4:drain',
+      'r5:drain',
+    ]);
+    expect(low.length).toBeGreaterThan(0);
+    expect(Math.min(...low)).toBeGreaterThanOrEqual(2);
+    expect(
+      live()
+        .map((instance) => instance.id)
+        .sort(),
+    ).toEqual(kept);
+    expect(
+      nodes()
+        .map((node) => node.label.slice(-2))
+        .sort(),
+    ).toEqual(['r1', 'r2']);
+    expect(serving()).toBe(2);
+
+    // Converged: nothing to do, and destroy leaves nothing.
+    lab.fake.clearLog();
+    const again = await deploy('--replicas', '2');
+    expect(JSON.parse(again.stdout)).toMatchObject({ result: 'unchanged' });
+    expect(lab.fake.mutatingRequests()).toEqual([]);
+    expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
+    expect(live()).toEqual([]);
+    expect(lab.fake.nodeBalancers.list()).toEqual([]);
+    expect(lab.fake.placementGroups.list()).toEqual([]);
+    expect(lab.fake.listFirewalls()).toEqual([]);
+  });
 });
