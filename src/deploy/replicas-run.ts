@@ -82,10 +82,22 @@ export async function createReplicas(
     id: 'health',
     label: "Waiting for the NodeBalancer's health check on every replica",
   });
+  return untilServing(run, prepared, scale, record, 'created', hourlyPrice);
+}
+
+/** Every backend accepting traffic once healthy, then the outcome. */
+async function untilServing(
+  run: Run,
+  prepared: PreparedPlan,
+  scale: ScalePlan,
+  record: DeploymentRecord,
+  result: 'created' | 'scaled',
+  hourlyPrice: number | undefined,
+): Promise<DeployOutcome> {
   const wait = backendWait(run, scale, record);
   if (wait) await acceptWhenHealthy(wait);
   return {
-    result: 'created',
+    result,
     prepared,
     record,
     ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
@@ -162,15 +174,7 @@ async function scaleReplicas(
       placementGroup: existing.scale?.placementGroupId !== undefined,
       base: existing,
     });
-    const wait = backendWait(run, scale, record);
-    if (wait) await acceptWhenHealthy(wait);
-    return {
-      result: 'scaled',
-      prepared,
-      record,
-      ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
-      changes,
-    };
+    return untilServing(run, prepared, scale, record, 'scaled', hourlyPrice);
   }
   hooks.onEvent({ kind: 'stage', id: 'scale-down', label: `Removing ${from - scale.replicas} replicas` });
   const record = await scaleDown({
