@@ -3,7 +3,11 @@
 // subject alike. For before/after tables (docs/benchmarks.md): check the old commit out
 // elsewhere, `npm ci && npm run build` there, then run this once per Node line.
 //
-// Run: node bench/compare.mjs --before /tmp/old-checkout [--after .] [--runs 21]
+// --cpu measures each run's CPU time (user + system of the child, from bash's `times`, in ms)
+// instead of its wall time: on a machine shared with other work, wall time mostly measures the
+// others.
+//
+// Run: node bench/compare.mjs --before /tmp/old-checkout [--after .] [--runs 21] [--cpu]
 //      .cache/node/24/bin/node bench/compare.mjs --before /tmp/old-checkout
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +21,7 @@ const { values } = parseArgs({
     before: { type: 'string' },
     after: { type: 'string', default: root },
     runs: { type: 'string', default: '21' },
+    cpu: { type: 'boolean', default: false },
   },
 });
 if (!values.before) throw new Error('--before DIR (a built checkout) is required');
@@ -35,10 +40,26 @@ function homeEnv() {
   return cliEnv(home, fake, token, { XDG_CACHE_HOME: path.join(home, '.cache') });
 }
 
+/** `times` prints the shell's own CPU time, then its children's: `0m0.071s 0m0.007s`. */
+function childCpuMs(timesOutput) {
+  const line = timesOutput.trim().split('\n').at(-1);
+  return line
+    .split(' ')
+    .map((field) => /^(\d+)m([\d.]+)s$/.exec(field))
+    .reduce((total, match) => total + (Number(match[1]) * 60 + Number(match[2])) * 1000, 0);
+}
+
 function time(argv, env) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [command, args] = values.cpu
+      ? ['bash', ['-c', '"$0" "$@" >/dev/null; times', process.execPath, ...argv]]
+      : [process.execPath, argv];
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -46,6 +67,7 @@ function time(argv, env) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`node ${argv.join(' ')} exited ${code}: ${stderr}`));
+      else if (values.cpu) resolve(childCpuMs(stdout));
       else resolve(Number(process.hrtime.bigint() - started) / 1e6);
     });
   });
@@ -54,6 +76,7 @@ function time(argv, env) {
 const commands = [
   ['--help'],
   ['templates', 'list'],
+  ['templates', 'validate', 'templates/ml-pipeline'],
   ['plan', '--template', 'ml-pipeline'],
   ['status', '--all', '--json', '--no-health'],
 ];
@@ -82,7 +105,7 @@ await fake.close();
 
 const baseline = median(samples[0]);
 console.log(
-  `Node ${process.versions.node}, median of ${runs} interleaved runs, load average ${os.loadavg()[0].toFixed(1)} at the end:`,
+  `Node ${process.versions.node}, median ${values.cpu ? 'CPU time (user + system)' : 'wall time'} of ${runs} interleaved runs, load average ${os.loadavg()[0].toFixed(1)} at the end:`,
 );
 for (const [i, subject] of subjects.entries()) {
   const value = median(samples[i]);

@@ -1,7 +1,7 @@
 // The fake Linode API (test/fake-linode, TypeScript) bundled for plain Node, so benchmarks can
 // run it in-process and count the requests the CLI makes from its request log.
 // Import: const { FakeLinode, startHealthApp, work } = await loadFakeApi();
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

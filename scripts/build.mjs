@@ -58,15 +58,12 @@ function writeBundleDelivery(bundleFile) {
   writeFileSync(`${bundleFile}.sha256`, createHash('sha256').update(bundle).digest('hex'));
 }
 
-// Capability config validators are Ajv standalone code generated from the schemas and committed
-// (src/capability/config-validators.generated.js); a build never ships stale ones.
-const validators = spawnSync(
-  process.execPath,
-  [path.join(root, 'scripts/gen-config-validators.mjs'), '--check'],
-  {
-    encoding: 'utf8',
-  },
-);
+// The capability config validators and the template schema validator are Ajv standalone code
+// generated from the schemas and committed (scripts/gen-validators.mjs); a build never ships
+// stale ones.
+const validators = spawnSync(process.execPath, [path.join(root, 'scripts/gen-validators.mjs'), '--check'], {
+  encoding: 'utf8',
+});
 if (validators.status !== 0) {
   console.error(validators.stderr.trim() || validators.stdout.trim());
   process.exit(1);

@@ -5,8 +5,8 @@
  */
 
 import { checkLifetime } from '../util/duration.js';
+import { didYouMean } from '../util/suggest.js';
 import { childPath } from './parse.js';
-import { suggestion } from './schema-check.js';
 import type { Diagnostic } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -222,7 +222,7 @@ function checkFeatures(capabilities: Raw, options: RuleOptions, error: Report, w
     } else if (!options.knownCapabilities.has(name)) {
       error(
         path,
-        `unknown capability '${name}'${suggestion(name, candidates)}`,
+        `unknown capability '${name}'${didYouMean(name, candidates)}`,
         `Known capabilities: ${[...options.knownCapabilities].sort().join(', ')}.`,
       );
       return;

@@ -3,12 +3,11 @@
  * diagnostic at once. Pure; the capability names are an input so that this module does not
  * depend on the capability set.
  */
-import templateSchema from '../../schema/template.schema.json';
 import { locateDiagnostics, sortDiagnostics } from './diagnostics.js';
 import { normalizeTemplate } from './normalize.js';
 import { type PositionMap, parseTemplateText } from './parse.js';
 import { checkRules } from './rules.js';
-import { SchemaChecker, type SchemaNode } from './schema-check.js';
+import { checkTemplateSchema } from './schema-errors.js';
 import type { Diagnostic, Template } from './types.js';
 
 export interface ValidateOptions {
@@ -23,12 +22,6 @@ export interface ValidationResult {
   /** Present only when there are no errors. */
   readonly template?: Template;
   readonly diagnostics: Diagnostic[];
-}
-
-let checker: SchemaChecker | undefined;
-function schemaChecker(): SchemaChecker {
-  checker ??= new SchemaChecker(templateSchema as SchemaNode);
-  return checker;
 }
 
 export function validateTemplate(raw: unknown, options: ValidateOptions): ValidationResult {
@@ -51,7 +44,7 @@ export function validateTemplate(raw: unknown, options: ValidateOptions): Valida
     };
   }
   const document = raw as Record<string, unknown>;
-  const schemaDiagnostics = schemaChecker().check(document);
+  const schemaDiagnostics = checkTemplateSchema(document);
   const ruleDiagnostics = checkRules(document, options);
   // A rule that explains a value better (e.g. runtime k3s) replaces the schema's generic error.
   const explained = new Set(ruleDiagnostics.filter((d) => d.severity === 'error').map((d) => d.path));

@@ -1,6 +1,6 @@
 /**
  * The generated capability config validators (src/capability/config-validators.generated.js,
- * Ajv standalone code from scripts/gen-config-validators.mjs) are current, and behave exactly
+ * Ajv standalone code from scripts/gen-validators.mjs) are current, and behave exactly
  * like Ajv compiling the same schema at run time: same verdict, same errors, same defaults
  * filled in, on valid configs, wrong types, out-of-range values and unknown keys.
  */
@@ -26,10 +26,10 @@ function inputsFor(schema: Parameters<typeof schemaProperties>[0]): Record<strin
 }
 
 describe('generated capability config validators', () => {
-  it('are current (regenerate: node scripts/gen-config-validators.mjs)', () => {
+  it('are current (regenerate: node scripts/gen-validators.mjs)', () => {
     const check = spawnSync(
       process.execPath,
-      [path.join(repoRoot, 'scripts/gen-config-validators.mjs'), '--check'],
+      [path.join(repoRoot, 'scripts/gen-validators.mjs'), '--check'],
       {
         encoding: 'utf8',
       },
