@@ -33,6 +33,14 @@ export default defineCapability<BuildwatchConfig>({
   ].join('\n'),
   requires: () => ['docker'],
   runtimes: ['docker'],
+  secrets: [
+    {
+      key: 'watcherToken',
+      file: 'watcher-token',
+      description: 'Bearer token of the watcher API (everything but /health needs it).',
+    },
+  ],
+  endpoints: (config) => [{ name: 'watcher', port: config.port, description: 'The BuildWatch HTTP API.' }],
   fragments: (config, context) =>
     deliveryFragments(config, context.secrets.watcherToken, { gpu: context.capabilities.has('gpu-nvidia') }),
 });

@@ -28,18 +28,10 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/**
- * docker-optimize's validated config: from the context when the planner passes it, otherwise
- * its template entry over the schema defaults (the resolver has already validated that entry,
- * and the schema is flat, so this equals what validation produced).
- */
+/** docker-optimize's config as the composer resolved it (validated, defaults applied). */
 function dockerOptimizeConfig(context: CapabilityContext): DockerOptimizeConfig {
-  const resolved = context.configs?.['docker-optimize'];
-  if (resolved !== undefined) return resolved as unknown as DockerOptimizeConfig;
-  const declared = context.template.capabilities.features.find(
-    (feature) => feature.name === 'docker-optimize',
-  );
-  return { ...schemaDefaults(dockerOptimizeSchema), ...declared?.config } as unknown as DockerOptimizeConfig;
+  const resolved = context.configs['docker-optimize'] ?? schemaDefaults(dockerOptimizeSchema);
+  return resolved as unknown as DockerOptimizeConfig;
 }
 
 export function daemonJson(config: DockerConfig, context: CapabilityContext): string {

@@ -1,6 +1,6 @@
 /**
  * `defineCapability` keeps each capability's config typed inside its own folder while the
- * registry holds them all as `CapabilityDefinition`. The resolver validates config against
+ * capability set holds them all as `CapabilityDefinition`. The resolver validates config against
  * `configSchema` (defaults applied) before any function here sees it, which is what makes the
  * widening cast sound.
  */

@@ -30,7 +30,8 @@ export function generateRootPassword(length = 32): string {
   return characters.join('');
 }
 
-export function generateWatcherToken(): string {
+/** A secret a capability declares (e.g. the watcher API token): 256 random bits, hex. */
+export function generateSecretToken(): string {
   return randomBytes(32).toString('hex');
 }
 

@@ -15,6 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { capabilityKnowledge } from '../capability/knowledge.js';
+import type { SecretDeclaration } from '../capability/types.js';
 import { DEPLOY_FILE, resolveTemplate } from '../catalog/index.js';
 import { refreshProjectSchema } from '../catalog/project-schema.js';
 import { parseDotenv } from '../env/dotenv.js';
@@ -31,7 +32,7 @@ import {
   isPlanPrint,
   type PlanPrint,
 } from '../plan/fingerprint.js';
-import { buildPlan } from '../plan/index.js';
+import { buildPlan, resolvePlanCapabilities } from '../plan/index.js';
 import { type ScalePlan, scalePlan } from '../plan/scale.js';
 import { type DeploymentTarget, deploymentTarget } from '../plan/target.js';
 import type { DeployPlan } from '../plan/types.js';
@@ -41,26 +42,21 @@ import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { loadTemplateFile } from '../template/load.js';
 import type { LoadedTemplate } from '../template/types.js';
-import {
-  generateDigestKey,
-  generateRootPassword,
-  generateWatcherToken,
-  newDeploymentId,
-} from './identity.js';
+import { generateDigestKey, generateRootPassword, generateSecretToken, newDeploymentId } from './identity.js';
 import { collectSshKeys } from './ssh-keys.js';
 
-export const WATCHER_CAPABILITY = 'buildwatch';
-
-/** Secret file names under the state directory's secrets/<id>/. */
+/**
+ * The CLI's own secret files under the state directory's secrets/<id>/; capabilities declare
+ * theirs (SecretDeclaration, e.g. buildwatch's watcher-token).
+ */
 export const SECRET_NAMES = {
   rootPassword: 'root-password',
-  watcherToken: 'watcher-token',
   digestKey: 'digest-key',
 } as const;
 
 /** Stand-ins for the secrets a deploy generates; a preview never needs the real ones. */
 const PREVIEW_ROOT_PASS = 'preview-root-password-not-used';
-const PREVIEW_WATCHER_TOKEN = 'preview-watcher-token-not-used';
+const previewSecret = (secret: SecretDeclaration) => `preview-${secret.file}-not-used`;
 
 export interface PlanRequest {
   readonly cwd: string;
@@ -280,7 +276,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     projectDir !== undefined && !request.fresh
       ? await findExisting(request, projectDir, target.appName, target.envName)
       : undefined;
-  const watcher = template.capabilities.features.some((feature) => feature.name === WATCHER_CAPABILITY);
+  // What the resolved capabilities declare they need, known before the plan is built.
+  const resolution = resolvePlanCapabilities(template, target);
+  const declaredSecrets = resolution.capabilities.flatMap(
+    (capability) => capability.definition.secrets ?? [],
+  );
   if (existingRecord) {
     // A lifetime counts from the deployment's creation, so re-deploying does not move its expiry.
     target = deploymentTarget(template, overrides, new Date(existingRecord.createdAt), source, fallbacks);
@@ -308,8 +308,10 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
         ? PREVIEW_ROOT_PASS
         : ((await readSecret(request.env, deploymentId, SECRET_NAMES.rootPassword)) ??
           generateRootPassword());
-    const token = await readSecret(request.env, deploymentId, SECRET_NAMES.watcherToken);
-    if (watcher) secrets.watcherToken = token ?? PREVIEW_WATCHER_TOKEN;
+    for (const secret of declaredSecrets) {
+      secrets[secret.key] =
+        (await readSecret(request.env, deploymentId, secret.file)) ?? previewSecret(secret);
+    }
     digestKey = await readSecret(request.env, deploymentId, SECRET_NAMES.digestKey);
     if (digestKey === undefined && deploying) {
       // Recorded before fingerprints existed (or adopted): this deploy records one.
@@ -322,19 +324,20 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     // The API requires a root password for image deploys; with --no-root-pass it is random and
     // kept nowhere, so only the SSH keys can log in.
     if (!request.noRootPass) localSecrets[SECRET_NAMES.rootPassword] = rootPass;
-    if (watcher) {
-      secrets.watcherToken = generateWatcherToken();
-      localSecrets[SECRET_NAMES.watcherToken] = secrets.watcherToken;
+    for (const secret of declaredSecrets) {
+      secrets[secret.key] = generateSecretToken();
+      localSecrets[secret.file] = secrets[secret.key]!;
     }
     digestKey = generateDigestKey();
     localSecrets[SECRET_NAMES.digestKey] = digestKey;
   } else {
     deploymentId = newDeploymentId();
     rootPass = PREVIEW_ROOT_PASS;
-    if (watcher) secrets.watcherToken = PREVIEW_WATCHER_TOKEN;
+    for (const secret of declaredSecrets) secrets[secret.key] = previewSecret(secret);
   }
 
   const plan = buildPlan({
+    resolution,
     template,
     dotenv,
     context: {
@@ -353,11 +356,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
       userDataEncoding: target.userDataEncoding,
     },
   });
-  // The resolved config carries the capability's defaults (the template may not name a port).
-  const watcherConfig = plan.capabilities.find(
-    (capability) => capability.name === WATCHER_CAPABILITY,
-  )?.config;
-  const watcherPort = (watcherConfig as { port?: unknown } | undefined)?.port;
+  const watcherPort = plan.endpoints.find((endpoint) => endpoint.name === 'watcher')?.port;
   const fingerprint = digestKey !== undefined ? fingerprintPlan(plan, digestKey) : undefined;
   const scale = scalePlan(plan, target.replicas);
 
@@ -386,7 +385,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     ...(scale ? { scale } : {}),
     localSecrets,
     ...(sshIdentityFile ? { sshIdentityFile } : {}),
-    ...(typeof watcherPort === 'number' ? { watcherPort } : {}),
+    ...(watcherPort !== undefined ? { watcherPort } : {}),
     ...(fingerprint ? { fingerprint } : {}),
     ...(existing ? { existing } : {}),
     ...(changes ? { changes } : {}),

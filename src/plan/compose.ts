@@ -121,6 +121,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
     envName: context.envName,
     capabilities: new Set(names),
     secrets: context.secrets,
+    configs: Object.fromEntries(input.capabilities.map((c) => [c.definition.name, c.config])),
   };
   const closure = dependencyClosure(input.capabilities, runtime);
 
@@ -267,6 +268,12 @@ export function composePlan(input: ComposeInput): DeployPlan {
       addedBy: c.addedBy,
       config: c.config,
     })),
+    endpoints: input.capabilities.flatMap((c) =>
+      (c.definition.endpoints?.(c.config) ?? []).map((endpoint) => ({
+        ...endpoint,
+        capability: c.definition.name,
+      })),
+    ),
     packages,
     steps: plannedSteps,
     ports: firewall.ports,

@@ -1,21 +1,28 @@
 /**
  * `buildPlan`: template + .env values + deployment context → DeployPlan. Pure: capabilities
- * are resolved against the built-in registry, then composed (see compose.ts).
+ * are resolved against the built-in capability set, then composed (see compose.ts).
  */
-import { resolveCapabilities } from '../capability/resolve.js';
+import { type CapabilityResolution, resolveCapabilities } from '../capability/resolve.js';
 import { CliError } from '../errors.js';
 import { formatDiagnostics } from '../template/diagnostics.js';
+import type { Template } from '../template/types.js';
 import { composePlan } from './compose.js';
 import type { DeployPlan, PlanInput } from './types.js';
 
 export { composePlan } from './compose.js';
 export { USER_DATA_LIMIT } from './size.js';
 
-export function buildPlan(input: PlanInput): DeployPlan {
-  const { template, context } = input;
+/**
+ * The template's capabilities resolved for this image and type, or a CliError naming every
+ * combination problem. Its declarations (secrets, endpoints) are read before the plan exists.
+ */
+export function resolvePlanCapabilities(
+  template: Template,
+  target: { readonly image: string; readonly type: string },
+): CapabilityResolution {
   const resolution = resolveCapabilities(template, {
-    image: context.image,
-    type: context.type,
+    image: target.image,
+    type: target.type,
     runtime: template.capabilities.runtime,
   });
   const errors = resolution.diagnostics.filter((d) => d.severity === 'error');
@@ -25,6 +32,13 @@ export function buildPlan(input: PlanInput): DeployPlan {
       'Fix the capabilities section of deploy.yml; docs/capabilities.md lists every capability and its config.',
     );
   }
+  return resolution;
+}
+
+/** `resolution`: the one resolvePlanCapabilities returned for the same template and target. */
+export function buildPlan(input: PlanInput & { readonly resolution?: CapabilityResolution }): DeployPlan {
+  const { template, context } = input;
+  const resolution = input.resolution ?? resolvePlanCapabilities(template, context);
   return composePlan({
     ...input,
     capabilities: resolution.capabilities,

@@ -2,6 +2,8 @@
  * The DeployPlan: everything a deployment will do, computed without I/O. `plan` prints it,
  * `deploy` executes it. Same inputs, same bytes.
  */
+
+import type { EndpointDeclaration } from '../capability/types.js';
 import type { UserDataEncoding } from '../cloudinit/payload.js';
 import type { CloudFile } from '../cloudinit/types.js';
 import type { Diagnostic, Template } from '../template/types.js';
@@ -104,6 +106,8 @@ export interface DeployPlan {
     readonly addedBy: string;
     readonly config: unknown;
   }[];
+  /** Services the capabilities expose that the CLI connects to (the watcher's API), by name. */
+  readonly endpoints: readonly (EndpointDeclaration & { readonly capability: string })[];
   readonly packages: readonly string[];
   readonly steps: readonly PlannedStep[];
   /** Ports open on the firewall (app port, SSH, extras). */

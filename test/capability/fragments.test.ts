@@ -55,6 +55,28 @@ describe('fragments of every capability in every supported combination', () => {
   });
 });
 
+describe('buildwatch declares what the planner provides', () => {
+  it('its API token as a secret, and its API as the watcher endpoint on the configured port', () => {
+    const buildwatch = getCapability('buildwatch')!;
+    expect(buildwatch.secrets).toEqual([
+      expect.objectContaining({ key: 'watcherToken', file: 'watcher-token' }),
+    ]);
+    const { resolution } = composeFragments({
+      runtime: 'docker',
+      features: [{ name: 'buildwatch', config: { port: 9911 } }],
+    });
+    const resolvedWatcher = resolution.capabilities.find((c) => c.definition.name === 'buildwatch')!;
+    expect(buildwatch.endpoints?.(resolvedWatcher.config)).toEqual([
+      expect.objectContaining({ name: 'watcher', port: 9911 }),
+    ]);
+    const defaults = composeFragments({
+      runtime: 'docker',
+      features: ['buildwatch'],
+    }).resolution.capabilities.find((c) => c.definition.name === 'buildwatch')!;
+    expect(buildwatch.endpoints?.(defaults.config)[0]?.port).toBe((defaults.config as { port: number }).port);
+  });
+});
+
 describe('docker', () => {
   it('owns daemon.json with log rotation, and folds docker-optimize settings into it', () => {
     const plain = composeFragments({ runtime: 'docker' }).fragments.get('docker')!;
@@ -77,12 +99,20 @@ describe('docker', () => {
     expect(tuned.fragments.get('docker-optimize')!.writeFiles ?? []).toEqual([]);
   });
 
-  it('reads docker-optimize settings from the template when the context carries no configs', () => {
+  it("takes docker-optimize's settings from the resolved configs, not from the template", () => {
     const template = makeTemplate({
-      features: [{ name: 'docker-optimize', config: { max_concurrent_downloads: 20, live_restore: false } }],
+      features: [{ name: 'docker-optimize', config: { max_concurrent_downloads: 3, live_restore: true } }],
     });
     const docker = getCapability('docker')!;
-    const context = { ...capabilityContext(template, ['docker', 'docker-optimize']), configs: undefined };
+    const context = capabilityContext(template, ['docker', 'docker-optimize'], {
+      'docker-optimize': {
+        max_concurrent_downloads: 20,
+        max_concurrent_uploads: 5,
+        live_restore: false,
+        nofile_limit: 1048576,
+        log_compress: true,
+      },
+    });
     const json = JSON.parse(
       docker.fragments({ log_max_size: '10m', log_max_file: 3 }, context).writeFiles![0]!.content,
     );

@@ -75,6 +75,45 @@ function plan(
 }
 
 describe('composePlan', () => {
+  it("hands every capability each resolved capability's config (validated, defaults applied)", () => {
+    const seen: unknown[] = [];
+    const reader = fakeCapability(
+      'reader',
+      {},
+      {
+        fragments: (_config, context) => {
+          seen.push(context.configs);
+          return {};
+        },
+      },
+    );
+    const tuned = fakeCapability('tuned', {});
+    composePlan({
+      template: makeTemplate({ runtime: 'native', setupScript: '#!/bin/bash\necho install\n' }),
+      dotenv: {},
+      context: makeContext(),
+      capabilities: [resolved(reader), { ...resolved(tuned), config: { level: 3 } }],
+    });
+    expect(seen).toEqual([{ reader: {}, tuned: { level: 3 } }]);
+  });
+
+  it('lists the endpoints capabilities declare, from their resolved config', () => {
+    const api = fakeCapability(
+      'api',
+      {},
+      {
+        endpoints: (config) => [{ name: 'api', port: Number(config.port), description: 'An API.' }],
+      },
+    );
+    const plan = composePlan({
+      template: makeTemplate({ runtime: 'native', setupScript: '#!/bin/bash\necho install\n' }),
+      dotenv: {},
+      context: makeContext(),
+      capabilities: [resolved(extra), { ...resolved(api), config: { port: 9300 } }],
+    });
+    expect(plan.endpoints).toEqual([{ capability: 'api', name: 'api', port: 9300, description: 'An API.' }]);
+  });
+
   it('orders steps per capability (packages, steps, probes) then setup and app, packages once', () => {
     const result = plan({ setupScript: '#!/bin/bash\necho setup\n', packages: [] });
     expect(result.packages).toEqual(['docker.io', 'curl', 'pciutils']);
