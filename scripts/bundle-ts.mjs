@@ -34,6 +34,11 @@ export async function bundleTs(contents) {
     write: false,
     logLevel: 'warning',
     plugins: [rawTextPlugin],
+    // CommonJS dependencies bundled into ESM call require() for node built-ins (as in
+    // scripts/build.mjs); resolved from the repository, since a data: URL has no directory.
+    banner: {
+      js: `import { createRequire as __lbCreateRequire } from 'node:module'; const require = __lbCreateRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))});`,
+    },
   });
   return result.outputFiles[0].text;
 }
