@@ -16,13 +16,13 @@ export interface CapabilityKnowledge {
  * `capabilities.packages`, not listed as a feature.
  */
 export function capabilityKnowledge(): CapabilityKnowledge {
-  const catalog = builtinCapabilitySet();
-  const names = catalog
+  const set = builtinCapabilitySet();
+  const names = set
     .list()
     .filter(
       (definition) =>
         (definition.kind === 'feature' && definition.name !== 'packages') || definition.name === 'docker',
     )
     .map((definition) => definition.name);
-  return { knownCapabilities: new Set(names), capabilityAliases: catalog.aliases() };
+  return { knownCapabilities: new Set(names), capabilityAliases: set.aliases() };
 }

@@ -102,7 +102,7 @@ export function resolveCapabilities(template: Template, context: ResolveContext)
 }
 
 export function resolveWithSet(
-  catalog: CapabilitySet,
+  set: CapabilitySet,
   template: Template,
   context: ResolveContext,
 ): CapabilityResolution {
@@ -125,11 +125,11 @@ export function resolveWithSet(
   };
 
   // 1. The runtime.
-  const runtimeNames = catalog
+  const runtimeNames = set
     .list()
     .filter((definition) => definition.kind === 'runtime')
     .map((definition) => definition.name);
-  const runtime = catalog.get(context.runtime);
+  const runtime = set.get(context.runtime);
   if (runtime === undefined || runtime.kind !== 'runtime') {
     diagnostics.push(
       error(
@@ -143,13 +143,11 @@ export function resolveWithSet(
   }
 
   // 2. Features, in declaration order.
-  const knownNames = [...catalog.names(), ...catalog.aliases().keys()].filter(
-    (name) => name !== PACKAGES_CAPABILITY,
-  );
+  const knownNames = [...set.names(), ...set.aliases().keys()].filter((name) => name !== PACKAGES_CAPABILITY);
   template.capabilities.features.forEach((feature, index) => {
     const path = `capabilities.features[${index}]`;
     let name = feature.name;
-    const current = catalog.aliases().get(name);
+    const current = set.aliases().get(name);
     if (current !== undefined) {
       diagnostics.push(
         warning(
@@ -160,13 +158,13 @@ export function resolveWithSet(
       );
       name = current;
     }
-    const definition = catalog.get(name);
+    const definition = set.get(name);
     if (definition === undefined) {
       diagnostics.push(
         error(
           path,
           `unknown capability '${name}'${didYouMeanName(name, knownNames)}`,
-          `built-in capabilities: ${knownNames.filter((known) => !catalog.aliases().has(known)).join(', ')} (see docs/capabilities.md)`,
+          `built-in capabilities: ${knownNames.filter((known) => !set.aliases().has(known)).join(', ')} (see docs/capabilities.md)`,
         ),
       );
       return;
@@ -265,7 +263,7 @@ export function resolveWithSet(
     for (const name of required) {
       if (!entry.requires.includes(name)) entry.requires.push(name);
       if (entries.has(name)) continue;
-      const definition = catalog.get(name);
+      const definition = set.get(name);
       if (definition === undefined) {
         diagnostics.push(
           error(
@@ -343,7 +341,7 @@ export function resolveWithSet(
 
   // 7. Order: dependencies first, otherwise declaration order; then extra packages.
   const ordered = orderByDependencies(resolved, diagnostics);
-  const packages = packagesEntry(catalog, template, diagnostics);
+  const packages = packagesEntry(set, template, diagnostics);
   if (packages !== undefined) ordered.push(packages);
 
   return {
@@ -396,14 +394,10 @@ function orderByDependencies(resolved: readonly Entry[], diagnostics: Diagnostic
 }
 
 /** `capabilities.packages` as the `packages` capability, de-duplicated (with a warning). */
-function packagesEntry(
-  catalog: CapabilitySet,
-  template: Template,
-  diagnostics: Diagnostic[],
-): Entry | undefined {
+function packagesEntry(set: CapabilitySet, template: Template, diagnostics: Diagnostic[]): Entry | undefined {
   const listed = template.capabilities.packages;
   if (listed.length === 0) return undefined;
-  const definition = catalog.get(PACKAGES_CAPABILITY);
+  const definition = set.get(PACKAGES_CAPABILITY);
   if (definition === undefined) return undefined;
   const unique: string[] = [];
   listed.forEach((name, index) => {

@@ -322,7 +322,7 @@ describe('config', () => {
   });
 });
 
-describe('resolver against a custom catalog', () => {
+describe('resolver against a custom capability set', () => {
   const plain = (name: string, requires: string[] = []) =>
     defineCapability({
       name,
@@ -336,9 +336,9 @@ describe('resolver against a custom catalog', () => {
     });
 
   it('reports a dependency cycle instead of looping', () => {
-    const catalog = createCapabilitySet([plain('base'), plain('a', ['b']), plain('b', ['a'])]);
+    const set = createCapabilitySet([plain('base'), plain('a', ['b']), plain('b', ['a'])]);
     const template = makeTemplate({ features: ['a'] });
-    const result = resolveWithSet(catalog, template, {
+    const result = resolveWithSet(set, template, {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',
@@ -347,8 +347,8 @@ describe('resolver against a custom catalog', () => {
   });
 
   it('reports a requirement that does not exist as a definition bug', () => {
-    const catalog = createCapabilitySet([plain('base'), plain('a', ['ghost'])]);
-    const result = resolveWithSet(catalog, makeTemplate({ features: ['a'] }), {
+    const set = createCapabilitySet([plain('base'), plain('a', ['ghost'])]);
+    const result = resolveWithSet(set, makeTemplate({ features: ['a'] }), {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',
@@ -357,13 +357,13 @@ describe('resolver against a custom catalog', () => {
   });
 
   it('pulls transitive requirements in before their dependents', () => {
-    const catalog = createCapabilitySet([
+    const set = createCapabilitySet([
       plain('base'),
       plain('top', ['mid']),
       plain('mid', ['low']),
       plain('low'),
     ]);
-    const result = resolveWithSet(catalog, makeTemplate({ features: ['top'] }), {
+    const result = resolveWithSet(set, makeTemplate({ features: ['top'] }), {
       image: 'x',
       type: 'y',
       runtime: 'base' as 'docker',
