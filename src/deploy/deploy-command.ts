@@ -20,6 +20,7 @@ export interface DeployOptions extends TargetOptions {
   readonly 'no-ssh': boolean;
   readonly replace: boolean;
   readonly new: boolean;
+  readonly 'max-unavailable'?: number | undefined;
   readonly wait: boolean;
   readonly timeout: number;
   readonly yes: boolean;
@@ -73,6 +74,7 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
         timeoutSeconds: options.timeout,
         replace: options.replace,
         fresh: options.new,
+        maxUnavailable: options['max-unavailable'],
       },
       {
         connect: () =>

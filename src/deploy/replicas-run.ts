@@ -11,6 +11,7 @@ import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
 import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
+import { rollReplicas } from './roll.js';
 import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
@@ -139,8 +140,12 @@ export async function convergeReplicas(
     return { result: 'unchanged', prepared, record: existing, changes };
   }
   if (action === 'unchanged') return scaleReplicas(run, prepared, existing, scale);
+  if (scale.replicas === existing.scale.replicas && action !== 'replace')
+    return rollReplicas(run, prepared, existing, scale);
   throw new CliError(
-    `${existing.id} runs ${existing.scale.replicas} replicas; changing the app of a deployment with replicas is not supported yet.`,
+    action === 'replace'
+      ? `${existing.id} runs ${existing.scale.replicas} replicas; machine-level changes of a deployment with replicas (new instances rolled in) are not supported yet.`
+      : `${existing.id}: change the replica count and the app in two deploys (first one, then the other).`,
     `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
   );
 }

@@ -45,6 +45,8 @@ export type DeployRequest = Omit<PlanRequest, 'mode' | 'fresh'> & {
   readonly replace: boolean;
   /** Create another deployment even though this env has one (`--new`). */
   readonly fresh: boolean;
+  /** Replicas: how many may be out of rotation at once during a rolling update (default 1). */
+  readonly maxUnavailable?: number | undefined;
 };
 
 export type DeployEvent =
@@ -258,7 +260,7 @@ function machineLevelRefusal(record: DeploymentRecord, changes: readonly FieldCh
   );
 }
 
-function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentRecord): void {
+export function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentRecord): void {
   if (record.noSsh) {
     throw new CliError(
       `${record.id} was deployed with --no-ssh, so nothing can log in to update it in place.`,
@@ -323,6 +325,15 @@ async function applyApiChanges(
     step(`Updating the tags of instance ${record.linodeId}`);
     await client.updateInstanceTags(record.linodeId, plan.instance.tags);
   }
+  return recordConverged(run, prepared, record);
+}
+
+/** The record (and the project's state) now describe what runs: the new plan's fingerprint. */
+export async function recordConverged(
+  run: Run,
+  prepared: PreparedPlan,
+  record: DeploymentRecord,
+): Promise<DeploymentRecord> {
   await writeSecretsOf(run, prepared, record.id);
   const next = updatedRecord(prepared, record, run.now());
   await upsertDeployment(run.request.env, next);
@@ -331,30 +342,40 @@ async function applyApiChanges(
   return next;
 }
 
-async function updateInPlace(
+/** Where an in-place update goes: the instance's address and the id its host key is pinned under. */
+export interface UpdateTarget {
+  readonly host: string;
+  /** The deployment id, or `<id>-r<k>` for a replica (each replica has its own host key). */
+  readonly hostKeyId: string;
+  readonly identityFile?: string;
+}
+
+export interface UpdateResult {
+  readonly outcome: ReturnType<typeof updateOutcome>;
+  readonly code: number;
+  readonly seconds: string;
+  /** The instance's last lines, indented, for an error message ('' when none). */
+  readonly detail: string;
+}
+
+/** The app's files to one instance over SSH and the update program run there (health-gated, rolled back). */
+export async function runAppUpdate(
   run: Run,
   prepared: PreparedPlan,
-  record: DeploymentRecord,
-): Promise<DeploymentRecord> {
+  target: UpdateTarget,
+): Promise<UpdateResult> {
   const { env } = run.request;
-  if (!record.ipv4) {
-    throw new CliError(
-      `${record.id} has no IPv4 address recorded, so it cannot be reached over SSH.`,
-      `Run 'linode-build status ${record.id}' to check its instance.`,
-    );
-  }
-  run.hooks.onEvent({ kind: 'stage', id: 'update', label: 'Updating the app in place over SSH' });
   const knownHostsFile = await ensureKnownHosts(env);
   const files = appUpdateFiles(prepared.plan);
   const started = run.now();
-  run.step(`Uploading ${files.length} app files to ${record.ipv4} over SSH`);
+  run.step(`Uploading ${files.length} app files to ${target.host} over SSH`);
   const script = appUpdateScript(files, testRemoteAssignments(env));
   const result = await runRemoteBash(
     {
-      deploymentId: record.id,
-      host: record.ipv4,
+      deploymentId: target.hostKeyId,
+      host: target.host,
       knownHostsFile,
-      ...(record.sshIdentityFile ? { identityFile: record.sshIdentityFile } : {}),
+      ...(target.identityFile ? { identityFile: target.identityFile } : {}),
       ...(env.LINODE_BUILD_SSH ? { program: env.LINODE_BUILD_SSH } : {}),
     },
     script,
@@ -363,14 +384,36 @@ async function updateInPlace(
     },
     env,
   );
-  const outcome = updateOutcome(result.code);
-  const seconds = ((run.now() - started) / 1000).toFixed(1);
+  const last = result.lastLines.filter((line) => line.trim() !== '').slice(-12);
+  return {
+    outcome: updateOutcome(result.code),
+    code: result.code,
+    seconds: ((run.now() - started) / 1000).toFixed(1),
+    detail: last.length > 0 ? `\n  ${last.join('\n  ')}` : '',
+  };
+}
+
+async function updateInPlace(
+  run: Run,
+  prepared: PreparedPlan,
+  record: DeploymentRecord,
+): Promise<DeploymentRecord> {
+  if (!record.ipv4) {
+    throw new CliError(
+      `${record.id} has no IPv4 address recorded, so it cannot be reached over SSH.`,
+      `Run 'linode-build status ${record.id}' to check its instance.`,
+    );
+  }
+  run.hooks.onEvent({ kind: 'stage', id: 'update', label: 'Updating the app in place over SSH' });
+  const { outcome, seconds, detail, code } = await runAppUpdate(run, prepared, {
+    host: record.ipv4,
+    hostKeyId: record.id,
+    ...(record.sshIdentityFile ? { identityFile: record.sshIdentityFile } : {}),
+  });
   if (outcome === 'updated') {
     run.step(`Updated in place in ${seconds}s`);
     return record;
   }
-  const last = result.lastLines.filter((line) => line.trim() !== '').slice(-12);
-  const detail = last.length > 0 ? `\n  ${last.join('\n  ')}` : '';
   if (outcome === 'rolled-back') {
     throw new CliError(
       `the new version of ${record.id} did not become healthy; the previous version was restored and is healthy.${detail}`,
@@ -384,7 +427,7 @@ async function updateInPlace(
     );
   }
   throw new CliError(
-    `could not update ${record.id} over SSH (ssh exit ${result.code}).${detail}`,
+    `could not update ${record.id} over SSH (ssh exit ${code}).${detail}`,
     `Check that 'linode-build ssh ${record.id}' works; nothing on the instance was changed unless the lines above say so.`,
   );
 }

@@ -13,35 +13,27 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, startLab } from '../fake-linode/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { instanceRoot } from '../support/instance-root.js';
 import { freePort } from '../support/net.js';
-import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
+import { useSshLab } from '../support/ssh-lab.js';
+import { sshdAvailable, type TestSshd } from '../support/sshd.js';
 
 const canary = `a "$HOME" \`id\` %s # = ünïcode canary-7f3a`;
 
 describe.runIf(sshdAvailable())('deploy converges', () => {
+  const ssh = useSshLab('converge');
+  const instance = ssh.instance;
   let lab: Lab;
   let sshd: TestSshd;
   let project: string;
   let env: Record<string, string>;
-  const instance = () => instanceRoot(sshd.remoteRoot);
-
-  beforeAll(async () => {
-    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50 });
-    sshd = await startTestSshd();
-    project = await lab.project('converge', 'embeddings-python');
-    env = {
-      LINODE_BUILD_SSH: sshd.sshProgram,
-      LINODE_BUILD_TEST_REMOTE_ENV: instance().remoteEnv,
-    };
-  });
-  afterAll(async () => {
-    instance().stopApp();
-    await sshd?.stop();
-    await lab?.close();
+  beforeAll(() => {
+    lab = ssh.lab();
+    sshd = ssh.sshd();
+    project = ssh.project();
+    env = ssh.env();
   });
 
   const write = (yml: string, greeting: string) => {

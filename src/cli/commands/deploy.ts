@@ -58,6 +58,12 @@ export const deploySpec = commandSpec({
       type: 'boolean',
       description: 'Create another deployment even though this env has one (the old one keeps running)',
     },
+    'max-unavailable': {
+      type: 'number',
+      description:
+        'With replicas: how many may be out of rotation at once while an app change rolls (default 1)',
+      placeholder: 'N',
+    },
     wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
     timeout: {
       type: 'number',

@@ -1,0 +1,194 @@
+/**
+ * Rolling an app- or API-level change over a deployment's replicas. API-level changes (the
+ * firewalls' rules, tags) go through the API at once: nothing restarts. App-level changes go
+ * replica by replica (or `--max-unavailable` at a time): drain its backend → the same in-place
+ * update as a single instance (over SSH, health-gated on the instance, rolled back there when
+ * the new version is not healthy) → the NodeBalancer's check UP again → accept. So at most
+ * max-unavailable backends are ever out of rotation.
+ *
+ * A replica whose new version is not healthy stops the roll: the instance has put itself back
+ * on the previous version, its backend returns to rotation once UP, and deploy exits 1 naming
+ * the replicas that run the new version. The record keeps the previous fingerprint, so the
+ * next deploy rolls again (the update is idempotent).
+ */
+import { CliError } from '../errors.js';
+import type { NodeBalancerNode } from '../linode/nodebalancers.js';
+import type { ScalePlan } from '../plan/scale.js';
+import type { DeploymentRecord, ReplicaMember } from '../state/types.js';
+import { pollInterval } from '../util/poll.js';
+import type { PreparedPlan } from './prepare.js';
+import { boundedAll, drainSeconds } from './replicas.js';
+import {
+  confirmOrCancel,
+  type DeployOutcome,
+  type Run,
+  recordConverged,
+  refuseUnupdatable,
+  runAppUpdate,
+} from './run.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Firewall rules and tags of every resource of the deployment, through the API. */
+async function applyApiChanges(run: Run, prepared: PreparedPlan, record: DeploymentRecord, scale: ScalePlan) {
+  const { client } = run;
+  const fields = new Set((prepared.changes ?? []).map((change) => change.field));
+  const state = record.scale;
+  if (fields.has('firewall')) {
+    for (const body of [scale.replicaFirewall, scale.nodeBalancerFirewall]) {
+      const firewall = await client.firewallByLabel(body.label);
+      if (!firewall) {
+        throw new CliError(
+          `the firewall ${body.label} of ${record.id} was not found.`,
+          `It was deleted outside linode-build; 'linode-build destroy ${record.id}' and deploy again rebuild it.`,
+        );
+      }
+      run.step(`Updating the rules of firewall ${firewall.id}`);
+      await client.updateFirewallRules(firewall.id, body.rules);
+    }
+  }
+  if (fields.has('tags') && state) {
+    for (const member of state.members) {
+      const replica = scale.instances.find((item) => item.index === member.index);
+      if (!replica) continue;
+      run.step(`Updating the tags of replica ${member.index} (Linode ${member.linodeId})`);
+      await client.updateInstanceTags(member.linodeId, replica.instance.tags);
+    }
+    if (state.nodeBalancerId !== undefined)
+      await client.nodeBalancers.updateTags(state.nodeBalancerId, scale.nodeBalancer.tags);
+  }
+}
+
+export async function rollReplicas(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeployOutcome> {
+  const state = existing.scale;
+  const changes = prepared.changes ?? [];
+  const app = prepared.action === 'app';
+  if (app) refuseUnupdatable(prepared, existing);
+  const maxUnavailable = Math.max(1, Math.min(run.request.maxUnavailable ?? 1, scale.replicas - 1));
+  await confirmOrCancel(
+    run,
+    app
+      ? `Roll the change over ${existing.id}'s ${scale.replicas} replicas, ${maxUnavailable} at a time (each drained, updated in place, back in rotation once healthy)?`
+      : `Update ${existing.id} (${changes.map((change) => change.field).join(', ')})?`,
+    `update deployment ${existing.id}`,
+  );
+  await applyApiChanges(run, prepared, existing, scale);
+  if (app && state) {
+    const { nodeBalancerId, configId } = state;
+    if (nodeBalancerId === undefined || configId === undefined) {
+      throw new CliError(
+        `${existing.id} has no NodeBalancer recorded.`,
+        `Run 'linode-build deploy' again to finish creating it.`,
+      );
+    }
+    run.hooks.onEvent({
+      kind: 'stage',
+      id: 'update',
+      label: `Rolling the update over ${scale.replicas} replicas`,
+    });
+    const members = [...state.members].sort((a, b) => a.index - b.index);
+    const done: number[] = [];
+    for (let start = 0; start < members.length; start += maxUnavailable) {
+      const batch = members.slice(start, start + maxUnavailable);
+      await boundedAll(batch, maxUnavailable, async (member) => {
+        await rollOne(run, prepared, existing, scale, member, nodeBalancerId, configId, done);
+        done.push(member.index);
+      });
+    }
+  }
+  const record = await recordConverged(run, prepared, existing);
+  return { result: 'updated', prepared, record, changes };
+}
+
+async function nodeOf(
+  run: Run,
+  nodeBalancerId: number,
+  configId: number,
+  label: string,
+): Promise<NodeBalancerNode> {
+  const node = (await run.client.nodeBalancers.nodes(nodeBalancerId, configId)).find(
+    (item) => item.label === label,
+  );
+  if (!node) {
+    throw new CliError(
+      `the NodeBalancer of this deployment has no backend ${label}.`,
+      "Run 'linode-build deploy' with the same replicas to register it again.",
+    );
+  }
+  return node;
+}
+
+/** Until the NodeBalancer's check finds the backend UP, then back in rotation. */
+async function backInRotation(
+  run: Run,
+  nodeBalancerId: number,
+  configId: number,
+  label: string,
+  deadline: number,
+) {
+  for (;;) {
+    const node = await nodeOf(run, nodeBalancerId, configId, label);
+    if (node.status === 'UP') {
+      await run.client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'accept');
+      return true;
+    }
+    if (run.now() > deadline) return false;
+    await sleep(pollInterval(run.request.env));
+  }
+}
+
+async function rollOne(
+  run: Run,
+  prepared: PreparedPlan,
+  record: DeploymentRecord,
+  scale: ScalePlan,
+  member: ReplicaMember,
+  nodeBalancerId: number,
+  configId: number,
+  done: readonly number[],
+): Promise<void> {
+  const label = `${record.id}-r${member.index}`;
+  const name = `replica ${member.index}/${scale.replicas}`;
+  if (!member.ipv4) {
+    throw new CliError(
+      `${name} has no public address recorded for SSH.`,
+      `Run 'linode-build status ${record.id}'.`,
+    );
+  }
+  const node = await nodeOf(run, nodeBalancerId, configId, label);
+  await run.client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'drain');
+  const seconds = drainSeconds(run.request.env);
+  run.step(`${name}: draining for ${seconds}s (no new connections)`);
+  await sleep(seconds * 1000);
+  const result = await runAppUpdate(run, prepared, {
+    host: member.ipv4,
+    hostKeyId: label,
+    ...(record.sshIdentityFile ? { identityFile: record.sshIdentityFile } : {}),
+  });
+  const deadline = run.now() + run.request.timeoutSeconds * 1000;
+  const healthy = await backInRotation(run, nodeBalancerId, configId, label, deadline);
+  if (result.outcome === 'updated' && healthy) {
+    run.step(`${name}: updated in ${result.seconds}s, healthy, accepting traffic`);
+    return;
+  }
+  const newer =
+    done.length > 0
+      ? `Replica${done.length > 1 ? 's' : ''} ${done.join(', ')} run${done.length > 1 ? '' : 's'} the new version`
+      : 'No replica runs the new version';
+  const state = healthy ? 'back on the previous version and serving' : 'not serving (its backend is drained)';
+  const why =
+    result.outcome === 'updated'
+      ? "its new version passed the instance's check but not the NodeBalancer's"
+      : result.outcome === 'rolled-back' || result.outcome === 'rollback-failed'
+        ? 'its new version did not become healthy'
+        : `the update could not run over SSH (exit ${result.code})`;
+  throw new CliError(
+    `the roll stopped at ${name}: ${why}; it is ${state}. ${newer}; the others are unchanged.${result.detail}`,
+    `Fix deploy.yml or .env and run 'linode-build deploy' again (it rolls every replica again); 'linode-build logs ${record.id}' shows the app.`,
+  );
+}

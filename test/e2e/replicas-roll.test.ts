@@ -1,0 +1,100 @@
+/**
+ * An app change rolls over a deployment's replicas, end to end: the built CLI, the fake API's
+ * NodeBalancer, and a real sshd on loopback standing in for every replica's SSH (one private
+ * root plays all of them, so each replica's update runs the real update program there).
+ *
+ * The test samples the NodeBalancer every 20 ms while the roll runs: never more than
+ * one backend out of rotation (--max-unavailable 1, the default). --max-unavailable 2 is not
+ * run here: its two updates would run at once on the one root that plays every replica. A version that never becomes healthy stops the
+ * roll at the first replica, which goes back on the previous version and serves again.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appTemplateYml } from '../support/app-template.js';
+import { freePort } from '../support/net.js';
+import { useSshLab } from '../support/ssh-lab.js';
+import { sshdAvailable } from '../support/sshd.js';
+
+describe.runIf(sshdAvailable())('replicas roll an app change', () => {
+  const ssh = useSshLab('roll', { LINODE_BUILD_DRAIN_SECONDS: '0' });
+  const instance = ssh.instance;
+
+  const write = (image: string, port: number, greeting: string) => {
+    const yml = appTemplateYml({ image, port }).replace(
+      '    region_default: us-ord\n',
+      '    region_default: us-ord\n    replicas: 3\n',
+    );
+    writeFileSync(path.join(ssh.project(), 'deploy.yml'), yml);
+    writeFileSync(path.join(ssh.project(), '.env'), `GREETING='${greeting}'\n`, { mode: 0o600 });
+  };
+  const deploy = (...extra: string[]) =>
+    ssh.lab().run(['deploy', '--yes', '--json', '--ssh-key', `${ssh.sshd().clientKey}.pub`, ...extra], {
+      cwd: ssh.project(),
+      env: ssh.env(),
+    });
+
+  it('drains, updates and readmits one replica at a time; a broken version stops the roll', {
+    timeout: 180_000,
+  }, async () => {
+    const lab = ssh.lab();
+    const port = await freePort();
+    write('registry.example.com/app:good', port, 'hello');
+    const created = await deploy();
+    expect(created.code, created.stderr).toBe(0);
+    const root = instance();
+    root.boot(lab.fake.userDataOf(lab.fake.listInstances()[0]!.id)!);
+    root.startApp();
+    const [balancer] = lab.fake.nodeBalancers.list();
+    const nodes = () => lab.fake.nodeBalancers.configsOf(balancer!.id).flatMap((config) => config.nodes);
+    const outOfRotation = () => nodes().filter((node) => node.mode !== 'accept').length;
+    expect(outOfRotation()).toBe(0);
+
+    const sample = async (run: () => Promise<{ code: number; stdout: string; stderr: string }>) => {
+      const seen: number[] = [];
+      const timer = setInterval(() => seen.push(outOfRotation()), 20);
+      try {
+        return { result: await run(), seen };
+      } finally {
+        clearInterval(timer);
+      }
+    };
+
+    // An env change rolls: every replica updated (3 restarts), never more than 1 out of rotation.
+    write('registry.example.com/app:good', port, 'rolled');
+    const restartsBefore = root
+      .systemctlCalls()
+      .filter((call) => call === 'restart linode-build-app.service').length;
+    const rolled = await sample(() => deploy());
+    expect(rolled.result.code, rolled.result.stderr).toBe(0);
+    expect(JSON.parse(rolled.result.stdout)).toMatchObject({
+      result: 'updated',
+      changes: [{ field: 'env GREETING', level: 'app' }],
+    });
+    expect(Math.max(...rolled.seen)).toBe(1);
+    expect(rolled.seen.length).toBeGreaterThan(0);
+    const restarts = root
+      .systemctlCalls()
+      .filter((call) => call === 'restart linode-build-app.service').length;
+    expect(restarts - restartsBefore).toBe(3);
+    expect(readFileSync(path.join(root.root, 'etc/linode-build/app.env'), 'utf8')).toContain(
+      'GREETING=rolled\n',
+    );
+    for (const index of [1, 2, 3]) expect(rolled.result.stderr).toContain(`replica ${index}/3: updated`);
+    expect(outOfRotation()).toBe(0);
+    expect(lab.fake.listInstances()).toHaveLength(3);
+
+    // A version that never becomes healthy: the roll stops at replica 1, which is put back.
+    write('registry.example.com/app:broken', port, 'rolled');
+    const broken = await deploy();
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('the roll stopped at replica 1/3');
+    expect(broken.stderr).toContain('back on the previous version and serving');
+    expect(root.image()).toBe('registry.example.com/app:good');
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(outOfRotation()).toBe(0);
+    // Still the previous fingerprint: plan still shows the image change to roll.
+    const plan = await lab.run(['plan', '--json'], { cwd: ssh.project(), env: ssh.env() });
+    expect(JSON.parse(plan.stdout).deployment.action).toBe('app');
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * The setup the in-place update tests share: the fake API (fast machines), a real sshd on
+ * loopback standing in for the instance's SSH, a project from a bundled template, and the env
+ * that points the CLI's SSH and the update program at the sshd's private root. Registers its
+ * own beforeAll/afterAll; read the parts through the returned getters inside tests.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { type Lab, startLab } from '../fake-linode/harness.js';
+import { type InstanceRoot, instanceRoot } from './instance-root.js';
+import { startTestSshd, type TestSshd } from './sshd.js';
+
+export interface SshLab {
+  readonly lab: () => Lab;
+  readonly sshd: () => TestSshd;
+  readonly project: () => string;
+  readonly env: () => Record<string, string>;
+  readonly instance: () => InstanceRoot;
+}
+
+export function useSshLab(projectName: string, extraEnv: Record<string, string> = {}): SshLab {
+  let lab: Lab;
+  let sshd: TestSshd;
+  let project: string;
+  let env: Record<string, string>;
+  const instance = () => instanceRoot(sshd.remoteRoot);
+  beforeAll(async () => {
+    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50 });
+    sshd = await startTestSshd();
+    project = await lab.project(projectName, 'embeddings-python');
+    env = {
+      LINODE_BUILD_SSH: sshd.sshProgram,
+      LINODE_BUILD_TEST_REMOTE_ENV: instance().remoteEnv,
+      ...extraEnv,
+    };
+  });
+  afterAll(async () => {
+    if (sshd) instance().stopApp();
+    await sshd?.stop();
+    await lab?.close();
+  });
+  return { lab: () => lab, sshd: () => sshd, project: () => project, env: () => env, instance };
+}
