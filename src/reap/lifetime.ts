@@ -95,17 +95,29 @@ export function findExpired(
   types: readonly TypePrice[],
   now: Date,
 ): ExpiredDeployment[] {
-  const expired: ExpiredDeployment[] = [];
+  // One entry per deployment: replicas share its build-id, and their prices add up.
+  const byId = new Map<string, ExpiredDeployment>();
   for (const instance of instances) {
     const id = deploymentIdOf(instance);
     const expiresAt = expiryFromTags(instance.tags);
     if (!id || !expiresAt || !isExpired(expiresAt, now)) continue;
-    expired.push({
-      ...deploymentFacts(instance, id, types, now),
-      expiresAt,
-      expiredForMs: now.getTime() - Date.parse(expiresAt),
-    });
+    const facts = deploymentFacts(instance, id, types, now);
+    const seen = byId.get(id);
+    if (seen) {
+      byId.set(id, {
+        ...seen,
+        ...(seen.hourlyPrice !== undefined && facts.hourlyPrice !== undefined
+          ? { hourlyPrice: Math.round((seen.hourlyPrice + facts.hourlyPrice) * 10_000) / 10_000 }
+          : {}),
+        ...(seen.accruedCost !== undefined && facts.accruedCost !== undefined
+          ? { accruedCost: Math.round((seen.accruedCost + facts.accruedCost) * 10_000) / 10_000 }
+          : {}),
+      });
+      continue;
+    }
+    byId.set(id, { ...facts, expiresAt, expiredForMs: now.getTime() - Date.parse(expiresAt) });
   }
+  const expired = [...byId.values()];
   return expired.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));
 }
 

@@ -50,6 +50,23 @@ describe('expiry tag', () => {
 });
 
 describe('findExpired', () => {
+  it('lists a deployment with replicas once, with the price of all of them', () => {
+    const tags = (k: number) => [
+      'build-id:aaaa0009',
+      `build-replica:aaaa0009-${k}`,
+      'build-expires:2026-03-10T10:00Z',
+    ];
+    const found = findExpired(
+      [instance(11, tags(1)), instance(12, tags(2)), instance(13, tags(3))],
+      types,
+      now,
+    );
+    expect(found.map((d) => d.id)).toEqual(['aaaa0009']);
+    const single = findExpired([instance(11, tags(1))], types, now)[0]!;
+    expect(found[0]!.hourlyPrice).toBeCloseTo(single.hourlyPrice! * 3, 6);
+    expect(found[0]!.accruedCost).toBeCloseTo(single.accruedCost! * 3, 6);
+  });
+
   it('selects only instances with both build-id and a past build-expires tag', () => {
     const found = findExpired(
       [
