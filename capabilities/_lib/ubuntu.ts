@@ -2,10 +2,18 @@
 
 export const UBUNTU_22_04 = 'linode/ubuntu22.04';
 export const UBUNTU_24_04 = 'linode/ubuntu24.04';
+/**
+ * Ubuntu 26.04 LTS ("resolute"): Python 3.14, PostgreSQL 18, docker.io 29.1 in its archive;
+ * the NVIDIA 570-server packages there are transitional packages to 580-server. Not booted by
+ * the tests (this machine reaches only Debian's archive): what each capability relies on was
+ * checked against the archive's package pages and the third-party repositories' own notes,
+ * listed in docs/capabilities.md (*Image support*).
+ */
+export const UBUNTU_26_04 = 'linode/ubuntu26.04';
 export const DEBIAN_12 = 'linode/debian12';
 
 /** Ubuntu images: what capabilities built on Ubuntu-only repositories (PPAs, CUDA) support. */
-export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_24_04];
+export const SUPPORTED_UBUNTU_IMAGES: readonly string[] = [UBUNTU_22_04, UBUNTU_24_04, UBUNTU_26_04];
 
 /**
  * Ubuntu and Debian 12: for capabilities with per-image knowledge (PostgreSQL's native version).

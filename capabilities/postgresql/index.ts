@@ -1,8 +1,9 @@
 /**
  * postgresql-14, postgresql-15 and postgresql-16: one definition per major version, built by
  * one function. The image's own archive carries one version per release (Ubuntu 22.04: 14,
- * Ubuntu 24.04: 16, Debian 12: 15);
- * other versions come from the PostgreSQL project's signed apt repository (PGDG).
+ * Ubuntu 24.04: 16, Debian 12: 15; Ubuntu 26.04: 18, which is not offered here, so all three
+ * come from PGDG there); other versions come from the PostgreSQL project's signed apt
+ * repository (PGDG), which serves `resolute-pgdg` for Ubuntu 26.04.
  */
 import { defineCapability } from '../../src/capability/define.js';
 import type { AptSource, CapabilityDefinition, Fragments } from '../../src/capability/types.js';
@@ -25,7 +26,7 @@ import configureScript from './configure.sh?raw';
 export const POSTGRESQL_VERSIONS = [14, 15, 16] as const;
 export type PostgresqlVersion = (typeof POSTGRESQL_VERSIONS)[number];
 
-/** The version each supported image's own archive provides. */
+/** The version each supported image's own archive provides (none of ours on Ubuntu 26.04). */
 const NATIVE_VERSION: Readonly<Record<string, PostgresqlVersion>> = {
   [UBUNTU_22_04]: 14,
   [UBUNTU_24_04]: 16,

@@ -1,7 +1,7 @@
 /**
  * python-3.10, python-3.11 and python-3.12 from one function. Ubuntu's archive has one
- * Python 3 per release (22.04: 3.10, 24.04: 3.12); other versions come from the deadsnakes
- * PPA, whose apt source (signed-by, key pinned by fingerprint) cloud-init writes before any
+ * Python 3 per release (22.04: 3.10, 24.04: 3.12, 26.04: 3.14, not offered here); other
+ * versions come from the deadsnakes PPA (which builds for Ubuntu 26.04 since May 2026), whose apt source (signed-by, key pinned by fingerprint) cloud-init writes before any
  * package is installed, so the PPA is there when the packages are.
  */
 import { defineCapability } from '../../src/capability/define.js';
@@ -19,6 +19,7 @@ import setupVenvScript from './setup-venv.sh?raw';
 export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12'] as const;
 export type PythonVersion = (typeof PYTHON_VERSIONS)[number];
 
+/** The version each supported image's own archive provides (none of ours on Ubuntu 26.04). */
 const NATIVE_VERSION: Readonly<Record<string, PythonVersion>> = {
   [UBUNTU_22_04]: '3.10',
   [UBUNTU_24_04]: '3.12',

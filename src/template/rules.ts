@@ -148,7 +148,7 @@ export function checkRules(raw: Raw, options: RuleOptions): Diagnostic[] {
       warning(
         'deploy.linode.image',
         `the gpu-nvidia feature is tested on Ubuntu images, not '${image}'`,
-        'Use linode/ubuntu22.04 or linode/ubuntu24.04.',
+        'Use linode/ubuntu22.04, linode/ubuntu24.04 or linode/ubuntu26.04.',
       );
     }
   }

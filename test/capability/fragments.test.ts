@@ -273,6 +273,16 @@ describe('native versus third-party repositories', () => {
     expect(sourcesOf('python-3.12', 'linode/ubuntu24.04')).toEqual([]);
   });
 
+  it('takes every offered PostgreSQL and Python version from its third-party source on Ubuntu 26.04', () => {
+    // 26.04's own PostgreSQL is 18 and its Python 3.14: none of the versions offered here.
+    for (const version of [14, 15, 16]) {
+      expect(sourcesOf(`postgresql-${version}`, 'linode/ubuntu26.04')).toEqual(['pgdg']);
+    }
+    for (const version of ['3.10', '3.11', '3.12']) {
+      expect(sourcesOf(`python-${version}`, 'linode/ubuntu26.04')).toEqual(['deadsnakes']);
+    }
+  });
+
   it('declares the PPA as an apt source, so it exists before the packages are installed', () => {
     const python = composeFragments({ runtime: 'native', features: ['python-3.11'] }).fragments.get(
       'python-3.11',

@@ -211,6 +211,32 @@ describe('conflicts and compatibility', () => {
     expect(error.hint).toContain('linode/ubuntu22.04');
   });
 
+  it('accepts every built-in capability on Ubuntu 26.04', () => {
+    const image = 'linode/ubuntu26.04';
+    const docker = resolve({
+      features: ['gpu-nvidia', 'docker-optimize', 'redis', 'postgresql-16', 'python-3.12', 'buildwatch'],
+      image,
+      type: 'g2-gpu-rtx4000a1-s',
+    });
+    expect(docker.diagnostics).toEqual([]);
+    for (const feature of ['postgresql-14', 'postgresql-15', 'python-3.10', 'python-3.11', 'nodejs-24']) {
+      const result = resolve({ runtime: 'native', features: [feature], image });
+      expect(result.diagnostics, feature).toEqual([]);
+    }
+  });
+
+  it('rejects Python versions Debian 12 does not ship, naming the images that have them', () => {
+    for (const feature of ['python-3.10', 'python-3.12']) {
+      const error = oneError(resolve({ runtime: 'native', features: [feature], image: 'linode/debian12' }));
+      expect(error.message).toBe(
+        `'${feature}' does not support image 'linode/debian12' (deploy.linode.image)`,
+      );
+      expect(error.hint).toBe(
+        `use image linode/ubuntu22.04 or linode/ubuntu24.04 or linode/ubuntu26.04, or remove '${feature}'`,
+      );
+    }
+  });
+
   it('rejects a capability on a runtime it does not support, naming both', () => {
     const error = oneError(resolve({ runtime: 'native', features: ['buildwatch'] }));
     expect(error.message).toBe("'buildwatch' needs runtime docker, but capabilities.runtime is 'native'");

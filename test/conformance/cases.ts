@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { DeployPlan } from '../../src/plan/types.js';
+import type { Template } from '../../src/template/types.js';
 import { makeTemplate } from '../plan/fixtures.js';
 import {
   bundledDir,
@@ -112,5 +113,40 @@ export function templateCases(): PlanCase[] {
         { userDataEncoding: 'plain' },
       ),
   };
-  return [...bundled, ...original, ...syntheticCases(), plain];
+  return [...bundled, ...original, ...syntheticCases(), plain, ...ubuntu2604Cases()];
+}
+
+const UBUNTU_26_04 = 'linode/ubuntu26.04';
+
+/**
+ * Ubuntu 26.04, which the tests cannot boot: every bundled template planned for it, and one
+ * template with every capability that has per-image knowledge (third-party sources there).
+ */
+export function ubuntu2604Cases(): PlanCase[] {
+  const bundled = bundledTemplateNames().map((name) => ({
+    name: `ubuntu26.04/${name}`,
+    plan: () =>
+      planFor(loadTemplate(path.join(bundledDir, name, 'template.yml')), {}, { image: UBUNTU_26_04 }),
+  }));
+  const base = makeTemplate({ name: 'every-capability', packages: ['htop'] });
+  const features = [
+    'gpu-nvidia',
+    'docker-optimize',
+    'redis',
+    'postgresql-16',
+    'python-3.12',
+    'nodejs-24',
+    'buildwatch',
+  ];
+  const everyCapability: Template = {
+    ...base,
+    capabilities: { ...base.capabilities, features: features.map((name) => ({ name, config: {} })) },
+  };
+  return [
+    ...bundled,
+    {
+      name: 'ubuntu26.04/every-capability',
+      plan: () => planFor(everyCapability, {}, { image: UBUNTU_26_04, type: 'g2-gpu-rtx4000a1-s' }),
+    },
+  ];
 }

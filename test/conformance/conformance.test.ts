@@ -31,6 +31,17 @@ describe('generated documents', () => {
     expect(cases.filter((c) => c.name.startsWith('synthetic/')).length).toBe(2);
   });
 
+  it('include every bundled template and every capability planned for Ubuntu 26.04', () => {
+    const bundled = cases.filter((c) => c.name.startsWith('bundled/'));
+    const resolute = cases.filter((c) => c.name.startsWith('ubuntu26.04/'));
+    expect(resolute.length).toBe(bundled.length + 1);
+    for (const { plan } of resolute) expect(plan.context.image).toBe('linode/ubuntu26.04');
+    const every = resolute.find((c) => c.name === 'ubuntu26.04/every-capability')!.plan;
+    // The third-party sources 26.04 needs are in the document cloud-init reads.
+    const sources = Object.keys(parseUserData(every.userData).config.apt?.sources ?? {});
+    expect(sources).toEqual(expect.arrayContaining(['pgdg', 'deadsnakes', 'nodesource']));
+  });
+
   it.each(cases)(
     '$name is one deterministic #cloud-config document with a single runner runcmd',
     ({ plan }) => {

@@ -129,6 +129,41 @@ describe('linode-build plan', () => {
     expect(deploy.stderr).toMatch(/Hint: Set it in .*\.env \(see \.env\.example\)/);
   });
 
+  it('plans the largest template for Ubuntu 26.04, with every source that image needs', async () => {
+    const result = await runCli(
+      ['plan', '--template', 'ml-pipeline', '--image', 'linode/ubuntu26.04', '--json'],
+      {
+        env,
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.image).toBe('linode/ubuntu26.04');
+    expect(plan.capabilities.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['gpu-nvidia', 'redis', 'buildwatch']),
+    );
+    expect(plan.size.encoding).toBe('gzip');
+    expect(plan.createRequest.image).toBe('linode/ubuntu26.04');
+  });
+
+  it('refuses a capability on an image it does not support, before anything is written', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-plan-e2e-'));
+    const out = path.join(dir, 'plan-out');
+    const result = await runCli(
+      ['plan', '--template', 'ml-pipeline', '--image', 'linode/debian12', '--out', out],
+      { env },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "'gpu-nvidia' does not support image 'linode/debian12' (deploy.linode.image)",
+    );
+    expect(result.stderr).toContain(
+      'use image linode/ubuntu22.04 or linode/ubuntu24.04 or linode/ubuntu26.04',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('explains a directory without deploy.yml, and rejects conflicting flags with exit 2', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'lb-plan-empty-'));
     const missing = await runCli(['plan'], { cwd: empty, env });

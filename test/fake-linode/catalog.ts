@@ -120,6 +120,7 @@ function image(id: string, label: string, capabilities: Image['capabilities']): 
 }
 
 export const fakeImages: readonly Image[] = [
+  image('linode/ubuntu26.04', 'Ubuntu 26.04 LTS', ['cloud-init']),
   image('linode/ubuntu24.04', 'Ubuntu 24.04 LTS', ['cloud-init']),
   image('linode/ubuntu22.04', 'Ubuntu 22.04 LTS', ['cloud-init']),
   image('linode/debian12', 'Debian 12', ['cloud-init']),

@@ -130,6 +130,7 @@ describe('deploymentTarget', () => {
       deploymentTarget(template(), { image, userDataEncoding }, now).userDataEncoding;
     expect(encoding('linode/ubuntu24.04')).toBe('gzip');
     expect(encoding('linode/ubuntu22.04')).toBe('gzip');
+    expect(encoding('linode/ubuntu26.04')).toBe('gzip');
     expect(encoding('linode/ubuntu20.04')).toBe('plain');
     expect(encoding('private/4242')).toBe('plain');
     expect(encoding('private/4242', 'gzip')).toBe('gzip');
