@@ -23,6 +23,11 @@ export interface CollectOptions {
   readonly filters?: StatusFilters;
   /** Probe the app's health endpoint of running deployments (default false). */
   readonly checkHealth?: boolean;
+  /**
+   * Read each replicated deployment's backends from its NodeBalancer (mode and UP/DOWN per
+   * replica): one request per such deployment, so only for detail views.
+   */
+  readonly backends?: boolean;
   readonly signal?: AbortSignal;
   /** Reuse a connected client (the TUI refreshes often). */
   readonly client?: LinodeClient;
@@ -81,6 +86,7 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
     now: options.now ?? new Date(),
   }).filter((view) => matchesFilters(view, filters));
   const now = options.now ?? new Date();
+  if (options.backends) await withBackends(client, views, registry.deployments);
   const checked = options.checkHealth
     ? await withHealth(views, registry.deployments, options.env, now, options.signal)
     : views;
@@ -148,4 +154,27 @@ async function healthOf(
     everHealthy: record?.healthyAt !== undefined,
     ...(Number.isNaN(created) ? {} : { ageMs: now.getTime() - created }),
   });
+}
+
+/** Each replica's backend mode and status, one backend listing per deployment with replicas. */
+async function withBackends(
+  client: LinodeClient,
+  views: DeploymentView[],
+  records: readonly DeploymentRecord[],
+): Promise<void> {
+  await Promise.all(
+    views.map(async (view, index) => {
+      const scale = records.find((record) => record.id === view.id)?.scale;
+      if (!view.replicas || scale?.nodeBalancerId === undefined || scale.configId === undefined) return;
+      const nodes = await client.nodeBalancers.nodes(scale.nodeBalancerId, scale.configId).catch(() => []);
+      const byLabel = new Map(nodes.map((node) => [node.label, node]));
+      views[index] = {
+        ...view,
+        replicas: view.replicas.map((replica) => {
+          const node = byLabel.get(`${view.id}-r${replica.index}`);
+          return node ? { ...replica, backend: { mode: node.mode, status: node.status } } : replica;
+        }),
+      };
+    }),
+  );
 }

@@ -3,10 +3,11 @@
  * No I/O, the clock passed in. Unknown facts stay undefined; nothing is invented (the original
  * printed `http://:None` for deployments it had no local record of).
  */
+import { replicaIndexOf } from '../plan/scale.js';
 import { expiryFromTags } from '../reap/expiry-tag.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { appUrl, linodeHostname } from './endpoint.js';
-import type { DeploymentView } from './types.js';
+import type { DeploymentView, ReplicaView } from './types.js';
 
 /** The fields of an API instance that status needs (a structural subset of api-v4's Linode). */
 export interface InstanceFacts {
@@ -82,19 +83,24 @@ export interface MergeInput {
 
 export function mergeDeployments(input: MergeInput): DeploymentView[] {
   const byId = new Map<string, InstanceFacts>();
+  const replicasOf = new Map<string, InstanceFacts[]>();
   for (const instance of input.instances) {
     const id = deploymentIdOf(instance);
-    if (id && !byId.has(id)) byId.set(id, instance);
+    if (!id) continue;
+    if (!byId.has(id)) byId.set(id, instance);
+    if (replicaIndexOf(instance.tags) !== undefined)
+      replicasOf.set(id, [...(replicasOf.get(id) ?? []), instance]);
   }
   const views: DeploymentView[] = [];
   const seen = new Set<string>();
   for (const record of input.records) {
     seen.add(record.id);
     const instance = byId.get(record.id);
-    views.push(viewOf(record, instance, input));
+    views.push(withReplicas(viewOf(record, instance, input), record, replicasOf.get(record.id)));
   }
   for (const [id, instance] of byId) {
-    if (!seen.has(id)) views.push(viewOf(undefined, instance, input));
+    if (!seen.has(id))
+      views.push(withReplicas(viewOf(undefined, instance, input), undefined, replicasOf.get(id)));
   }
   return views.sort(
     (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.id.localeCompare(b.id),
@@ -141,5 +147,42 @@ function viewOf(
     // The tag wins: it is what `reap` acts on, and editing it is how a lifetime is extended.
     ...(expiresAt ? { expiresAt } : {}),
     source: record && instance ? 'both' : record ? 'registry' : 'tags',
+  };
+}
+
+/**
+ * A deployment with replicas is one view: the NodeBalancer's address (from the record), each
+ * replica's instance, and the price of all of them (the NodeBalancer's is not in the types list).
+ */
+function withReplicas(
+  view: DeploymentView,
+  record: DeploymentRecord | undefined,
+  instances: readonly InstanceFacts[] | undefined,
+): DeploymentView {
+  if (!instances || instances.length === 0) return view;
+  const replicas: ReplicaView[] = instances
+    .map((instance) => ({
+      index: replicaIndexOf(instance.tags) ?? 0,
+      linodeId: instance.id,
+      instanceStatus: instance.status,
+    }))
+    .sort((a, b) => a.index - b.index);
+  const count = instances.length;
+  const scale = (value: number | undefined) =>
+    value === undefined ? {} : { value: Math.round(value * count * 10_000) / 10_000 };
+  const hourly = scale(view.hourlyPrice).value;
+  const accrued = scale(view.accruedCost).value;
+  const ipv4 = record?.scale ? record.ipv4 : undefined;
+  const url = record?.scale
+    ? appUrl(record.hostname ?? linodeHostname(record.ipv4), record.externalPort)
+    : undefined;
+  return {
+    ...view,
+    replicas,
+    ...(record?.scale?.nodeBalancerId !== undefined ? { nodeBalancerId: record.scale.nodeBalancerId } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(url ? { url } : {}),
+    ...(hourly !== undefined ? { hourlyPrice: hourly } : {}),
+    ...(accrued !== undefined ? { accruedCost: accrued } : {}),
   };
 }

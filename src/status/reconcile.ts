@@ -82,6 +82,8 @@ export async function completeInterruptedCreates(
     return records.map((record) => {
       const view = found.get(record.id);
       if ((record.status !== 'creating' && record.status !== 'failed') || !view) return record;
+      // Replicas are complete only when every one is a registered backend: deploy resumes them.
+      if (record.scale) return record;
       done.push(record.id);
       return completed(record, view, now);
     });

@@ -54,6 +54,8 @@ export async function status(
     env,
     filters,
     checkHealth: !options['no-health'],
+    // One deployment (or a project's): worth a request for each replica's backend state.
+    backends: id !== undefined || projectIds !== undefined,
     onRetry: (message) => out.info(message),
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });

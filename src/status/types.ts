@@ -46,4 +46,17 @@ export interface DeploymentView {
   readonly openIssues?: readonly WatcherIssueSummary[];
   readonly expiresAt?: string;
   readonly source: 'registry' | 'tags' | 'both';
+  /** A deployment with replicas: each one (from the listing; backends in detail views). */
+  readonly replicas?: readonly ReplicaView[];
+  /** A deployment with replicas: the NodeBalancer in front (its address is `ipv4`). */
+  readonly nodeBalancerId?: number;
+}
+
+export interface ReplicaView {
+  readonly index: number;
+  readonly linodeId: number;
+  /** The API's instance status. */
+  readonly instanceStatus: string;
+  /** The NodeBalancer's view of its backend (detail views: status ID, a project). */
+  readonly backend?: { readonly mode: string; readonly status: string };
 }

@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import statusSchema from '../../schema/status.schema.json';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
 
@@ -16,6 +18,8 @@ function deployYml(replicas?: number): string {
     ? yml
     : yml.replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${replicas}\n`);
 }
+
+const validateStatus = new Ajv({ strict: true, allErrors: true }).compile(statusSchema);
 
 interface PlanJson {
   readonly replicas: number;
@@ -259,6 +263,26 @@ describe('replicas', () => {
         .sort(),
     ).toEqual(['r1', 'r2']);
     expect(serving()).toBe(2);
+
+    // status: the NodeBalancer's address and each replica with its backend, in 3 requests
+    // (instances, types, the backends of the one NodeBalancer), valid against the schema.
+    lab.fake.clearLog();
+    const status = await lab.run(['status', '--json', '--no-health'], { cwd: project });
+    expect(status.code, status.stderr).toBe(0);
+    const views = JSON.parse(status.stdout) as unknown[];
+    expect(validateStatus(views), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(views[0]).toMatchObject({
+      ipv4: balancer!.ipv4,
+      nodeBalancerId: balancer!.id,
+      replicas: [
+        { index: 1, instanceStatus: 'running', backend: { mode: 'accept', status: 'UP' } },
+        { index: 2, instanceStatus: 'running', backend: { mode: 'accept', status: 'UP' } },
+      ],
+    });
+    expect(lab.fake.requests.filter((entry) => entry.method === 'GET').length).toBeLessThanOrEqual(3);
+    const text = await lab.run(['status', '--no-health'], { cwd: project });
+    expect(text.stdout).toContain(`Replicas:  2 behind NodeBalancer ${balancer!.id} (${balancer!.ipv4})`);
+    expect(text.stdout).toMatch(/1: Linode \d+ running, backend accept UP/);
 
     // Converged: nothing to do, and destroy leaves nothing.
     lab.fake.clearLog();
