@@ -27,7 +27,10 @@ export interface RelayStats {
 }
 
 export interface Relay {
+  /** The Unix socket it listens on, or `127.0.0.1:<port>` when it listens on TCP. */
   readonly socketPath: string;
+  /** The TCP port on 127.0.0.1 when it listens on TCP (a QEMU guest reaches it as 10.0.2.2). */
+  readonly port: number | undefined;
   readonly stats: RelayStats;
   /** Serves `file` at `/files/<name>`; returns that path. */
   serveFile(name: string, file: string): string;
@@ -89,10 +92,14 @@ function forward(
   request.pipe(upstream);
 }
 
-/** Starts the relay on `socketPath`; package files are cached in `cacheDir`. */
-export async function startRelay(socketPath: string, cacheDir: string): Promise<Relay> {
+/**
+ * Starts the relay on `listen`: a Unix socket path (nspawn guests, through a bind mount) or a
+ * TCP port on 127.0.0.1 (0: any free one; QEMU guests on user networking, which reach the
+ * host's loopback as 10.0.2.2). Package files are cached in `cacheDir`.
+ */
+export async function startRelay(listen: string | number, cacheDir: string): Promise<Relay> {
   mkdirSync(cacheDir, { recursive: true });
-  rmSync(socketPath, { force: true });
+  if (typeof listen === 'string') rmSync(listen, { force: true });
   const stats: RelayStats = {
     indexRequests: 0,
     cachedPackages: 0,
@@ -144,10 +151,13 @@ export async function startRelay(socketPath: string, cacheDir: string): Promise<
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => resolve());
+    if (typeof listen === 'string') server.listen(listen, () => resolve());
+    else server.listen(listen, '127.0.0.1', () => resolve());
   });
+  const port = typeof listen === 'string' ? undefined : (server.address() as net.AddressInfo).port;
   return {
-    socketPath,
+    socketPath: typeof listen === 'string' ? listen : `127.0.0.1:${port}`,
+    port,
     stats,
     serveFile: (name, file) => {
       const pathname = `/files/${encodeURIComponent(name)}`;
@@ -158,7 +168,7 @@ export async function startRelay(socketPath: string, cacheDir: string): Promise<
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-        rmSync(socketPath, { force: true });
+        if (typeof listen === 'string') rmSync(listen, { force: true });
       }),
   };
 }

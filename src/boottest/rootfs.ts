@@ -183,7 +183,7 @@ function prepare(root: string, image: BootImage): void {
 }
 
 /** Builds `target` with `build(building)` in a temporary directory, renamed into place when done. */
-async function buildOnce(target: string, build: (building: string) => Promise<void>): Promise<string> {
+export async function buildOnce(target: string, build: (building: string) => Promise<void>): Promise<string> {
   if (existsSync(path.join(target, COMPLETE))) return target;
   const building = `${target}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { preparePlan } from '../../src/deploy/prepare.js';
 import { appUpdateFiles, appUpdateScript } from '../../src/update/script.js';
 import { WatcherClient } from '../../src/watcher-client/client.js';
 import { watcherNodeVersion } from '../support/watcher-node.js';
+import { expectEnvDelivered, expectEveryStepOk } from './assertions.js';
 import { METADATA_ADDRESS, METADATA_ANSWER } from './fake-metadata.js';
 import {
   BOOT_IMAGE,
@@ -27,7 +28,7 @@ import {
   PREVIEW_WATCHER_TOKEN,
   watcherNodeOverride,
 } from './harness.js';
-import { BUSYBOX_APP, DEPLOY_DEBIAN12, quickHealth } from './templates.js';
+import { dockerTemplate, dotenvFor, HOSTILE, metadataRequest, WATCHER_PORT } from './templates.js';
 
 const enabled = bootAvailable();
 
@@ -37,76 +38,11 @@ beforeAll(async () => {
   if (enabled) watcherNode = await watcherNodeOverride();
 }, 5 * 60_000);
 
-/**
- * Shell, YAML, systemd, Go-template and env-file metacharacters, in .env (backtick-quoted, so
- * dotenv keeps every byte; docker's env file cannot carry newlines) and in the template itself.
- */
-const HOSTILE = `a'b"c $(touch /tmp/pwned) ; | & > < \\ %h %% $HOME #x {{.}} * é \${NOPE} end `;
-const TICKS = 'run `touch /tmp/pwned-too` now';
-const WATCHER_PORT = 9180;
-/**
- * An HTTP request to the metadata address from inside the app container, with busybox nc
- * (busybox's static wget crashes resolving even an IP literal, glibc NSS in a static binary).
- */
-const metadataRequest = [
-  'docker',
-  'exec',
-  'app',
-  'sh',
-  '-c',
-  `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${METADATA_ADDRESS} 80`,
-];
-
 /** The container gets no answer from the metadata address (dropped: the request times out). */
 async function expectMetadataBlocked(record: BootRecord): Promise<void> {
   const fromContainer = await record.guest.exec(metadataRequest, 20_000);
   expect(fromContainer.stdout).not.toContain(METADATA_ANSWER);
   expect(fromContainer.code, fromContainer.stdout + fromContainer.stderr).not.toBe(0);
-}
-
-function dockerTemplate(extra: { packages?: string[]; name?: string } = {}): string {
-  const packages = extra.packages ?? ['jq'];
-  return `name: ${extra.name ?? 'boot-docker'}
-version: 1.0.0
-capabilities:
-  runtime: docker
-  features:
-    - name: buildwatch
-      config:
-        port: ${WATCHER_PORT}
-        node:
-          url: ${watcherNode?.url}
-          sha256: ${watcherNode?.sha256}
-  packages: [${packages.join(', ')}]
-${DEPLOY_DEBIAN12}    container:
-${BUSYBOX_APP}      env:
-        HOSTILE: \${HOSTILE}
-        TICKS: '${TICKS}'
-        PLAIN: plain-value
-      volumes:
-        - /srv/boot-data:/data:ro
-      post_start_script: |
-        #!/bin/bash
-        set -euo pipefail
-        date +%s%N >> /var/lib/boottest-post-start
-${quickHealth(8080)}setup:
-  files:
-    - path: /srv/boot-data/hello.txt
-      content: "hello from setup.files\\n"
-  script: |
-    #!/bin/bash
-    set -euo pipefail
-    date +%s%N >> /var/lib/boottest-setup
-env:
-  required:
-    - name: HOSTILE
-`;
-}
-
-/** .env line: a backtick-quoted dotenv value holds every other byte literally. */
-function dotenvFor(value: string): string {
-  if (value.includes('`') || value.includes('\n')) throw new Error('not representable in this .env quoting');
-  return `HOSTILE=\`${value}\`\n`;
 }
 
 describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () => {
@@ -115,7 +51,7 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
   beforeAll(async () => {
     record = await bootProject({
       name: 'docker-ok',
-      files: { deployYml: dockerTemplate(), dotenv: dotenvFor(HOSTILE) },
+      files: { deployYml: dockerTemplate(watcherNode), dotenv: dotenvFor(HOSTILE) },
     });
   }, 10 * 60_000);
 
@@ -124,15 +60,7 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
   }, 3 * 60_000);
 
   it('cloud-init finishes with status done and every boot step ok', () => {
-    expect(record.cloudInitStatus, explain(record)).toMatch(/status: done/);
-    expect(record.bootStatus?.state, explain(record)).toBe('done');
-    const states = record.bootStatus!.steps.map((step) => `${step.id}=${step.state}`);
-    expect(
-      states.filter((state) => !state.endsWith('=ok')),
-      explain(record),
-    ).toEqual([]);
-    expect(states.length).toBeGreaterThanOrEqual(8);
-    expect(record.bootToHealthy, explain(record)).toBeDefined();
+    expectEveryStepOk(record);
   });
 
   it('the app answers its health check on the published port', async () => {
@@ -149,15 +77,11 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
   });
 
   it('the container gets env values byte for byte, the volume and the setup file', async () => {
-    const environ = await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/proc/1/environ']);
-    const variables = environ.split('\0');
-    expect(variables, explain(record)).toContain(`HOSTILE=${HOSTILE}`);
-    expect(variables).toContain(`TICKS=${TICKS}`);
-    expect(variables).toContain('PLAIN=plain-value');
-    expect(record.guest.readFile('tmp/pwned')).toBeUndefined();
-    expect(record.guest.readFile('tmp/pwned-too')).toBeUndefined();
-    const hello = await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/data/hello.txt']);
-    expect(hello).toBe('hello from setup.files\n');
+    await expectEnvDelivered(
+      record,
+      (argv) => guestOk(record.guest, argv),
+      async (file) => record.guest.readFile(file.slice(1)) !== undefined,
+    );
   });
 
   it('setup script and post-start hook ran once each', () => {
@@ -304,7 +228,7 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
       (await guestOk(record.guest, ['docker', 'exec', 'app', 'cat', '/proc/1/environ'])).split('\0');
 
     it('swaps in a changed env value, restarts the unit and is healthy: the value arrives byte-exact', async () => {
-      const program = await updateProgram(dockerTemplate(), dotenvFor(`${HOSTILE}v2`));
+      const program = await updateProgram(dockerTemplate(watcherNode), dotenvFor(`${HOSTILE}v2`));
       const result = await record.guest.exec(['bash', '-s'], 240_000, program);
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('==> updated: the app is healthy');
@@ -318,7 +242,7 @@ describe.skipIf(!enabled)('boot: docker template with buildwatch (case 1)', () =
     });
 
     it('rolls back a version that never becomes healthy, and the previous one serves again', async () => {
-      const broken = dockerTemplate()
+      const broken = dockerTemplate(watcherNode)
         .replace(/ {6}command: .*\n/, '      command: [sh, -c, "exit 3"]\n')
         .replace('max_retries: 60', 'max_retries: 3');
       expect(broken).toContain('"exit 3"');
@@ -348,7 +272,10 @@ describe.skipIf(!enabled)('boot: a step that fails on purpose (case 3)', () => {
   beforeAll(async () => {
     record = await bootProject({
       name: 'docker-fail',
-      files: { deployYml: dockerTemplate({ packages: [missing], name: 'boot-fail' }), dotenv: 'HOSTILE=x\n' },
+      files: {
+        deployYml: dockerTemplate(watcherNode, { packages: [missing], name: 'boot-fail' }),
+        dotenv: 'HOSTILE=x\n',
+      },
     });
   }, 10 * 60_000);
 

@@ -144,14 +144,20 @@ export interface BootStatus {
   readonly steps: StepStatus[];
 }
 
-export interface BootRecord {
-  readonly guest: Guest;
-  readonly planDir: string;
+/** What a human looks at when a boot goes wrong, from any kind of guest. */
+export interface BootDiagnostics {
   readonly cloudInitStatus: string;
   readonly cloudInitOutput: string;
   readonly bootStatus: BootStatus | undefined;
-  readonly stepLogs: Record<string, string>;
   readonly journal: string;
+  /** Where to look further (the guest's root, its console log). */
+  readonly where: string;
+}
+
+export interface BootRecord extends BootDiagnostics {
+  readonly guest: Guest;
+  readonly planDir: string;
+  readonly stepLogs: Record<string, string>;
   /** Seconds from nspawn start to the health check passing (undefined: it never did). */
   readonly bootToHealthy: number | undefined;
   /** Seconds from nspawn start to cloud-init's boot-finished. */
@@ -182,7 +188,7 @@ export function userDataBytes(planDir: string): Buffer {
   return readFileSync(existsSync(gz) ? gz : path.join(planDir, 'user-data.yaml'));
 }
 
-const UNITS = [
+export const UNITS = [
   'cloud-final.service',
   'linode-build-app.service',
   'linode-build-metadata-block.service',
@@ -190,19 +196,47 @@ const UNITS = [
   'docker.service',
 ];
 
-/** cloud-init's status, its output log, boot-status.json, per-step logs and our units' journal. */
+/** How diagnostics reach into a guest: run a command, read a file (absolute path). */
+export interface GuestAccess {
+  exec(argv: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }>;
+  readFile(file: string): Promise<string | undefined>;
+}
+
+/** cloud-init's status and output log, boot-status.json and our units' journal. */
+export async function gatherDiagnostics(
+  access: GuestAccess,
+  where: string,
+  units: readonly string[] = UNITS,
+): Promise<BootDiagnostics> {
+  const status = await access.exec(['cloud-init', 'status', '--long'], 30_000);
+  const journal = await access.exec(
+    ['journalctl', '--no-pager', '-o', 'short-precise', '-b', ...units.flatMap((unit) => ['-u', unit])],
+    30_000,
+  );
+  const statusText = await access.readFile('/var/lib/linode-build/boot-status.json');
+  return {
+    cloudInitStatus: status.stdout + status.stderr,
+    cloudInitOutput: (await access.readFile('/var/log/cloud-init-output.log')) ?? '',
+    bootStatus: statusText ? (JSON.parse(statusText) as BootStatus) : undefined,
+    journal: journal.stdout + journal.stderr,
+    where,
+  };
+}
+
+/** Diagnostics plus per-step logs and timings of an nspawn guest. */
 export async function collect(
   guest: Guest,
   planDir: string,
   units: readonly string[] = UNITS,
 ): Promise<BootRecord> {
-  const status = await guest.exec(['cloud-init', 'status', '--long'], 30_000);
-  const journal = await guest.exec(
-    ['journalctl', '--no-pager', '-o', 'short-precise', '-b', ...units.flatMap((unit) => ['-u', unit])],
-    30_000,
+  const diagnostics = await gatherDiagnostics(
+    {
+      exec: (argv, timeoutMs) => guest.exec(argv, timeoutMs),
+      readFile: async (file) => guest.readFile(file.replace(/^\/+/, '')),
+    },
+    `guest root (kept until the suite ends): ${guest.root}`,
+    units,
   );
-  const statusText = guest.readFile('var/lib/linode-build/boot-status.json');
-  const bootStatus = statusText ? (JSON.parse(statusText) as BootStatus) : undefined;
   const stepLogs: Record<string, string> = {};
   const stepsDir = path.join(guest.root, 'var/log/linode-build/steps');
   if (existsSync(stepsDir)) {
@@ -210,33 +244,33 @@ export async function collect(
       stepLogs[file.replace(/\.log$/, '')] = readFileSync(path.join(stepsDir, file), 'utf8');
   }
   const finishedMs = await guest.waitCloudInit(0).catch(() => Date.now());
-  const healthy = bootStatus?.steps.find((step) => step.capability === 'app' && step.name === 'wait-healthy');
-  const healthyAt =
-    healthy?.state === 'ok' && healthy.finished_at ? Date.parse(healthy.finished_at) : undefined;
   return {
+    ...diagnostics,
     guest,
     planDir,
-    cloudInitStatus: status.stdout + status.stderr,
-    cloudInitOutput: guest.readFile('var/log/cloud-init-output.log') ?? '',
-    bootStatus,
     stepLogs,
-    journal: journal.stdout + journal.stderr,
-    // boot-status.json has whole seconds: the boot started within the second before.
-    bootToHealthy:
-      healthyAt === undefined ? undefined : Math.max(0, (healthyAt + 1000 - guest.bootStartedAt) / 1000),
+    bootToHealthy: secondsToHealthy(diagnostics.bootStatus, guest.bootStartedAt),
     bootToFinished: (finishedMs - guest.bootStartedAt) / 1000,
   };
 }
 
+/** Seconds from `startedAt` (ms) to the app's health wait succeeding; undefined if it never did. */
+export function secondsToHealthy(status: BootStatus | undefined, startedAt: number): number | undefined {
+  const healthy = status?.steps.find((step) => step.capability === 'app' && step.name === 'wait-healthy');
+  if (healthy?.state !== 'ok' || !healthy.finished_at) return undefined;
+  // boot-status.json has whole seconds: the step finished within the second after.
+  return Math.max(0, (Date.parse(healthy.finished_at) + 1000 - startedAt) / 1000);
+}
+
 /** What to read when an assertion fails: the failing pieces of the record, trimmed. */
-export function explain(record: BootRecord): string {
+export function explain(record: BootDiagnostics): string {
   const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n');
   return [
     `cloud-init status --long:\n${record.cloudInitStatus}`,
     `boot steps: ${record.bootStatus?.steps.map((step) => `${step.id}=${step.state}`).join(' ') ?? '(no boot-status.json)'}`,
     `cloud-init-output.log (last 40 lines):\n${tail(record.cloudInitOutput, 40)}`,
     `journal of our units (last 40 lines):\n${tail(record.journal, 40)}`,
-    `guest root (kept until the suite ends): ${record.guest.root}`,
+    record.where,
   ].join('\n\n');
 }
 
