@@ -16,17 +16,23 @@ import { bundleTsToFile, repoRoot } from '../scripts/bundle-ts.mjs';
 const bundleDir = path.join(repoRoot, '.cache/bench');
 mkdirSync(bundleDir, { recursive: true });
 const bundle = await bundleTsToFile(
-  `export { bootAvailable, bootEnvironment, bootProject, closeBootEnvironment, destroyGuest } from './test/boot/harness.ts';
+  `export { bootAvailable, bootEnvironment, bootProject, closeBootEnvironment, destroyGuest, watcherNodeOverride } from './test/boot/harness.ts';
 export { BUSYBOX_APP, DEPLOY_DEBIAN12, quickHealth } from './test/boot/templates.ts';`,
   path.join(bundleDir, 'boot-harness.mjs'),
 );
 const harness = await import(pathToFileURL(bundle).href);
 
-const TEMPLATE = `name: bench-boot
+/** The template; the watcher's Node comes from the relay (nodejs.org is out of reach here). */
+const template = (node) => `name: bench-boot
 version: 1.0.0
 capabilities:
   runtime: docker
-  features: [buildwatch]
+  features:
+    - name: buildwatch
+      config:
+        node:
+          url: ${node.url}
+          sha256: ${node.sha256}
   packages: [jq]
 ${harness.DEPLOY_DEBIAN12}    container:
 ${harness.BUSYBOX_APP}${harness.quickHealth(8080)}setup:
@@ -54,10 +60,19 @@ function waiting(status, bootStartedAt) {
 export async function bootBench() {
   if (!harness.bootAvailable()) return undefined;
   const { relay } = await harness.bootEnvironment();
+  const node = await harness.watcherNodeOverride();
   const indexBefore = relay.stats.indexRequests;
-  const record = await harness.bootProject({ name: 'bench-boot', files: { deployYml: TEMPLATE } });
+  const record = await harness.bootProject({ name: 'bench-boot', files: { deployYml: template(node) } });
   const indexRequests = relay.stats.indexRequests - indexBefore;
   const wait = waiting(record.bootStatus, record.guest.bootStartedAt);
+  // apt-get install runs: packages steps that did not find theirs already installed by the
+  // boot's shared transaction (apt-install --together), plus the shared transaction's fallbacks.
+  const aptInstalls = Object.entries(record.stepLogs)
+    .filter(([id]) => id.endsWith('-packages'))
+    .reduce((sum, [, log]) => {
+      if (log.includes("already installed by this boot's shared apt transaction")) return sum;
+      return sum + (log.includes('the shared transaction failed') ? 2 : 1);
+    }, 0);
   const steps = record.bootStatus.steps.map((step) => [
     step.id,
     step.state,
@@ -101,6 +116,7 @@ ${harness.DEPLOY_DEBIAN12}setup:
     indexRequests,
     // One refresh fetches InRelease for each of the rootfs's three suites.
     aptRefreshes: indexRequests / 3,
+    aptInstalls,
     waiting: wait,
     steps,
   };
@@ -119,6 +135,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `apt index refreshes during the boot:                      ${result.aptRefreshes.toFixed(1)} (${result.indexRequests} InRelease requests)`,
   );
+  console.log(`apt-get install transactions during the boot:             ${result.aptInstalls}`);
   console.log(
     `waiting: ${result.waiting.beforeRunner.toFixed(0)} s before the runner (systemd + cloud-init stages), ${result.waiting.gaps.toFixed(0)} s between steps, ${result.waiting.waitSteps.toFixed(0)} s in waiting steps (start-daemon, wait-healthy)`,
   );

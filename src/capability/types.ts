@@ -61,7 +61,10 @@ export interface Probe {
 }
 
 export interface Fragments {
-  /** apt packages; installed by the composer in one step per capability, with lock wait and retries. */
+  /**
+   * apt packages; each capability gets a packages step (lock wait, retries), and the first one
+   * installs every capability's in one apt transaction when it can (docs/plan.md).
+   */
   readonly packages?: readonly string[];
   readonly aptSources?: readonly AptSource[];
   /** Run early on every boot; argv arrays. Use sparingly. */

@@ -6,6 +6,7 @@ export const ETC_DIR = '/etc/linode-build';
 export const STATE_DIR = '/var/lib/linode-build';
 export const LOG_DIR = '/var/log/linode-build';
 export const MANIFEST_PATH = `${STEPS_DIR}/manifest.tsv`;
+export const PACKAGES_LIST_PATH = `${STEPS_DIR}/packages.tsv`;
 export const BOOT_STATUS_PATH = `${STATE_DIR}/boot-status.json`;
 export const APP_ENV_PATH = `${ETC_DIR}/app.env`;
 export const APP_CONF_PATH = `${ETC_DIR}/app.conf`;

@@ -4,7 +4,7 @@
  * loaded in the step's own subshell), and the manifest the runner walks.
  */
 import { shellAssignment, shellJoin } from '../quote/index.js';
-import { LIB_DIR, MANIFEST_PATH, STEPS_DIR } from './layout.js';
+import { LIB_DIR, MANIFEST_PATH, PACKAGES_LIST_PATH, STEPS_DIR } from './layout.js';
 import aptInstall from './scripts/apt-install.sh?raw';
 import aptUpdate from './scripts/apt-update.sh?raw';
 import bootRunner from './scripts/boot-runner.sh?raw';
@@ -49,6 +49,40 @@ export function runnerCommand(): string[] {
 export function commandScript(purpose: string, commands: readonly (readonly string[])[]): string {
   const lines = commands.map((argv) => shellJoin(argv));
   return `#!/bin/bash\n# ${purpose.replace(/\s+/g, ' ')}\nset -euo pipefail\n${lines.join('\n')}\n`;
+}
+
+/** One capability's apt packages, as its packages step installs them. */
+export interface CapabilityPackages {
+  readonly capability: string;
+  /** The capabilities it depends on (transitively): if one fails, its packages are left out. */
+  readonly dependsOn: readonly string[];
+  readonly packages: readonly string[];
+}
+
+/**
+ * A capability's packages step: `apt-install --together`, so the first such step of a boot
+ * installs every capability's packages (from the packages list) in one apt transaction.
+ */
+export function packagesStepScript(capability: string, packages: readonly string[]): string {
+  return commandScript(`apt packages for ${capability}`, [[APT_INSTALL_PATH, '--together', ...packages]]);
+}
+
+/** The list the runner reads to tell apt-install which packages can go in the shared transaction. */
+export function packagesListFile(entries: readonly CapabilityPackages[]): CloudFile {
+  const lines = entries.map((entry) =>
+    [
+      entry.capability,
+      entry.dependsOn.length > 0 ? entry.dependsOn.join(',') : '-',
+      entry.packages.join(' '),
+    ].join('\t'),
+  );
+  return {
+    path: PACKAGES_LIST_PATH,
+    content: lines.length > 0 ? `${lines.join('\n')}\n` : '',
+    permissions: '0644',
+    owner: 'root:root',
+    part: RUNNER_PART,
+  };
 }
 
 /** Manifest fields are tab-separated; keep free text on one line without tabs. */

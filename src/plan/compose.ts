@@ -3,7 +3,8 @@
  * capabilities. Pure: no I/O, no clock, no randomness; the same input gives the same bytes.
  *
  * Boot order: for each capability (dependency order, then declaration order) a step that
- * installs its packages (each package once, in the first capability that asks for it), then
+ * installs its packages (each package once, in the first capability that asks for it; the
+ * first such step installs every capability's in one apt transaction when it can), then
  * its own steps, then a step running its probes; then the template's setup script; then the
  * app (metadata block, image pull, start, health wait, post-start).
  */
@@ -12,8 +13,10 @@ import { appParts, SETUP_PART, type StepSpec } from '../cloudinit/app.js';
 import { type CloudConfigSpec, renderCloudConfig } from '../cloudinit/document.js';
 import { defaultUserDataEncoding, userDataPayload } from '../cloudinit/payload.js';
 import {
-  APT_INSTALL_PATH,
+  type CapabilityPackages,
   commandScript,
+  packagesListFile,
+  packagesStepScript,
   runnerCommand,
   runnerFiles,
   stepFiles,
@@ -133,6 +136,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
   } = { aptSources: [], bootcmd: [] };
   const installed = new Set<string>();
   const packages: string[] = [];
+  const packagesByCapability: CapabilityPackages[] = [];
   const capabilityEnv: Record<string, string> = {};
   const runArgs: string[] = [];
   const capabilityPorts: { capability: string; rule: PortRule }[] = [];
@@ -148,11 +152,12 @@ export function composePlan(input: ComposeInput): DeployPlan {
       packages.push(pkg);
     }
     if (fresh.length > 0) {
+      packagesByCapability.push({ capability: name, dependsOn, packages: fresh });
       own({
         capability: name,
         name: 'packages',
         description: `Install ${fresh.join(', ')}`,
-        script: commandScript(`apt packages for ${name}`, [[APT_INSTALL_PATH, ...fresh]]),
+        script: packagesStepScript(name, fresh),
       });
     }
     for (const step of fragments.steps ?? []) {
@@ -224,6 +229,7 @@ export function composePlan(input: ComposeInput): DeployPlan {
     id: stepId(index + 1, step.capability, step.name),
   }));
   const allFiles = [...runnerFiles(), ...files, ...stepFiles(bootSteps)];
+  if (packagesByCapability.length > 1) allFiles.push(packagesListFile(packagesByCapability));
   const seen = new Set<string>();
   for (const file of allFiles) {
     if (seen.has(file.path)) {

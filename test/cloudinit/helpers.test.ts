@@ -222,6 +222,80 @@ describe.runIf(toolsAvailable('bash'))('apt-install', () => {
   });
 });
 
+describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transaction per boot)', () => {
+  const APT_GET = `case " $* " in *" no-such-package "*) echo "E: Unable to locate package no-such-package" >&2; exit 100;; esac`;
+
+  /** A boot's packages steps in order, sharing one run directory; each result with its apt-get calls. */
+  function boot(together: string, steps: string[][], dpkgState = 'installed') {
+    const box = stubs();
+    for (const name of ['retry.sh', 'apt-install']) writeFileSync(path.join(box.bin, name), helper(name));
+    chmodSync(path.join(box.bin, 'apt-install'), 0o755);
+    box.stub('apt-update', 'exit 0');
+    box.stub('apt-get', APT_GET);
+    box.stub('dpkg-query', `printf %s ${dpkgState}`);
+    box.stub('sleep', 'exit 0');
+    const run = mkdtempSync(path.join(os.tmpdir(), 'lb-apt-run-'));
+    let seen = 0;
+    return steps.map((packages) => {
+      const result = spawnSync(path.join(box.bin, 'apt-install'), ['--together', ...packages], {
+        encoding: 'utf8',
+        env: { PATH: `${box.bin}:/usr/bin:/bin`, LINODE_BUILD_RUN: run, LINODE_BUILD_APT_TOGETHER: together },
+      });
+      const calls = box.calls().slice(seen);
+      seen += calls.length;
+      return { ...result, aptGet: calls.filter((call) => call.startsWith('apt-get ')) };
+    });
+  }
+
+  it("the first step installs every capability's packages at once; later steps only confirm theirs", () => {
+    const [docker, buildwatch, extra] = boot('docker.io apparmor nodejs jq', [
+      ['docker.io', 'apparmor'],
+      ['nodejs'],
+      ['jq'],
+    ]);
+    expect(docker!.status, docker!.stderr).toBe(0);
+    expect(docker!.aptGet).toHaveLength(1);
+    expect(docker!.aptGet[0]).toMatch(
+      / install -y -q --no-install-recommends docker\.io apparmor nodejs jq$/,
+    );
+    expect(docker!.stdout).toContain("installing the boot's packages in one apt transaction");
+    for (const later of [buildwatch!, extra!]) {
+      expect(later.status, later.stderr).toBe(0);
+      expect(later.aptGet).toEqual([]);
+      expect(later.stdout).toContain("already installed by this boot's shared apt transaction");
+    }
+  });
+
+  it('a later step installs its packages itself when dpkg does not have them after all', () => {
+    const [, buildwatch] = boot('docker.io nodejs', [['docker.io'], ['nodejs']], 'not-installed');
+    expect(buildwatch!.status).toBe(0);
+    expect(buildwatch!.aptGet).toHaveLength(1);
+    expect(buildwatch!.aptGet[0]).toMatch(/--no-install-recommends nodejs$/);
+  });
+
+  it('when the shared transaction fails, each step installs its own and only the step with the bad package fails', () => {
+    const [docker, buildwatch, extra] = boot('docker.io apparmor nodejs no-such-package', [
+      ['docker.io', 'apparmor'],
+      ['nodejs'],
+      ['no-such-package'],
+    ]);
+    expect(docker!.status, docker!.stderr).toBe(0);
+    expect(docker!.aptGet.map((call) => call.replace(/^.*--no-install-recommends /, ''))).toEqual([
+      'docker.io apparmor nodejs no-such-package',
+      'docker.io apparmor',
+    ]);
+    expect(docker!.stderr).toContain(
+      "the shared transaction failed; installing this step's packages on their own",
+    );
+    expect(buildwatch!.status).toBe(0);
+    expect(buildwatch!.aptGet.map((call) => call.replace(/^.*--no-install-recommends /, ''))).toEqual([
+      'nodejs',
+    ]);
+    expect(extra!.status).toBe(100);
+    expect(extra!.stdout + extra!.stderr).toContain('E: Unable to locate package no-such-package');
+  });
+});
+
 describe.runIf(toolsAvailable('bash'))('start-unit', () => {
   const startUnit = appParts(
     {

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LIB_DIR } from '../../src/cloudinit/layout.js';
-import { runnerFiles, stepFiles } from '../../src/cloudinit/runner.js';
-import type { BootStep } from '../../src/cloudinit/types.js';
+import { packagesListFile, runnerFiles, stepFiles } from '../../src/cloudinit/runner.js';
+import type { BootStep, CloudFile } from '../../src/cloudinit/types.js';
 import { toolsAvailable } from '../support/tools.js';
 
 interface StepStatus {
@@ -45,13 +45,13 @@ function step(
   };
 }
 
-function runBoot(steps: BootStep[], cannotRun?: string) {
+function runBoot(steps: BootStep[], cannotRun?: string, extraFiles: readonly CloudFile[] = []) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lb-runner-'));
   const etc = path.join(root, 'etc');
   mkdirSync(etc);
   if (cannotRun !== undefined) writeFileSync(path.join(etc, 'boot-test-skip'), cannotRun);
   const lib = path.join(root, 'lib');
-  for (const file of [...runnerFiles(), ...stepFiles(steps)]) {
+  for (const file of [...runnerFiles(), ...stepFiles(steps), ...extraFiles]) {
     const target = path.join(lib, path.relative(LIB_DIR, file.path));
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, file.content);
@@ -169,5 +169,30 @@ describe.runIf(toolsAvailable('bash', 'python3'))('boot runner', () => {
     // Nothing failed: the boot is not an error, and nothing was faked either.
     expect(result.status).toBe(0);
     expect(status.state).toBe('done');
+  });
+
+  it('offers the shared apt transaction only the packages of capabilities that can still run', () => {
+    const show = '#!/bin/bash\necho "together: $LINODE_BUILD_APT_TOGETHER"\n';
+    const { status } = runBoot(
+      [
+        step('01-base-show', 'base', show),
+        step('02-base-broken', 'base', '#!/bin/bash\nexit 1\n'),
+        step('03-other-show', 'other', show),
+      ],
+      'gpu\tno NVIDIA GPU on this machine\n',
+      [
+        packagesListFile([
+          { capability: 'gpu', dependsOn: [], packages: ['nvidia-driver'] },
+          { capability: 'base', dependsOn: [], packages: ['a', 'b'] },
+          { capability: 'child', dependsOn: ['base'], packages: ['c'] },
+          { capability: 'uses-gpu', dependsOn: ['gpu'], packages: ['g'] },
+          { capability: 'other', dependsOn: [], packages: ['d'] },
+        ]),
+      ],
+    );
+    const byId = Object.fromEntries(status.steps.map((s) => [s.id, s]));
+    // gpu cannot run here (nor what needs it); after base failed, neither base nor its dependents.
+    expect(byId['01-base-show']!.output_tail).toEqual(['together: a b c d']);
+    expect(byId['03-other-show']!.output_tail).toEqual(['together: d']);
   });
 });

@@ -12,6 +12,8 @@ LIB_DIR=${LINODE_BUILD_LIB:-/usr/local/lib/linode-build}
 STATE_DIR=${LINODE_BUILD_STATE:-/var/lib/linode-build}
 LOG_DIR=${LINODE_BUILD_LOG:-/var/log/linode-build}
 MANIFEST="$LIB_DIR/steps/manifest.tsv"
+# CAPABILITY<TAB>DEPENDS<TAB>PACKAGES of each capability with apt packages.
+PACKAGES_LIST="$LIB_DIR/steps/packages.tsv"
 STATUS_FILE="$STATE_DIR/boot-status.json"
 BOOT_LOG="$LOG_DIR/boot.log"
 
@@ -51,6 +53,25 @@ if [ -r "$SKIP_FILE" ]; then
     [ -n "$skip_capability" ] && cannot_run[$skip_capability]="$skip_capability cannot run here: $skip_reason"
   done <"$SKIP_FILE"
 fi
+# The packages of every capability that can still run (neither it nor what it needs failed or
+# cannot run here), for apt-install --together: one apt transaction per boot.
+together_packages() {
+  [ -r "$PACKAGES_LIST" ] || return 0
+  local capability depends packages need blocked list=()
+  while IFS=$'\t' read -r capability depends packages; do
+    [ -n "$capability" ] || continue
+    blocked=${failed[$capability]:-}${cannot_run[$capability]:-}
+    if [ "$depends" != "-" ]; then
+      IFS=',' read -r -a needs <<<"$depends"
+      for need in "${needs[@]}"; do
+        blocked+=${failed[$need]:-}${cannot_run[$need]:-}
+      done
+    fi
+    [ -z "$blocked" ] && list+=("$packages")
+  done <"$PACKAGES_LIST"
+  printf '%s' "${list[*]}"
+}
+
 status init
 log "==> linode-build boot: $(grep -c . "$MANIFEST") step(s)"
 
@@ -83,6 +104,8 @@ while IFS=$'\t' read -r id capability name depends description; do
   status start "$id"
   step_log="$LOG_DIR/steps/$id.log"
   started=$SECONDS
+  LINODE_BUILD_APT_TOGETHER=$(together_packages)
+  export LINODE_BUILD_APT_TOGETHER
   (
     cd /
     if [ -r "$LIB_DIR/steps/$id.env" ]; then
