@@ -102,6 +102,22 @@ describe('detail view', () => {
     expect(frame).toContain('line two');
   });
 
+  it('lists each replica of a deployment behind a NodeBalancer, with its backend', async () => {
+    const source = new FakeSource([
+      view('aaaa1111', {
+        app: 'chat',
+        nodeBalancerId: 7,
+        replicas: [
+          { index: 1, linodeId: 101, instanceStatus: 'running', backend: { mode: 'accept', status: 'UP' } },
+          { index: 2, linodeId: 102, instanceStatus: 'booting', backend: { mode: 'reject', status: 'DOWN' } },
+        ],
+      }),
+    ]);
+    const frame = await openDetail(source, { columns: 120, rows: 40 });
+    expect(frame).toMatch(/replica +1 · Linode 101 running · backend accept UP/);
+    expect(frame).toMatch(/replica +2 · Linode 102 booting · backend reject DOWN/);
+  });
+
   it('says when the watcher is not enabled or not reachable instead of inventing steps', async () => {
     const source = new FakeSource([view('aaaa1111')]);
     let frame = await openDetail(source);
