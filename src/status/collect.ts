@@ -7,8 +7,9 @@ import { readRegistry } from '../state/registry.js';
 import type { DeploymentRecord, DestroyedRecord } from '../state/types.js';
 import { healthAddress } from './endpoint.js';
 import { healthVerdict, probeHealth } from './health.js';
-import { deploymentIdOf, type InstanceFacts, mergeDeployments } from './merge.js';
+import { deploymentIdOf, type InstanceFacts, mergeDeployments, type TypePrice } from './merge.js';
 import { recordFirstHealthy } from './reconcile.js';
+import { type BackendFacts, isReplicated, type NodeBalancerFacts } from './replicas.js';
 import type { DeploymentView, Health } from './types.js';
 
 export interface StatusFilters {
@@ -23,11 +24,6 @@ export interface CollectOptions {
   readonly filters?: StatusFilters;
   /** Probe the app's health endpoint of running deployments (default false). */
   readonly checkHealth?: boolean;
-  /**
-   * Read each replicated deployment's backends from its NodeBalancer (mode and UP/DOWN per
-   * replica): one request per such deployment, so only for detail views.
-   */
-  readonly backends?: boolean;
   readonly signal?: AbortSignal;
   /** Reuse a connected client (the TUI refreshes often). */
   readonly client?: LinodeClient;
@@ -35,6 +31,11 @@ export interface CollectOptions {
   readonly onRetry?: (message: string) => void;
   /** --debug: every API request. */
   readonly trace?: (line: string) => void;
+  /**
+   * Read each replicated deployment's backends (mode, UP/DOWN): one request per NodeBalancer
+   * (two without a recorded config id), so only for the deployments shown in detail.
+   */
+  readonly backends?: boolean;
 }
 
 export interface Collected {
@@ -79,14 +80,15 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
     client.listTypes().catch(() => []),
   ]);
   const ours: InstanceFacts[] = instances.filter((instance) => deploymentIdOf(instance) !== undefined);
+  const scaled = await scaleFacts(client, filters, registry.deployments, ours, options.backends === true);
   const views = mergeDeployments({
     records: registry.deployments,
     instances: ours,
     types,
     now: options.now ?? new Date(),
+    ...scaled,
   }).filter((view) => matchesFilters(view, filters));
   const now = options.now ?? new Date();
-  if (options.backends) await withBackends(client, views, registry.deployments);
   const checked = options.checkHealth
     ? await withHealth(views, registry.deployments, options.env, now, options.signal)
     : views;
@@ -102,6 +104,55 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
     );
   }
   return { views: checked, records: registry.deployments, destroyed: registry.destroyed ?? [] };
+}
+
+/**
+ * The NodeBalancers (one listing, narrowed like the instances) and their prices, only when
+ * some deployment shown has replicas: a listing of single instances costs what it always did.
+ * With `backends`, each NodeBalancer's backends too.
+ */
+async function scaleFacts(
+  client: LinodeClient,
+  filters: StatusFilters,
+  records: readonly DeploymentRecord[],
+  instances: readonly InstanceFacts[],
+  backends: boolean,
+): Promise<{
+  nodeBalancers?: NodeBalancerFacts[];
+  nodeBalancerTypes?: TypePrice[];
+  backends?: Map<string, BackendFacts[]>;
+}> {
+  const replicated =
+    records.some((record) => matchesFilters(record, filters) && isReplicated(record, [])) ||
+    isReplicated(undefined, instances);
+  if (!replicated) return {};
+  const [listed, nodeBalancerTypes] = await Promise.all([
+    client.nodeBalancers.list(instanceFilter(filters)),
+    client.nodeBalancers.types().catch(() => []),
+  ]);
+  const nodeBalancers = listed.filter((balancer) => deploymentIdOf(balancer) !== undefined);
+  if (!backends) return { nodeBalancers, nodeBalancerTypes };
+  const byDeployment = new Map<string, BackendFacts[]>();
+  await Promise.all(
+    nodeBalancers.map(async (balancer) => {
+      const id = deploymentIdOf(balancer)!;
+      const record = records.find((candidate) => candidate.id === id);
+      byDeployment.set(id, await backendsOf(client, balancer.id, record));
+    }),
+  );
+  return { nodeBalancers, nodeBalancerTypes, backends: byDeployment };
+}
+
+/** One request with the config id deploy recorded; otherwise the configs first (two). */
+async function backendsOf(
+  client: LinodeClient,
+  nodeBalancerId: number,
+  record: DeploymentRecord | undefined,
+): Promise<BackendFacts[]> {
+  const configId = record?.scale?.configId;
+  if (configId !== undefined) return client.nodeBalancers.nodes(nodeBalancerId, configId);
+  const configs = await client.nodeBalancers.backends(nodeBalancerId);
+  return configs.flatMap((config) => config.nodes);
 }
 
 export async function collectDeployments(options: CollectOptions): Promise<DeploymentView[]> {
@@ -154,27 +205,4 @@ async function healthOf(
     everHealthy: record?.healthyAt !== undefined,
     ...(Number.isNaN(created) ? {} : { ageMs: now.getTime() - created }),
   });
-}
-
-/** Each replica's backend mode and status, one backend listing per deployment with replicas. */
-async function withBackends(
-  client: LinodeClient,
-  views: DeploymentView[],
-  records: readonly DeploymentRecord[],
-): Promise<void> {
-  await Promise.all(
-    views.map(async (view, index) => {
-      const scale = records.find((record) => record.id === view.id)?.scale;
-      if (!view.replicas || scale?.nodeBalancerId === undefined || scale.configId === undefined) return;
-      const nodes = await client.nodeBalancers.nodes(scale.nodeBalancerId, scale.configId).catch(() => []);
-      const byLabel = new Map(nodes.map((node) => [node.label, node]));
-      views[index] = {
-        ...view,
-        replicas: view.replicas.map((replica) => {
-          const node = byLabel.get(`${view.id}-r${replica.index}`);
-          return node ? { ...replica, backend: { mode: node.mode, status: node.status } } : replica;
-        }),
-      };
-    }),
-  );
 }

@@ -3,11 +3,19 @@
  * No I/O, the clock passed in. Unknown facts stay undefined; nothing is invented (the original
  * printed `http://:None` for deployments it had no local record of).
  */
-import { replicaIndexOf } from '../plan/scale.js';
 import { expiryFromTags } from '../reap/expiry-tag.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { appUrl, linodeHostname } from './endpoint.js';
-import type { DeploymentView, ReplicaView } from './types.js';
+import {
+  type BackendFacts,
+  isReplicated,
+  type NodeBalancerFacts,
+  nodeBalancerView,
+  overallStatus,
+  replicatedCost,
+  replicaViews,
+} from './replicas.js';
+import type { DeploymentView } from './types.js';
 
 /** The fields of an API instance that status needs (a structural subset of api-v4's Linode). */
 export interface InstanceFacts {
@@ -79,28 +87,34 @@ export interface MergeInput {
   readonly instances: readonly InstanceFacts[];
   readonly types: readonly TypePrice[];
   readonly now: Date;
+  /** NodeBalancers carrying a build-id tag (read only when some deployment has replicas). */
+  readonly nodeBalancers?: readonly NodeBalancerFacts[];
+  readonly nodeBalancerTypes?: readonly TypePrice[];
+  /** Backends of each detailed deployment's NodeBalancer, by deployment id. */
+  readonly backends?: ReadonlyMap<string, readonly BackendFacts[]>;
 }
 
 export function mergeDeployments(input: MergeInput): DeploymentView[] {
-  const byId = new Map<string, InstanceFacts>();
-  const replicasOf = new Map<string, InstanceFacts[]>();
+  // A deployment's replicas share its build-id tag: they are grouped into one view.
+  const byId = new Map<string, InstanceFacts[]>();
   for (const instance of input.instances) {
     const id = deploymentIdOf(instance);
-    if (!id) continue;
-    if (!byId.has(id)) byId.set(id, instance);
-    if (replicaIndexOf(instance.tags) !== undefined)
-      replicasOf.set(id, [...(replicasOf.get(id) ?? []), instance]);
+    if (id) byId.set(id, [...(byId.get(id) ?? []), instance]);
   }
+  const viewFor = (record: DeploymentRecord | undefined, id: string) => {
+    const instances = byId.get(id) ?? [];
+    return isReplicated(record, instances)
+      ? replicatedViewOf(record, id, instances, input)
+      : viewOf(record, instances[0], input);
+  };
   const views: DeploymentView[] = [];
   const seen = new Set<string>();
   for (const record of input.records) {
     seen.add(record.id);
-    const instance = byId.get(record.id);
-    views.push(withReplicas(viewOf(record, instance, input), record, replicasOf.get(record.id)));
+    views.push(viewFor(record, record.id));
   }
-  for (const [id, instance] of byId) {
-    if (!seen.has(id))
-      views.push(withReplicas(viewOf(undefined, instance, input), undefined, replicasOf.get(id)));
+  for (const id of byId.keys()) {
+    if (!seen.has(id)) views.push(viewFor(undefined, id));
   }
   return views.sort(
     (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.id.localeCompare(b.id),
@@ -151,38 +165,59 @@ function viewOf(
 }
 
 /**
- * A deployment with replicas is one view: the NodeBalancer's address (from the record), each
- * replica's instance, and the price of all of them (the NodeBalancer's is not in the types list).
+ * One view for a deployment with replicas: the record's identity, the NodeBalancer's address
+ * and port as its URL, each replica, and the price of all of it.
  */
-function withReplicas(
-  view: DeploymentView,
+function replicatedViewOf(
   record: DeploymentRecord | undefined,
-  instances: readonly InstanceFacts[] | undefined,
+  id: string,
+  instances: readonly InstanceFacts[],
+  input: MergeInput,
 ): DeploymentView {
-  if (!instances || instances.length === 0) return view;
-  const replicas: ReplicaView[] = instances
-    .map((instance) => ({
-      index: replicaIndexOf(instance.tags) ?? 0,
-      linodeId: instance.id,
-      instanceStatus: instance.status,
-    }))
-    .sort((a, b) => a.index - b.index);
-  const count = instances.length;
-  const scale = (value: number | undefined) =>
-    value === undefined ? {} : { value: Math.round(value * count * 10_000) / 10_000 };
-  const hourly = scale(view.hourlyPrice).value;
-  const accrued = scale(view.accruedCost).value;
-  const ipv4 = record?.scale ? record.ipv4 : undefined;
-  const url = record?.scale
-    ? appUrl(record.hostname ?? linodeHostname(record.ipv4), record.externalPort)
+  const first = instances[0];
+  const base = viewOf(record, first, input);
+  const balancer = input.nodeBalancers?.find((candidate) => deploymentIdOf(candidate) === id);
+  const replicas = replicaViews({
+    id,
+    record,
+    instances,
+    ...(input.backends?.has(id) ? { backends: input.backends.get(id)! } : {}),
+  });
+  const cost = replicatedCost({
+    instances,
+    nodeBalancer: balancer,
+    types: input.types,
+    nodeBalancerTypes: input.nodeBalancerTypes ?? [],
+    now: input.now,
+  });
+  const nodeBalancer = balancer
+    ? nodeBalancerView(balancer, record?.externalPort, input.nodeBalancerTypes ?? [])
     : undefined;
+  // The service's address is the NodeBalancer's; a replica's own address is not the app's.
+  const ipv4 = balancer?.ipv4 ?? record?.ipv4;
+  const url = appUrl(record?.hostname ?? balancer?.hostname ?? linodeHostname(ipv4), record?.externalPort);
+  const replicaOne = replicas.find((replica) => replica.instanceStatus !== 'missing') ?? replicas[0];
+  const {
+    hourlyPrice: _hourly,
+    accruedCost: _accrued,
+    url: _url,
+    ipv4: _ipv4,
+    linodeId: _linodeId,
+    label: _label,
+    ...rest
+  } = base;
+  const linodeId = record?.linodeId ?? replicaOne?.linodeId;
+  const label = record?.label ?? replicaOne?.label;
   return {
-    ...view,
-    replicas,
-    ...(record?.scale?.nodeBalancerId !== undefined ? { nodeBalancerId: record.scale.nodeBalancerId } : {}),
-    ...(ipv4 ? { ipv4 } : {}),
+    ...rest,
+    ...(linodeId !== undefined ? { linodeId } : {}),
+    ...(label ? { label } : {}),
+    instanceStatus: overallStatus(replicas),
     ...(url ? { url } : {}),
-    ...(hourly !== undefined ? { hourlyPrice: hourly } : {}),
-    ...(accrued !== undefined ? { accruedCost: accrued } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(cost ? { hourlyPrice: cost.hourly } : {}),
+    ...(cost && instances.length > 0 ? { accruedCost: cost.accrued } : {}),
+    replicas,
+    ...(nodeBalancer ? { nodeBalancer, nodeBalancerId: nodeBalancer.id } : {}),
   };
 }

@@ -1,8 +1,9 @@
 /** Text rendering of DeploymentViews for `status` (table and detail block). */
 
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
-import type { Column } from '../util/table.js';
-import type { DeploymentView } from './types.js';
+import { type Column, renderTable } from '../util/table.js';
+import { replicaCountText } from './replicas.js';
+import type { DeploymentView, ReplicaView } from './types.js';
 
 export function formatAge(createdAt: string | undefined, now: Date): string {
   if (!createdAt) return '-';
@@ -17,9 +18,42 @@ export function formatMoney(value: number | undefined, digits = 2): string {
 }
 
 export function statusText(view: DeploymentView): string {
-  if (view.recordStatus === 'untracked') return `${view.instanceStatus} (untracked)`;
-  if (view.recordStatus !== 'active') return `${view.instanceStatus} (${view.recordStatus})`;
-  return view.instanceStatus;
+  // A deployment with replicas is one row: how many of its replicas run (and are UP, when read).
+  const status = view.replicas ? replicaCountText(view.replicas) : view.instanceStatus;
+  if (view.recordStatus === 'untracked') return `${status} (untracked)`;
+  if (view.recordStatus !== 'active') return `${status} (${view.recordStatus})`;
+  return status;
+}
+
+/** The replica table of `status ID`: each replica and its backend on the NodeBalancer. */
+export const replicaColumns: Column<ReplicaView>[] = [
+  { header: 'REPLICA', value: (r) => String(r.index), align: 'right' },
+  { header: 'LABEL', value: (r) => r.label },
+  { header: 'LINODE', value: (r) => String(r.linodeId), align: 'right' },
+  { header: 'STATUS', value: (r) => r.instanceStatus },
+  { header: 'HEALTH', value: (r) => r.health ?? '-' },
+  {
+    header: 'BACKEND',
+    value: (r) => (r.backend ? `${r.backend.mode} ${r.backend.status}` : 'not registered'),
+  },
+  { header: 'PRIVATE IP', value: (r) => r.privateIpv4 ?? '-' },
+];
+
+function replicaLines(view: DeploymentView): string[] {
+  if (!view.replicas) return [];
+  const balancer = view.nodeBalancer;
+  const address = balancer
+    ? [balancer.hostname, balancer.ipv4].filter(Boolean).join(', ') || 'no address yet'
+    : undefined;
+  const lines = [
+    balancer
+      ? `  Balancer:  NodeBalancer ${balancer.id} "${balancer.label}", ${address}${balancer.port !== undefined ? `, port ${balancer.port}` : ''}${balancer.hourlyPrice !== undefined ? ` (${formatMoney(balancer.hourlyPrice, 4)}/hour)` : ''}`
+      : '  Balancer:  no NodeBalancer found (its tags or the deployment are incomplete)',
+    `  Replicas:  ${replicaCountText(view.replicas)}`,
+  ];
+  if (view.replicas.length > 0)
+    lines.push(...renderTable(view.replicas, replicaColumns).map((line) => `    ${line}`));
+  return lines;
 }
 
 /** The table columns; LIFETIME only when some shown deployment has one (deploy --ttl). */
@@ -47,9 +81,12 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
   const lines = [
     `Deployment ${view.id}`,
     `  App:       ${view.app} (${view.env}), template ${view.template}`,
-    `  Instance:  ${statusText(view)}${view.linodeId !== undefined ? `, Linode ${view.linodeId}` : ''}${view.label ? ` "${view.label}"` : ''}`,
-    `  Where:     ${view.region}, ${view.type}`,
-    `  Health:    ${view.health}`,
+    view.replicas
+      ? `  Status:    ${statusText(view)}`
+      : `  Instance:  ${statusText(view)}${view.linodeId !== undefined ? `, Linode ${view.linodeId}` : ''}${view.label ? ` "${view.label}"` : ''}`,
+    `  Where:     ${view.region}, ${view.type}${view.replicas ? ` × ${view.replicas.length}` : ''}`,
+    `  Health:    ${view.health}${view.replicas ? ' (through the NodeBalancer)' : ''}`,
+    ...replicaLines(view),
   ];
   if (view.replicas) {
     lines.push(

@@ -54,7 +54,7 @@ export async function status(
     env,
     filters,
     checkHealth: !options['no-health'],
-    // One deployment (or a project's): worth a request for each replica's backend state.
+    // One deployment's detail (or a project's few) lists its replicas' backends (+1 request per NodeBalancer).
     backends: id !== undefined || projectIds !== undefined,
     onRetry: (message) => out.info(message),
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),

@@ -46,17 +46,38 @@ export interface DeploymentView {
   readonly openIssues?: readonly WatcherIssueSummary[];
   readonly expiresAt?: string;
   readonly source: 'registry' | 'tags' | 'both';
-  /** A deployment with replicas: each one (from the listing; backends in detail views). */
+  /**
+   * A deployment with replicas: each replica, by index (absent for a single instance). Then
+   * `linodeId` is replica 1's, `ipv4`/`url` the NodeBalancer's, `instanceStatus` the replicas'
+   * in one word, and the prices cover every replica and the NodeBalancer.
+   */
   readonly replicas?: readonly ReplicaView[];
-  /** A deployment with replicas: the NodeBalancer in front (its address is `ipv4`). */
+  /** The NodeBalancer in front of the replicas, when it exists. */
+  readonly nodeBalancer?: NodeBalancerView;
+  /** Its id again (`nodeBalancer.id`), kept for scripts written against the first replicas output. */
   readonly nodeBalancerId?: number;
 }
 
 export interface ReplicaView {
   readonly index: number;
+  readonly label: string;
   readonly linodeId: number;
-  /** The API's instance status. */
+  /** The API's instance status, or `missing` (recorded, but the instance is gone). */
   readonly instanceStatus: string;
-  /** The NodeBalancer's view of its backend (detail views: status ID, a project). */
+  readonly ipv4?: string;
+  readonly privateIpv4?: string;
+  /** From the NodeBalancer's check (the only thing reaching the app port); only when backends were read. */
+  readonly health?: Health;
+  /** Its backend on the NodeBalancer (mode accept/drain/reject/backup, status UP/DOWN/unknown); absent when not read or not registered. */
   readonly backend?: { readonly mode: string; readonly status: string };
+}
+
+export interface NodeBalancerView {
+  readonly id: number;
+  readonly label: string;
+  readonly hostname?: string;
+  readonly ipv4?: string;
+  /** The port it listens on (the app's published port). */
+  readonly port?: number;
+  readonly hourlyPrice?: number;
 }

@@ -108,8 +108,20 @@ describe('detail view', () => {
         app: 'chat',
         nodeBalancerId: 7,
         replicas: [
-          { index: 1, linodeId: 101, instanceStatus: 'running', backend: { mode: 'accept', status: 'UP' } },
-          { index: 2, linodeId: 102, instanceStatus: 'booting', backend: { mode: 'reject', status: 'DOWN' } },
+          {
+            index: 1,
+            label: 'chat-1',
+            linodeId: 101,
+            instanceStatus: 'running',
+            backend: { mode: 'accept', status: 'UP' },
+          },
+          {
+            index: 2,
+            label: 'chat-2',
+            linodeId: 102,
+            instanceStatus: 'booting',
+            backend: { mode: 'reject', status: 'DOWN' },
+          },
         ],
       }),
     ]);
