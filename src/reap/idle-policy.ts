@@ -3,9 +3,10 @@
  * template's `idle_lifetime`), and which instances `reap` must ask their watcher about: those
  * with our `build-id:` tag and either that tag or a `reap --idle` threshold.
  */
-import { deploymentIdOf, type InstanceFacts, type TypePrice, tagValue } from '../status/merge.js';
+import type { InstanceFacts, TypePrice } from '../status/merge.js';
+import { tagValue } from '../status/merge.js';
 import { checkLifetime } from '../util/duration.js';
-import { deploymentFacts, type ReapableFacts } from './lifetime.js';
+import { byDeployment, deploymentFacts, type ReapableFacts, type ScaleFacts } from './lifetime.js';
 
 export const IDLE_TAG = 'build-idle';
 
@@ -34,16 +35,17 @@ export function findIdleCandidates(
   now: Date,
   flagMs: number | undefined,
   exclude: ReadonlySet<string>,
+  scale?: ScaleFacts,
 ): IdleCandidate[] {
   const candidates: IdleCandidate[] = [];
-  for (const instance of instances) {
-    const id = deploymentIdOf(instance);
-    if (!id || exclude.has(id)) continue;
+  for (const [id, group] of byDeployment(instances)) {
+    if (exclude.has(id)) continue;
+    const instance = group[0]!;
     const tagMs = idleLimitFromTags(instance.tags);
     const limitMs = Math.min(flagMs ?? Number.POSITIVE_INFINITY, tagMs ?? Number.POSITIVE_INFINITY);
     if (!Number.isFinite(limitMs)) continue;
     candidates.push({
-      ...deploymentFacts(instance, id, types, now),
+      ...deploymentFacts(group, id, types, now, scale),
       limitMs,
       limitSource: tagMs !== undefined && tagMs === limitMs ? 'tag' : 'flag',
     });

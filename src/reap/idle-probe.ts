@@ -29,6 +29,14 @@ async function readOne(
   record: DeploymentRecord | undefined,
   now: Date,
 ): Promise<IdleReading> {
+  if (candidate.replicas !== undefined) {
+    // One watcher per replica, and traffic spread over them: one replica's idleness says
+    // nothing of the others, so a deployment with replicas is never destroyed on that guess.
+    return {
+      candidate,
+      reason: `it has ${candidate.replicas} replicas and reap reads one watcher per deployment, so idleness is not judged; give it a lifetime (deploy --ttl) instead`,
+    };
+  }
   if (!record) {
     return {
       candidate,

@@ -3,6 +3,8 @@
  * instances are expired, and the "3h 12m left" / "expired 2h ago" wording that `status` and
  * `reap` share. The clock is always passed in.
  */
+
+import { replicaIndexOf } from '../plan/scale.js';
 import {
   accruedCost,
   deploymentIdOf,
@@ -12,6 +14,7 @@ import {
   type TypePrice,
   tagValue,
 } from '../status/merge.js';
+import { isReplicated, type NodeBalancerFacts, replicatedCost } from '../status/replicas.js';
 import { expiryFromTags } from './expiry-tag.js';
 
 export { expiryFromTags };
@@ -54,6 +57,27 @@ export interface ReapableFacts {
   readonly type: string;
   readonly hourlyPrice?: number;
   readonly accruedCost?: number;
+  /** A deployment with replicas: how many instances it has (prices cover them and its NodeBalancer). */
+  readonly replicas?: number;
+  readonly nodeBalancerId?: number;
+}
+
+/** The NodeBalancers of the account and their prices: what a replicated deployment adds. */
+export interface ScaleFacts {
+  readonly nodeBalancers: readonly NodeBalancerFacts[];
+  readonly nodeBalancerTypes: readonly TypePrice[];
+}
+
+/** The account's instances with our `build-id:` tag, grouped by deployment (replicas share it). */
+export function byDeployment(instances: readonly InstanceFacts[]): Map<string, InstanceFacts[]> {
+  const groups = new Map<string, InstanceFacts[]>();
+  for (const instance of instances) {
+    const id = deploymentIdOf(instance);
+    if (id) groups.set(id, [...(groups.get(id) ?? []), instance]);
+  }
+  for (const group of groups.values())
+    group.sort((a, b) => (replicaIndexOf(a.tags) ?? 0) - (replicaIndexOf(b.tags) ?? 0) || a.id - b.id);
+  return groups;
 }
 
 export interface ExpiredDeployment extends ReapableFacts {
@@ -61,7 +85,39 @@ export interface ExpiredDeployment extends ReapableFacts {
   readonly expiredForMs: number;
 }
 
+/**
+ * One deployment's facts from its instances (one, or its replicas in index order). A
+ * deployment with replicas is one entry: replica 1 names it, and its price is every replica's
+ * plus its NodeBalancer's, so what reap says it saves is what destroying it saves.
+ */
 export function deploymentFacts(
+  instances: readonly InstanceFacts[],
+  id: string,
+  types: readonly TypePrice[],
+  now: Date,
+  scale?: ScaleFacts,
+): ReapableFacts {
+  const instance = instances[0]!;
+  if (!isReplicated(undefined, instances) && instances.length === 1)
+    return singleFacts(instance, id, types, now);
+  const nodeBalancer = scale?.nodeBalancers.find((candidate) => deploymentIdOf(candidate) === id);
+  const cost = replicatedCost({
+    instances,
+    nodeBalancer,
+    types,
+    nodeBalancerTypes: scale?.nodeBalancerTypes ?? [],
+    now,
+  });
+  const { hourlyPrice: _hourly, accruedCost: _accrued, ...facts } = singleFacts(instance, id, types, now);
+  return {
+    ...facts,
+    ...(cost ? { hourlyPrice: cost.hourly, accruedCost: cost.accrued } : {}),
+    replicas: instances.length,
+    ...(nodeBalancer ? { nodeBalancerId: nodeBalancer.id } : {}),
+  };
+}
+
+function singleFacts(
   instance: InstanceFacts,
   id: string,
   types: readonly TypePrice[],
@@ -94,30 +150,22 @@ export function findExpired(
   instances: readonly InstanceFacts[],
   types: readonly TypePrice[],
   now: Date,
+  scale?: ScaleFacts,
 ): ExpiredDeployment[] {
-  // One entry per deployment: replicas share its build-id, and their prices add up.
-  const byId = new Map<string, ExpiredDeployment>();
-  for (const instance of instances) {
-    const id = deploymentIdOf(instance);
-    const expiresAt = expiryFromTags(instance.tags);
-    if (!id || !expiresAt || !isExpired(expiresAt, now)) continue;
-    const facts = deploymentFacts(instance, id, types, now);
-    const seen = byId.get(id);
-    if (seen) {
-      byId.set(id, {
-        ...seen,
-        ...(seen.hourlyPrice !== undefined && facts.hourlyPrice !== undefined
-          ? { hourlyPrice: Math.round((seen.hourlyPrice + facts.hourlyPrice) * 10_000) / 10_000 }
-          : {}),
-        ...(seen.accruedCost !== undefined && facts.accruedCost !== undefined
-          ? { accruedCost: Math.round((seen.accruedCost + facts.accruedCost) * 10_000) / 10_000 }
-          : {}),
-      });
-      continue;
-    }
-    byId.set(id, { ...facts, expiresAt, expiredForMs: now.getTime() - Date.parse(expiresAt) });
+  const expired: ExpiredDeployment[] = [];
+  for (const [id, group] of byDeployment(instances)) {
+    // Replicas carry the same lifetime; should one differ, the earliest one counts.
+    const expiresAt = group
+      .map((instance) => expiryFromTags(instance.tags))
+      .filter((value): value is string => value !== undefined)
+      .sort()[0];
+    if (!expiresAt || !isExpired(expiresAt, now)) continue;
+    expired.push({
+      ...deploymentFacts(group, id, types, now, scale),
+      expiresAt,
+      expiredForMs: now.getTime() - Date.parse(expiresAt),
+    });
   }
-  const expired = [...byId.values()];
   return expired.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id.localeCompare(b.id));
 }
 

@@ -33,10 +33,17 @@ export async function reap(args: CommandArgs<ReapOptions>, context: CommandConte
   const now = new Date();
   const progress = new Progress(out);
   const client = await LinodeClient.connect(env, { onRetry: (message) => progress.step(message) });
-  const { instances, types } = await listAccount(client);
-  const expired = findExpired(instances, types, now);
+  const { instances, types, scale } = await listAccount(client);
+  const expired = findExpired(instances, types, now, scale);
   const idleLimit = options.idle !== undefined ? parseLifetime(options.idle, '--idle') : undefined;
-  const candidates = findIdleCandidates(instances, types, now, idleLimit, new Set(expired.map((d) => d.id)));
+  const candidates = findIdleCandidates(
+    instances,
+    types,
+    now,
+    idleLimit,
+    new Set(expired.map((d) => d.id)),
+    scale,
+  );
   if (candidates.length > 0)
     progress.step(`Asking ${candidates.length} watcher(s) how long they have been idle`);
   const readings = candidates.length > 0 ? await readIdleness(env, candidates, now) : [];
@@ -91,8 +98,12 @@ export async function reap(args: CommandArgs<ReapOptions>, context: CommandConte
   }
 
   const progressSteps = { onProgress: (text: string) => progress.step(text) };
-  const announce = (d: { id: string; app: string; env: string; linodeId: number }) =>
-    progress.step(`Destroying ${d.id} (${d.app}, ${d.env}), Linode ${d.linodeId}`);
+  const announce = (d: { id: string; app: string; env: string; linodeId: number; replicas?: number }) =>
+    progress.step(
+      d.replicas !== undefined
+        ? `Destroying ${d.id} (${d.app}, ${d.env}), ${d.replicas} replicas and their NodeBalancer`
+        : `Destroying ${d.id} (${d.app}, ${d.env}), Linode ${d.linodeId}`,
+    );
   const report = await reapExpired(
     { env, client, now, dryRun: false, ...progressSteps, onDestroying: announce },
     expired,

@@ -8,10 +8,14 @@ import { destroyDeployment, recordedIds } from '../destroy/destroy.js';
 import type { LinodeClient } from '../linode/client.js';
 import { readRegistry } from '../state/registry.js';
 import type { DeploymentRecord } from '../state/types.js';
-import { type ExpiredDeployment, findExpired } from './lifetime.js';
+import { isReplicated } from '../status/replicas.js';
+import { type ExpiredDeployment, findExpired, type ScaleFacts } from './lifetime.js';
 
 /** What destroying needs to know about a deployment, whatever made it reapable. */
-export type Reapable = Pick<ExpiredDeployment, 'id' | 'app' | 'env' | 'linodeId'>;
+export type Reapable = Pick<
+  ExpiredDeployment,
+  'id' | 'app' | 'env' | 'linodeId' | 'replicas' | 'nodeBalancerId'
+>;
 
 export interface ReapOptions<T extends Reapable = ExpiredDeployment> {
   readonly env: NodeJS.ProcessEnv;
@@ -36,16 +40,26 @@ export interface ReapReport {
   readonly outcomes: readonly ReapOutcome[];
 }
 
-/** The account's instances and the type prices (one paged instance list, prices from the cache). */
+/**
+ * The account's instances and the type prices (one paged instance list, prices from the
+ * cache), and, only when some instance is a replica, the NodeBalancers (one more listing) and
+ * their prices, so a replicated deployment's price includes its NodeBalancer.
+ */
 export async function listAccount(client: LinodeClient) {
   const [instances, types] = await Promise.all([client.listInstances(), client.listTypes().catch(() => [])]);
-  return { instances, types };
+  if (!isReplicated(undefined, instances)) return { instances, types };
+  const [nodeBalancers, nodeBalancerTypes] = await Promise.all([
+    client.nodeBalancers.list(),
+    client.nodeBalancers.types().catch(() => []),
+  ]);
+  const scale: ScaleFacts = { nodeBalancers, nodeBalancerTypes };
+  return { instances, types, scale };
 }
 
 /** Every expired deployment of the account. */
 export async function listExpired(client: LinodeClient, now: Date): Promise<ExpiredDeployment[]> {
-  const { instances, types } = await listAccount(client);
-  return findExpired(instances, types, now);
+  const { instances, types, scale } = await listAccount(client);
+  return findExpired(instances, types, now, scale);
 }
 
 export function destroyTargetFor(deployment: Reapable, records: readonly DeploymentRecord[]): DestroyTarget {
@@ -56,6 +70,10 @@ export function destroyTargetFor(deployment: Reapable, records: readonly Deploym
     env: deployment.env,
     linodeId: deployment.linodeId,
     ...recordedIds(record),
+    // Known from its tags even without a record: destroy also finds it by the build-id tag.
+    ...(deployment.nodeBalancerId !== undefined && record?.scale?.nodeBalancerId === undefined
+      ? { nodeBalancerId: deployment.nodeBalancerId }
+      : {}),
     ...(record?.projectDir ? { projectDir: record.projectDir } : {}),
   };
 }
