@@ -1,6 +1,7 @@
 /** Pure formatting for the dashboard: ages, prices, totals and the column layout for a width. */
 
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
+import { replicaRunningText } from '../status/replicas.js';
 import type { DeploymentView } from '../status/types.js';
 import { displayWidth, truncateToWidth } from '../util/display-width.js';
 
@@ -161,7 +162,10 @@ export function cellText(deployment: DeploymentView, key: ColumnKey, now: number
     case 'type':
       return deployment.type || UNKNOWN;
     case 'status':
-      return deployment.instanceStatus || UNKNOWN;
+      // A deployment with replicas is one row: how many of them run (the detail view says which are UP).
+      return deployment.replicas
+        ? replicaRunningText(deployment.replicas)
+        : deployment.instanceStatus || UNKNOWN;
     case 'health':
       return formatHealth(deployment.health);
     case 'issues':

@@ -72,6 +72,22 @@ export function createLiveSource(options: LiveSourceOptions): DataSource {
     return latest;
   };
 
+  const withBackends = async (view: DeploymentView): Promise<DeploymentView> => {
+    const collected = await collectDeploymentsWithRecords({
+      env,
+      client: await connect(),
+      checkHealth: false,
+      now: now(),
+      filters: { id: view.id },
+      backends: true,
+    });
+    const fresh = collected.views.find((candidate) => candidate.id === view.id);
+    // The listing's health probe stands: this read asks the API only.
+    return fresh
+      ? { ...fresh, health: view.health, ...(view.openIssues ? { openIssues: view.openIssues } : {}) }
+      : view;
+  };
+
   const recordOf = (id: string) => latest.records.find((record) => record.id === id);
 
   const viewOf = async (id: string): Promise<DeploymentView> => {
@@ -90,7 +106,9 @@ export function createLiveSource(options: LiveSourceOptions): DataSource {
     },
 
     async detail(id): Promise<DetailView> {
-      const deployment = await viewOf(id);
+      const listed = await viewOf(id);
+      // A deployment with replicas: its backends (mode, UP/DOWN), read for this one only.
+      const deployment = listed.replicas ? await withBackends(listed) : listed;
       const record = recordOf(id);
       let watcher: WatcherPanel;
       if (!record?.watcherPort) watcher = { state: 'disabled' };

@@ -4,6 +4,7 @@
  * is empty) rather than showing made-up values; stage times appear only when measured.
  */
 import { Box, Text } from 'ink';
+import { replicaCountText } from '../../status/replicas.js';
 import type { DeploymentView } from '../../status/types.js';
 import type { BootStep, DetailView } from '../data.js';
 import { formatAge, formatHealth, formatPrice, lifetimeText, UNKNOWN } from '../format.js';
@@ -88,6 +89,37 @@ export function logWindow(
   return { visible: lines.slice(Math.max(0, end - rows), end), scroll: clamped };
 }
 
+/**
+ * A deployment with replicas: its NodeBalancer's address, then one line per replica with its
+ * instance status and its backend (mode, UP/DOWN) as the NodeBalancer reports it.
+ */
+export function replicaRows(d: DeploymentView, tone: ReturnType<typeof useTone>): React.ReactNode[] {
+  if (!d.replicas) return [];
+  const balancer = d.nodeBalancer;
+  const address = balancer
+    ? `NodeBalancer ${balancer.id} ${sanitizeText(balancer.label)} · ${show(balancer.hostname ?? balancer.ipv4)}${balancer.port !== undefined ? `:${balancer.port}` : ''}`
+    : 'no NodeBalancer found';
+  return [
+    <Text key="replicas-h" bold wrap="truncate-end">
+      {`Replicas (${replicaCountText(d.replicas)}) · ${address}`}
+    </Text>,
+    ...d.replicas.map((replica) => (
+      <Text key={`replica-${replica.index}`} wrap="truncate-end">
+        <Text dimColor>{`  ${String(replica.index).padStart(2)} `}</Text>
+        {`linode ${replica.linodeId} · `}
+        <Text color={tone(statusTone(replica.instanceStatus))}>{sanitizeText(replica.instanceStatus)}</Text>
+        {' · '}
+        <Text color={tone(healthTone(replica.health ?? 'unknown'))}>
+          {formatHealth(replica.health ?? 'unknown')}
+        </Text>
+        {` · ${replica.backend ? sanitizeText(`${replica.backend.mode} ${replica.backend.status}`) : 'not registered'}`}
+        {/* The label last: a narrow terminal truncates it, not the state. */}
+        <Text dimColor>{` · ${sanitizeText(replica.label)}`}</Text>
+      </Text>
+    )),
+  ];
+}
+
 export function Detail(props: DetailProps) {
   const tone = useTone();
   const d = props.detail?.deployment ?? props.deployment;
@@ -159,6 +191,7 @@ export function Detail(props: DetailProps) {
       )),
     ];
   }
+  rows.push(...replicaRows(d, tone));
   rows.push(
     <Text key="boot" wrap="truncate-end">
       <Text dimColor>{'boot'.padEnd(9)}</Text>
