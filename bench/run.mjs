@@ -14,6 +14,7 @@ import { bootPathRows } from './boot-path.mjs';
 import { root } from './fake-api.mjs';
 import { planSizeRows } from './plan-size.mjs';
 import { TARGETS } from './startup.mjs';
+import { statusReplicasRows } from './status-replicas.mjs';
 import { allUserData } from './userdata.mjs';
 
 const runsIndex = process.argv.indexOf('--runs');
@@ -151,6 +152,7 @@ for (const node of nodes) startup.push(...(await startupRows(plans, node)), awai
 const rows = [
   ...startup,
   ...(await apiEfficiencyRows()),
+  ...(await statusReplicasRows()),
   ...planSizeRows(plans),
   ...bootPathRows(plans),
   ...(await watcherRows()),
