@@ -49,7 +49,7 @@ function replicaLines(view: DeploymentView): string[] {
     balancer
       ? `  Balancer:  NodeBalancer ${balancer.id} "${balancer.label}", ${address}${balancer.port !== undefined ? `, port ${balancer.port}` : ''}${balancer.hourlyPrice !== undefined ? ` (${formatMoney(balancer.hourlyPrice, 4)}/hour)` : ''}`
       : '  Balancer:  no NodeBalancer found (its tags or the deployment are incomplete)',
-    `  Replicas:  ${replicaCountText(view.replicas)}`,
+    `  Replicas:  ${view.replicas.length}${view.replicas.some((replica) => replica.backend) ? ', backends as the NodeBalancer reports them' : ''}`,
   ];
   if (view.replicas.length > 0)
     lines.push(...renderTable(view.replicas, replicaColumns).map((line) => `    ${line}`));
