@@ -281,8 +281,9 @@ describe('replicas', () => {
     });
     expect(lab.fake.requests.filter((entry) => entry.method === 'GET').length).toBeLessThanOrEqual(3);
     const text = await lab.run(['status', '--no-health'], { cwd: project });
-    expect(text.stdout).toContain(`Replicas:  2 behind NodeBalancer ${balancer!.id} (${balancer!.ipv4})`);
-    expect(text.stdout).toMatch(/1: Linode \d+ running, backend accept UP/);
+    expect(text.stdout).toContain(`NodeBalancer ${balancer!.id} "${balancer!.label}"`);
+    expect(text.stdout).toContain(`${balancer!.ipv4}, port 8080`);
+    expect(text.stdout).toMatch(/^\s+1\s+\S+-1\s+\d+\s+running\s+healthy\s+accept UP\s/m);
 
     // Converged: nothing to do, and destroy leaves nothing.
     lab.fake.clearLog();

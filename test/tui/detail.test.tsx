@@ -126,8 +126,8 @@ describe('detail view', () => {
       }),
     ]);
     const frame = await openDetail(source, { columns: 120, rows: 40 });
-    expect(frame).toMatch(/replica +1 · Linode 101 running · backend accept UP/);
-    expect(frame).toMatch(/replica +2 · Linode 102 booting · backend reject DOWN/);
+    expect(frame).toMatch(/ 1 linode 101 · running · unknown · accept UP · chat-1/);
+    expect(frame).toMatch(/ 2 linode 102 · booting · unknown · reject DOWN · chat-2/);
   });
 
   it('says when the watcher is not enabled or not reachable instead of inventing steps', async () => {

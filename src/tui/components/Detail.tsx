@@ -198,16 +198,6 @@ export function Detail(props: DetailProps) {
       {bootLine}
     </Text>,
   );
-  // A deployment with replicas: one row per replica, with its backend as the NodeBalancer sees it.
-  for (const replica of d.replicas ?? []) {
-    const backend = replica.backend ? ` · backend ${replica.backend.mode} ${replica.backend.status}` : '';
-    rows.push(
-      <Text key={`replica-${replica.index}`} wrap="truncate-end">
-        <Text dimColor>{'replica'.padEnd(9)}</Text>
-        {`${replica.index} · Linode ${replica.linodeId} ${replica.instanceStatus}${backend}`}
-      </Text>,
-    );
-  }
   // Idle since when and the GPUs' latest samples (from the watcher, GPU deployments).
   for (const [index, line] of (watcher?.state === 'ok' ? (watcher.idleGpu ?? []) : []).entries()) {
     const [label, ...rest] = line.split(':');
