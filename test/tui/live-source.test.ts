@@ -162,3 +162,85 @@ describe('live data source', () => {
     expect((await source.list()).map((view) => view.id)).not.toContain('plain333');
   });
 });
+
+describe('live data source with replicas', () => {
+  it('lists a deployment with replicas as one view, and its detail reads the backends in one more request', async () => {
+    const id = 'scaled44';
+    const instances: { id: number; ipv4: string[] }[] = [];
+    for (const index of [1, 2]) {
+      const response = await fetch(`${fake.url}/v4/linode/instances`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          region: 'us-ord',
+          type: 'g6-standard-2',
+          image: 'linode/ubuntu24.04',
+          label: `chat-prod-${id}-${index}`,
+          root_pass: 'Very-long-and-random-1234567890!',
+          private_ip: true,
+          tags: [`build-id:${id}`, 'build-app:chat', 'build-env:prod', `build-replica:${id}-${index}`],
+        }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      instances.push((await response.json()) as { id: number; ipv4: string[] });
+    }
+    const privateOf = (instance: { ipv4: string[] }) => instance.ipv4.find((a) => a.startsWith('192.168.'))!;
+    const balancer = await fake.nodeBalancers.seed({
+      label: `lb-${id}-chat`,
+      region: 'us-ord',
+      tags: [`build-id:${id}`, 'build-app:chat', 'build-env:prod'],
+      configs: [
+        {
+          port: 8080,
+          protocol: 'http',
+          check: 'http',
+          check_path: '/health',
+          check_interval: 10,
+          check_timeout: 5,
+          check_attempts: 3,
+          nodes: instances.map((instance, k) => ({
+            label: `${id}-r${k + 1}`,
+            address: `${privateOf(instance)}:8080`,
+            mode: 'accept',
+            weight: 100,
+          })),
+        },
+      ],
+    });
+    const configId = fake.nodeBalancers.configsOf(balancer.id)[0]!.id;
+    await upsertDeployment(
+      env,
+      sampleRecord(id, {
+        app: 'chat',
+        env: 'prod',
+        linodeId: instances[0]!.id,
+        region: 'us-ord',
+        externalPort: 8080,
+        scale: {
+          replicas: 2,
+          nodeBalancerId: balancer.id,
+          configId,
+          members: instances.map((instance, k) => ({ index: k + 1, linodeId: instance.id })),
+        },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fake.nodeBalancers.setNodeHealth(instances[1]!.id, false);
+
+    const source = createLiveSource({ env, cwd: os.tmpdir(), checkHealth: false });
+    const listed = (await source.list()).filter((view) => view.id === id);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.nodeBalancer).toMatchObject({ id: balancer.id, ipv4: balancer.ipv4, port: 8080 });
+    expect(listed[0]!.replicas!.map((replica) => replica.backend)).toEqual([undefined, undefined]);
+
+    fake.clearLog();
+    const detail = await source.detail(id);
+    expect(detail.deployment.replicas!.map((replica) => [replica.index, replica.backend?.status])).toEqual([
+      [1, 'UP'],
+      [2, 'DOWN'],
+    ]);
+    // Only this deployment's backends: one nodes listing, whatever else the account has.
+    expect(fake.countRequests({ method: 'GET', path: /\/nodes$/ })).toBe(1);
+    fake.nodeBalancers.setNodeHealth(instances[1]!.id, undefined);
+  });
+});
