@@ -1,0 +1,90 @@
+/**
+ * deploy of 3 replicas killed with SIGKILL at every step that makes something on Linode, at the
+ * moment the change was made but its answer not received. The next deploy must converge to
+ * exactly 3 replicas, one NodeBalancer with every backend accepting, the two firewalls and one
+ * placement group, all recorded; and the one after must change nothing.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, startLab } from '../fake-linode/harness.js';
+import { appTemplateYml } from '../support/app-template.js';
+import { readRegistry, startCli } from './support.js';
+
+const yml = appTemplateYml({ name: 'killed-replicas', greeting: false }).replace(
+  '    region_default: us-ord\n',
+  '    region_default: us-ord\n    replicas: 3\n',
+);
+
+const steps = [
+  { name: 'create a firewall', method: 'POST', path: /^\/networking\/firewalls$/ },
+  { name: 'create the NodeBalancer', method: 'POST', path: /^\/nodebalancers$/ },
+  { name: 'create the placement group', method: 'POST', path: /^\/placement\/groups$/ },
+  { name: 'create a replica', method: 'POST', path: /^\/linode\/instances$/ },
+  { name: 'create the port config', method: 'POST', path: /^\/nodebalancers\/\d+\/configs$/ },
+  { name: 'add a backend', method: 'POST', path: /^\/nodebalancers\/\d+\/configs\/\d+\/nodes$/ },
+  { name: 'accept a backend', method: 'PUT', path: /^\/nodebalancers\/\d+\/configs\/\d+\/nodes\/\d+$/ },
+];
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({ provisionMs: 30, bootMs: 30, deleteMs: 30 });
+});
+afterAll(() => lab.close());
+
+function onLinode(envName: string) {
+  const instances = lab.fake
+    .listInstances()
+    .filter((instance) => instance.tags.includes(`build-env:${envName}`) && instance.status !== 'deleting');
+  const balancers = lab.fake.nodeBalancers
+    .list()
+    .filter((balancer) => balancer.tags.includes(`build-env:${envName}`));
+  const firewalls = lab.fake
+    .listFirewalls()
+    .filter((firewall) => firewall.tags.includes(`build-env:${envName}`));
+  return { instances, balancers, firewalls };
+}
+
+describe('a deploy of replicas killed at any step converges on the next one', () => {
+  for (const [index, step] of steps.entries()) {
+    it(`killed at: ${step.name}`, { timeout: 90_000 }, async () => {
+      const envName = `kill${index}`;
+      const project = await lab.project(`replicas-kill-${index}`, 'embeddings-python');
+      writeFileSync(path.join(project, 'deploy.yml'), yml);
+      const deploy = ['deploy', '--yes', '--json', '--env', envName];
+      const held = lab.fake.holdResponse({ method: step.method, path: step.path });
+      const cli = startCli(deploy, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
+      const outcome = await Promise.race([
+        held.then(() => 'held' as const),
+        cli.done.then(() => 'exited' as const),
+      ]);
+      expect(outcome, `${step.name}: the deploy never reached this step`).toBe('held');
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      expect(() => readRegistry(lab.home)).not.toThrow();
+
+      const next = await lab.run(deploy, { cwd: project, env: { LINODE_BUILD_POLL_MS: '20' } });
+      expect(next.code, next.stderr).toBe(0);
+      const left = onLinode(envName);
+      expect(left.instances, 'exactly 3 replicas').toHaveLength(3);
+      expect(left.balancers, 'one NodeBalancer').toHaveLength(1);
+      expect(left.firewalls, 'the replicas’ and the NodeBalancer’s firewalls').toHaveLength(2);
+      const nodes = lab.fake.nodeBalancers.configsOf(left.balancers[0]!.id).flatMap((config) => config.nodes);
+      expect(nodes.map((node) => `${node.mode}/${node.status}`)).toEqual([
+        'accept/UP',
+        'accept/UP',
+        'accept/UP',
+      ]);
+      const records = readRegistry(lab.home).filter((record) => record.env === envName);
+      expect(records.map((record) => record.status)).toEqual(['active']);
+
+      lab.fake.clearLog();
+      const again = await lab.run(deploy, { cwd: project, env: { LINODE_BUILD_POLL_MS: '20' } });
+      expect(JSON.parse(again.stdout)).toMatchObject({ result: 'unchanged', replicas: 3 });
+      expect(lab.fake.mutatingRequests()).toEqual([]);
+      expect((await lab.run(['destroy', '--yes', '--env', envName], { cwd: project })).code).toBe(0);
+      expect(onLinode(envName).instances).toEqual([]);
+      expect(onLinode(envName).balancers).toEqual([]);
+    });
+  }
+});
