@@ -9,16 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { readRegistry, startCli } from './support.js';
+import { killAt, readRegistry, type KillStep as Step } from './support.js';
 
 const yml = (features: string) =>
   appTemplateYml({ name: 'killed-app', image: 'registry.example.com/app:1', features, greeting: false });
-
-interface Step {
-  readonly method: string;
-  readonly path: RegExp;
-  readonly name: string;
-}
 
 const createSteps: Step[] = [
   { name: 'create firewall', method: 'POST', path: /^\/networking\/firewalls$/ },
@@ -57,18 +51,6 @@ function leftOnLinode(envName: string) {
   return { instances, firewalls, orphans };
 }
 
-async function killAt(step: Step, args: string[], project: string): Promise<void> {
-  const held = lab.fake.holdResponse({ method: step.method, path: step.path });
-  const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
-  const outcome = await Promise.race([
-    held.then(() => 'held' as const),
-    cli.done.then(() => 'exited' as const),
-  ]);
-  expect(outcome, `${step.name}: the deploy never reached this step`).toBe('held');
-  cli.child.kill('SIGKILL');
-  await cli.done;
-}
-
 async function converge(args: string[], project: string, envName: string) {
   const result = await lab.run(args, { cwd: project, env: { LINODE_BUILD_POLL_MS: '20' } });
   expect(result.code, result.stderr).toBe(0);
@@ -91,7 +73,7 @@ describe('a deploy killed at any step converges on the next one', () => {
       const project = await lab.project(`create-${index}`, 'embeddings-python');
       writeFileSync(path.join(project, 'deploy.yml'), yml(''));
       const deploy = ['deploy', '--yes', '--json', '--env', envName];
-      await killAt(step, deploy, project);
+      await killAt(lab, step, deploy, project);
       expect(() => readRegistry(lab.home)).not.toThrow();
       const outcome = await converge(deploy, project, envName);
       expect(outcome.result).toBe('created');
@@ -108,7 +90,7 @@ describe('a deploy killed at any step converges on the next one', () => {
       const deploy = ['deploy', '--yes', '--json', '--env', envName];
       const first = await converge(deploy, project, envName);
       writeFileSync(path.join(project, 'deploy.yml'), yml('redis'));
-      await killAt(step, [...deploy, '--replace'], project);
+      await killAt(lab, step, [...deploy, '--replace'], project);
       expect(() => readRegistry(lab.home)).not.toThrow();
       // What bills twice meanwhile is reported, with both ways out.
       const status = await lab.run(['status', '--all', '--no-health']);

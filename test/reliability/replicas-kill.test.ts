@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { readRegistry, startCli } from './support.js';
+import { killAt, readRegistry } from './support.js';
 
 const yml = appTemplateYml({ name: 'killed-replicas', greeting: false }).replace(
   '    region_default: us-ord\n',
@@ -52,15 +52,7 @@ describe('a deploy of replicas killed at any step converges on the next one', ()
       const project = await lab.project(`replicas-kill-${index}`, 'embeddings-python');
       writeFileSync(path.join(project, 'deploy.yml'), yml);
       const deploy = ['deploy', '--yes', '--json', '--env', envName];
-      const held = lab.fake.holdResponse({ method: step.method, path: step.path });
-      const cli = startCli(deploy, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
-      const outcome = await Promise.race([
-        held.then(() => 'held' as const),
-        cli.done.then(() => 'exited' as const),
-      ]);
-      expect(outcome, `${step.name}: the deploy never reached this step`).toBe('held');
-      cli.child.kill('SIGKILL');
-      await cli.done;
+      await killAt(lab, step, deploy, project);
       expect(() => readRegistry(lab.home)).not.toThrow();
 
       const next = await lab.run(deploy, { cwd: project, env: { LINODE_BUILD_POLL_MS: '20' } });

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import type { FakeDocker } from '../../watcher/test/fake-docker.js';
 import {
@@ -13,6 +14,7 @@ import {
   type WatcherSetup,
   waitUntil,
 } from '../../watcher/test/process.js';
+import type { Lab } from '../fake-linode/harness.js';
 import { binPath, type CliResult } from '../support/cli.js';
 
 export interface RunningCli {
@@ -111,4 +113,27 @@ export async function startStreamingWatcher(
 export async function stopWatcherAndDocker(watcher?: RunningWatcher, docker?: FakeDocker): Promise<void> {
   await watcher?.stop();
   await docker?.close();
+}
+
+/** A request that changes something on Linode: where a kill test stops the CLI. */
+export interface KillStep {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly name: string;
+}
+
+/**
+ * Runs the CLI until the fake API has handled the step's request, and kills it (SIGKILL)
+ * before the answer arrives: the change was made and the CLI never learned it.
+ */
+export async function killAt(lab: Lab, step: KillStep, args: string[], project: string): Promise<void> {
+  const held = lab.fake.holdResponse({ method: step.method, path: step.path });
+  const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
+  const outcome = await Promise.race([
+    held.then(() => 'held' as const),
+    cli.done.then(() => 'exited' as const),
+  ]);
+  expect(outcome, `${step.name}: the deploy never reached this step`).toBe('held');
+  cli.child.kill('SIGKILL');
+  await cli.done;
 }
