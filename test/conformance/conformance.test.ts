@@ -12,6 +12,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NODE_DIR as WATCHER_NODE_DIR } from '../../capabilities/buildwatch/delivery.js';
 import { LIB_DIR } from '../../src/cloudinit/layout.js';
 import { originalDir } from '../plan/support.js';
 import { toolsAvailable } from '../support/tools.js';
@@ -134,7 +135,13 @@ describe.runIf(toolsAvailable('systemd-analyze'))('systemd-analyze verify', () =
     const { files } = parseUserData(plan.userData);
     const root = mkdtempSync(path.join(work, 'units-'));
     const lib = path.join(root, 'lib');
-    const rewrite = (text: string) => text.replaceAll(`${LIB_DIR}/`, `${lib}/`);
+    // buildwatch's Node is downloaded on the instance (the boot tests run the real one); here an
+    // executable stand-in at the rewritten place lets verify check the rest of the unit.
+    const watcherNode = path.join(root, 'buildwatch-node');
+    mkdirSync(path.join(watcherNode, 'bin'), { recursive: true });
+    writeFileSync(path.join(watcherNode, 'bin', 'node'), '#!/bin/sh\n', { mode: 0o755 });
+    const rewrite = (text: string) =>
+      text.replaceAll(`${LIB_DIR}/`, `${lib}/`).replaceAll(`${WATCHER_NODE_DIR}/`, `${watcherNode}/`);
     for (const file of files.filter((f) => f.path.startsWith(`${LIB_DIR}/`))) {
       const target = rewrite(file.path);
       mkdirSync(path.dirname(target), { recursive: true });

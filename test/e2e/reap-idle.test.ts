@@ -40,7 +40,7 @@ async function gpuWatcher(sample: string): Promise<RunningWatcher> {
     socket: docker.socket,
     stateDir,
     env: { ...process.env, PATH: `${smi.dir}:${process.env.PATH ?? ''}` },
-    args: ['--gpu', '--gpu-interval', '0.2', '--kernel-log', '/dev/null', '--idle-interval', '0.3'],
+    args: ['--gpu', '--gpu-interval', '1', '--kernel-log', '/dev/null', '--idle-interval', '0.3'],
   });
   watchers.push(watcher);
   await waitUntil(

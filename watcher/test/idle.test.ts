@@ -85,7 +85,7 @@ describe.each(watcherNodes())('idle tracking in the built watcher on $label', ({
       node,
       socket: docker.socket,
       env: { ...process.env, PATH: `${smi.dir}:${process.env.PATH ?? ''}` },
-      args: ['--gpu', '--gpu-interval', '0.2', '--kernel-log', '/dev/null', '--idle-interval', '0.3'],
+      args: ['--gpu', '--gpu-interval', '1', '--kernel-log', '/dev/null', '--idle-interval', '0.3'],
     });
     await until((status) => status.idle, 'idle with idle GPUs');
     // The model is working (GPU 0 at 87 %) though no request came in: not idle.
