@@ -6,7 +6,7 @@
 
 import { CliError } from '../errors.js';
 import { placementGroupsIn } from '../linode/placement.js';
-import type { ScalePlan } from '../plan/scale.js';
+import { replicaIndexOf, type ScalePlan } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
@@ -136,8 +136,11 @@ export async function convergeReplicas(
     // some in `reject` while they booted).
     const wait = backendWait(run, scale, existing);
     if (wait) await acceptWhenHealthy(wait);
+    // An interrupted scale-down recorded the new count before its surplus instances were gone:
+    // the instances' tags, not the record, say what is still billed.
+    const record = await removeSurplus(run, existing, scale.replicas);
     run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
-    return { result: 'unchanged', prepared, record: existing, changes };
+    return { result: 'unchanged', prepared, record, changes };
   }
   if (action === 'unchanged') return scaleReplicas(run, prepared, existing, scale);
   if (scale.replicas === existing.scale.replicas && action !== 'replace')
@@ -198,4 +201,32 @@ async function scaleReplicas(
     ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
     changes,
   };
+}
+
+/** Replicas above `keep` that still exist (by their tags) are drained and deleted. */
+async function removeSurplus(run: Run, record: DeploymentRecord, keep: number): Promise<DeploymentRecord> {
+  const state = record.scale;
+  if (!state) return record;
+  const tagged = await run.client.instancesWithTag(`build-id:${record.id}`);
+  const surplus = tagged.filter(
+    (instance) => instance.status !== 'deleting' && (replicaIndexOf(instance.tags) ?? 0) > keep,
+  );
+  if (surplus.length === 0) return record;
+  run.step(`Removing ${surplus.length} replica(s) an interrupted scale-down left behind`);
+  const known = new Set(state.members.map((member) => member.linodeId));
+  const members = [
+    ...state.members,
+    ...surplus
+      .filter((instance) => !known.has(instance.id))
+      .map((instance) => ({ index: replicaIndexOf(instance.tags)!, linodeId: instance.id })),
+  ];
+  return scaleDown({
+    env: run.request.env,
+    client: run.client,
+    record: { ...record, scale: { ...state, members } },
+    keep,
+    progress: run.step,
+    pollMs: pollInterval(run.request.env),
+    onRecord: (current) => run.hooks.onEvent({ kind: 'record', record: current }),
+  });
 }

@@ -79,4 +79,40 @@ describe('a deploy of replicas killed at any step converges on the next one', ()
       expect(onLinode(envName).balancers).toEqual([]);
     });
   }
+
+  const scaleDownSteps = [
+    {
+      name: 'drain a surplus backend',
+      method: 'PUT',
+      path: /^\/nodebalancers\/\d+\/configs\/\d+\/nodes\/\d+$/,
+    },
+    {
+      name: 'remove a surplus backend',
+      method: 'DELETE',
+      path: /^\/nodebalancers\/\d+\/configs\/\d+\/nodes\/\d+$/,
+    },
+    { name: 'delete a surplus replica', method: 'DELETE', path: /^\/linode\/instances\/\d+$/ },
+  ];
+  for (const [index, step] of scaleDownSteps.entries()) {
+    it(`scale 3 → 2 killed at: ${step.name}`, { timeout: 90_000 }, async () => {
+      const envName = `down${index}`;
+      const project = await lab.project(`replicas-down-${index}`, 'embeddings-python');
+      writeFileSync(path.join(project, 'deploy.yml'), yml);
+      const env = { LINODE_BUILD_POLL_MS: '20', LINODE_BUILD_DRAIN_SECONDS: '0' };
+      const deploy = ['deploy', '--yes', '--json', '--env', envName];
+      expect((await lab.run(deploy, { cwd: project, env })).code).toBe(0);
+      await killAt(lab, step, [...deploy, '--replicas', '2'], project, env);
+      const next = await lab.run([...deploy, '--replicas', '2'], { cwd: project, env });
+      expect(next.code, next.stderr).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const left = onLinode(envName);
+      expect(left.instances, 'exactly 2 replicas still billed').toHaveLength(2);
+      const nodes = lab.fake.nodeBalancers.configsOf(left.balancers[0]!.id).flatMap((config) => config.nodes);
+      expect(nodes.map((node) => `${node.label.slice(-2)}:${node.mode}/${node.status}`)).toEqual([
+        'r1:accept/UP',
+        'r2:accept/UP',
+      ]);
+      expect((await lab.run(['destroy', '--yes', '--env', envName], { cwd: project })).code).toBe(0);
+    });
+  }
 });

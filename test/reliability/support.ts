@@ -126,9 +126,15 @@ export interface KillStep {
  * Runs the CLI until the fake API has handled the step's request, and kills it (SIGKILL)
  * before the answer arrives: the change was made and the CLI never learned it.
  */
-export async function killAt(lab: Lab, step: KillStep, args: string[], project: string): Promise<void> {
+export async function killAt(
+  lab: Lab,
+  step: KillStep,
+  args: string[],
+  project: string,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
   const held = lab.fake.holdResponse({ method: step.method, path: step.path });
-  const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20' });
+  const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20', ...extraEnv });
   const outcome = await Promise.race([
     held.then(() => 'held' as const),
     cli.done.then(() => 'exited' as const),
