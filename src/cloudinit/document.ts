@@ -9,8 +9,11 @@ import { type YamlValue, yamlDocument } from '../quote/index.js';
 import { gzipBase64 } from './payload.js';
 import type { CloudFile } from './types.js';
 
-/** Files above this size are compressed when that makes them smaller. */
-export const COMPRESS_THRESHOLD = 1024;
+/**
+ * Files above this size are compressed when that makes them smaller. The boot runner's helpers
+ * are 0.5-1 KiB each: at 1 KiB the largest bundled template no longer fit as plain text.
+ */
+export const COMPRESS_THRESHOLD = 512;
 
 export interface CloudConfigSpec {
   readonly files: readonly CloudFile[];

@@ -103,7 +103,7 @@ export function templateCases(): PlanCase[] {
     plan: () => planFor(loadOriginalTemplate(name)),
   }));
   // The largest bundled template sent as plain text (the default for images that may not unpack gzip): files above
-  // 1 KiB are then gz+b64 one by one, and the same checks must hold on the decoded files.
+  // 512 bytes are then gz+b64 one by one, and the same checks must hold on the decoded files.
   const plain = {
     name: 'plain/ml-pipeline',
     plan: () =>
