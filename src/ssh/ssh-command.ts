@@ -5,6 +5,7 @@ import { shellJoin } from '../quote/index.js';
 import { secretPath } from '../state/secrets.js';
 import { sshArgv } from './command.js';
 import { ensureKnownHosts } from './known-hosts.js';
+import { sshHostOf } from './replica.js';
 import { runSsh } from './run.js';
 import { type RemoteLookup, resolveSshTarget } from './target.js';
 
@@ -15,9 +16,19 @@ const remoteLookup =
     const { collectDeployments } = await import('../status/collect.js');
     const views = await collectDeployments({ env, filters: { id }, checkHealth: false }).catch(() => []);
     const view = views.length === 1 ? views[0] : undefined;
-    return view
-      ? { id: view.id, app: view.app, env: view.env, ...(view.ipv4 ? { ipv4: view.ipv4 } : {}) }
-      : undefined;
+    if (!view) return undefined;
+    const members = (view.replicas ?? []).map((replica) => ({
+      index: replica.index,
+      linodeId: replica.linodeId,
+      ...(replica.ipv4 ? { ipv4: replica.ipv4 } : {}),
+    }));
+    return {
+      id: view.id,
+      app: view.app,
+      env: view.env,
+      ...(view.ipv4 ? { ipv4: view.ipv4 } : {}),
+      ...(members.length > 0 ? { scale: { replicas: members.length, members } } : {}),
+    };
   };
 
 /** --identity, else the key the deploy recorded (when it is still there), else ssh's own choice. */
@@ -28,7 +39,7 @@ function identity(given: string | undefined, recorded: string | undefined, cwd: 
 
 export async function ssh(
   args: CommandArgs<
-    { readonly identity: string | undefined; readonly print: boolean },
+    { readonly identity: string | undefined; readonly print: boolean; readonly replica: string | undefined },
     { readonly id: string | undefined }
   >,
   context: CommandContext,
@@ -40,11 +51,16 @@ export async function ssh(
     env,
     remote: remoteLookup(env),
   });
+  // A deployment with replicas records the NodeBalancer's address: SSH goes to one replica.
+  const host = sshHostOf(target, args.options.replica) ?? { ipv4: target.ipv4, hostKeyId: target.id };
+  if (host.replica && args.options.replica === undefined) {
+    out.info(`Using ${host.replica}; name another with --replica N.`);
+  }
   const knownHostsFile = await ensureKnownHosts(env);
   const argv = sshArgv({
     ...(env.LINODE_BUILD_SSH ? { program: env.LINODE_BUILD_SSH } : {}),
-    deploymentId: target.id,
-    host: target.ipv4,
+    deploymentId: host.hostKeyId,
+    host: host.ipv4,
     knownHostsFile,
     ...identity(args.options.identity, target.sshIdentityFile, cwd),
     extra: args.rest ?? [],
@@ -54,7 +70,7 @@ export async function ssh(
     return 0;
   }
   const password = secretPath(env, target.id, 'root-password');
-  out.info(`Connecting to ${target.id} (${target.app}, ${target.env}) at ${target.ipv4}`);
+  out.info(`Connecting to ${target.id} (${target.app}, ${target.env}) at ${host.ipv4}`);
   if (existsSync(password)) {
     out.info(`If your key is refused, the root password is in ${password} (mode 0600).`);
   }

@@ -6,6 +6,7 @@
 import { CliError } from '../errors.js';
 import { liveProjectDeployment } from '../state/chosen-deployment.js';
 import { findDeployment, readRegistry } from '../state/registry.js';
+import type { ScaleState } from '../state/types.js';
 
 export interface SshTarget {
   readonly id: string;
@@ -14,6 +15,8 @@ export interface SshTarget {
   readonly ipv4?: string;
   /** The private key the deploy recorded (its public half is in authorized_keys). */
   readonly sshIdentityFile?: string;
+  /** Its replicas, when it is a deployment behind a NodeBalancer (ipv4 is then the NodeBalancer's). */
+  readonly scale?: Pick<ScaleState, 'replicas' | 'members'>;
 }
 
 /** Looks a deployment up on Linode (by tags); undefined when there is none or no API access. */
@@ -61,5 +64,6 @@ async function byProject(input: ResolveInput): Promise<SshTarget> {
     env: project.env,
     ...(ipv4 ? { ipv4 } : {}),
     ...(record?.sshIdentityFile ? { sshIdentityFile: record.sshIdentityFile } : {}),
+    ...(record?.scale ? { scale: record.scale } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { CliError } from '../errors.js';
 import { ensureKnownHosts } from '../ssh/known-hosts.js';
+import { type SshHost, sshHostOf } from '../ssh/replica.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { isLoopbackHost, WatcherClient } from './client.js';
 import { type ResolvedWatcher, resolveWatcher } from './resolve.js';
@@ -32,6 +33,8 @@ export interface ConnectOptions {
   readonly tunnelTimeoutMs?: number;
   /** Told before ssh starts, e.g. to print "Opening an SSH tunnel …". */
   readonly onTunnel?: (target: string) => void;
+  /** The machine to tunnel to (`logs --replica`); default: sshHostOf(record), the first replica. */
+  readonly host?: SshHost;
 }
 
 /** The private key ssh should use for a deployment: the recorded one, if it is on this machine. */
@@ -43,15 +46,16 @@ export async function openWatcherTunnel(
   env: NodeJS.ProcessEnv,
   record: DeploymentRecord,
   timeoutMs?: number,
+  host: SshHost | undefined = sshHostOf(record),
 ): Promise<Tunnel> {
-  if (!record.ipv4 || !record.watcherPort) {
+  if (!host || !record.watcherPort) {
     throw new CliError(`Deployment ${record.id} has no IP address yet.`, 'Wait for it to finish creating.');
   }
   const identityFile = deploymentIdentity(record);
   return openSshTunnel({
-    host: record.ipv4,
+    host: host.ipv4,
     remotePort: record.watcherPort,
-    deploymentId: record.id,
+    deploymentId: host.hostKeyId,
     knownHostsFile: await ensureKnownHosts(env),
     ...(identityFile ? { identityFile } : {}),
     ...(env.LINODE_BUILD_SSH ? { ssh: env.LINODE_BUILD_SSH } : {}),
@@ -105,13 +109,21 @@ export async function connectWatcher(
   if (resolved.direct && !options.forceTunnel) {
     return { client: new WatcherClient(resolved.endpoint, clientOptions), resolved, close() {} };
   }
-  const local = options.forceTunnel || options.overrideUrl ? undefined : await loopbackWatcherUrl(record);
+  // A deployment with replicas records the NodeBalancer's address: the watcher is on a replica.
+  const host = options.host ?? sshHostOf(record);
+  const local =
+    options.forceTunnel || options.overrideUrl || !host
+      ? undefined
+      : await loopbackWatcherUrl({
+          ipv4: host.ipv4,
+          ...(record.watcherPort ? { watcherPort: record.watcherPort } : {}),
+        });
   if (local) {
     const endpoint = { baseUrl: local, token: resolved.endpoint.token };
     return { client: new WatcherClient(endpoint, clientOptions), resolved: { record, endpoint }, close() {} };
   }
-  options.onTunnel?.(`root@${record.ipv4}`);
-  const tunnel = await openWatcherTunnel(env, record, options.tunnelTimeoutMs);
+  options.onTunnel?.(`root@${host?.ipv4 ?? record.ipv4}`);
+  const tunnel = await openWatcherTunnel(env, record, options.tunnelTimeoutMs, host);
   const tunnelled = throughTunnel(resolved, tunnel);
   return {
     client: new WatcherClient(tunnelled.endpoint, clientOptions),

@@ -1,5 +1,6 @@
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
 import { UsageError } from '../errors.js';
+import { sshHostOf } from '../ssh/replica.js';
 import { idleGpuLines } from '../status/idle-lines.js';
 import type { BootProgress, LogLine, WatcherClient } from './client.js';
 import { connectWatcher } from './connect.js';
@@ -16,6 +17,7 @@ export interface LogsOptions {
   readonly boot: boolean;
   readonly timestamps: boolean;
   readonly json: boolean;
+  readonly replica: string | undefined;
 }
 
 type Args = CommandArgs<LogsOptions, { readonly id: string | undefined }>;
@@ -64,11 +66,17 @@ export async function logs(args: Args, context: CommandContext): Promise<number>
     throw new UsageError('--ssh and --watcher-url cannot be combined.');
 
   const record = await selectRecord(env, context.cwd, args.positionals.id);
+  // With replicas, the recorded address is the NodeBalancer's: the watcher is read on one replica.
+  const host = sshHostOf(record, options.replica);
+  if (host?.replica && options.replica === undefined) {
+    out.info(`Using ${host.replica}; name another with --replica N.`);
+  }
   // The watcher listens on the instance's loopback and the token never crosses a network in
   // clear: without --watcher-url, logs go through an SSH tunnel (--ssh only insists on it).
   const connection = await connectWatcher(env, record, {
     ...(options['watcher-url'] ? { overrideUrl: options['watcher-url'] } : {}),
     forceTunnel: options.ssh,
+    ...(host ? { host } : {}),
     onTunnel: (target) => out.info(`Opening an SSH tunnel to ${target} …`),
   });
   out.redact(connection.resolved.endpoint.token);

@@ -96,5 +96,34 @@ describe.runIf(sshdAvailable())('replicas roll an app change', () => {
     // Still the previous fingerprint: plan still shows the image change to roll.
     const plan = await lab.run(['plan', '--json'], { cwd: ssh.project(), env: ssh.env() });
     expect(JSON.parse(plan.stdout).deployment.action).toBe('app');
+
+    // ssh to a replica logs in to it over the real sshd, with the recorded key and the host
+    // key the deploy pinned under that replica's alias (not the NodeBalancer's address).
+    const id = JSON.parse(created.stdout).id as string;
+    const known = path.join(lab.home, '.local/state/linode-build/known_hosts');
+    expect(readFileSync(known, 'utf8')).toContain(`linode-build-${id}-r2 `);
+    const login = await lab.run(['ssh', id, '--replica', '2', '--', 'echo', 'on-replica'], {
+      cwd: ssh.project(),
+      env: ssh.env(),
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain('on-replica');
+    const byDefault = await lab.run(['ssh', id, '--', 'true'], { cwd: ssh.project(), env: ssh.env() });
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stderr).toContain(`Using replica 1 of 3 (${id}-r1`);
+    // A replica whose pinned key no longer matches is refused, as a single instance would be.
+    writeFileSync(
+      known,
+      readFileSync(known, 'utf8').replace(
+        new RegExp(`^linode-build-${id}-r3 .*$`, 'm'),
+        `linode-build-${id}-r3 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOlS1b9XhbtDjprsE8bqzK3ZyJL8nPqT2uJ6k6d3c7xE`,
+      ),
+    );
+    const tampered = await lab.run(['ssh', id, '--replica', '3', '--', 'true'], {
+      cwd: ssh.project(),
+      env: ssh.env(),
+    });
+    expect(tampered.code).not.toBe(0);
+    expect(tampered.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
 });

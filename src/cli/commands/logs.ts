@@ -42,11 +42,17 @@ export const logsSpec = commandSpec({
       default: 2,
     },
     json: { type: 'boolean', description: 'Print JSON (not with --follow)' },
+    replica: {
+      type: 'string',
+      description: 'For a deployment with replicas: whose watcher, by number or label (default: the first)',
+      placeholder: 'N|LABEL',
+    },
   },
   examples: [
     { command: 'linode-build logs', description: "Last 100 lines of this project's app container" },
     { command: 'linode-build logs k3x9 --lines 500', description: 'More lines of one deployment' },
     { command: 'linode-build logs --follow', description: 'Keep streaming new lines' },
+    { command: 'linode-build logs k3x9 --replica 3 --boot', description: 'Boot steps of replica 3' },
     { command: 'linode-build logs --boot --follow', description: 'Watch the boot steps until they finish' },
     {
       command:

@@ -21,6 +21,12 @@ export const sshSpec = commandSpec({
       description: 'Private key file to use (default: ssh agent and ~/.ssh/id_*)',
       placeholder: 'FILE',
     },
+    replica: {
+      type: 'string',
+      description:
+        'For a deployment with replicas: which one, by number or label (default: the first; the NodeBalancer has no SSH)',
+      placeholder: 'N|LABEL',
+    },
   },
   examples: [
     { command: 'linode-build ssh', description: "Log in to this project's deployment" },
@@ -28,6 +34,10 @@ export const sshSpec = commandSpec({
     {
       command: 'linode-build ssh k3x9 -- -L 8080:localhost:8000',
       description: 'Forward a local port to the app',
+    },
+    {
+      command: 'linode-build ssh k3x9 --replica 2',
+      description: 'Log in to replica 2 of a deployment with replicas',
     },
     { command: 'linode-build ssh --print', description: 'Show the exact command without running it' },
   ],
