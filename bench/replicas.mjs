@@ -1,103 +1,141 @@
-// API requests of `status` for deployments with replicas, against the fake Linode API:
-//   - `status --all --json` over 50 deployments × 3 replicas (seeded: 150 tagged instances and
-//     their registry records); target ≤ 4 requests;
-//   - `status ID --json` of one deployment of 3 replicas made by a real `deploy` (backend mode
-//     and check status per replica from its NodeBalancer);
-// plus the time `deploy` takes to create those 3 replicas and register them.
+// Time to roll an app change (an env value) across 5 replicas behind a NodeBalancer, against
+// one in-place update of a single instance measured in the same run: the roll is one replica
+// at a time (drain → update in place over SSH → NodeBalancer check UP → accept), so the target
+// is ≈ replicas × one in-place update, and no boot. Also the time `deploy` takes to create the
+// 5 replicas and register them. (The API requests `status` makes for replicas are counted by
+// bench/status-replicas.mjs, part of bench/run.mjs.)
 //
-// Run: npm run build && node bench/replicas.mjs
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The fake Linode API plays the machines and the NodeBalancer; a real sshd on loopback plays
+// every replica's SSH (one private root for all, as test/e2e/replicas-roll.test.ts does), so
+// each update runs the real update program there. Drain time is 0 (LINODE_BUILD_DRAIN_SECONDS;
+// a user's roll waits 30 s per replica on top, for connections to finish).
+//
+// Run: npm run build && node bench/replicas.mjs [--replicas 5] [--boot-ms 2000]
+// Needs root and Debian's openssh-server (as the tests do); otherwise it says so and exits 0.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { bin, cliEnv, loadFakeApi, registryRecord } from './fake-api.mjs';
+import { promisify } from 'node:util';
+import { bin, loadFakeApi, loadTypeScript, median } from './fake-api.mjs';
 
-const token = 'bench-token';
-const deployments = 50;
-const replicas = 3;
-
-const { FakeLinode, work } = await loadFakeApi();
-const fake = await new FakeLinode({ token, provisionMs: 20, bootMs: 20, deleteMs: 20 }).start();
-const home = path.join(work, 'home');
-const stateDir = path.join(home, '.local/state/linode-build');
-mkdirSync(stateDir, { recursive: true });
-mkdirSync(path.join(home, '.ssh'), { recursive: true });
-writeFileSync(
-  path.join(home, '.ssh/id_ed25519.pub'),
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForBenchOnly00000000000000000000000 bench@lab\n',
-);
-
-const records = [];
-for (let i = 0; i < deployments; i++) {
-  const id = `r${String(i).padStart(7, '0')}`;
-  const members = [];
-  for (let k = 1; k <= replicas; k++) {
-    const instance = fake.seedInstance({
-      label: `bench-prod-${id}-${k}`,
-      region: 'us-ord',
-      type: 'g6-standard-2',
-      tags: [
-        `build-id:${id}`,
-        'build-app:bench',
-        'build-env:prod',
-        'build-tmpl:chat-agent',
-        `build-replica:${id}-${k}`,
-      ],
-    });
-    members.push({ index: k, linodeId: instance.id, ipv4: instance.ipv4[0] });
-  }
-  const first = fake.listInstances().find((instance) => instance.id === members[0].linodeId);
-  records.push({ ...registryRecord(id, first), scale: { replicas, members } });
-}
-writeFileSync(path.join(stateDir, 'registry.json'), JSON.stringify({ version: 1, deployments: records }));
-
-const env = cliEnv(home, fake, token, { LINODE_BUILD_POLL_MS: '20', LINODE_BUILD_RETRY_BASE_MS: '10' });
-// Asynchronous: the fake API answers from this process's event loop.
-const run = (args, cwd = home) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`)),
-    );
-  });
-const requestsOf = async (args, cwd) => {
-  const before = fake.requests.length;
-  await run(args, cwd);
-  return fake.requests.slice(before).map((entry) => `${entry.method} ${entry.path}`);
+const option = (name, fallback) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
 };
+const replicas = option('--replicas', 5);
+const bootMs = option('--boot-ms', 2000);
 
-// Warm-up fills the on-disk types cache, as on a user's machine after the first run.
-await run(['status', '--all', '--json', '--no-health']);
-const listing = await requestsOf(['status', '--all', '--json', '--no-health']);
+if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd')) {
+  console.log('replicas bench skipped: it needs root and /usr/sbin/sshd (apt install openssh-server)');
+  process.exit(0);
+}
 
-const project = path.join(home, 'replicated');
-await run(['init', 'embeddings-python', '--directory', project]);
-const yml = path.join(project, 'deploy.yml');
-const text = readFileSync(yml, 'utf8');
-writeFileSync(yml, text.replace(/(\n\s+region_default: [^\n]+\n)/, `$1    replicas: ${replicas}\n`));
-writeFileSync(path.join(project, '.env'), '');
-const started = process.hrtime.bigint();
-const deployed = JSON.parse(await run(['deploy', '--yes', '--json'], project));
-const deployMs = Number(process.hrtime.bigint() - started) / 1e6;
-const detail = await requestsOf(['status', deployed.id, '--json', '--no-health']);
-await fake.close();
+const { FakeLinode, startHealthApp } = await loadFakeApi();
+const { startTestSshd, instanceRoot, appTemplateYml, freePort } = await loadTypeScript({
+  startTestSshd: 'test/support/sshd.ts',
+  instanceRoot: 'test/support/instance-root.ts',
+  appTemplateYml: 'test/support/app-template.ts',
+  freePort: 'test/support/net.ts',
+});
+const token = 'bench-token';
+const fake = await new FakeLinode({
+  token,
+  provisionMs: bootMs / 2,
+  bootMs: bootMs / 2,
+  deleteMs: 100,
+}).start();
+const health = await startHealthApp();
+const sshd = await startTestSshd();
+const home = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-home-'));
+const instance = instanceRoot(sshd.remoteRoot);
+const port = await freePort();
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(home, '.config'),
+  XDG_CACHE_HOME: path.join(home, '.cache'),
+  XDG_STATE_HOME: path.join(home, '.local', 'state'),
+  LINODE_TOKEN: token,
+  LINODE_API_URL: fake.url,
+  LINODE_BUILD_HEALTH_HOST: health.address,
+  LINODE_BUILD_POLL_MS: '40',
+  LINODE_BUILD_RETRY_BASE_MS: '10',
+  LINODE_BUILD_DRAIN_SECONDS: '0',
+  LINODE_BUILD_SSH: sshd.sshProgram,
+  LINODE_BUILD_TEST_REMOTE_ENV: instance.remoteEnv,
+};
+// Asynchronous: the fake API answers from this process's event loop.
+const run = promisify(execFile);
+const project = (name, count) => {
+  const directory = path.join(home, name);
+  mkdirSync(directory);
+  let yml = appTemplateYml({ name: 'bench-app', image: 'registry.example.com/app:good', port });
+  if (count > 1)
+    yml = yml.replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${count}\n`);
+  writeFileSync(path.join(directory, 'deploy.yml'), yml);
+  return directory;
+};
+const setGreeting = (directory, greeting) =>
+  writeFileSync(path.join(directory, '.env'), `GREETING='${greeting}'\n`, { mode: 0o600 });
+const deploy = async (cwd, expected) => {
+  const started = performance.now();
+  const { stdout } = await run(
+    process.execPath,
+    [bin, 'deploy', '--yes', '--json', '--ssh-key', `${sshd.clientKey}.pub`],
+    { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout);
+  if (expected && result.result !== expected) throw new Error(`expected ${expected}, got ${result.result}`);
+  return { ms: performance.now() - started, result };
+};
+const restarts = () =>
+  instance.systemctlCalls().filter((call) => call === 'restart linode-build-app.service').length;
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-console.log(
-  `status --all --json, ${deployments} deployments × ${replicas} replicas: ${listing.length} API requests (target ≤ 4)`,
-);
-for (const line of listing) console.log(`  ${line}`);
-console.log(
-  `status ID --json, one deployment of ${replicas} replicas with backends: ${detail.length} API requests`,
-);
-for (const line of detail) console.log(`  ${line}`);
-console.log(
-  `deploy of ${replicas} replicas behind a NodeBalancer (fake, 20 ms boots): ${deployMs.toFixed(0)} ms`,
-);
+try {
+  // One instance: created, booted (its user data applied to the root), then two env changes.
+  const single = project('single', 1);
+  setGreeting(single, 'hello');
+  const one = await deploy(single);
+  instance.boot(fake.userDataOf(one.result.linodeId));
+  instance.startApp();
+  const inPlace = [];
+  for (const greeting of ['bonjour', 'hallo']) {
+    setGreeting(single, greeting);
+    inPlace.push((await deploy(single, 'updated')).ms);
+  }
+
+  // N replicas: the same app; the root now plays each of them.
+  const replicated = project('replicated', replicas);
+  setGreeting(replicated, 'hello');
+  const created = await deploy(replicated);
+  const ids = fake.listInstances().filter((linode) => linode.tags.includes(`build-id:${created.result.id}`));
+  if (ids.length !== replicas) throw new Error(`expected ${replicas} replicas, found ${ids.length}`);
+  instance.boot(fake.userDataOf(ids[0].id));
+  instance.startApp();
+  setGreeting(replicated, 'rolled');
+  const before = restarts();
+  const roll = await deploy(replicated, 'updated');
+  if (restarts() - before !== replicas)
+    throw new Error(`expected ${replicas} restarts in the roll, saw ${restarts() - before}`);
+  if (fake.listInstances().length !== replicas + 1) throw new Error('the roll created or deleted instances');
+
+  const update = median(inPlace);
+  console.log(`fake instance boot: ${seconds(bootMs)} (never waited for by an update or a roll)`);
+  console.log(`deploy of ${replicas} replicas behind a NodeBalancer: ${seconds(created.ms)}`);
+  console.log(
+    `one in-place update (single instance, env change; median of ${inPlace.length}): ${seconds(update)}`,
+  );
+  console.log(`roll of the same change across ${replicas} replicas: ${seconds(roll.ms)}`);
+  console.log(
+    `roll / one update: ${(roll.ms / update).toFixed(2)}x (target ≈ ${replicas}x; roll / (${replicas} × update) = ${(roll.ms / (replicas * update)).toFixed(2)})`,
+  );
+  // A roll that waited for a boot per replica would exceed replicas × (update + boot).
+  if (roll.ms >= replicas * (update + bootMs)) process.exitCode = 1;
+} finally {
+  instance.stopApp();
+  await sshd.stop();
+  await health.close();
+  await fake.close();
+}
