@@ -14,6 +14,8 @@
 import { CliError } from '../errors.js';
 import type { NodeBalancerNode } from '../linode/nodebalancers.js';
 import type { ScalePlan } from '../plan/scale.js';
+import { replicaHostKeyId } from '../ssh/replica.js';
+import { upsertDeployment } from '../state/registry.js';
 import type { DeploymentRecord, ReplicaMember } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
@@ -91,7 +93,12 @@ export async function rollReplicas(
       id: 'update',
       label: `Rolling the update over ${scale.replicas} replicas`,
     });
-    const members = [...state.members].sort((a, b) => a.index - b.index);
+    // Marked before the first drain: a roll killed part-way is visible in `status`.
+    await upsertDeployment(run.request.env, {
+      ...existing,
+      scale: { ...state, rollStartedAt: new Date(run.now()).toISOString() },
+    });
+    const members = await rollOrder(run, existing.id, state.members, nodeBalancerId, configId);
     const done: number[] = [];
     for (let start = 0; start < members.length; start += maxUnavailable) {
       const batch = members.slice(start, start + maxUnavailable);
@@ -103,6 +110,32 @@ export async function rollReplicas(
   }
   const record = await recordConverged(run, prepared, existing);
   return { result: 'updated', prepared, record, changes };
+}
+
+/**
+ * Replicas whose backend is out of rotation first (left drained by a roll that was killed or
+ * stopped): finishing them before draining another keeps at most max-unavailable backends out.
+ */
+async function rollOrder(
+  run: Run,
+  id: string,
+  members: readonly ReplicaMember[],
+  nodeBalancerId: number,
+  configId: number,
+): Promise<ReplicaMember[]> {
+  const nodes = await run.client.nodeBalancers.nodes(nodeBalancerId, configId);
+  const outOfRotation = (member: ReplicaMember) =>
+    nodes.some((node) => node.label === replicaHostKeyId(id, member.index) && node.mode !== 'accept');
+  const ordered = [...members].sort(
+    (a, b) => Number(outOfRotation(b)) - Number(outOfRotation(a)) || a.index - b.index,
+  );
+  const left = ordered.filter(outOfRotation).map((member) => member.index);
+  if (left.length > 0) {
+    run.step(
+      `Replica${left.length > 1 ? 's' : ''} ${left.join(', ')} left out of rotation by an unfinished roll: updated first`,
+    );
+  }
+  return ordered;
 }
 
 async function nodeOf(
@@ -152,7 +185,7 @@ async function rollOne(
   configId: number,
   done: readonly number[],
 ): Promise<void> {
-  const label = `${record.id}-r${member.index}`;
+  const label = replicaHostKeyId(record.id, member.index);
   const name = `replica ${member.index}/${scale.replicas}`;
   if (!member.ipv4) {
     throw new CliError(

@@ -26,7 +26,7 @@ import { ensureKnownHosts } from '../ssh/known-hosts.js';
 import { runRemoteBash } from '../ssh/remote.js';
 import { readRegistry, removeDeployment, upsertDeployment } from '../state/registry.js';
 import { removeSecrets, writeSecret } from '../state/secrets.js';
-import type { DeploymentRecord } from '../state/types.js';
+import type { DeploymentRecord, ScaleState } from '../state/types.js';
 import { linodeHostname } from '../status/endpoint.js';
 import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
 import { pollInterval } from '../util/poll.js';
@@ -280,12 +280,20 @@ function apiSummary(changes: readonly FieldChange[]): string {
 }
 
 /** The record after a successful update: what is deployed now. */
+function withoutRollMark(scale: ScaleState): ScaleState {
+  const { rollStartedAt: _started, ...rest } = scale;
+  return rest;
+}
+
 function updatedRecord(prepared: PreparedPlan, record: DeploymentRecord, now: number): DeploymentRecord {
   const { plan } = prepared;
   const container = plan.template.deploy.linode.container;
   const { externalPort: _e, internalPort: _i, health: _h, expiresAt: _x, idleLimit: _l, ...rest } = record;
+  // A converged deployment has no roll under way.
+  const scale = rest.scale ? withoutRollMark(rest.scale) : undefined;
   return {
     ...rest,
+    ...(scale ? { scale } : {}),
     templateVersion: plan.template.version,
     ...(container ? { externalPort: container.external_port, internalPort: container.internal_port } : {}),
     ...(container?.health ? { health: container.health } : {}),

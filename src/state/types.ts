@@ -62,6 +62,12 @@ export interface ScaleState {
   readonly configId?: number;
   readonly placementGroupId?: number;
   readonly members: readonly ReplicaMember[];
+  /**
+   * When an app-level roll over the replicas began (ISO), until a deploy finishes it: a roll
+   * that was killed or stopped leaves it, so `status` can say so and the next deploy rolls
+   * the drained backends first.
+   */
+  readonly rollStartedAt?: string;
 }
 
 export interface ReplicaMember {

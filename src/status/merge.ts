@@ -219,5 +219,6 @@ function replicatedViewOf(
     ...(cost && instances.length > 0 ? { accruedCost: cost.accrued } : {}),
     replicas,
     ...(nodeBalancer ? { nodeBalancer, nodeBalancerId: nodeBalancer.id } : {}),
+    ...(record?.scale?.rollStartedAt ? { unfinishedRollSince: record.scale.rollStartedAt } : {}),
   };
 }

@@ -87,6 +87,11 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
     `  Where:     ${view.region}, ${view.type}${view.replicas ? ` × ${view.replicas.length}` : ''}`,
     `  Health:    ${view.health}${view.replicas ? ' (through the NodeBalancer)' : ''}`,
     ...replicaLines(view),
+    ...(view.unfinishedRollSince
+      ? [
+          `  Roll:      interrupted (started ${view.unfinishedRollSince}); some replicas may run the previous version or be drained. 'linode-build deploy' finishes it.`,
+        ]
+      : []),
   ];
   if (view.replicas) {
     lines.push(

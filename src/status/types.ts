@@ -56,6 +56,8 @@ export interface DeploymentView {
   readonly nodeBalancer?: NodeBalancerView;
   /** Its id again (`nodeBalancer.id`), kept for scripts written against the first replicas output. */
   readonly nodeBalancerId?: number;
+  /** When a roll began that no deploy has finished (killed, or stopped by an unhealthy replica): ISO. */
+  readonly unfinishedRollSince?: string;
 }
 
 export interface ReplicaView {

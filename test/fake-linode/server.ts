@@ -112,6 +112,8 @@ interface InstanceRecord {
 interface HeldResponse {
   readonly method: string;
   readonly path: RegExp;
+  /** Matching requests still to answer normally before the one held. */
+  skip: number;
   readonly handled: () => void;
 }
 
@@ -240,8 +242,8 @@ export class FakeLinode {
    * the promise resolves once it was handled, so a test can kill the client at exactly that
    * step, the worst moment (the change happened and the client never learned it).
    */
-  holdResponse(match: { method: string; path: RegExp }): Promise<void> {
-    return new Promise((resolve) => this.holds.push({ ...match, handled: resolve }));
+  holdResponse(match: { method: string; path: RegExp; skip?: number }): Promise<void> {
+    return new Promise((resolve) => this.holds.push({ ...match, skip: match.skip ?? 0, handled: resolve }));
   }
 
   /** Requests that change something (not GET), for "no mutating request" checks. */
@@ -410,7 +412,8 @@ export class FakeLinode {
       return;
     }
     const hold = this.holds.findIndex((held) => held.method === entry.method && held.path.test(entry.path));
-    if (hold >= 0) {
+    if (hold >= 0 && this.holds[hold]!.skip > 0) this.holds[hold]!.skip -= 1;
+    else if (hold >= 0) {
       entry.status = 'dropped';
       this.holds.splice(hold, 1)[0]!.handled();
       return; // the response never comes; the client is expected to die waiting

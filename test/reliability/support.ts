@@ -120,6 +120,8 @@ export interface KillStep {
   readonly method: string;
   readonly path: RegExp;
   readonly name: string;
+  /** Matching requests answered before the one the CLI dies on (default 0: the first). */
+  readonly skip?: number;
 }
 
 /**
@@ -133,7 +135,7 @@ export async function killAt(
   project: string,
   extraEnv: Record<string, string> = {},
 ): Promise<void> {
-  const held = lab.fake.holdResponse({ method: step.method, path: step.path });
+  const held = lab.fake.holdResponse({ method: step.method, path: step.path, skip: step.skip ?? 0 });
   const cli = startCli(args, project, { ...lab.env, LINODE_BUILD_POLL_MS: '20', ...extraEnv });
   const outcome = await Promise.race([
     held.then(() => 'held' as const),
