@@ -10,6 +10,9 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import schema from '../../schema/status.schema.json';
+import { formatMoney } from '../../src/status/print.js';
+import type { DeploymentView } from '../../src/status/types.js';
+import { cellText, formatPrice, totals } from '../../src/tui/format.js';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
 
@@ -63,6 +66,10 @@ describe('status of a deployment with 3 replicas', () => {
       path.join(project, 'deploy.yml'),
       yml.replace('    region_default: us-ord\n', '    region_default: us-ord\n    replicas: 3\n'),
     );
+    // What plan priced (the replicas and the NodeBalancer): status, its text and the TUI must agree.
+    const planned = await lab.run(['plan', '--json'], { cwd: project });
+    expect(planned.code, planned.stderr).toBe(0);
+    const plannedHourly = JSON.parse(planned.stdout).cost.total.hourly as number;
     const deployed = await lab.run(['deploy', '--yes', '--json'], { cwd: project });
     expect(deployed.code, deployed.stderr).toBe(0);
     const id = JSON.parse(deployed.stdout).id as string;
@@ -95,6 +102,12 @@ describe('status of a deployment with 3 replicas', () => {
       hourlyPrice: 0.123,
       nodeBalancer: { id: balancer!.id, ipv4: balancer!.ipv4, hostname: balancer!.hostname, port: 8080 },
     });
+    expect(listed!.hourlyPrice).toBeCloseTo(plannedHourly, 9);
+    expect(rows[0]).toContain(formatMoney(plannedHourly, 4));
+    expect(cellText(listed as unknown as DeploymentView, 'price', Date.now())).toBe(
+      formatPrice(plannedHourly),
+    );
+    expect(totals([listed as unknown as DeploymentView]).hourly).toBeCloseTo(plannedHourly, 9);
     expect(
       listed!.replicas!.map((replica) => [replica.index, replica.linodeId, replica.instanceStatus]),
     ).toEqual([
