@@ -131,6 +131,14 @@ export async function convergeReplicas(
   }
   const action = prepared.action ?? 'unchanged';
   const changes = prepared.changes ?? [];
+  if (scale.replicas === existing.scale.replicas && action === 'unchanged' && existing.scale.rollStartedAt) {
+    // deploy.yml and .env match the record, but a roll of another version was cut short: some
+    // replicas may run it, one may be drained. Rolling what the files say puts all back on it.
+    run.step(
+      `A roll of ${existing.id} was interrupted: rolling deploy.yml and .env over every replica again`,
+    );
+    return rollReplicas(run, { ...prepared, action: 'app' }, existing, scale);
+  }
   if (scale.replicas === existing.scale.replicas && action === 'unchanged') {
     // Up to date only once every backend takes traffic (an interrupted create may have left
     // some in `reject` while they booted).

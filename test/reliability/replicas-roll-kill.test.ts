@@ -6,7 +6,8 @@
  * finished. Each time `status` says the roll was interrupted, and the next deploy finishes it:
  * the drained replica goes first (so never more than one backend out of rotation), every
  * backend ends `accept` on the new version, nothing is created or left over, and the mark is
- * gone.
+ * gone. Last, the change is undone after the kill: the files match the record, and that deploy
+ * still rolls (replica 1 runs the cut-short version, replica 2 is drained) back to the recorded one.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { killAt, readRegistry } from './support.js';
 describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next deploy', () => {
   const ssh = useSshLab('roll-kill', { LINODE_BUILD_DRAIN_SECONDS: '0' });
 
-  it('killed at: drain of replica 1, replica 1 updated, drain of replica 2', {
+  it('killed at: drain of replica 1, replica 1 updated, drain of replica 2 (then also with the change undone)', {
     timeout: 240_000,
   }, async () => {
     const lab = ssh.lab();
@@ -62,11 +63,20 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
       { name: 'replica 1 updated', step: { method: 'GET', path: nodesList, skip: 2 }, drained: [1] },
       // Replica 1 drained and re-admitted (2 PUTs), then replica 2 drained.
       { name: 'replica 2 drained', step: { method: 'PUT', path: /\/nodes\/\d+$/, skip: 2 }, drained: [2] },
+      // The user then goes back to the recorded version: the files match the record, yet
+      // replica 1 runs the cut-short one and replica 2 is drained, so that deploy rolls too.
+      {
+        name: 'replica 2 drained, change undone',
+        step: { method: 'PUT', path: /\/nodes\/\d+$/, skip: 2 },
+        drained: [2],
+        undo: true,
+      },
     ];
     for (const [round, entry] of cases.entries()) {
-      const version = `v${round + 1}`;
-      greet(version);
+      const version = 'undo' in entry ? `v${round}` : `v${round + 1}`;
+      greet(`v${round + 1}`);
       await killAt(lab, { name: entry.name, ...entry.step }, deployArgs, project, ssh.env());
+      greet(version);
       const out = nodes().filter((node) => node.mode !== 'accept');
       expect(
         out.map((node) => node.label),
