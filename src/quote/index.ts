@@ -14,6 +14,26 @@ function assertNoNul(value: string, what: string): void {
 }
 
 /**
+ * Unicode noncharacters (U+FDD0..U+FDEF and U+xFFFE/U+xFFFF): systemd's UTF-8 check refuses
+ * them in any setting, escaped or not, ignores the assignment and fails to load the unit.
+ */
+function isNoncharacter(code: number): boolean {
+  return (code >= 0xfdd0 && code <= 0xfdef) || (code & 0xfffe) === 0xfffe;
+}
+
+function assertSystemdClean(value: string, what: string): void {
+  assertNoNul(value, what);
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (isNoncharacter(code)) {
+      throw new Error(
+        `${what} contains U+${code.toString(16).toUpperCase()}, a Unicode noncharacter systemd refuses`,
+      );
+    }
+  }
+}
+
+/**
  * Quotes one argument for a POSIX shell (sh, dash, bash): the shell reads back exactly `arg`.
  * Plain words stay readable; anything else is single-quoted, with `'` written as `'\''`.
  */
@@ -64,7 +84,7 @@ function systemdCEscape(value: string): string {
  * C escapes so that spaces, quotes and control characters survive.
  */
 export function systemdExecArg(arg: string): string {
-  assertNoNul(arg, 'systemd argument');
+  assertSystemdClean(arg, 'systemd argument');
   // A lone `;` separates commands on Exec lines; no call site needs one as an argument.
   if (arg === ';') throw new Error('a lone ";" cannot be an ExecStart argument');
   const escaped = systemdCEscape(arg).replaceAll('%', '%%').replaceAll('$', '$$$$');
@@ -86,18 +106,20 @@ export function systemdExecLine(argv: readonly string[]): string {
  */
 export function systemdEnvironment(name: string, value: string): string {
   if (!isEnvName(name)) throw new Error(`invalid environment variable name: ${JSON.stringify(name)}`);
-  assertNoNul(value, 'systemd environment value');
+  assertSystemdClean(value, 'systemd environment value');
   return `Environment="${name}=${systemdCEscape(value).replaceAll('%', '%%')}"`;
 }
 
 /**
  * A single-line value for a systemd setting that does not unquote (e.g. `Description=`):
- * specifiers doubled, line breaks and other control characters replaced by spaces.
+ * specifiers doubled, line breaks and other control characters replaced by spaces,
+ * noncharacters by U+FFFD.
  */
 export function systemdPlainValue(value: string): string {
   // A trailing backslash would continue the line onto the next directive: drop it (and the
   // trailing blanks systemd strips anyway).
-  return value
+  return Array.from(value, (char) => (isNoncharacter(char.codePointAt(0)!) ? '\uFFFD' : char))
+    .join('')
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replaceAll('%', '%%')
     .replace(/[\s\\]+$/, '');

@@ -256,7 +256,7 @@ describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transact
     expect(docker!.status, docker!.stderr).toBe(0);
     expect(docker!.aptGet).toHaveLength(1);
     expect(docker!.aptGet[0]).toMatch(
-      / install -y -q --no-install-recommends docker\.io apparmor nodejs jq$/,
+      / install -y -q --no-install-recommends --no-upgrade docker\.io apparmor nodejs jq$/,
     );
     expect(docker!.stdout).toContain("installing the boot's packages in one apt transaction");
     for (const later of [buildwatch!, extra!]) {
@@ -270,7 +270,7 @@ describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transact
     const [, buildwatch] = boot('docker.io nodejs', [['docker.io'], ['nodejs']], 'not-installed');
     expect(buildwatch!.status).toBe(0);
     expect(buildwatch!.aptGet).toHaveLength(1);
-    expect(buildwatch!.aptGet[0]).toMatch(/--no-install-recommends nodejs$/);
+    expect(buildwatch!.aptGet[0]).toMatch(/--no-install-recommends --no-upgrade nodejs$/);
   });
 
   it('when the shared transaction fails, each step installs its own and only the step with the bad package fails', () => {
@@ -280,7 +280,7 @@ describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transact
       ['no-such-package'],
     ]);
     expect(docker!.status, docker!.stderr).toBe(0);
-    expect(docker!.aptGet.map((call) => call.replace(/^.*--no-install-recommends /, ''))).toEqual([
+    expect(docker!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, ''))).toEqual([
       'docker.io apparmor nodejs no-such-package',
       'docker.io apparmor',
     ]);
@@ -288,7 +288,7 @@ describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transact
       "the shared transaction failed; installing this step's packages on their own",
     );
     expect(buildwatch!.status).toBe(0);
-    expect(buildwatch!.aptGet.map((call) => call.replace(/^.*--no-install-recommends /, ''))).toEqual([
+    expect(buildwatch!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, ''))).toEqual([
       'nodejs',
     ]);
     expect(extra!.status).toBe(100);

@@ -107,7 +107,14 @@ function systemdUnquote(text: string, exec: boolean): string[] {
   return words;
 }
 
-const systemdValue = nastyString.filter((s) => s !== ';');
+/** Unicode noncharacters, which systemd refuses in any setting (systemdEnvironment throws). */
+const NONCHARACTERS = ['\uFDD0', '\uFDEF', '\uFFFE', '\uFFFF', '\u{1FFFE}', '\u{10FFFF}'];
+const hasNoncharacter = (s: string) =>
+  Array.from(s).some((c) => {
+    const code = c.codePointAt(0)!;
+    return (code >= 0xfdd0 && code <= 0xfdef) || (code & 0xfffe) === 0xfffe;
+  });
+const systemdValue = nastyString.filter((s) => s !== ';' && !hasNoncharacter(s));
 
 describe('fishQuote', () => {
   // fish's single-quote rules (fish-shell docs, "Quotes"): inside '…', \' is a quote and \\ a
@@ -161,6 +168,11 @@ describe('systemd escaping', () => {
     expect(unit('Description', 'continues \\')).toThrow(/backslash/);
     expect(unit('Bad Key', 'x')).toThrow(/setting/);
     expect(unit('Description', 'fine')()).toBe('[Unit]\nDescription=fine\n');
+    for (const char of NONCHARACTERS) {
+      expect(() => systemdEnvironment('V', `a${char}b`)).toThrow(/noncharacter/);
+      expect(() => systemdExecArg(`a${char}b`)).toThrow(/noncharacter/);
+      expect(systemdPlainValue(`a${char}b`)).toBe('a\uFFFDb');
+    }
   });
 
   it.runIf(toolsAvailable('systemd-analyze'))(
@@ -170,7 +182,7 @@ describe('systemd escaping', () => {
       const values = fc.sample(systemdValue, 200);
       const unit = [
         '[Unit]',
-        `Description=${systemdPlainValue(values.join(' ').slice(0, 200))}`,
+        `Description=${systemdPlainValue(`${NONCHARACTERS.join('')} ${values.join(' ').slice(0, 200)}`)}`,
         '',
         '[Service]',
         'Type=oneshot',

@@ -29,10 +29,11 @@ SHARED="$RUN_DIR/apt-together"
 OUTPUT=$(mktemp)
 trap 'rm -f "$OUTPUT"' EXIT
 
+# --no-upgrade: what the image has stays as it is (docs/plan.md, One apt transaction).
 apt_get_install() {
   apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    install -y -q --no-install-recommends "$@"
+    install -y -q --no-install-recommends --no-upgrade "$@"
 }
 
 # dpkg has every package installed (`name=version` checked by name).
