@@ -280,17 +280,16 @@ describe.runIf(toolsAvailable('bash'))('apt-install --together (one apt transact
       ['no-such-package'],
     ]);
     expect(docker!.status, docker!.stderr).toBe(0);
-    expect(docker!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, ''))).toEqual([
-      'docker.io apparmor nodejs no-such-package',
-      'docker.io apparmor',
-    ]);
+    expect(
+      docker!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, '')),
+    ).toEqual(['docker.io apparmor nodejs no-such-package', 'docker.io apparmor']);
     expect(docker!.stderr).toContain(
       "the shared transaction failed; installing this step's packages on their own",
     );
     expect(buildwatch!.status).toBe(0);
-    expect(buildwatch!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, ''))).toEqual([
-      'nodejs',
-    ]);
+    expect(
+      buildwatch!.aptGet.map((call) => call.replace(/^.*--no-install-recommends --no-upgrade /, '')),
+    ).toEqual(['nodejs']);
     expect(extra!.status).toBe(100);
     expect(extra!.stdout + extra!.stderr).toContain('E: Unable to locate package no-such-package');
   });
