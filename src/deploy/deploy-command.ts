@@ -11,7 +11,8 @@ import { changeLines } from './changes-text.js';
 import { obtainConsent } from './confirm.js';
 import { checkFlagValues } from './preflight.js';
 import { interruptReport, printCreated, printGuidance, resultJson } from './print.js';
-import { DeployCancelled, type DeployOutcome, runDeployment } from './run.js';
+import { runDeployment } from './run.js';
+import { DeployCancelled, type DeployOutcome } from './run-context.js';
 import { WaitFailure } from './wait.js';
 
 export interface DeployOptions extends TargetOptions {

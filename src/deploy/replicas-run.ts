@@ -12,7 +12,7 @@ import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
 import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
 import { rollReplicas } from './roll.js';
-import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run.js';
+import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run-context.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
 

@@ -18,16 +18,10 @@ import { replicaHostKeyId } from '../ssh/replica.js';
 import { upsertDeployment } from '../state/registry.js';
 import type { DeploymentRecord, ReplicaMember } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
+import { recordConverged, refuseUnupdatable, runAppUpdate } from './app-update.js';
 import type { PreparedPlan } from './prepare.js';
 import { boundedAll, drainSeconds } from './replicas.js';
-import {
-  confirmOrCancel,
-  type DeployOutcome,
-  type Run,
-  recordConverged,
-  refuseUnupdatable,
-  runAppUpdate,
-} from './run.js';
+import { confirmOrCancel, type DeployOutcome, type Run } from './run-context.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

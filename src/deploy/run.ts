@@ -19,80 +19,28 @@
 
 import { destroyDeployment } from '../destroy/destroy.js';
 import { CliError } from '../errors.js';
-import type { Instance, LinodeClient } from '../linode/client.js';
+import type { Instance } from '../linode/client.js';
 import type { FieldChange } from '../plan/fingerprint.js';
 import type { DeployPlan } from '../plan/types.js';
-import { ensureKnownHosts } from '../ssh/known-hosts.js';
-import { runRemoteBash } from '../ssh/remote.js';
 import { readRegistry, removeDeployment, upsertDeployment } from '../state/registry.js';
-import { removeSecrets, writeSecret } from '../state/secrets.js';
-import type { DeploymentRecord, ScaleState } from '../state/types.js';
+import { removeSecrets } from '../state/secrets.js';
+import type { DeploymentRecord } from '../state/types.js';
 import { linodeHostname } from '../status/endpoint.js';
-import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
 import { pollInterval } from '../util/poll.js';
-import type { BootReporter } from './boot-watch.js';
-import { type CreateInput, createDeployment, recordInProject } from './create.js';
+import { recordConverged, refuseUnupdatable, runAppUpdate } from './app-update.js';
+import { createDeployment, recordInProject } from './create.js';
 import { type PreflightFacts, preflight } from './preflight.js';
-import { type PlanRequest, type PreparedPlan, preparePlan } from './prepare.js';
+import { type PreparedPlan, preparePlan } from './prepare.js';
 import { convergeReplicas, createReplicas } from './replicas-run.js';
+import {
+  confirmOrCancel,
+  createInput,
+  type DeployHooks,
+  type DeployOutcome,
+  type DeployRequest,
+  type Run,
+} from './run-context.js';
 import { type HealthOutcome, waitUntilHealthy, waitUntilRunning } from './wait.js';
-
-export type DeployRequest = Omit<PlanRequest, 'mode' | 'fresh'> & {
-  /** Wait until the new instance is running and healthy (always done for --replace). */
-  readonly wait: boolean;
-  readonly timeoutSeconds: number;
-  /** Apply machine-level changes by replacing the instance. */
-  readonly replace: boolean;
-  /** Create another deployment even though this env has one (`--new`). */
-  readonly fresh: boolean;
-  /** Replicas: how many may be out of rotation at once during a rolling update (default 1). */
-  readonly maxUnavailable?: number | undefined;
-};
-
-export type DeployEvent =
-  | { readonly kind: 'prepared'; readonly prepared: PreparedPlan }
-  | { readonly kind: 'step'; readonly text: string }
-  | { readonly kind: 'stage'; readonly id: string; readonly label: string }
-  /** What exists now (for an interrupt report): the record as last written. */
-  | { readonly kind: 'record'; readonly record: DeploymentRecord }
-  | {
-      readonly kind: 'created';
-      readonly record: DeploymentRecord;
-      readonly instance: Instance;
-      readonly hourlyPrice?: number;
-    }
-  | { readonly kind: 'instance-status'; readonly status: string };
-
-export interface DeployHooks {
-  readonly connect: () => Promise<LinodeClient>;
-  readonly onEvent: (event: DeployEvent) => void;
-  /** Asks before anything billed is created or changed; false cancels. */
-  readonly confirm: (question: string, action: string) => Promise<boolean>;
-  /** Boot progress from the deployment's watcher, when it can be reached. */
-  readonly boot?: (record: DeploymentRecord) => Promise<BootReporter | undefined>;
-  readonly now?: () => number;
-}
-
-export type DeployResult = 'created' | 'unchanged' | 'updated' | 'replaced' | 'scaled' | 'cancelled';
-
-export interface DeployOutcome {
-  readonly result: DeployResult;
-  readonly prepared: PreparedPlan;
-  readonly record?: DeploymentRecord;
-  readonly hourlyPrice?: number;
-  readonly health?: HealthOutcome;
-  readonly changes: readonly FieldChange[];
-  /** With --new: the deployment this env had before, left running. */
-  readonly leftRunning?: DeploymentRecord;
-}
-
-export interface Run {
-  readonly request: DeployRequest;
-  readonly hooks: DeployHooks;
-  readonly client: LinodeClient;
-  readonly step: (text: string) => void;
-  readonly now: () => number;
-}
 
 export async function runDeployment(request: DeployRequest, hooks: DeployHooks): Promise<DeployOutcome> {
   const now = hooks.now ?? Date.now;
@@ -200,13 +148,6 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
   }
 }
 
-/** Cancelled by the user at a prompt: not an error, nothing was changed. */
-export class DeployCancelled extends Error {}
-
-export async function confirmOrCancel(run: Run, question: string, action: string): Promise<void> {
-  if (!(await run.hooks.confirm(question, action))) throw new DeployCancelled('cancelled');
-}
-
 /**
  * Instances tagged with this app and env that this machine has no record of: the same app and
  * env deployed from another machine (or a record lost). Deployments this machine knows are
@@ -260,54 +201,8 @@ function machineLevelRefusal(record: DeploymentRecord, changes: readonly FieldCh
   );
 }
 
-export function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentRecord): void {
-  if (record.noSsh) {
-    throw new CliError(
-      `${record.id} was deployed with --no-ssh, so nothing can log in to update it in place.`,
-      "Run 'linode-build deploy --replace' to apply the change on a new instance.",
-    );
-  }
-  if (prepared.plan.template.capabilities.runtime !== 'docker') {
-    throw new CliError(
-      `${record.id} runs a native app, installed by setup.script at first boot; it cannot be updated in place.`,
-      "Run 'linode-build deploy --replace' to apply the change on a new instance.",
-    );
-  }
-}
-
 function apiSummary(changes: readonly FieldChange[]): string {
   return changes.map((change) => change.field).join(', ');
-}
-
-/** The record after a successful update: what is deployed now. */
-function withoutRollMark(scale: ScaleState): ScaleState {
-  const { rollStartedAt: _started, ...rest } = scale;
-  return rest;
-}
-
-function updatedRecord(prepared: PreparedPlan, record: DeploymentRecord, now: number): DeploymentRecord {
-  const { plan } = prepared;
-  const container = plan.template.deploy.linode.container;
-  const { externalPort: _e, internalPort: _i, health: _h, expiresAt: _x, idleLimit: _l, ...rest } = record;
-  // A converged deployment has no roll under way.
-  const scale = rest.scale ? withoutRollMark(rest.scale) : undefined;
-  return {
-    ...rest,
-    ...(scale ? { scale } : {}),
-    templateVersion: plan.template.version,
-    ...(container ? { externalPort: container.external_port, internalPort: container.internal_port } : {}),
-    ...(container?.health ? { health: container.health } : {}),
-    ...(plan.context.expiresAt ? { expiresAt: plan.context.expiresAt.toISOString() } : {}),
-    ...(plan.context.idleLimit ? { idleLimit: plan.context.idleLimit } : {}),
-    ...(prepared.fingerprint ? { fingerprint: prepared.fingerprint } : {}),
-    ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
-    updatedAt: new Date(now).toISOString(),
-  };
-}
-
-async function writeSecretsOf(run: Run, prepared: PreparedPlan, id: string): Promise<void> {
-  for (const [name, value] of Object.entries(prepared.localSecrets))
-    await writeSecret(run.request.env, id, name, value);
 }
 
 async function applyApiChanges(
@@ -334,71 +229,6 @@ async function applyApiChanges(
     await client.updateInstanceTags(record.linodeId, plan.instance.tags);
   }
   return recordConverged(run, prepared, record);
-}
-
-/** The record (and the project's state) now describe what runs: the new plan's fingerprint. */
-export async function recordConverged(
-  run: Run,
-  prepared: PreparedPlan,
-  record: DeploymentRecord,
-): Promise<DeploymentRecord> {
-  await writeSecretsOf(run, prepared, record.id);
-  const next = updatedRecord(prepared, record, run.now());
-  await upsertDeployment(run.request.env, next);
-  if (prepared.projectDir) await recordInProject(prepared.projectDir, next);
-  run.hooks.onEvent({ kind: 'record', record: next });
-  return next;
-}
-
-/** Where an in-place update goes: the instance's address and the id its host key is pinned under. */
-export interface UpdateTarget {
-  readonly host: string;
-  /** The deployment id, or `<id>-r<k>` for a replica (each replica has its own host key). */
-  readonly hostKeyId: string;
-  readonly identityFile?: string;
-}
-
-export interface UpdateResult {
-  readonly outcome: ReturnType<typeof updateOutcome>;
-  readonly code: number;
-  readonly seconds: string;
-  /** The instance's last lines, indented, for an error message ('' when none). */
-  readonly detail: string;
-}
-
-/** The app's files to one instance over SSH and the update program run there (health-gated, rolled back). */
-export async function runAppUpdate(
-  run: Run,
-  prepared: PreparedPlan,
-  target: UpdateTarget,
-): Promise<UpdateResult> {
-  const { env } = run.request;
-  const knownHostsFile = await ensureKnownHosts(env);
-  const files = appUpdateFiles(prepared.plan);
-  const started = run.now();
-  run.step(`Uploading ${files.length} app files to ${target.host} over SSH`);
-  const script = appUpdateScript(files, testRemoteAssignments(env));
-  const result = await runRemoteBash(
-    {
-      deploymentId: target.hostKeyId,
-      host: target.host,
-      knownHostsFile,
-      ...(target.identityFile ? { identityFile: target.identityFile } : {}),
-      ...(env.LINODE_BUILD_SSH ? { program: env.LINODE_BUILD_SSH } : {}),
-    },
-    script,
-    (line) => {
-      if (line.startsWith('==> ')) run.step(`Instance: ${line.slice(4)}`);
-    },
-    env,
-  );
-  const last = result.lastLines.filter((line) => line.trim() !== '').slice(-12);
-  return {
-    outcome: updateOutcome(result.code),
-    code: result.code,
-    seconds: ((run.now() - started) / 1000).toFixed(1),
-    detail: last.length > 0 ? `\n  ${last.join('\n  ')}` : '',
-  };
 }
 
 async function updateInPlace(
@@ -440,14 +270,6 @@ async function updateInPlace(
   );
 }
 
-/** LINODE_BUILD_TEST_REMOTE_ENV (tests only): JSON variables for the update, e.g. LB_ROOT. */
-function testRemoteAssignments(env: NodeJS.ProcessEnv): Record<string, string> {
-  const raw = env.LINODE_BUILD_TEST_REMOTE_ENV?.trim();
-  if (!raw) return {};
-  const parsed = JSON.parse(raw) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)]));
-}
-
 async function createNew(run: Run, prepared: PreparedPlan): Promise<DeployOutcome> {
   const { client, request, hooks } = run;
   const { plan } = prepared;
@@ -477,26 +299,6 @@ async function createNew(run: Run, prepared: PreparedPlan): Promise<DeployOutcom
     ...(facts.hourlyPrice !== undefined ? { hourlyPrice: facts.hourlyPrice } : {}),
     ...(health ? { health } : {}),
     changes: prepared.changes ?? [],
-  };
-}
-
-/** What creating a deployment from this plan takes (one instance, or replicas). */
-export function createInput(run: Run, prepared: PreparedPlan, recordInProject: boolean): CreateInput {
-  const { request, hooks } = run;
-  return {
-    env: request.env,
-    client: run.client,
-    plan: prepared.plan,
-    projectDir: prepared.projectDir ?? request.cwd,
-    secrets: prepared.localSecrets,
-    ...(prepared.watcherPort !== undefined ? { watcherPort: prepared.watcherPort } : {}),
-    ...(prepared.fingerprint ? { fingerprint: prepared.fingerprint } : {}),
-    ...(prepared.sshIdentityFile ? { sshIdentityFile: prepared.sshIdentityFile } : {}),
-    ...(request.noSsh ? { noSsh: true } : {}),
-    recordInProject,
-    progress: run.step,
-    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
-    now: () => new Date(run.now()),
   };
 }
 

@@ -7,7 +7,7 @@
 import { privateIpv4Of } from '../linode/nodebalancers.js';
 import { replicaIndexOf } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
-import { accruedCost, type InstanceFacts, parseApiTime, priceOf, type TypePrice } from './merge.js';
+import { accruedCost, type InstanceFacts, parseApiTime, priceOf, type TypePrice } from './prices.js';
 import type { Health, NodeBalancerView, ReplicaView } from './types.js';
 
 /** The fields of an API NodeBalancer that status needs (a structural subset of api-v4's). */
