@@ -12,65 +12,24 @@
 //
 // Run: npm run build && node bench/replicas.mjs [--replicas 5] [--boot-ms 2000]
 // Needs root and Debian's openssh-server (as the tests do); otherwise it says so and exits 0.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { bin, loadFakeApi, loadTypeScript, median } from './fake-api.mjs';
+import { median } from './fake-api.mjs';
+import { numberOption, startSshLab } from './ssh-lab.mjs';
 
-const option = (name, fallback) => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const replicas = option('--replicas', 5);
-const bootMs = option('--boot-ms', 2000);
+const replicas = numberOption('--replicas', 5);
+const bootMs = numberOption('--boot-ms', 2000);
 
-if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/sshd')) {
-  console.log('replicas bench skipped: it needs root and /usr/sbin/sshd (apt install openssh-server)');
-  process.exit(0);
-}
-
-const { FakeLinode, startHealthApp } = await loadFakeApi();
-const { startTestSshd, instanceRoot, appTemplateYml, freePort } = await loadTypeScript({
-  startTestSshd: 'test/support/sshd.ts',
-  instanceRoot: 'test/support/instance-root.ts',
-  appTemplateYml: 'test/support/app-template.ts',
-  freePort: 'test/support/net.ts',
-});
-const token = 'bench-token';
-const fake = await new FakeLinode({
-  token,
-  provisionMs: bootMs / 2,
-  bootMs: bootMs / 2,
-  deleteMs: 100,
-}).start();
-const health = await startHealthApp();
-const sshd = await startTestSshd();
-const home = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-home-'));
-const instance = instanceRoot(sshd.remoteRoot);
-const port = await freePort();
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_CONFIG_HOME: path.join(home, '.config'),
-  XDG_CACHE_HOME: path.join(home, '.cache'),
-  XDG_STATE_HOME: path.join(home, '.local', 'state'),
-  LINODE_TOKEN: token,
-  LINODE_API_URL: fake.url,
-  LINODE_BUILD_HEALTH_HOST: health.address,
-  LINODE_BUILD_POLL_MS: '40',
-  LINODE_BUILD_RETRY_BASE_MS: '10',
-  LINODE_BUILD_DRAIN_SECONDS: '0',
-  LINODE_BUILD_SSH: sshd.sshProgram,
-  LINODE_BUILD_TEST_REMOTE_ENV: instance.remoteEnv,
-};
-// Asynchronous: the fake API answers from this process's event loop.
-const run = promisify(execFile);
+const lab = await startSshLab(
+  'replicas',
+  { provisionMs: bootMs / 2, bootMs: bootMs / 2, deleteMs: 100 },
+  { LINODE_BUILD_POLL_MS: '40', LINODE_BUILD_RETRY_BASE_MS: '10', LINODE_BUILD_DRAIN_SECONDS: '0' },
+);
+const { fake, home, instance, port } = lab;
 const project = (name, count) => {
   const directory = path.join(home, name);
   mkdirSync(directory);
-  let yml = appTemplateYml({ name: 'bench-app', image: 'registry.example.com/app:good', port });
+  let yml = lab.appTemplateYml({ name: 'bench-app', image: 'registry.example.com/app:good', port });
   if (count > 1)
     yml = yml.replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${count}\n`);
   writeFileSync(path.join(directory, 'deploy.yml'), yml);
@@ -78,17 +37,7 @@ const project = (name, count) => {
 };
 const setGreeting = (directory, greeting) =>
   writeFileSync(path.join(directory, '.env'), `GREETING='${greeting}'\n`, { mode: 0o600 });
-const deploy = async (cwd, expected) => {
-  const started = performance.now();
-  const { stdout } = await run(
-    process.execPath,
-    [bin, 'deploy', '--yes', '--json', '--ssh-key', `${sshd.clientKey}.pub`],
-    { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  );
-  const result = JSON.parse(stdout);
-  if (expected && result.result !== expected) throw new Error(`expected ${expected}, got ${result.result}`);
-  return { ms: performance.now() - started, result };
-};
+const deploy = (cwd, expected) => lab.deploy(cwd, [], expected);
 const restarts = () =>
   instance.systemctlCalls().filter((call) => call === 'restart linode-build-app.service').length;
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -134,8 +83,5 @@ try {
   // A roll that waited for a boot per replica would exceed replicas × (update + boot).
   if (roll.ms >= replicas * (update + bootMs)) process.exitCode = 1;
 } finally {
-  instance.stopApp();
-  await sshd.stop();
-  await health.close();
-  await fake.close();
+  await lab.close();
 }
