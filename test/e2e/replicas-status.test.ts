@@ -120,6 +120,12 @@ describe('status of a deployment with 3 replicas', () => {
 
     // Replica 2's app stops answering the NodeBalancer's check.
     lab.fake.nodeBalancers.setNodeHealth(replicaIds[1]!, false);
+    // The NodeBalancer marks it DOWN after check_attempts failed checks, not at once.
+    const backendStatuses = () =>
+      lab.fake.nodeBalancers
+        .configsOf(balancer!.id)
+        .flatMap((config) => config.nodes.map((node) => node.status));
+    await expect.poll(() => backendStatuses().filter((status) => status === 'DOWN').length).toBe(1);
     lab.fake.clearLog();
     const detail = await lab.run(['status', id, '--no-health']);
     expect(detail.code, detail.stderr).toBe(0);

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawApi, rawApi } from './raw-api.js';
+import { createPrivateInstance, type RawApi, rawApi } from './raw-api.js';
 import { FakeLinode } from './server.js';
 
 let fake: FakeLinode;
@@ -15,19 +15,11 @@ const nbPort = appPort + 1;
 
 /** An instance with a private IPv4 and, on its public (loopback) address, an app naming it. */
 async function backend(label: string) {
-  const created = await api('POST', '/linode/instances', {
-    label,
-    region: 'us-east',
-    type: 'g6-nanode-1',
-    image: 'linode/ubuntu24.04',
-    root_pass: 'Xy7!kP2#mQ9$wR4%tZ8^vB3&',
-    private_ip: true,
-  });
-  const [publicIp, privateIp] = created.json.ipv4 as string[];
+  const { id, publicIp, privateIp } = await createPrivateInstance(api, label);
   const app = http.createServer((_request, response) => response.end(label));
   await new Promise<void>((resolve) => app.listen(appPort, publicIp, resolve));
   apps.push(app);
-  return { id: created.json.id as number, privateIp: privateIp! };
+  return { id, privateIp };
 }
 
 beforeAll(async () => {

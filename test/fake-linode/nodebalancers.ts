@@ -14,11 +14,19 @@
  * exceeds check_timeout, a node's address is a private IPv4 (Linode's 192.168.0.0/16, or a VPC
  * subnet's address with `subnet_id` on v4beta), a firewall protects at most one NodeBalancer.
  *
- * A node is UP when its check passes: the backend is a live, running instance holding that
- * private address (or VPC address) and its app answers the health check. The app's answer comes
- * from `backendHealth` (the simulated machines, test/fake-linode/machines.ts, set it) and
- * defaults to "answers" for a running instance; `setNodeHealth` overrides it per instance.
- * Checks are evaluated when read, without check_interval × check_attempts of delay.
+ * A check passes when the backend is a live, running instance holding that private address (or
+ * VPC address) and its app answers the health check. The app's answer comes from
+ * `backendHealth` (the simulated machines, test/fake-linode/machines.ts, set it) and defaults to
+ * "answers" for a running instance; `setNodeHealth` overrides it per instance.
+ *
+ * Node status follows the checks as a NodeBalancer's does: a new node is `unknown`; every
+ * `check_interval` seconds (from the node's creation) it is checked; one passing check makes it
+ * UP, `check_attempts` failures in a row make it DOWN, fewer leave its status as it was. Seconds
+ * are the fake's seconds (`secondMs`, derived from its boot timing in server.ts), so a test's
+ * NodeBalancer notices a stopped app after interval × attempts of scaled time, as Linode's
+ * would, and tests stay fast. With `secondMs` 0 (fakes whose instances boot instantly) status is
+ * the check's answer at read time. Not modelled: check_timeout (a failing check fails at once)
+ * and passive checks (failed requests do not count).
  */
 import type {
   Linode,
@@ -66,11 +74,24 @@ export interface NodeBalancerWorld {
   detachFirewalls(nodeBalancerId: number): void;
   /** Firewalls whose devices include the NodeBalancer. */
   firewallsOf(nodeBalancerId: number): unknown[];
+  /** How many ms one second of Linode's time lasts in this fake (0: checks are instant). */
+  secondMs(): number;
 }
+
+type NodeStatus = NodeBalancerConfigNode['status'];
+
+/** A node as the fake keeps it: what the API shows, plus where its checks stand. */
+type NodeRecord = NodeBalancerConfigNode & {
+  subnet_id?: number;
+  /** The status its checks so far give (`unknown` until the first pass or check_attempts failures). */
+  checked: NodeStatus;
+  /** Failed checks in a row. */
+  failures: number;
+};
 
 interface ConfigRecord {
   config: FakeNodeBalancerConfig;
-  readonly nodes: Map<number, NodeBalancerConfigNode & { subnet_id?: number }>;
+  readonly nodes: Map<number, NodeRecord>;
 }
 
 interface NodeBalancerRecord {
@@ -136,6 +157,8 @@ export class FakeNodeBalancers {
   private nextNodeId = 92_001;
   private traffic: NodeBalancerTraffic | undefined;
   private readonly turns = new Map<number, number>();
+  /** Each node's next check (node id → timer), cleared when the node goes or the fake closes. */
+  private readonly checks = new Map<number, NodeJS.Timeout>();
 
   constructor(
     private readonly world: NodeBalancerWorld,
@@ -184,6 +207,12 @@ export class FakeNodeBalancers {
   /** Listeners that could not start (e.g. a port below 1024 without root). */
   trafficProblems(): readonly string[] {
     return this.traffic?.problems ?? [];
+  }
+
+  /** Stops every node's checks (the fake is closing). */
+  stopChecks(): void {
+    for (const timer of this.checks.values()) clearTimeout(timer);
+    this.checks.clear();
   }
 
   private async syncTraffic(): Promise<void> {
@@ -321,6 +350,8 @@ export class FakeNodeBalancers {
         };
         await validateWith(nodeBalancerConfigNodeSchema, schemaNode(merged, ''));
         const { address } = this.checkNodeAddress(record, merged, '', apiVersion);
+        // Another backend: what was known of the old one's health no longer says anything.
+        if (address !== node.address) Object.assign(node, { checked: 'unknown', failures: 0 });
         node.address = address;
         node.label = String(merged.label);
         node.mode = merged.mode as NodeBalancerConfigNodeMode;
@@ -347,7 +378,7 @@ export class FakeNodeBalancers {
     return found(record.configs.get(id));
   }
 
-  private node(entry: ConfigRecord, id: number) {
+  private node(entry: ConfigRecord, id: number): NodeRecord {
     return found(entry.nodes.get(id));
   }
 
@@ -504,9 +535,9 @@ export class FakeNodeBalancers {
     sent: Record<string, unknown>,
     field: string,
     apiVersion: string,
-  ): NodeBalancerConfigNode {
+  ): NodeRecord {
     const { address, subnetId } = this.checkNodeAddress(record, sent, field, apiVersion);
-    const node: NodeBalancerConfigNode & { subnet_id?: number } = {
+    const node: NodeRecord = {
       id: this.nextNodeId++,
       config_id: entry.config.id,
       nodebalancer_id: record.nodeBalancer.id,
@@ -515,10 +546,42 @@ export class FakeNodeBalancers {
       mode: (sent.mode as NodeBalancerConfigNodeMode | undefined) ?? 'accept',
       weight: typeof sent.weight === 'number' ? sent.weight : 100,
       status: 'unknown',
+      checked: 'unknown',
+      failures: 0,
       ...(subnetId !== undefined ? { subnet_id: subnetId } : {}),
     };
     entry.nodes.set(node.id, node);
+    this.scheduleCheck(record, entry, node);
     return node;
+  }
+
+  /**
+   * The node's next check, one check_interval (in the fake's seconds) from now. A node whose
+   * NodeBalancer, config or self is gone by then (deleted, or a refused create that never kept
+   * it) is checked no more.
+   */
+  private scheduleCheck(record: NodeBalancerRecord, entry: ConfigRecord, node: NodeRecord): void {
+    const secondMs = this.world.secondMs();
+    // Instant checks (secondMs 0) need no timer; look again later in case the timing changes.
+    const delay = secondMs > 0 ? Math.max(1, entry.config.check_interval * secondMs) : 100;
+    const timer = setTimeout(() => {
+      this.checks.delete(node.id);
+      // By id: a create's nodes are scheduled on its staged copy, before the record is kept.
+      const kept = this.records.get(record.nodeBalancer.id);
+      if (kept?.configs.get(entry.config.id) !== entry || entry.nodes.get(node.id) !== node) return;
+      if (entry.config.check !== 'none') {
+        if (this.checkPasses(kept, entry, node)) {
+          node.checked = 'UP';
+          node.failures = 0;
+        } else {
+          node.failures += 1;
+          if (node.failures >= entry.config.check_attempts) node.checked = 'DOWN';
+        }
+      }
+      this.scheduleCheck(kept, entry, node);
+    }, delay);
+    timer.unref();
+    this.checks.set(node.id, timer);
   }
 
   private async updateConfig(nbId: number, configId: number, body: Record<string, unknown>) {
@@ -548,7 +611,7 @@ export class FakeNodeBalancers {
   }
 
   /** The live instance a node points at: by its private IPv4, or its VPC address (v4beta). */
-  private backendOf(record: NodeBalancerRecord, node: NodeBalancerConfigNode & { subnet_id?: number }) {
+  private backendOf(record: NodeBalancerRecord, node: NodeRecord) {
     const ip = node.address.replace(/:\d+$/, '');
     return node.subnet_id !== undefined
       ? this.world.vpcAddressIn(node.subnet_id, ip)
@@ -557,20 +620,21 @@ export class FakeNodeBalancers {
           .find((linode) => linode.region === record.nodeBalancer.region && linode.ipv4.includes(ip));
   }
 
-  private statusOf(
-    record: NodeBalancerRecord,
-    entry: ConfigRecord,
-    node: NodeBalancerConfigNode & { subnet_id?: number },
-  ) {
-    if (entry.config.check === 'none') return 'unknown' as const;
+  /** What one health check of the node gets now: its backend runs and its app answers. */
+  private checkPasses(record: NodeBalancerRecord, entry: ConfigRecord, node: NodeRecord): boolean {
     const port = Number(/:(\d+)$/.exec(node.address)?.[1]);
     const backend = this.backendOf(record, node);
-    if (backend?.status !== 'running') return 'DOWN' as const;
+    if (backend?.status !== 'running') return false;
     const forced = this.nodeHealth.get(backend.id);
-    if (forced !== undefined) return forced ? ('UP' as const) : ('DOWN' as const);
+    if (forced !== undefined) return forced;
     const path = entry.config.check === 'connection' ? '/' : entry.config.check_path || '/';
-    const answers = this.backendHealth ? this.backendHealth(backend, port, path) : true;
-    return answers ? ('UP' as const) : ('DOWN' as const);
+    return this.backendHealth ? this.backendHealth(backend, port, path) : true;
+  }
+
+  private statusOf(record: NodeBalancerRecord, entry: ConfigRecord, node: NodeRecord): NodeStatus {
+    if (entry.config.check === 'none') return 'unknown';
+    if (this.world.secondMs() > 0) return node.checked;
+    return this.checkPasses(record, entry, node) ? 'UP' : 'DOWN';
   }
 
   private nodesView(record: NodeBalancerRecord, entry: ConfigRecord): NodeBalancerConfigNode[] {
@@ -580,9 +644,9 @@ export class FakeNodeBalancers {
   private nodeView(
     record: NodeBalancerRecord,
     entry: ConfigRecord,
-    node: NodeBalancerConfigNode & { subnet_id?: number },
+    node: NodeRecord,
   ): NodeBalancerConfigNode {
-    const { subnet_id: _subnet, ...shown } = node;
+    const { subnet_id: _subnet, checked: _checked, failures: _failures, ...shown } = node;
     return { ...shown, status: this.statusOf(record, entry, node) };
   }
 

@@ -27,3 +27,24 @@ export function rawApi(fake: FakeLinode, token: string): RawApi {
     return { status: response.status, headers: response.headers, json: await response.json() };
   };
 }
+
+/** Creates a Nanode with a private IPv4 (what a NodeBalancer backend needs) through the API. */
+export async function createPrivateInstance(
+  api: RawApi,
+  label: string,
+): Promise<{ id: number; publicIp: string; privateIp: string }> {
+  const created = await api('POST', '/linode/instances', {
+    label,
+    region: 'us-east',
+    type: 'g6-nanode-1',
+    image: 'linode/ubuntu24.04',
+    root_pass: 'Xy7!kP2#mQ9$wR4%tZ8^vB3&',
+    private_ip: true,
+  });
+  if (created.status !== 200)
+    throw new Error(`instance ${label} not created: ${JSON.stringify(created.json)}`);
+  const ipv4 = created.json.ipv4 as string[];
+  const privateIp = ipv4.find((address) => address.startsWith('192.168.'));
+  if (!ipv4[0] || !privateIp) throw new Error(`instance ${label} has no public and private IPv4`);
+  return { id: created.json.id as number, publicIp: ipv4[0], privateIp };
+}

@@ -44,6 +44,14 @@ import { FakeNodeBalancers } from './nodebalancers.js';
 import { FakePlacementGroups } from './placement.js';
 import { FakeVpcs } from './vpcs.js';
 
+/**
+ * How long a Linode's boot (the `booting` status) takes, in seconds: `bootMs` plays it, so one of
+ * Linode's seconds lasts bootMs / LINODE_BOOT_SECONDS in the fake. Timings given in seconds
+ * (a NodeBalancer's check_interval) are scaled by it, so they keep their proportion to a boot
+ * and a fast fake stays fast.
+ */
+export const LINODE_BOOT_SECONDS = 30;
+
 /** GET paths the real API answers without a token (its public catalogues with prices). */
 const PUBLIC_LISTS = new Set(['/linode/types', '/nodebalancers/types']);
 
@@ -186,6 +194,7 @@ export class FakeLinode {
             parent_entity: null,
           }),
         detachFirewalls: (nodeBalancerId) => this.detachDevices('nodebalancer', nodeBalancerId),
+        secondMs: () => (this.options.bootMs ?? 100) / LINODE_BOOT_SECONDS,
         firewallsOf: (nodeBalancerId) =>
           this.listFirewalls().filter((firewall) =>
             (this.devices.get(firewall.id) ?? []).some(
@@ -223,6 +232,7 @@ export class FakeLinode {
 
   async close(): Promise<void> {
     await this.nodeBalancers.serveTraffic(false);
+    this.nodeBalancers.stopChecks();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
