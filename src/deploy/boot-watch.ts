@@ -13,6 +13,7 @@
  * LINODE_BUILD_WATCHER_URL (tests, or a tunnel of the user's own) replaces the tunnel; it must
  * be https or on this machine (parseWatcherUrl).
  */
+import type { SshHost } from '../ssh/replica.js';
 import { readSecret } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { type BootProgress, isLoopbackHost, WatcherClient } from '../watcher-client/client.js';
@@ -54,6 +55,8 @@ export interface BootSourceOptions {
   readonly retryMs?: number;
   readonly timeoutMs?: number;
   readonly now?: () => number;
+  /** The machine whose watcher to read (one replica); default: the deployment's own address. */
+  readonly host?: SshHost;
 }
 
 /** One read of /status: the boot progress, or why there is none. */
@@ -100,17 +103,19 @@ export async function bootSource(
       close() {},
     };
   }
-  if (!record.ipv4) return undefined;
-  const tunnelled = tunnelSource(env, record, token, timeoutMs, now, options.retryMs ?? 5000);
+  // A replica is read on its own address; a single instance on the recorded one.
+  const host = options.host ?? (record.ipv4 ? { ipv4: record.ipv4, hostKeyId: record.id } : undefined);
+  if (!host) return undefined;
+  const tunnelled = tunnelSource(env, record, host, token, timeoutMs, now, options.retryMs ?? 5000);
   // An instance on this machine's loopback (the sandbox) is read directly once its watcher
   // listens; until then, and for every real instance, through the tunnel.
-  if (!isLoopbackHost(record.ipv4)) return tunnelled;
+  if (!isLoopbackHost(host.ipv4)) return tunnelled;
   let local: WatcherClient | undefined;
   let localProblem: string | undefined;
   return {
     async read() {
       if (!local) {
-        const url = await loopbackWatcherUrl(record);
+        const url = await loopbackWatcherUrl({ ipv4: host.ipv4, watcherPort: record.watcherPort });
         if (url) local = new WatcherClient({ baseUrl: url, token }, { timeoutMs });
       }
       if (!local) return tunnelled.read();
@@ -127,6 +132,7 @@ export async function bootSource(
 function tunnelSource(
   env: NodeJS.ProcessEnv,
   record: DeploymentRecord,
+  host: SshHost,
   token: string,
   timeoutMs: number,
   now: () => number,
@@ -140,7 +146,7 @@ function tunnelSource(
   let closed = false;
   const open = () => {
     nextAttempt = now() + retryMs;
-    opening = openWatcherTunnel(env, record, 20_000)
+    opening = openWatcherTunnel(env, record, 20_000, host)
       .then((opened) => {
         if (closed) return opened.close();
         tunnel = opened;
@@ -192,8 +198,12 @@ export async function bootReporter(
   env: NodeJS.ProcessEnv,
   record: DeploymentRecord,
   step: (text: string) => void,
+  host?: SshHost,
 ): Promise<BootReporter | undefined> {
-  const source = await bootSource(env, record, { retryMs: Math.max(bootPollMs(env), 1000) });
+  const source = await bootSource(env, record, {
+    retryMs: Math.max(bootPollMs(env), 1000),
+    ...(host ? { host } : {}),
+  });
   if (!source) return undefined;
   return followBoot(source, step, bootPollMs(env));
 }

@@ -109,7 +109,8 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
         },
         confirm: (question, action) =>
           obtainConsent({ yes: options.yes, interactive: context.interactive, action, question }),
-        boot: (record) => bootReporter(env, record, (text) => progress.step(text)),
+        boot: (record, replica) =>
+          bootReporter(env, record, replica?.step ?? ((text) => progress.step(text)), replica?.host),
       },
     );
   } catch (error) {

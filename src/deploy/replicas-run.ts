@@ -10,6 +10,7 @@ import { replicaIndexOf, type ScalePlan } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import type { PreparedPlan } from './prepare.js';
+import { followReplicaBoots } from './replica-boots.js';
 import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
 import { rollReplicas } from './roll.js';
 import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run-context.js';
@@ -83,7 +84,7 @@ export async function createReplicas(
     id: 'health',
     label: "Waiting for the NodeBalancer's health check on every replica",
   });
-  return untilServing(run, prepared, scale, record, 'created', hourlyPrice);
+  return untilServing(run, prepared, scale, record, 'created', hourlyPrice, 0);
 }
 
 /** Every backend accepting traffic once healthy, then the outcome. */
@@ -94,9 +95,20 @@ async function untilServing(
   record: DeploymentRecord,
   result: 'created' | 'scaled',
   hourlyPrice: number | undefined,
+  newAfter: number,
 ): Promise<DeployOutcome> {
   const wait = backendWait(run, scale, record);
-  if (wait) await acceptWhenHealthy(wait);
+  // `--wait`: the new replicas' boot steps meanwhile (never holding up the accept loop).
+  const boots = followReplicaBoots(run, record, newAfter);
+  try {
+    if (wait)
+      await acceptWhenHealthy({
+        ...wait,
+        ...(boots ? { onAccepted: boots.done, bootFailures: boots.failures } : {}),
+      });
+  } finally {
+    boots?.close();
+  }
   return {
     result,
     prepared,
@@ -190,7 +202,7 @@ async function scaleReplicas(
       placementGroup: existing.scale?.placementGroupId !== undefined,
       base: existing,
     });
-    return untilServing(run, prepared, scale, record, 'scaled', hourlyPrice);
+    return untilServing(run, prepared, scale, record, 'scaled', hourlyPrice, from);
   }
   hooks.onEvent({ kind: 'stage', id: 'scale-down', label: `Removing ${from - scale.replicas} replicas` });
   const record = await scaleDown({

@@ -19,7 +19,9 @@ import type { DeployPlan } from '../plan/types.js';
 import { upsertDeployment } from '../state/registry.js';
 import { writeSecret } from '../state/secrets.js';
 import type { DeploymentRecord, ReplicaMember, ScaleState } from '../state/types.js';
+import type { BootStepFailure } from './boot-watch.js';
 import { type CreateInput, initialRecord, recordInProject } from './create.js';
+import { WaitFailure } from './wait.js';
 
 /** Replicas created or waited for at once: enough to overlap boots, few enough for API limits. */
 export const REPLICA_CONCURRENCY = 4;
@@ -49,6 +51,10 @@ export interface BackendWait {
   /** Epoch ms after which waiting fails. */
   readonly deadline: number;
   readonly nowMs: () => number;
+  /** Told when a replica takes traffic (its boot watch can end). */
+  readonly onAccepted?: (index: number) => void;
+  /** Replicas whose boot failed (`deploy --wait`): not waited for; the wait fails once the rest serve. */
+  readonly bootFailures?: ReadonlyMap<number, BootStepFailure>;
 }
 
 export interface Replicated {
@@ -306,6 +312,7 @@ export async function acceptWhenHealthy(wait: BackendWait): Promise<number> {
         if (node.mode !== 'accept')
           await client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'accept');
         accepted.add(index);
+        wait.onAccepted?.(index);
         progress(`${of(index)}: healthy, accepting traffic (${accepted.size}/${scale.replicas})`);
       } else if (seen.get(index) !== node.status) {
         seen.set(index, node.status);
@@ -315,6 +322,7 @@ export async function acceptWhenHealthy(wait: BackendWait): Promise<number> {
       }
     }
     if (accepted.size >= scale.replicas) return accepted.size;
+    failIfBootsFailed(wait, accepted);
     if (wait.nowMs() > wait.deadline) {
       const waiting = scale.instances
         .filter((replica) => !accepted.has(replica.index))
@@ -326,6 +334,22 @@ export async function acceptWhenHealthy(wait: BackendWait): Promise<number> {
     }
     await sleep(wait.pollMs);
   }
+}
+
+/** Every replica serves or failed its boot, and some did: the wait ends with the first failure. */
+function failIfBootsFailed(wait: BackendWait, accepted: ReadonlySet<number>): void {
+  const failed = [...(wait.bootFailures ?? new Map<number, BootStepFailure>())]
+    .filter(([index]) => !accepted.has(index))
+    .sort(([a], [b]) => a - b);
+  const [first] = failed;
+  if (!first || accepted.size + failed.length < wait.scale.replicas) return;
+  const [index, failure] = first;
+  const others = failed.slice(1).map(([other]) => other);
+  throw new WaitFailure(
+    `replica ${index}/${wait.scale.replicas}: ${failure.message}${others.length > 0 ? ` The boot of replica${others.length > 1 ? 's' : ''} ${others.join(', ')} failed too.` : ''} ${accepted.size} of ${wait.scale.replicas} serve.`,
+    `See its boot with 'linode-build logs ${wait.deploymentId} --replica ${index} --boot'; fix deploy.yml and run 'linode-build deploy' again, or 'linode-build destroy ${wait.deploymentId}' to remove everything.`,
+    failure.lastLines,
+  );
 }
 
 /** How long a drained backend keeps its open connections before its instance goes. */

@@ -6,6 +6,7 @@
  */
 import type { Instance, LinodeClient } from '../linode/client.js';
 import type { FieldChange } from '../plan/fingerprint.js';
+import type { SshHost } from '../ssh/replica.js';
 import type { DeploymentRecord } from '../state/types.js';
 import type { BootReporter } from './boot-watch.js';
 import type { CreateInput } from './create.js';
@@ -43,9 +44,18 @@ export interface DeployHooks {
   readonly onEvent: (event: DeployEvent) => void;
   /** Asks before anything billed is created or changed; false cancels. */
   readonly confirm: (question: string, action: string) => Promise<boolean>;
-  /** Boot progress from the deployment's watcher, when it can be reached. */
-  readonly boot?: (record: DeploymentRecord) => Promise<BootReporter | undefined>;
+  /**
+   * Boot progress from the deployment's watcher, when it can be reached; for one replica, from
+   * that replica's watcher, its lines printed through `replica.step`.
+   */
+  readonly boot?: (record: DeploymentRecord, replica?: ReplicaBoot) => Promise<BootReporter | undefined>;
   readonly now?: () => number;
+}
+
+/** Which replica's boot to follow, and where its lines go. */
+export interface ReplicaBoot {
+  readonly host: SshHost;
+  readonly step: (text: string) => void;
 }
 
 export type DeployResult = 'created' | 'unchanged' | 'updated' | 'replaced' | 'scaled' | 'cancelled';
