@@ -1,7 +1,7 @@
 import type { CommandArgs, CommandContext } from '../cli/framework/command.js';
 import { Progress } from '../cli/framework/output.js';
 import { type TargetOptions, targetRequest } from '../cli/target-options.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { LinodeClient } from '../linode/client.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { appUrl } from '../status/endpoint.js';
@@ -42,6 +42,13 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
   }
   if (options.timeout <= 0)
     throw new CliError('--timeout must be a positive number of seconds.', 'For example: --timeout 900');
+  const maxUnavailable = options['max-unavailable'];
+  if (maxUnavailable !== undefined && (!Number.isInteger(maxUnavailable) || maxUnavailable < 1)) {
+    throw new UsageError(
+      `--max-unavailable ${maxUnavailable} is not valid.`,
+      'Use a whole number of replicas from 1 (the default); a number at or above the replicas rolls all but one at a time.',
+    );
+  }
   if (options.new && options.replace) {
     throw new CliError(
       '--new and --replace cannot be used together.',

@@ -65,7 +65,14 @@ export async function rollReplicas(
   const changes = prepared.changes ?? [];
   const app = prepared.action === 'app';
   if (app) refuseUnupdatable(prepared, existing);
-  const maxUnavailable = Math.max(1, Math.min(run.request.maxUnavailable ?? 1, scale.replicas - 1));
+  const asked = run.request.maxUnavailable ?? 1;
+  // One replica always keeps serving: more than replicas − 1 at a time would empty the NodeBalancer.
+  const maxUnavailable = Math.max(1, Math.min(asked, scale.replicas - 1));
+  if (app && asked > maxUnavailable) {
+    run.step(
+      `--max-unavailable ${asked} with ${scale.replicas} replicas: ${maxUnavailable} at a time, so one keeps serving`,
+    );
+  }
   await confirmOrCancel(
     run,
     app

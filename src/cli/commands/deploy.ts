@@ -61,7 +61,7 @@ export const deploySpec = commandSpec({
     'max-unavailable': {
       type: 'number',
       description:
-        'With replicas: how many may be out of rotation at once while an app change rolls (default 1)',
+        'With replicas: how many may be out of rotation at once while an app change rolls (default 1; a whole number; at or above the replicas, all but one at a time)',
       placeholder: 'N',
     },
     wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
