@@ -4,8 +4,8 @@
  * root plays all of them, so each replica's update runs the real update program there).
  *
  * The test samples the NodeBalancer every 20 ms while the roll runs: never more than
- * one backend out of rotation (--max-unavailable 1, the default). --max-unavailable 2 is not
- * run here: its two updates would run at once on the one root that plays every replica. A version that never becomes healthy stops the
+ * one backend out of rotation (--max-unavailable 1, the default); --max-unavailable 2 is in
+ * replicas-roll-batches.test.ts. A version that never becomes healthy stops the
  * roll at the first replica, which goes back on the previous version and serves again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
