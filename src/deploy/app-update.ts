@@ -30,7 +30,7 @@ export function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentReco
 }
 
 function withoutRollMark(scale: ScaleState): ScaleState {
-  const { rollStartedAt: _started, ...rest } = scale;
+  const { rollStartedAt: _started, rollStopped: _stopped, ...rest } = scale;
   return rest;
 }
 

@@ -16,7 +16,7 @@ import type { NodeBalancerNode } from '../linode/nodebalancers.js';
 import type { ScalePlan } from '../plan/scale.js';
 import { replicaHostKeyId } from '../ssh/replica.js';
 import { upsertDeployment } from '../state/registry.js';
-import type { DeploymentRecord, ReplicaMember } from '../state/types.js';
+import type { DeploymentRecord, ReplicaMember, RollStop } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import { recordConverged, refuseUnupdatable, runAppUpdate } from './app-update.js';
 import type { PreparedPlan } from './prepare.js';
@@ -94,23 +94,68 @@ export async function rollReplicas(
       id: 'update',
       label: `Rolling the update over ${scale.replicas} replicas`,
     });
-    // Marked before the first drain: a roll killed part-way is visible in `status`.
-    await upsertDeployment(run.request.env, {
+    // Marked before the first drain: a roll killed part-way is visible in `status`. A new
+    // roll forgets where the previous one stopped.
+    const { rollStopped: _previous, ...unmarked } = state;
+    const rolling: DeploymentRecord = {
       ...existing,
-      scale: { ...state, rollStartedAt: new Date(run.now()).toISOString() },
-    });
+      scale: { ...unmarked, rollStartedAt: new Date(run.now()).toISOString() },
+    };
+    await upsertDeployment(run.request.env, rolling);
     const members = await rollOrder(run, existing.id, state.members, nodeBalancerId, configId);
     const done: number[] = [];
-    for (let start = 0; start < members.length; start += maxUnavailable) {
-      const batch = members.slice(start, start + maxUnavailable);
-      await boundedAll(batch, maxUnavailable, async (member) => {
-        await rollOne(run, prepared, existing, scale, member, nodeBalancerId, configId, done);
-        done.push(member.index);
-      });
+    let stop: Omit<RollStop, 'at' | 'updated'> | undefined;
+    try {
+      for (let start = 0; start < members.length; start += maxUnavailable) {
+        const batch = members.slice(start, start + maxUnavailable);
+        await boundedAll(batch, maxUnavailable, async (member) => {
+          try {
+            await rollOne(run, prepared, existing, scale, member, nodeBalancerId, configId, done);
+          } catch (error) {
+            stop ??= { replica: member.index, reason: stopReason(error) };
+            throw error;
+          }
+          done.push(member.index);
+        });
+      }
+    } catch (error) {
+      // Stopped here, not cut short: `status` says where and why (the mark stays, so the next
+      // deploy still rolls every replica again).
+      if (stop)
+        await recordStop(run, rolling, { ...stop, at: new Date(run.now()).toISOString(), updated: done });
+      throw error;
     }
   }
   const record = await recordConverged(run, prepared, existing);
   return { result: 'updated', prepared, record, changes };
+}
+
+/** A roll stopped by a replica: the short reason `status` gives. */
+class RollStopped extends CliError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly reason: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+function stopReason(error: unknown): string {
+  if (error instanceof RollStopped) return error.reason;
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n')[0]!;
+  return first.length > 80 ? `${first.slice(0, 77)}...` : first;
+}
+
+async function recordStop(run: Run, rolling: DeploymentRecord, stop: RollStop): Promise<void> {
+  if (!rolling.scale) return;
+  const updated = [...stop.updated].sort((a, b) => a - b);
+  await upsertDeployment(run.request.env, {
+    ...rolling,
+    scale: { ...rolling.scale, rollStopped: { ...stop, updated } },
+    updatedAt: stop.at,
+  });
 }
 
 /**
@@ -215,14 +260,21 @@ async function rollOne(
       ? `Replica${done.length > 1 ? 's' : ''} ${done.join(', ')} run${done.length > 1 ? '' : 's'} the new version`
       : 'No replica runs the new version';
   const state = healthy ? 'back on the previous version and serving' : 'not serving (its backend is drained)';
-  const why =
+  const [why, reason] =
     result.outcome === 'updated'
-      ? "its new version passed the instance's check but not the NodeBalancer's"
+      ? [
+          "its new version passed the instance's check but not the NodeBalancer's",
+          "the NodeBalancer's health check failed",
+        ]
       : result.outcome === 'rolled-back' || result.outcome === 'rollback-failed'
-        ? 'its new version did not become healthy'
-        : `the update could not run over SSH (exit ${result.code})`;
-  throw new CliError(
+        ? ['its new version did not become healthy', 'health check failed']
+        : [
+            `the update could not run over SSH (exit ${result.code})`,
+            `update over SSH failed, exit ${result.code}`,
+          ];
+  throw new RollStopped(
     `the roll stopped at ${name}: ${why}; it is ${state}. ${newer}; the others are unchanged.${result.detail}`,
     `Fix deploy.yml or .env and run 'linode-build deploy' again (it rolls every replica again); 'linode-build logs ${record.id}' shows the app.`,
+    reason,
   );
 }

@@ -68,6 +68,24 @@ export interface ScaleState {
    * the drained backends first.
    */
   readonly rollStartedAt?: string;
+  /**
+   * Set with rollStartedAt when the roll stopped on its own (a replica failed its health check
+   * or its update): what `status` tells apart from a deploy that was cut short. Cleared by the
+   * next roll's start and by a finished one.
+   */
+  readonly rollStopped?: RollStop;
+}
+
+/** Where and why a roll stopped, and which replicas run the new version. */
+export interface RollStop {
+  /** ISO. */
+  readonly at: string;
+  /** The replica whose update stopped the roll. */
+  readonly replica: number;
+  /** Short: `health check failed`. */
+  readonly reason: string;
+  /** Replicas that run the new version (updated and healthy before the stop). */
+  readonly updated: readonly number[];
 }
 
 export interface ReplicaMember {

@@ -168,5 +168,8 @@ function replicatedViewOf(
     replicas,
     ...(nodeBalancer ? { nodeBalancer, nodeBalancerId: nodeBalancer.id } : {}),
     ...(record?.scale?.rollStartedAt ? { unfinishedRollSince: record.scale.rollStartedAt } : {}),
+    ...(record?.scale?.rollStartedAt && record.scale.rollStopped
+      ? { rollStopped: record.scale.rollStopped }
+      : {}),
   };
 }

@@ -3,6 +3,7 @@
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import { type Column, renderTable } from '../util/table.js';
 import { replicaCountText } from './replicas.js';
+import { rollDetail, rollMark } from './roll.js';
 import type { DeploymentView, ReplicaView } from './types.js';
 
 export function formatAge(createdAt: string | undefined, now: Date): string {
@@ -22,7 +23,8 @@ export function statusText(view: DeploymentView): string {
   const status = view.replicas ? replicaCountText(view.replicas) : view.instanceStatus;
   if (view.recordStatus === 'untracked') return `${status} (untracked)`;
   if (view.recordStatus !== 'active') return `${status} (${view.recordStatus})`;
-  return status;
+  const roll = rollMark(view);
+  return roll ? `${status} (roll ${roll})` : status;
 }
 
 /** The replica table of `status ID`: each replica and its backend on the NodeBalancer. */
@@ -87,11 +89,7 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
     `  Where:     ${view.region}, ${view.type}${view.replicas ? ` × ${view.replicas.length}` : ''}`,
     `  Health:    ${view.health}${view.replicas ? ' (through the NodeBalancer)' : ''}`,
     ...replicaLines(view),
-    ...(view.unfinishedRollSince
-      ? [
-          `  Roll:      interrupted (started ${view.unfinishedRollSince}); some replicas may run the previous version or be drained. 'linode-build deploy' finishes it.`,
-        ]
-      : []),
+    ...(rollMark(view) ? [`  Roll:      ${rollDetail(view)}`] : []),
   ];
   if (view.replicas) {
     lines.push(

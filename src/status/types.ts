@@ -3,6 +3,8 @@
  * instance found by tags. Unknown facts are `undefined`/'unknown', never invented.
  */
 
+import type { RollStop } from '../state/types.js';
+
 /**
  * `starting`: the app has not answered its health check successfully yet and nothing says the
  * boot failed (see healthVerdict in health.ts); `not-checked`: the instance is not running, or
@@ -58,6 +60,8 @@ export interface DeploymentView {
   readonly nodeBalancerId?: number;
   /** When a roll began that no deploy has finished (killed, or stopped by an unhealthy replica): ISO. */
   readonly unfinishedRollSince?: string;
+  /** With unfinishedRollSince: the roll stopped on its own (not cut short), where and why. */
+  readonly rollStopped?: RollStop;
 }
 
 export interface ReplicaView {

@@ -10,11 +10,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import statusSchema from '../../schema/status.schema.json';
 import { appTemplateYml } from '../support/app-template.js';
 import { freePort } from '../support/net.js';
 import { useSshLab } from '../support/ssh-lab.js';
 import { sshdAvailable } from '../support/sshd.js';
+
+const validateStatus = new Ajv({ strict: true, allErrors: true }).compile(statusSchema);
 
 describe.runIf(sshdAvailable())('replicas roll an app change', () => {
   const ssh = useSshLab('roll', { LINODE_BUILD_DRAIN_SECONDS: '0' });
@@ -96,10 +100,58 @@ describe.runIf(sshdAvailable())('replicas roll an app change', () => {
     // Still the previous fingerprint: plan still shows the image change to roll.
     const plan = await lab.run(['plan', '--json'], { cwd: ssh.project(), env: ssh.env() });
     expect(JSON.parse(plan.stdout).deployment.action).toBe('app');
+    // status tells this stop (where, why, who runs what) from a deploy that was cut short.
+    const id = JSON.parse(created.stdout).id as string;
+    const stoppedText = await lab.run(['status', id, '--no-health'], { cwd: ssh.project(), env: ssh.env() });
+    expect(stoppedText.stdout).toContain(
+      'Roll:      stopped at replica 1 (health check failed); no replica runs the new version, the others the previous one',
+    );
+    expect(stoppedText.stdout).not.toContain('interrupted');
+    const listed = await lab.run(['status', '--all', '--no-health'], { cwd: ssh.project(), env: ssh.env() });
+    expect(listed.stdout).toMatch(/3\/3 running \(roll stopped\)/);
+    const stoppedJson = JSON.parse(
+      (await lab.run(['status', id, '--json', '--no-health'], { cwd: ssh.project(), env: ssh.env() })).stdout,
+    );
+    expect(validateStatus(stoppedJson), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(stoppedJson[0]).toMatchObject({
+      unfinishedRollSince: expect.stringMatching(/^\d{4}-/),
+      rollStopped: { replica: 1, reason: 'health check failed', updated: [] },
+    });
+
+    // Replica 2's backend never comes back UP: replica 1 runs the new version, the roll stops at 2.
+    const second = lab.fake.listInstances().find((item) => item.label.endsWith('-2'))!;
+    lab.fake.nodeBalancers.setNodeHealth(second.id, false);
+    const r2 = () => nodes().find((node) => node.label.endsWith('-r2'))!;
+    const deadline = Date.now() + 20_000;
+    while (r2().status !== 'DOWN' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r2().status).toBe('DOWN');
+    write('registry.example.com/app:good', port, 'third');
+    const atTwo = await deploy('--timeout', '8');
+    expect(atTwo.code).toBe(1);
+    expect(atTwo.stderr).toContain('the roll stopped at replica 2/3');
+    const atTwoText = await lab.run(['status', id, '--no-health'], { cwd: ssh.project(), env: ssh.env() });
+    expect(atTwoText.stdout).toContain(
+      "Roll:      stopped at replica 2 (the NodeBalancer's health check failed); replica 1 runs the new version",
+    );
+    const atTwoJson = JSON.parse(
+      (await lab.run(['status', id, '--json', '--no-health'], { cwd: ssh.project(), env: ssh.env() })).stdout,
+    );
+    expect(validateStatus(atTwoJson), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(atTwoJson[0].rollStopped).toMatchObject({ replica: 2, updated: [1] });
+    // Healthy again: the next deploy rolls it all and the marks are gone.
+    lab.fake.nodeBalancers.setNodeHealth(second.id, undefined);
+    const finished = await deploy();
+    expect(finished.code, finished.stderr).toBe(0);
+    const doneJson = JSON.parse(
+      (await lab.run(['status', id, '--json', '--no-health'], { cwd: ssh.project(), env: ssh.env() })).stdout,
+    );
+    expect(doneJson[0].unfinishedRollSince).toBeUndefined();
+    expect(doneJson[0].rollStopped).toBeUndefined();
+    expect(outOfRotation()).toBe(0);
 
     // ssh to a replica logs in to it over the real sshd, with the recorded key and the host
     // key the deploy pinned under that replica's alias (not the NodeBalancer's address).
-    const id = JSON.parse(created.stdout).id as string;
     const known = path.join(lab.home, '.local/state/linode-build/known_hosts');
     expect(readFileSync(known, 'utf8')).toContain(`linode-build-${id}-r2 `);
     const login = await lab.run(['ssh', id, '--replica', '2', '--', 'echo', 'on-replica'], {

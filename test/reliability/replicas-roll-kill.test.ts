@@ -86,9 +86,12 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
 
       // status says so, in text and JSON.
       const text = await lab.run(['status', id, '--no-health'], { cwd: project, env: ssh.env() });
-      expect(text.stdout, entry.name).toContain('Roll:      interrupted');
+      expect(text.stdout, entry.name).toContain('Roll:      interrupted (the deploy was cut short)');
+      expect(text.stdout, entry.name).not.toContain('stopped at replica');
       const json = await lab.run(['status', id, '--json', '--no-health'], { cwd: project, env: ssh.env() });
       expect(JSON.parse(json.stdout)[0].unfinishedRollSince).toMatch(/^\d{4}-\d\d-\d\dT/);
+      // Cut short, not stopped by a replica: no stop is recorded.
+      expect(JSON.parse(json.stdout)[0].rollStopped, entry.name).toBeUndefined();
 
       // The next deploy finishes the roll, drained replica first, one backend out at a time.
       const restartsBefore = restarts();
