@@ -6,13 +6,15 @@
 
 import { CliError } from '../errors.js';
 import { placementGroupsIn } from '../linode/placement.js';
-import { replicaIndexOf, type ScalePlan } from '../plan/scale.js';
+import { replicaIndexOf, type ScalePlan, scalePlan } from '../plan/scale.js';
+import { replicaHostKeyId } from '../ssh/replica.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
+import { refuseUnupdatable } from './app-update.js';
 import type { PreparedPlan } from './prepare.js';
 import { followReplicaBoots } from './replica-boots.js';
 import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
-import { rollReplicas } from './roll.js';
+import { rollBatch, rollReplicas } from './roll.js';
 import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run-context.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
@@ -87,16 +89,13 @@ export async function createReplicas(
   return untilServing(run, prepared, scale, record, 'created', hourlyPrice, 0);
 }
 
-/** Every backend accepting traffic once healthy, then the outcome. */
-async function untilServing(
+/** Every backend accepting traffic once healthy; replicas above `newAfter` are new (their boot steps shown with --wait). */
+async function everyBackendServing(
   run: Run,
-  prepared: PreparedPlan,
   scale: ScalePlan,
   record: DeploymentRecord,
-  result: 'created' | 'scaled',
-  hourlyPrice: number | undefined,
   newAfter: number,
-): Promise<DeployOutcome> {
+): Promise<void> {
   const wait = backendWait(run, scale, record);
   // `--wait`: the new replicas' boot steps meanwhile (never holding up the accept loop).
   const boots = followReplicaBoots(run, record, newAfter);
@@ -109,6 +108,19 @@ async function untilServing(
   } finally {
     boots?.close();
   }
+}
+
+/** Every backend accepting traffic once healthy, then the outcome. */
+async function untilServing(
+  run: Run,
+  prepared: PreparedPlan,
+  scale: ScalePlan,
+  record: DeploymentRecord,
+  result: 'created' | 'scaled',
+  hourlyPrice: number | undefined,
+  newAfter: number,
+): Promise<DeployOutcome> {
+  await everyBackendServing(run, scale, record, newAfter);
   return {
     result,
     prepared,
@@ -154,23 +166,137 @@ export async function convergeReplicas(
   if (scale.replicas === existing.scale.replicas && action === 'unchanged') {
     // Up to date only once every backend takes traffic (an interrupted create may have left
     // some in `reject` while they booted).
-    const wait = backendWait(run, scale, existing);
+    // An interrupted scale-down recorded the new count before its surplus instances were gone
+    // (the instances' tags, not the record, say what is still billed); an interrupted scale-up
+    // recorded it before every new replica was a backend.
+    const record = await completeScale(run, prepared, existing, scale);
+    const wait = backendWait(run, scale, record);
     if (wait) await acceptWhenHealthy(wait);
-    // An interrupted scale-down recorded the new count before its surplus instances were gone:
-    // the instances' tags, not the record, say what is still billed.
-    const record = await removeSurplus(run, existing, scale.replicas);
     run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
     return { result: 'unchanged', prepared, record, changes };
   }
-  if (action === 'unchanged') return scaleReplicas(run, prepared, existing, scale);
-  if (scale.replicas === existing.scale.replicas && action !== 'replace')
-    return rollReplicas(run, prepared, existing, scale);
-  throw new CliError(
-    action === 'replace'
-      ? `${existing.id} runs ${existing.scale.replicas} replicas; machine-level changes of a deployment with replicas (new instances rolled in) are not supported yet.`
-      : `${existing.id}: change the replica count and the app in two deploys (first one, then the other).`,
-    `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
+  if (action === 'unchanged')
+    return scaleReplicas(run, prepared, await completeScale(run, prepared, existing, scale), scale);
+  if (action === 'replace') {
+    throw new CliError(
+      `${existing.id} runs ${existing.scale.replicas} replicas; machine-level changes of a deployment with replicas (new instances rolled in) are not supported yet.`,
+      `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
+    );
+  }
+  // What an interrupted scale left (replicas not yet added, or surplus not yet deleted) is
+  // finished before a roll, so the roll sees exactly the replicas the record names.
+  const complete = await completeScale(run, prepared, existing, scale);
+  if (scale.replicas === existing.scale.replicas) return rollReplicas(run, prepared, complete, scale);
+  return scaleAndRoll(run, prepared, complete, scale);
+}
+
+/**
+ * A new replica count and an app- or API-level change in one deploy. Scale up: the new replicas
+ * are created from the new plan (their cloud-init carries the new app files, so they start on
+ * the new version) and join once healthy; only then are the old ones rolled, so the old count
+ * keeps serving throughout. Scale down: the surplus is drained and deleted first, then the rest
+ * rolled. Either way the record takes the new count as the scale goes, and the new fingerprint
+ * only once the roll finished: a failed roll leaves the next deploy rolling again.
+ */
+async function scaleAndRoll(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeployOutcome> {
+  const from = existing.scale?.replicas ?? 1;
+  const to = scale.replicas;
+  const app = prepared.action === 'app';
+  if (app) refuseUnupdatable(prepared, existing);
+  const cost = await costOf(run, prepared, to);
+  const fields = (prepared.changes ?? []).map((change) => change.field).join(', ');
+  const kept = Math.min(from, to);
+  const batch = rollBatch(run, to);
+  const change = app
+    ? `roll the change (${fields}) over the ${kept} replicas that stay, ${batch} at a time (drained, updated in place, back once healthy)`
+    : `apply the change (${fields}) through the API`;
+  await confirmOrCancel(
+    run,
+    to > from
+      ? `Scale ${existing.id} from ${from} to ${to} replicas (the ${to - from} new ones start with the change), then ${change}? Then ${totalText(cost)}.`
+      : `Scale ${existing.id} from ${from} to ${to} replicas (the ${from - to} surplus drained and deleted first), then ${change}? Then ${totalText(cost)}.`,
+    `scale ${existing.id} from ${from} to ${to} replicas and ${app ? 'roll' : 'apply'} the change in one deploy`,
   );
+  const scaled =
+    to > from ? await addReplicas(run, prepared, existing, scale) : await removeReplicas(run, existing, to);
+  const rolled = await rollReplicas(run, prepared, scaled, scale, {
+    confirmed: true,
+    only: (member) => member.index <= from,
+  });
+  const hourlyPrice = cost.total?.hourly;
+  return { ...rolled, result: 'scaled', ...(hourlyPrice !== undefined ? { hourlyPrice } : {}) };
+}
+
+async function costOf(run: Run, prepared: PreparedPlan, replicas: number) {
+  const { client } = run;
+  const { type, region } = prepared.plan.context;
+  return deploymentCost(
+    { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
+    { type, region, replicas },
+  );
+}
+
+/** Scale up: the replicas above the record's members are created from this plan and join once healthy. */
+async function addReplicas(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeploymentRecord> {
+  const from = existing.scale?.members.length ?? 0;
+  run.hooks.onEvent({ kind: 'stage', id: 'create', label: `Adding ${scale.replicas - from} replicas` });
+  const { record } = await createReplicated({
+    ...createInput(run, prepared, true),
+    scale,
+    placementGroup: existing.scale?.placementGroupId !== undefined,
+    base: existing,
+  });
+  await everyBackendServing(run, scale, record, from);
+  return record;
+}
+
+/** Scale down: the replicas above `keep` drained, removed from the NodeBalancer, deleted. */
+async function removeReplicas(run: Run, existing: DeploymentRecord, keep: number): Promise<DeploymentRecord> {
+  const from = existing.scale?.replicas ?? 1;
+  run.hooks.onEvent({ kind: 'stage', id: 'scale-down', label: `Removing ${from - keep} replicas` });
+  return removeSurplus(run, existing, keep, true);
+}
+
+/**
+ * The record's replica count made true before anything else runs: replicas a killed scale-up
+ * did not finish adding (fewer members than the count, or a member without its backend) are
+ * added, and surplus a killed scale-down left billed is deleted.
+ */
+async function completeScale(
+  run: Run,
+  prepared: PreparedPlan,
+  existing: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeploymentRecord> {
+  const state = existing.scale;
+  if (!state) return existing;
+  const count = state.replicas;
+  let record = await removeSurplus(run, existing, count);
+  const { nodeBalancerId, configId } = state;
+  const members = state.members.filter((member) => member.index <= count);
+  let missing = members.length < count;
+  if (!missing && nodeBalancerId !== undefined && configId !== undefined) {
+    const labels = new Set(
+      (await run.client.nodeBalancers.nodes(nodeBalancerId, configId)).map((node) => node.label),
+    );
+    missing = members.some((member) => !labels.has(replicaHostKeyId(existing.id, member.index)));
+  }
+  if (!missing) return record;
+  run.step(`Adding the replicas an interrupted scale-up of ${existing.id} did not finish`);
+  const recorded = count === scale.replicas ? scale : scalePlan(prepared.plan, count);
+  if (!recorded) return record;
+  record = await addReplicas(run, prepared, record, recorded);
+  return record;
 }
 
 /** Changing N: new replicas join like at creation; surplus ones are drained, then deleted. */
@@ -180,13 +306,8 @@ async function scaleReplicas(
   existing: DeploymentRecord,
   scale: ScalePlan,
 ): Promise<DeployOutcome> {
-  const { client, hooks, request } = run;
   const from = existing.scale?.replicas ?? 1;
-  const { type, region } = prepared.plan.context;
-  const cost = await deploymentCost(
-    { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
-    { type, region, replicas: scale.replicas },
-  );
+  const cost = await costOf(run, prepared, scale.replicas);
   await confirmOrCancel(
     run,
     `Scale ${existing.id} from ${from} to ${scale.replicas} replicas (then ${totalText(cost)})?`,
@@ -194,26 +315,10 @@ async function scaleReplicas(
   );
   const changes = prepared.changes ?? [];
   const hourlyPrice = cost.total?.hourly;
-  if (scale.replicas > from) {
-    hooks.onEvent({ kind: 'stage', id: 'create', label: `Adding ${scale.replicas - from} replicas` });
-    const { record } = await createReplicated({
-      ...createInput(run, prepared, true),
-      scale,
-      placementGroup: existing.scale?.placementGroupId !== undefined,
-      base: existing,
-    });
-    return untilServing(run, prepared, scale, record, 'scaled', hourlyPrice, from);
-  }
-  hooks.onEvent({ kind: 'stage', id: 'scale-down', label: `Removing ${from - scale.replicas} replicas` });
-  const record = await scaleDown({
-    env: request.env,
-    client,
-    record: existing,
-    keep: scale.replicas,
-    progress: run.step,
-    pollMs: pollInterval(request.env),
-    onRecord: (current) => hooks.onEvent({ kind: 'record', record: current }),
-  });
+  const record =
+    scale.replicas > from
+      ? await addReplicas(run, prepared, existing, scale)
+      : await removeReplicas(run, existing, scale.replicas);
   return {
     result: 'scaled',
     prepared,
@@ -223,16 +328,25 @@ async function scaleReplicas(
   };
 }
 
-/** Replicas above `keep` that still exist (by their tags) are drained and deleted. */
-async function removeSurplus(run: Run, record: DeploymentRecord, keep: number): Promise<DeploymentRecord> {
+/**
+ * Replicas above `keep` that still exist (by their tags, which also find a replica whose create
+ * answer a killed scale-up never recorded) are drained and deleted. `recordCount`: the record
+ * takes `keep` as its count even when nothing is left to delete (a scale-down).
+ */
+async function removeSurplus(
+  run: Run,
+  record: DeploymentRecord,
+  keep: number,
+  recordCount = false,
+): Promise<DeploymentRecord> {
   const state = record.scale;
   if (!state) return record;
   const tagged = await run.client.instancesWithTag(`build-id:${record.id}`);
   const surplus = tagged.filter(
     (instance) => instance.status !== 'deleting' && (replicaIndexOf(instance.tags) ?? 0) > keep,
   );
-  if (surplus.length === 0) return record;
-  run.step(`Removing ${surplus.length} replica(s) an interrupted scale-down left behind`);
+  if (surplus.length === 0 && !recordCount) return record;
+  if (!recordCount) run.step(`Removing ${surplus.length} replica(s) an interrupted scale left behind`);
   const known = new Set(state.members.map((member) => member.linodeId));
   const members = [
     ...state.members,

@@ -55,31 +55,48 @@ async function applyApiChanges(run: Run, prepared: PreparedPlan, record: Deploym
   }
 }
 
+export interface RollOptions {
+  /** The user already agreed (a scale and a roll in one deploy ask once, together). */
+  readonly confirmed?: boolean;
+  /** Roll only these replicas (replicas just added by a scale-up already run the new version). */
+  readonly only?: (member: ReplicaMember) => boolean;
+}
+
+/**
+ * How many replicas a roll takes out of rotation at once: --max-unavailable, at least 1, and
+ * one always keeps serving (more than replicas − 1 at a time would empty the NodeBalancer).
+ */
+export function rollBatch(run: Run, replicas: number): number {
+  return Math.max(1, Math.min(run.request.maxUnavailable ?? 1, replicas - 1));
+}
+
 export async function rollReplicas(
   run: Run,
   prepared: PreparedPlan,
   existing: DeploymentRecord,
   scale: ScalePlan,
+  options: RollOptions = {},
 ): Promise<DeployOutcome> {
   const state = existing.scale;
   const changes = prepared.changes ?? [];
   const app = prepared.action === 'app';
   if (app) refuseUnupdatable(prepared, existing);
   const asked = run.request.maxUnavailable ?? 1;
-  // One replica always keeps serving: more than replicas − 1 at a time would empty the NodeBalancer.
-  const maxUnavailable = Math.max(1, Math.min(asked, scale.replicas - 1));
+  const maxUnavailable = rollBatch(run, scale.replicas);
   if (app && asked > maxUnavailable) {
     run.step(
       `--max-unavailable ${asked} with ${scale.replicas} replicas: ${maxUnavailable} at a time, so one keeps serving`,
     );
   }
-  await confirmOrCancel(
-    run,
-    app
-      ? `Roll the change over ${existing.id}'s ${scale.replicas} replicas, ${maxUnavailable} at a time (each drained, updated in place, back in rotation once healthy)?`
-      : `Update ${existing.id} (${changes.map((change) => change.field).join(', ')})?`,
-    `update deployment ${existing.id}`,
-  );
+  if (!options.confirmed) {
+    await confirmOrCancel(
+      run,
+      app
+        ? `Roll the change over ${existing.id}'s ${scale.replicas} replicas, ${maxUnavailable} at a time (each drained, updated in place, back in rotation once healthy)?`
+        : `Update ${existing.id} (${changes.map((change) => change.field).join(', ')})?`,
+      `update deployment ${existing.id}`,
+    );
+  }
   await applyApiChanges(run, prepared, existing, scale);
   if (app && state) {
     const { nodeBalancerId, configId } = state;
@@ -102,7 +119,8 @@ export async function rollReplicas(
       scale: { ...unmarked, rollStartedAt: new Date(run.now()).toISOString() },
     };
     await upsertDeployment(run.request.env, rolling);
-    const members = await rollOrder(run, existing.id, state.members, nodeBalancerId, configId);
+    const rolled = options.only ? state.members.filter(options.only) : state.members;
+    const members = await rollOrder(run, existing.id, rolled, nodeBalancerId, configId);
     const done: number[] = [];
     let stop: Omit<RollStop, 'at' | 'updated'> | undefined;
     try {

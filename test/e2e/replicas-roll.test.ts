@@ -15,14 +15,13 @@ import { describe, expect, it } from 'vitest';
 import statusSchema from '../../schema/status.schema.json';
 import { appTemplateYml } from '../support/app-template.js';
 import { freePort } from '../support/net.js';
-import { useSshLab } from '../support/ssh-lab.js';
+import { bootReplicaRoot, useSshLab } from '../support/ssh-lab.js';
 import { sshdAvailable } from '../support/sshd.js';
 
 const validateStatus = new Ajv({ strict: true, allErrors: true }).compile(statusSchema);
 
 describe.runIf(sshdAvailable())('replicas roll an app change', () => {
   const ssh = useSshLab('roll', { LINODE_BUILD_DRAIN_SECONDS: '0' });
-  const instance = ssh.instance;
 
   const write = (image: string, port: number, greeting: string) => {
     const yml = appTemplateYml({ image, port }).replace(
@@ -46,11 +45,7 @@ describe.runIf(sshdAvailable())('replicas roll an app change', () => {
     write('registry.example.com/app:good', port, 'hello');
     const created = await deploy();
     expect(created.code, created.stderr).toBe(0);
-    const root = instance();
-    root.boot(lab.fake.userDataOf(lab.fake.listInstances()[0]!.id)!);
-    root.startApp();
-    const [balancer] = lab.fake.nodeBalancers.list();
-    const nodes = () => lab.fake.nodeBalancers.configsOf(balancer!.id).flatMap((config) => config.nodes);
+    const { root, nodes } = bootReplicaRoot(ssh);
     const outOfRotation = () => nodes().filter((node) => node.mode !== 'accept').length;
     expect(outOfRotation()).toBe(0);
 

@@ -80,6 +80,40 @@ describe('a deploy of replicas killed at any step converges on the next one', ()
     });
   }
 
+  const scaleUpSteps = [
+    { name: 'create a new replica', method: 'POST', path: /^\/linode\/instances$/ },
+    { name: 'add a new backend', method: 'POST', path: /^\/nodebalancers\/\d+\/configs\/\d+\/nodes$/ },
+  ];
+  for (const [index, step] of scaleUpSteps.entries()) {
+    it(`scale 3 → 4 killed at: ${step.name}`, { timeout: 90_000 }, async () => {
+      const envName = `up${index}`;
+      const project = await lab.project(`replicas-up-${index}`, 'embeddings-python');
+      writeFileSync(path.join(project, 'deploy.yml'), yml);
+      const env = { LINODE_BUILD_POLL_MS: '20' };
+      const deploy = ['deploy', '--yes', '--json', '--env', envName, '--replicas', '4'];
+      expect((await lab.run(deploy.slice(0, -2), { cwd: project, env })).code).toBe(0);
+      await killAt(lab, step, deploy, project, env);
+      // The record already says 4; the next deploy finishes adding replica 4 instead of
+      // waiting for a backend that was never registered.
+      const next = await lab.run(deploy, { cwd: project, env });
+      expect(next.code, next.stderr).toBe(0);
+      const left = onLinode(envName);
+      expect(left.instances, 'exactly 4 replicas').toHaveLength(4);
+      const nodes = lab.fake.nodeBalancers.configsOf(left.balancers[0]!.id).flatMap((config) => config.nodes);
+      expect(nodes.map((node) => `${node.label.slice(-2)}:${node.mode}/${node.status}`).sort()).toEqual([
+        'r1:accept/UP',
+        'r2:accept/UP',
+        'r3:accept/UP',
+        'r4:accept/UP',
+      ]);
+      lab.fake.clearLog();
+      const again = await lab.run(deploy, { cwd: project, env });
+      expect(JSON.parse(again.stdout)).toMatchObject({ result: 'unchanged', replicas: 4 });
+      expect(lab.fake.mutatingRequests()).toEqual([]);
+      expect((await lab.run(['destroy', '--yes', '--env', envName], { cwd: project })).code).toBe(0);
+    });
+  }
+
   const scaleDownSteps = [
     {
       name: 'drain a surplus backend',

@@ -40,3 +40,22 @@ export function useSshLab(projectName: string, extraEnv: Record<string, string> 
   });
   return { lab: () => lab, sshd: () => sshd, project: () => project, env: () => env, instance };
 }
+
+/** The NodeBalancer's backends of a replicated deployment, read from the fake (all configs). */
+export function backendsOf(lab: Lab, balancerId: number) {
+  return lab.fake.nodeBalancers.configsOf(balancerId).flatMap((config) => config.nodes);
+}
+
+/**
+ * After the first deploy of replicas: the private root boots from replica 1's user data and
+ * starts the app, so every replica's SSH update has a running app to replace. Returns the
+ * root and the deployment's one NodeBalancer.
+ */
+export function bootReplicaRoot(ssh: SshLab) {
+  const lab = ssh.lab();
+  const root = ssh.instance();
+  root.boot(lab.fake.userDataOf(lab.fake.listInstances()[0]!.id)!);
+  root.startApp();
+  const [balancer] = lab.fake.nodeBalancers.list();
+  return { root, balancer: balancer!, nodes: () => backendsOf(lab, balancer!.id) };
+}
