@@ -3,6 +3,7 @@
  * check or its update: where, why, and which replicas run the new version) or interrupted (the
  * deploy was cut short: killed, Ctrl-C). The same words in `status`, `status ID` and the TUI. Pure.
  */
+import type { RollStop } from '../state/types.js';
 import type { DeploymentView } from './types.js';
 
 export type RollMark = 'stopped' | 'interrupted';
@@ -22,14 +23,30 @@ function newVersionText(updated: readonly number[]): string {
     : `replicas ${updated.join(', ')} run the new version`;
 }
 
+const INTERRUPTED = 'interrupted (the deploy was cut short)';
+
+function stoppedAt(stop: RollStop): string {
+  return `stopped at replica ${stop.replica} (${stop.reason})`;
+}
+
 /** One phrase: `stopped at replica 2 (health check failed); replica 1 runs the new version`. */
 export function rollSummary(
   view: Pick<DeploymentView, 'unfinishedRollSince' | 'rollStopped'>,
 ): string | undefined {
   const stopped = view.rollStopped;
-  if (stopped)
-    return `stopped at replica ${stopped.replica} (${stopped.reason}); ${newVersionText(stopped.updated)}`;
-  return view.unfinishedRollSince ? 'interrupted (the deploy was cut short)' : undefined;
+  if (stopped) return `${stoppedAt(stopped)}; ${newVersionText(stopped.updated)}`;
+  return view.unfinishedRollSince ? INTERRUPTED : undefined;
+}
+
+/** The same in two short lines (the TUI's detail view, which cuts long lines at its width). */
+export function rollLines(
+  view: Pick<DeploymentView, 'unfinishedRollSince' | 'rollStopped'>,
+): readonly [string, string] | undefined {
+  const stopped = view.rollStopped;
+  if (stopped) return [stoppedAt(stopped), `${newVersionText(stopped.updated)}; deploy rolls again`];
+  return view.unfinishedRollSince
+    ? [INTERRUPTED, 'some replicas may be drained; deploy finishes it']
+    : undefined;
 }
 
 /** The `Roll:` line of `status ID`, with when and what the next deploy does. */

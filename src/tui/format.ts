@@ -2,6 +2,7 @@
 
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import { replicaRunningText } from '../status/replicas.js';
+import { rollMark } from '../status/roll.js';
 import type { DeploymentView } from '../status/types.js';
 import { displayWidth, truncateToWidth } from '../util/display-width.js';
 
@@ -104,7 +105,8 @@ const RULES: readonly ColumnRule[] = [
   { key: 'env', header: 'ENV', min: 4, grow: 8, align: 'left', priority: 9 },
   { key: 'region', header: 'REGION', min: 9, grow: 3, align: 'left', priority: 4 },
   { key: 'type', header: 'TYPE', min: 13, grow: 5, align: 'left', priority: 2 },
-  { key: 'status', header: 'STATUS', min: 9, grow: 4, align: 'left', priority: 9 },
+  // Grows past `10/12 running` only for a roll mark (`2/3 running (roll interrupted)`).
+  { key: 'status', header: 'STATUS', min: 9, grow: 21, align: 'left', priority: 9 },
   { key: 'health', header: 'HEALTH', min: 9, grow: 0, align: 'left', priority: 8 },
   { key: 'issues', header: 'ISS', min: 3, grow: 0, align: 'right', priority: 6 },
   { key: 'price', header: '$/H', min: 6, grow: 0, align: 'right', priority: 5 },
@@ -163,8 +165,9 @@ export function cellText(deployment: DeploymentView, key: ColumnKey, now: number
       return deployment.type || UNKNOWN;
     case 'status':
       // A deployment with replicas is one row: how many of them run (the detail view says which are UP).
+      // A roll no deploy finished is flagged here too (the detail view says where and why).
       return deployment.replicas
-        ? replicaRunningText(deployment.replicas)
+        ? `${replicaRunningText(deployment.replicas)}${rollMark(deployment) ? ` (roll ${rollMark(deployment)})` : ''}`
         : deployment.instanceStatus || UNKNOWN;
     case 'health':
       return formatHealth(deployment.health);

@@ -84,4 +84,51 @@ describe('replicas in the TUI', () => {
     expect(frame).toMatch(/ 1 linode 5001 · running · unknown · not registered · evil/);
     expect(frame).not.toContain('\u001b[2J');
   });
+
+  it('marks a roll that stopped at a replica apart from one cut short, in the row and the detail view', async () => {
+    const stopped = view('aaaa1111', {
+      ...replicated,
+      unfinishedRollSince: '2026-12-02T10:00:00.000Z',
+      rollStopped: {
+        at: '2026-12-02T10:02:00.000Z',
+        replica: 2,
+        reason: 'health check failed',
+        updated: [1],
+      },
+    });
+    const cut = view('cccc3333', {
+      replicas: [replica(1), replica(2)],
+      unfinishedRollSince: '2026-12-02T11:00:00.000Z',
+    });
+    const source = new FakeSource([stopped, cut, view('bbbb2222')]);
+    app = renderApp(source, { columns: 120, rows: 30 });
+    const frame = await app.waitFor((f) => f.includes('aaaa1111') && f.includes('cccc3333'));
+    const row = (id: string) => frame.split('\n').find((line) => line.includes(id)) ?? '';
+    expect(row('aaaa1111')).toContain('2/3 running (roll stopped)');
+    expect(row('cccc3333')).toContain('2/2 running (roll interrupted)');
+    expect(row('bbbb2222')).not.toContain('roll');
+
+    await app.press(KEYS.enter);
+    const detail = await app.waitFor((f) => f.includes('Replicas ('), 'detail');
+    expect(detail).toMatch(/roll +stopped at replica 2 \(health check failed\)/);
+    expect(detail).toContain('replica 1 runs the new version; deploy rolls again');
+    expect(detail).not.toContain('interrupted');
+  });
+
+  it('the detail view of a roll cut short says so within 80 columns', async () => {
+    const source = new FakeSource([
+      view('cccc3333', {
+        replicas: [replica(1), replica(2)],
+        unfinishedRollSince: '2026-12-02T11:00:00.000Z',
+      }),
+    ]);
+    app = renderApp(source, { columns: 80, rows: 30 });
+    await app.waitFor((f) => f.includes('▶ cccc3333'));
+    await app.press(KEYS.enter);
+    const detail = await app.waitFor((f) => f.includes('Replicas ('), 'detail');
+    expect(detail).toMatch(/roll +interrupted \(the deploy was cut short\)/);
+    expect(detail).toContain('some replicas may be drained; deploy finishes it');
+    expect(detail).not.toContain('stopped at');
+    expect(Math.max(...lineWidths(detail))).toBeLessThanOrEqual(80);
+  });
 });

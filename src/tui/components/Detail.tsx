@@ -5,6 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import { replicaCountText } from '../../status/replicas.js';
+import { rollLines, rollMark } from '../../status/roll.js';
 import type { DeploymentView } from '../../status/types.js';
 import type { BootStep, DetailView } from '../data.js';
 import { formatAge, formatHealth, formatPrice, lifetimeText, UNKNOWN } from '../format.js';
@@ -117,6 +118,25 @@ export function replicaRows(d: DeploymentView, tone: ReturnType<typeof useTone>)
         <Text dimColor>{` · ${sanitizeText(replica.label)}`}</Text>
       </Text>
     )),
+    ...rollRows(d, tone),
+  ];
+}
+
+/** A roll no deploy finished: stopped at a replica (where, why, who runs what) or cut short. */
+function rollRows(d: DeploymentView, tone: ReturnType<typeof useTone>): React.ReactNode[] {
+  const lines = rollLines(d);
+  if (!lines) return [];
+  const color = tone(rollMark(d) === 'stopped' ? 'red' : 'yellow');
+  const [what, then] = lines;
+  return [
+    <Text key="roll-what" wrap="truncate-end">
+      <Text dimColor>{'roll'.padEnd(9)}</Text>
+      <Text color={color}>{what}</Text>
+    </Text>,
+    <Text key="roll-then" wrap="truncate-end">
+      {' '.repeat(9)}
+      {then}
+    </Text>,
   ];
 }
 

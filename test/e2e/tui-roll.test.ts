@@ -1,0 +1,150 @@
+/**
+ * The dashboard in a real terminal (tmux, the BUILT binary, the fake API) marks a deployment
+ * with replicas whose roll no deploy finished: one whose roll stopped at a replica (its update
+ * over SSH failed, so deploy exited 1) and one whose deploy was killed (SIGKILL) while a replica
+ * was drained. Both marks come from real deploys, not from an edited registry: the row's STATUS
+ * says `(roll stopped)` / `(roll interrupted)` and the detail view where, why and what next.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, startLab } from '../fake-linode/harness.js';
+import { appTemplateYml } from '../support/app-template.js';
+import { snapshotBuild } from '../support/snapshot.js';
+import { launchInTerminal, tmux } from '../support/tmux.js';
+import { toolsAvailable } from '../support/tools.js';
+
+const haveTmux = toolsAvailable('tmux');
+const session = `lb-tui-roll-${process.pid}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+
+async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = screen();
+    if (predicate(text)) return text;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
+}
+
+async function keys(...names: string[]): Promise<void> {
+  for (const name of names) {
+    tmux('send-keys', '-t', session, name);
+    await sleep(250);
+  }
+}
+
+describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut short', () => {
+  let lab: Lab;
+  let bin: string;
+  let project: string;
+  let failingSsh: string;
+  const ids: Record<'prod' | 'staging', string> = { prod: '', staging: '' };
+
+  beforeAll(async () => {
+    bin = await snapshotBuild('lb-tui-roll-build-');
+    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50 });
+    project = await lab.project('rolls', 'embeddings-python');
+    writeFileSync(
+      path.join(project, 'deploy.yml'),
+      appTemplateYml().replace(
+        '    region_default: us-ord\n',
+        '    region_default: us-ord\n    replicas: 2\n',
+      ),
+    );
+    writeFileSync(path.join(project, '.env'), "GREETING='first'\n", { mode: 0o600 });
+    // No replica answers SSH here: an app update fails on the first replica it reaches.
+    failingSsh = path.join(lab.home, 'ssh-refused');
+    writeFileSync(
+      failingSsh,
+      '#!/bin/sh\necho "ssh: connect to host port 22: Connection refused" >&2\nexit 255\n',
+      {
+        mode: 0o700,
+      },
+    );
+    for (const env of ['prod', 'staging'] as const) {
+      const created = await lab.run(['deploy', '--yes', '--json', '--env', env], { cwd: project });
+      expect(created.code, created.stderr).toBe(0);
+      ids[env] = JSON.parse(created.stdout).id;
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+    for (const id of Object.values(ids)) if (id) await lab?.run(['destroy', id, '--yes']);
+    await lab?.close();
+  });
+
+  it('shows (roll stopped) and (roll interrupted) in the rows, and where and why in the detail view', async () => {
+    writeFileSync(path.join(project, '.env'), "GREETING='second'\n", { mode: 0o600 });
+    // prod: the roll stops on its own at replica 1.
+    const stopped = await lab.run(['deploy', '--yes', '--env', 'prod'], {
+      cwd: project,
+      env: { LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '0' },
+    });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('the roll stopped at replica 1/2');
+
+    // staging: the deploy is killed while replica 1 is drained.
+    const child = spawn(process.execPath, [bin, 'deploy', '--yes', '--env', 'staging'], {
+      cwd: project,
+      env: { ...process.env, ...lab.env, LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '120' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 60_000;
+    while (!stderr.includes('draining for') && Date.now() < deadline) await sleep(50);
+    child.kill('SIGKILL');
+    await exited;
+    expect(stderr).toContain('replica 1/2: draining for 120s');
+
+    launchInTerminal({
+      session,
+      cwd: lab.home,
+      env: lab.env,
+      argv: [process.execPath, bin, 'tui', '--interval', '2', '--no-health'],
+      columns: 120,
+      rows: 30,
+    });
+    const list = await waitForScreen(
+      (t) => t.includes(ids.prod) && t.includes(ids.staging) && t.includes('(roll'),
+      'both deployments with their roll marks',
+    );
+    const row = (text: string, id: string) => text.split('\n').find((line) => line.includes(id)) ?? '';
+    expect(row(list, ids.prod)).toContain('2/2 running (roll stopped)');
+    expect(row(list, ids.staging)).toContain('2/2 running (roll interrupted)');
+    expect(list.split('\n').every((line) => line.length <= 120)).toBe(true);
+
+    // Each detail view: the selection starts on the first row; open whichever it is, then the other.
+    const selected = (text: string) => text.split('\n').find((line) => line.startsWith('▶')) ?? '';
+    const details: Record<string, string> = {};
+    for (let turn = 0; turn < 2; turn++) {
+      const current = await waitForScreen((t) => selected(t) !== '', 'a selected row');
+      const id = selected(current).includes(ids.prod) ? ids.prod : ids.staging;
+      await keys('Enter');
+      details[id] = await waitForScreen((t) => /roll {5}\S/.test(t), `the detail view of ${id}`);
+      await keys('Escape');
+      await waitForScreen((t) => t.includes('STATUS'), 'the list again');
+      if (turn === 0) {
+        await keys('j');
+        await waitForScreen((t) => !selected(t).includes(id), 'the other row');
+      }
+    }
+    expect(details[ids.prod]).toMatch(/roll {5}stopped at replica 1 \(update over SSH failed, exit 255\)/);
+    expect(details[ids.prod]).toContain('no replica runs the new version; deploy rolls again');
+    expect(details[ids.prod]).not.toContain('interrupted');
+    expect(details[ids.staging]).toMatch(/roll {5}interrupted \(the deploy was cut short\)/);
+    expect(details[ids.staging]).toContain('some replicas may be drained; deploy finishes it');
+    expect(details[ids.staging]).not.toContain('stopped at');
+    await keys('q');
+    await waitForScreen((t) => t.includes('EXITED:0'), 'the TUI to exit');
+  }, 180_000);
+});
