@@ -93,6 +93,15 @@ export interface FakeLinodeOptions {
   readonly loopbackBlock?: number;
 }
 
+/** A request body as sent (parsed JSON, else the text), for tests that check what was asked. */
+function loggedBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
 export interface LoggedRequest {
   readonly method: string;
   /** Path without the /v4 or /v4beta prefix, e.g. `/linode/instances`. */
@@ -363,6 +372,7 @@ export class FakeLinode {
       status: 0,
       ...(typeof request.headers['x-filter'] === 'string' ? { filter: request.headers['x-filter'] } : {}),
       ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      ...(rawBody ? { body: loggedBody(rawBody) } : {}),
     };
     this.requests.push(entry);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
