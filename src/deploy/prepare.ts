@@ -301,10 +301,12 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   let digestKey: string | undefined;
   if (existingRecord) {
     deploymentId = existingRecord.id;
-    // Only create requests carry the root password: an interrupted create is resumed with the
-    // password it recorded (or, with --no-root-pass, a new random one kept nowhere).
+    // Only create requests carry the root password: a resumed create, a replica added by a
+    // scale-up or a replica's new instance (deploy --replace) gets the password the deployment
+    // recorded (or, with --no-root-pass, a new random one kept nowhere). Never the placeholder:
+    // it is in this source, so an instance created with it would have a public root password.
     rootPass =
-      existingRecord.status === 'active'
+      existingRecord.status === 'active' && !deploying
         ? PREVIEW_ROOT_PASS
         : ((await readSecret(request.env, deploymentId, SECRET_NAMES.rootPassword)) ??
           generateRootPassword());

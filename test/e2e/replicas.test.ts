@@ -209,6 +209,7 @@ describe('replicas', () => {
     const env = { LINODE_BUILD_DRAIN_SECONDS: '1' };
     const deploy = (...extra: string[]) =>
       lab.run(['deploy', '--yes', '--json', ...extra], { cwd: project, env });
+    lab.fake.clearLog();
     const created = await deploy();
     expect(created.code, created.stderr).toBe(0);
     const [balancer] = lab.fake.nodeBalancers.list();
@@ -227,6 +228,13 @@ describe('replicas', () => {
     expect(Math.min(...low)).toBeGreaterThanOrEqual(3);
     expect(serving()).toBe(5);
     expect(live()).toHaveLength(5);
+    // The added replicas get the deployment's root password, never prepare's placeholder.
+    const rootPasses = lab.fake.requests
+      .filter((entry) => entry.method === 'POST' && entry.path === '/linode/instances')
+      .map((entry) => (entry.body as { root_pass?: string }).root_pass);
+    expect(rootPasses).toHaveLength(5);
+    expect(new Set(rootPasses).size).toBe(1);
+    expect(rootPasses[0]).not.toContain('preview');
     expect(lab.fake.nodeBalancers.list()).toHaveLength(1);
     expect(lab.fake.placementGroups.list()[0]!.members).toHaveLength(5);
     const kept = live()
