@@ -174,7 +174,7 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
       break;
     case 'replaced':
       out.line(
-        `Replaced: ${record?.id} serves ${url} (${progress.elapsed()}); the old instance was deleted.`,
+        `Replaced: ${record?.id} serves ${url} (${progress.elapsed()}); the old instance${record?.scale ? 's were' : ' was'} deleted.`,
       );
       break;
     default:

@@ -12,10 +12,11 @@ import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import { refuseUnupdatable } from './app-update.js';
 import type { PreparedPlan } from './prepare.js';
+import { replaceReplicas } from './replace-roll.js';
 import { followReplicaBoots } from './replica-boots.js';
 import { acceptWhenHealthy, type BackendWait, createReplicated, scaleDown } from './replicas.js';
 import { rollBatch, rollReplicas } from './roll.js';
-import { confirmOrCancel, createInput, type DeployOutcome, type Run } from './run-context.js';
+import { confirmOrCancel, createInput, type DeployOutcome, outcomeWith, type Run } from './run-context.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
 
@@ -121,13 +122,7 @@ async function untilServing(
   newAfter: number,
 ): Promise<DeployOutcome> {
   await everyBackendServing(run, scale, record, newAfter);
-  return {
-    result,
-    prepared,
-    record,
-    ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
-    changes: prepared.changes ?? [],
-  };
+  return outcomeWith(result, prepared, record, hourlyPrice);
 }
 
 /** An existing deployment where either side has replicas. */
@@ -155,6 +150,12 @@ export async function convergeReplicas(
   }
   const action = prepared.action ?? 'unchanged';
   const changes = prepared.changes ?? [];
+  // Machine-level changes roll in new instances (--replace); an unfinished replace is continued or settled first.
+  if (action === 'replace' || existing.scale.replacing) {
+    return replaceReplicas(run, prepared, existing, scale, (settled) =>
+      convergeReplicas(run, prepared, settled),
+    );
+  }
   if (scale.replicas === existing.scale.replicas && action === 'unchanged' && existing.scale.rollStartedAt) {
     // deploy.yml and .env match the record, but a roll of another version was cut short: some
     // replicas may run it, one may be drained. Rolling what the files say puts all back on it.
@@ -177,12 +178,6 @@ export async function convergeReplicas(
   }
   if (action === 'unchanged')
     return scaleReplicas(run, prepared, await completeScale(run, prepared, existing, scale), scale);
-  if (action === 'replace') {
-    throw new CliError(
-      `${existing.id} runs ${existing.scale.replicas} replicas; machine-level changes of a deployment with replicas (new instances rolled in) are not supported yet.`,
-      `Destroy it with 'linode-build destroy ${existing.id}' and deploy again, or undo the change ('linode-build plan' shows it).`,
-    );
-  }
   // What an interrupted scale left (replicas not yet added, or surplus not yet deleted) is
   // finished before a roll, so the roll sees exactly the replicas the record names.
   const complete = await completeScale(run, prepared, existing, scale);

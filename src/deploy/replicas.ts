@@ -89,7 +89,10 @@ export async function boundedAll<T, R>(
 }
 
 /** One change of the record at a time (replicas finish in any order). */
-function recordKeeper(input: ReplicatedInput, start: DeploymentRecord) {
+export function recordKeeper(
+  input: Pick<ReplicatedInput, 'env' | 'now' | 'onRecord'>,
+  start: DeploymentRecord,
+) {
   let current = start;
   let queue = Promise.resolve();
   return {
@@ -110,7 +113,10 @@ function recordKeeper(input: ReplicatedInput, start: DeploymentRecord) {
   };
 }
 
-function withScale(record: DeploymentRecord, change: (scale: ScaleState) => ScaleState): DeploymentRecord {
+export function withScale(
+  record: DeploymentRecord,
+  change: (scale: ScaleState) => ScaleState,
+): DeploymentRecord {
   const scale = record.scale ?? { replicas: 0, members: [] };
   return { ...record, scale: change(scale) };
 }

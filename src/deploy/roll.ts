@@ -26,7 +26,12 @@ import { confirmOrCancel, type DeployOutcome, type Run } from './run-context.js'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Firewall rules and tags of every resource of the deployment, through the API. */
-async function applyApiChanges(run: Run, prepared: PreparedPlan, record: DeploymentRecord, scale: ScalePlan) {
+export async function applyApiChanges(
+  run: Run,
+  prepared: PreparedPlan,
+  record: DeploymentRecord,
+  scale: ScalePlan,
+) {
   const { client } = run;
   const fields = new Set((prepared.changes ?? []).map((change) => change.field));
   const state = record.scale;

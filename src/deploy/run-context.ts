@@ -79,6 +79,22 @@ export interface Run {
   readonly now: () => number;
 }
 
+/** A run's outcome with the record it left and (when known) the deployment's hourly price. */
+export function outcomeWith(
+  result: DeployResult,
+  prepared: PreparedPlan,
+  record: DeploymentRecord,
+  hourlyPrice: number | undefined,
+): DeployOutcome {
+  return {
+    result,
+    prepared,
+    record,
+    ...(hourlyPrice !== undefined ? { hourlyPrice } : {}),
+    changes: prepared.changes ?? [],
+  };
+}
+
 /** Cancelled by the user at a prompt: not an error, nothing was changed. */
 export class DeployCancelled extends Error {}
 

@@ -146,6 +146,16 @@ export class LinodeClient {
     );
   }
 
+  /** Renames the instance and replaces its tags in one request (PUT /linode/instances/:id). */
+  updateInstanceNames(
+    id: number,
+    names: { readonly label: string; readonly tags: readonly string[] },
+  ): Promise<Linode> {
+    return this.call(`renaming instance ${id} to ${names.label}`, () =>
+      this.api.updateLinode(id, { label: names.label, tags: [...names.tags] }),
+    );
+  }
+
   /** Reboots the instance (after an address moved to it, so its network picks it up). */
   async rebootInstance(id: number): Promise<void> {
     await this.call(`rebooting instance ${id}`, () => this.api.linodeReboot(id));

@@ -74,6 +74,12 @@ export interface ScaleState {
    * next roll's start and by a finished one.
    */
   readonly rollStopped?: RollStop;
+  /**
+   * While `deploy --replace` rolls new instances in (src/deploy/replace-roll.ts), until every
+   * replica runs the new plan: a roll that was killed or stopped leaves it, so the next deploy
+   * knows which replicas already run what.
+   */
+  readonly replacing?: ReplaceMark;
 }
 
 /** Where and why a roll stopped, and which replicas run the new version. */
@@ -88,12 +94,34 @@ export interface RollStop {
   readonly updated: readonly number[];
 }
 
+/** What a machine-level roll (`deploy --replace`) is replacing the replicas with. */
+export interface ReplaceMark {
+  /** When it began (ISO). */
+  readonly startedAt: string;
+  /** The fingerprint of the plan the new instances are made from. */
+  readonly fingerprint: PlanPrint;
+  readonly type: string;
+  readonly image: string;
+  /** Replicas whose instance was replaced by one of that plan (the others run the record's). */
+  readonly done: readonly number[];
+}
+
 export interface ReplicaMember {
   readonly index: number;
   readonly linodeId: number;
   /** Its public address (SSH) and private one (the NodeBalancer backend). */
   readonly ipv4?: string;
   readonly privateIpv4?: string;
+  /**
+   * Its new instance while `deploy --replace` brings one in beside it: written before the
+   * create request (so a run killed before the answer still finds it, by its
+   * `build-replacing:` tag), then its id and addresses.
+   */
+  readonly replacement?: {
+    readonly linodeId?: number;
+    readonly ipv4?: string;
+    readonly privateIpv4?: string;
+  };
 }
 
 /** What the registry keeps of a destroyed deployment, so destroying it again is not "not found". */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { killAt, readRegistry } from './support.js';
+import { killAt, readRegistry, replicatedResources } from './support.js';
 
 const yml = appTemplateYml({ name: 'killed-replicas', greeting: false }).replace(
   '    region_default: us-ord\n',
@@ -32,18 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
-function onLinode(envName: string) {
-  const instances = lab.fake
-    .listInstances()
-    .filter((instance) => instance.tags.includes(`build-env:${envName}`) && instance.status !== 'deleting');
-  const balancers = lab.fake.nodeBalancers
-    .list()
-    .filter((balancer) => balancer.tags.includes(`build-env:${envName}`));
-  const firewalls = lab.fake
-    .listFirewalls()
-    .filter((firewall) => firewall.tags.includes(`build-env:${envName}`));
-  return { instances, balancers, firewalls };
-}
+const onLinode = (envName: string) => replicatedResources(lab, envName);
 
 describe('a deploy of replicas killed at any step converges on the next one', () => {
   for (const [index, step] of steps.entries()) {

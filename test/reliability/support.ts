@@ -145,3 +145,17 @@ export async function killAt(
   cli.child.kill('SIGKILL');
   await cli.done;
 }
+
+/** What Linode holds for one env of a replicated deployment: live instances, NodeBalancers and their backends, firewalls. */
+export function replicatedResources(lab: Lab, envName: string) {
+  const tagged = (tags: readonly string[]) => tags.includes(`build-env:${envName}`);
+  const instances = lab.fake
+    .listInstances()
+    .filter((instance) => tagged(instance.tags) && instance.status !== 'deleting');
+  const balancers = lab.fake.nodeBalancers.list().filter((balancer) => tagged(balancer.tags));
+  const firewalls = lab.fake.listFirewalls().filter((firewall) => tagged(firewall.tags));
+  const nodes = balancers.flatMap((balancer) =>
+    lab.fake.nodeBalancers.configsOf(balancer.id).flatMap((config) => config.nodes),
+  );
+  return { instances, balancers, firewalls, nodes };
+}
