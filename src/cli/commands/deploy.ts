@@ -6,7 +6,7 @@ export const deploySpec = commandSpec({
   name: 'deploy',
   summary: 'Make the deployment of this project and env match deploy.yml and .env',
   description:
-    "Reads deploy.yml and .env from the project directory and converges the project's deployment in the env (--env, default 'default'): none yet → checks everything that can be checked before spending money (template, required env, user-data size, region Metadata support, image cloud-init support, plan type), then creates a per-deployment Cloud Firewall and the instance; nothing changed → says so and changes nothing; firewall rules or tags changed → updated through the API; app-level changes (image, command, env values, ports, health check, volumes, setup.files) → uploaded over SSH and the app restarted in place, health-gated, rolled back when unhealthy; machine-level changes (capabilities, packages, image, region, type, setup.script) → refused unless --replace. An interrupted deploy is resumed, never duplicated. 'linode-build plan' shows the same differences without changing anything. The root password is generated and kept only in a 0600 file under the state directory. Asks for confirmation on a terminal; pass --yes otherwise.",
+    "Reads deploy.yml and .env from the project directory and converges the project's deployment in the env (--env, default 'default'): none yet → checks everything that can be checked before spending money (template, required env, user-data size, region Metadata support, image cloud-init support, plan type), then creates a per-deployment Cloud Firewall and the instance; nothing changed → says so and changes nothing; firewall rules or tags changed → updated through the API; app-level changes (image, command, env values, ports, health check, volumes, setup.files) → uploaded over SSH and the app restarted in place, health-gated, rolled back when unhealthy; machine-level changes (capabilities, packages, image, region, type, setup.script) → refused unless --replace (with replicas: each replica gets a new instance, which joins the NodeBalancer once healthy before the old one is drained and deleted, --max-unavailable at a time). An interrupted deploy is resumed, never duplicated. 'linode-build plan' shows the same differences without changing anything. The root password is generated and kept only in a 0600 file under the state directory. Asks for confirmation on a terminal; pass --yes otherwise.",
   options: {
     directory: {
       type: 'string',
@@ -52,7 +52,7 @@ export const deploySpec = commandSpec({
     replace: {
       type: 'boolean',
       description:
-        'Apply machine-level changes (capabilities, packages, image, region, type) with a new instance; the old one is deleted once the new one is healthy',
+        'Apply machine-level changes (capabilities, packages, image, region, type) with a new instance; the old one is deleted once the new one is healthy (with replicas: one new instance per replica, rolled in like an app change)',
     },
     new: {
       type: 'boolean',
@@ -61,7 +61,7 @@ export const deploySpec = commandSpec({
     'max-unavailable': {
       type: 'number',
       description:
-        'With replicas: how many may be out of rotation at once while an app change rolls (default 1; a whole number; at or above the replicas, all but one at a time)',
+        'With replicas: how many may be out of rotation at once while an app change rolls, or replaced at once with --replace (default 1; a whole number; at or above the replicas, all but one at a time)',
       placeholder: 'N',
     },
     wait: { type: 'boolean', description: 'Wait until the instance runs and the app is healthy' },
@@ -99,6 +99,10 @@ export const deploySpec = commandSpec({
     {
       command: 'linode-build deploy --replace --yes',
       description: 'Apply a capability change on a new instance, keeping the address',
+    },
+    {
+      command: 'linode-build deploy --replace --max-unavailable 2',
+      description: 'With replicas: a new type_default in deploy.yml rolled in, two new instances at a time',
     },
   ],
 });
