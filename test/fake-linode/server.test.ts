@@ -55,6 +55,19 @@ describe('fake Linode API', () => {
     expect(response.status).toBe(401);
   });
 
+  it('answers its public catalogues (types, NodeBalancer types, regions) without a token, nothing else', async () => {
+    for (const path of ['/linode/types', '/nodebalancers/types', '/regions']) {
+      const response = await fetch(`${fake.url}/v4${path}`);
+      expect(response.status, path).toBe(200);
+    }
+    const regions = (await (await fetch(`${fake.url}/v4/regions`)).json()) as {
+      data: { placement_group_limits: { maximum_linodes_per_pg: number } }[];
+    };
+    expect(regions.data[0]?.placement_group_limits.maximum_linodes_per_pg).toBeGreaterThan(0);
+    expect((await fetch(`${fake.url}/v4/linode/instances`)).status).toBe(401);
+    expect((await fetch(`${fake.url}/v4/regions`, { method: 'POST' })).status).toBe(401);
+  });
+
   it('moves an instance through provisioning, booting, running, deleting, gone', async () => {
     const created = await api('POST', '/linode/instances', validBody);
     expect(created.status).toBe(200);

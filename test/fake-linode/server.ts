@@ -52,8 +52,11 @@ import { FakeVpcs } from './vpcs.js';
  */
 export const LINODE_BOOT_SECONDS = 30;
 
-/** GET paths the real API answers without a token (its public catalogues with prices). */
-const PUBLIC_LISTS = new Set(['/linode/types', '/nodebalancers/types']);
+/**
+ * GET paths the real API answers without a token: its public catalogues (the OpenAPI spec
+ * gives these operations no `security`): prices, and regions with their placement-group limits.
+ */
+const PUBLIC_LISTS = new Set(['/linode/types', '/nodebalancers/types', '/regions']);
 
 export type FaultKind = 'rate-limit' | 'server-error' | 'unavailable' | 'drop-before' | 'drop-after';
 
