@@ -32,7 +32,12 @@ export function planDocument(prepared: PreparedPlan, cost?: PlanCost) {
     /** Where each came from: flag, deploy.yml, template, linode-cli default, built-in default. */
     origins: prepared.origins,
     replicas: prepared.replicas,
-    scale: prepared.scale ? scaleDocument(prepared.scale) : null,
+    scale: prepared.scale
+      ? {
+          ...scaleDocument(prepared.scale),
+          ...(cost?.placement ? { placement: cost.placement } : {}),
+        }
+      : null,
     ...(cost
       ? { cost: cost.sheet ?? null, ...(cost.unavailable ? { costUnavailable: cost.unavailable } : {}) }
       : {}),

@@ -5,7 +5,8 @@
  */
 
 import { CliError } from '../errors.js';
-import { placementGroupsIn } from '../linode/placement.js';
+import { groupedScaleUp, placementGroupsIn } from '../linode/placement.js';
+import { placementLayout, replicaList } from '../plan/placement.js';
 import { replicaIndexOf, type ScalePlan, scalePlan } from '../plan/scale.js';
 import { replicaHostKeyId } from '../ssh/replica.js';
 import type { DeploymentRecord } from '../state/types.js';
@@ -54,7 +55,11 @@ export async function createReplicas(
     );
   }
   const placement = regionInfo ? placementGroupsIn(regionInfo) : undefined;
-  const grouped = placement?.available === true && scale.replicas <= placement.maxInstances;
+  const grouped = placementLayout({
+    replicas: scale.replicas,
+    available: placement?.available === true,
+    maxInstances: placement?.maxInstances,
+  }).group;
   if (placement?.available && !grouped) {
     run.step(
       `Region ${region} holds at most ${placement.maxInstances} instances per placement group; the ${scale.replicas} replicas get none`,
@@ -236,6 +241,24 @@ async function costOf(run: Run, prepared: PreparedPlan, replicas: number) {
   );
 }
 
+/**
+ * Scale up of a deployment with a placement group: the group keeps at most the region's limit,
+ * the replicas above it are created outside (said once); the API would refuse them in it.
+ */
+async function scaleUpPlacement(run: Run, existing: DeploymentRecord, scale: ScalePlan) {
+  const layout =
+    existing.scale?.placementGroupId !== undefined
+      ? groupedScaleUp(await run.client.listRegions(), existing.region, scale.replicas)
+      : placementLayout({ replicas: scale.replicas, available: false, existingGroup: false });
+  const fresh = layout.outside.filter((index) => index > (existing.scale?.members.length ?? 0));
+  if (fresh.length > 0) {
+    run.step(
+      `Region ${existing.region} holds at most ${layout.maxInstances} instances per placement group: ${replicaList(fresh)} ${fresh.length > 1 ? 'are' : 'is'} created outside ${scale.placementGroup.label} (not spread from the others by anti-affinity)`,
+    );
+  }
+  return layout;
+}
+
 /** Scale up: the replicas above the record's members are created from this plan and join once healthy. */
 async function addReplicas(
   run: Run,
@@ -245,10 +268,12 @@ async function addReplicas(
 ): Promise<DeploymentRecord> {
   const from = existing.scale?.members.length ?? 0;
   run.hooks.onEvent({ kind: 'stage', id: 'create', label: `Adding ${scale.replicas - from} replicas` });
+  const placement = await scaleUpPlacement(run, existing, scale);
   const { record } = await createReplicated({
     ...createInput(run, prepared, true),
     scale,
-    placementGroup: existing.scale?.placementGroupId !== undefined,
+    placementGroup: placement.group,
+    groupedUpTo: placement.groupedUpTo,
     base: existing,
   });
   await everyBackendServing(run, scale, record, from);

@@ -35,6 +35,8 @@ export interface ReplicatedInput extends CreateInput {
   readonly scale: ScalePlan;
   /** Make the anti-affinity placement group (the region has them and room for every replica). */
   readonly placementGroup: boolean;
+  /** Replicas numbered above this are created outside the group (it is full); default: none. */
+  readonly groupedUpTo?: number;
   /** Scaling up: the deployment's record, whose existing replicas stay as they are. */
   readonly base?: DeploymentRecord;
 }
@@ -221,7 +223,9 @@ export async function createReplicated(input: ReplicatedInput): Promise<Replicat
         {
           ...replica.instance,
           firewall_id: replicaFirewallId,
-          ...(placementGroupId !== undefined ? { placement_group: { id: placementGroupId } } : {}),
+          ...(placementGroupId !== undefined && replica.index <= (input.groupedUpTo ?? total)
+            ? { placement_group: { id: placementGroupId } }
+            : {}),
         },
         tag,
       );

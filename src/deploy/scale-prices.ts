@@ -4,6 +4,8 @@
  * for a day. Both lists are public, so `plan` reads them without credentials.
  */
 import { CliError } from '../errors.js';
+import { groupedScaleUp } from '../linode/placement.js';
+import type { PlacementLayout } from '../plan/placement.js';
 import { type CostSheet, costSheet } from '../plan/scale-cost.js';
 import { priceOf, type TypePrice } from '../status/merge.js';
 import type { PreparedPlan } from './prepare.js';
@@ -38,6 +40,11 @@ export interface PlanCost {
   readonly sheet?: CostSheet;
   /** Why there is no sheet (the price lists could not be read). */
   readonly unavailable?: string;
+  /**
+   * Scaling up a deployment with a placement group: which replicas fit in it (the region's
+   * limit, from the public regions list); absent otherwise.
+   */
+  readonly placement?: PlacementLayout;
 }
 
 /**
@@ -60,7 +67,15 @@ export async function planCost(prepared: PreparedPlan, env: NodeJS.ProcessEnv): 
       { listTypes: () => client.listTypes(), listNodeBalancerTypes: () => client.nodeBalancers.types() },
       { type, region, replicas: prepared.replicas },
     );
-    return { sheet };
+    const existing = prepared.existing?.record.scale;
+    // Only a scale-up of a grouped deployment can outgrow its group: only then is the region read.
+    if (existing?.placementGroupId === undefined || prepared.replicas <= existing.replicas) return { sheet };
+    const placement = groupedScaleUp(
+      await client.listRegions(),
+      prepared.existing?.record.region ?? region,
+      prepared.replicas,
+    );
+    return { sheet, placement };
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     return { unavailable: `the API's price lists could not be read: ${error.message.replace(/\.$/, '')}` };

@@ -5,6 +5,7 @@
  */
 
 import type { Output } from '../cli/framework/output.js';
+import { type PlacementLayout, replicaList } from '../plan/placement.js';
 import type { ScalePlan } from '../plan/scale.js';
 import type { CostSheet } from '../plan/scale-cost.js';
 import type { FirewallRule } from '../plan/types.js';
@@ -26,12 +27,15 @@ function rules(inbound: readonly FirewallRule[]): string {
 }
 
 /** One row per resource, in the order deploy makes them. */
-export function scaleRows(scale: ScalePlan, type: string): Row[] {
+export function scaleRows(scale: ScalePlan, type: string, placement?: PlacementLayout): Row[] {
   const config = scale.nodeBalancerConfig;
   const rows: Row[] = [
     {
       resource: `placement group ${scale.placementGroup.label}`,
-      detail: 'anti-affinity (replicas on different hosts), where the region supports placement groups',
+      detail:
+        placement && placement.outside.length > 0
+          ? `anti-affinity for replicas 1–${placement.groupedUpTo} only: the region holds at most ${placement.maxInstances} per group, so ${replicaList(placement.outside)} ${placement.outside.length > 1 ? 'are' : 'is'} created outside it`
+          : 'anti-affinity (replicas on different hosts), where the region supports placement groups',
     },
     {
       resource: `firewall ${scale.nodeBalancerFirewall.label}`,
@@ -94,7 +98,7 @@ export function printScale(out: Output, prepared: PreparedPlan, cost: PlanCost |
   out.line(
     `${bold(`Replicas: ${scale.replicas} behind a NodeBalancer`)} (backends join once healthy; app changes roll one replica at a time)`,
   );
-  out.table(scaleRows(scale, prepared.plan.context.type), [
+  out.table(scaleRows(scale, prepared.plan.context.type, cost?.placement), [
     { header: '  RESOURCE', value: (row) => `  ${row.resource}` },
     { header: 'WHAT', value: (row) => row.detail },
   ]);

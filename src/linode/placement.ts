@@ -10,6 +10,7 @@
  * account).
  */
 import type { PlacementGroup, PlacementGroupPolicy, Region } from '@linode/api-v4';
+import { type PlacementLayout, placementLayout } from '../plan/placement.js';
 import { type ApiCalls, pageSize } from './calls.js';
 
 export type { PlacementGroup };
@@ -34,6 +35,25 @@ export function placementGroupsIn(region: Pick<Region, 'capabilities' | 'placeme
     available: region.capabilities.includes('Placement Group'),
     maxInstances: region.placement_group_limits.maximum_linodes_per_pg,
   };
+}
+
+/**
+ * Scaling up a deployment that has a placement group in `regionId` to `replicas`: which of them
+ * fit in the group (the region's limit; none assumed when the region is not listed).
+ */
+export function groupedScaleUp(
+  regions: readonly Pick<Region, 'id' | 'capabilities' | 'placement_group_limits'>[],
+  regionId: string,
+  replicas: number,
+): PlacementLayout {
+  const region = regions.find((item) => item.id === regionId);
+  const limits = region ? placementGroupsIn(region) : undefined;
+  return placementLayout({
+    replicas,
+    available: limits?.available ?? true,
+    maxInstances: limits?.maxInstances,
+    existingGroup: true,
+  });
 }
 
 export class PlacementGroups {
