@@ -3,8 +3,9 @@
  * firewalls' rules, tags) go through the API at once: nothing restarts. App-level changes go
  * replica by replica (or `--max-unavailable` at a time): drain its backend → the same in-place
  * update as a single instance (over SSH, health-gated on the instance, rolled back there when
- * the new version is not healthy) → the NodeBalancer's check UP again → accept. So at most
- * max-unavailable backends are ever out of rotation.
+ * the new version is not healthy) → its backend registered anew, so that only checks of the
+ * updated app count → the NodeBalancer's check UP → accept. So at most max-unavailable
+ * backends are ever out of rotation.
  *
  * A replica whose new version is not healthy stops the roll: the instance has put itself back
  * on the previous version, its backend returns to rotation once UP, and deploy exits 1 naming
@@ -12,7 +13,7 @@
  * next deploy rolls again (the update is idempotent).
  */
 import { CliError } from '../errors.js';
-import type { NodeBalancerNode } from '../linode/nodebalancers.js';
+import { type NodeBalancerNode, splitNodeAddress } from '../linode/nodebalancers.js';
 import type { ScalePlan } from '../plan/scale.js';
 import { replicaHostKeyId } from '../ssh/replica.js';
 import { upsertDeployment } from '../state/registry.js';
@@ -193,8 +194,9 @@ async function rollOrder(
   configId: number,
 ): Promise<ReplicaMember[]> {
   const nodes = await run.client.nodeBalancers.nodes(nodeBalancerId, configId);
+  // No backend at all: a roll killed between removing and re-adding it (freshBackend).
   const outOfRotation = (member: ReplicaMember) =>
-    nodes.some((node) => node.label === replicaHostKeyId(id, member.index) && node.mode !== 'accept');
+    !nodes.some((node) => node.label === replicaHostKeyId(id, member.index) && node.mode === 'accept');
   const ordered = [...members].sort(
     (a, b) => Number(outOfRotation(b)) - Number(outOfRotation(a)) || a.index - b.index,
   );
@@ -207,25 +209,58 @@ async function rollOrder(
   return ordered;
 }
 
+/** The replica's backend, found by its label; `orRegister` adds it (drained) when it is missing. */
 async function nodeOf(
   run: Run,
   nodeBalancerId: number,
   configId: number,
   label: string,
+  orRegister?: { readonly address?: string | undefined; readonly port?: number | undefined },
 ): Promise<NodeBalancerNode> {
   const node = (await run.client.nodeBalancers.nodes(nodeBalancerId, configId)).find(
     (item) => item.label === label,
   );
-  if (!node) {
-    throw new CliError(
-      `the NodeBalancer of this deployment has no backend ${label}.`,
-      "Run 'linode-build deploy' with the same replicas to register it again.",
-    );
+  if (node) return node;
+  // A roll killed between removing and re-adding it (freshBackend) leaves no backend.
+  if (orRegister?.address && orRegister.port !== undefined) {
+    const { address, port } = orRegister;
+    return run.client.nodeBalancers.addNode(nodeBalancerId, configId, {
+      label,
+      address,
+      port,
+      mode: 'drain',
+    });
   }
-  return node;
+  throw new CliError(
+    `the NodeBalancer of this deployment has no backend ${label}.`,
+    "Run 'linode-build deploy' with the same replicas to register it again.",
+  );
 }
 
-/** Until the NodeBalancer's check finds the backend UP, then back in rotation. */
+/**
+ * The backend registered anew after the update, so its status comes from checks of the updated
+ * app only. A NodeBalancer reports a node UP until check_attempts checks in a row have failed:
+ * the node kept through the update would still read UP, from before, when the new version fails
+ * the NodeBalancer's check (an app answering on the instance but not on its private address).
+ * A node added now is `unknown` until its first check. Added in `drain` mode (no traffic): it
+ * joins the rotation in backInRotation.
+ */
+async function freshBackend(run: Run, nodeBalancerId: number, configId: number, node: NodeBalancerNode) {
+  await run.client.nodeBalancers.deleteNode(nodeBalancerId, configId, node.id);
+  const { address, port } = splitNodeAddress(node.address);
+  await run.client.nodeBalancers.addNode(nodeBalancerId, configId, {
+    label: node.label,
+    address,
+    port,
+    mode: 'drain',
+    weight: node.weight,
+  });
+}
+
+/**
+ * Until the NodeBalancer's check finds the fresh backend UP, then back in rotation. DOWN (a fresh
+ * node is DOWN only after check_attempts failed checks of the new version) fails at once.
+ */
 async function backInRotation(
   run: Run,
   nodeBalancerId: number,
@@ -239,7 +274,7 @@ async function backInRotation(
       await run.client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'accept');
       return true;
     }
-    if (run.now() > deadline) return false;
+    if (node.status === 'DOWN' || run.now() > deadline) return false;
     await sleep(pollInterval(run.request.env));
   }
 }
@@ -262,8 +297,12 @@ async function rollOne(
       `Run 'linode-build status ${record.id}'.`,
     );
   }
-  const node = await nodeOf(run, nodeBalancerId, configId, label);
-  await run.client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'drain');
+  const node = await nodeOf(run, nodeBalancerId, configId, label, {
+    address: member.privateIpv4,
+    port: scale.instances.find((replica) => replica.index === member.index)?.backendPort,
+  });
+  if (node.mode !== 'drain')
+    await run.client.nodeBalancers.setNodeMode(nodeBalancerId, configId, node, 'drain');
   const seconds = drainSeconds(run.request.env);
   run.step(`${name}: draining for ${seconds}s (no new connections)`);
   await sleep(seconds * 1000);
@@ -272,6 +311,7 @@ async function rollOne(
     hostKeyId: label,
     ...(record.sshIdentityFile ? { identityFile: record.sshIdentityFile } : {}),
   });
+  await freshBackend(run, nodeBalancerId, configId, node);
   const deadline = run.now() + run.request.timeoutSeconds * 1000;
   const healthy = await backInRotation(run, nodeBalancerId, configId, label, deadline);
   if (result.outcome === 'updated' && healthy) {

@@ -2,7 +2,8 @@
  * A roll of an app change over 3 replicas killed with SIGKILL part-way (the built CLI, the fake
  * API's NodeBalancer, a real sshd on loopback playing every replica as in
  * test/e2e/replicas-roll.test.ts): when replica 1's backend was just drained, when replica 1
- * was updated but not yet back in rotation, and when replica 2 was drained after replica 1 had
+ * was updated but not yet back in rotation, when its backend was removed to be registered anew
+ * (none left for it), and when replica 2 was drained after replica 1 had
  * finished. Each time `status` says the roll was interrupted, and the next deploy finishes it:
  * the drained replica goes first (so never more than one backend out of rotation), every
  * backend ends `accept` on the new version, nothing is created or left over, and the mark is
@@ -21,7 +22,7 @@ import { killAt, readRegistry } from './support.js';
 describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next deploy', () => {
   const ssh = useSshLab('roll-kill', { LINODE_BUILD_DRAIN_SECONDS: '0' });
 
-  it('killed at: drain of replica 1, replica 1 updated, drain of replica 2 (then also with the change undone)', {
+  it('killed at: drain of replica 1, replica 1 updated, its backend removed, drain of replica 2 (then also with the change undone)', {
     timeout: 240_000,
   }, async () => {
     const lab = ssh.lab();
@@ -61,6 +62,14 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
       { name: 'replica 1 drained', step: { method: 'PUT', path: nodePath(1) }, drained: [1] },
       // GET of the nodes: 1 = roll order, 2 = replica 1 before its drain, 3 = its check after the update.
       { name: 'replica 1 updated', step: { method: 'GET', path: nodesList, skip: 2 }, drained: [1] },
+      // Replica 1 updated and its backend removed to be registered anew (fresh checks only):
+      // killed before it is added again, no backend is left for it; the next deploy adds it.
+      {
+        name: 'replica 1 backend removed',
+        step: { method: 'DELETE', path: /\/nodes\/\d+$/ },
+        drained: [],
+        first: [1],
+      },
       // Replica 1 drained and re-admitted (2 PUTs), then replica 2 drained.
       { name: 'replica 2 drained', step: { method: 'PUT', path: /\/nodes\/\d+$/, skip: 2 }, drained: [2] },
       // The user then goes back to the recorded version: the files match the record, yet
@@ -83,6 +92,8 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
         entry.name,
       ).toEqual(entry.drained.map((k) => `${id}-r${k}`));
       expect(readRegistry(lab.home).find((record) => record.id === id)?.scale?.rollStartedAt).toBeDefined();
+      const first = ('first' in entry ? entry.first : undefined) ?? entry.drained;
+      expect(nodes(), entry.name).toHaveLength(3 - first.length + entry.drained.length);
 
       // status says so, in text and JSON.
       const text = await lab.run(['status', id, '--no-health'], { cwd: project, env: ssh.env() });
@@ -101,10 +112,10 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
       expect(next.code, next.stderr).toBe(0);
       expect(Math.max(...seen), entry.name).toBe(1);
       expect(next.stderr).toContain(
-        `Replica ${entry.drained.join(', ')} left out of rotation by an unfinished roll: updated first`,
+        `Replica ${first.join(', ')} left out of rotation by an unfinished roll: updated first`,
       );
       const order = [...next.stderr.matchAll(/replica (\d)\/3: updated/g)].map((match) => Number(match[1]));
-      expect(order[0]).toBe(entry.drained[0]);
+      expect(order[0]).toBe(first[0]);
       expect([...order].sort()).toEqual([1, 2, 3]);
       expect(restarts() - restartsBefore).toBe(3);
       expect(readFileSync(path.join(root.root, 'etc/linode-build/app.env'), 'utf8')).toContain(

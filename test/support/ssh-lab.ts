@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
+import type { FakeLinodeOptions } from '../fake-linode/server.js';
 import { type InstanceRoot, instanceRoot } from './instance-root.js';
 import { startTestSshd, type TestSshd } from './sshd.js';
 
@@ -17,14 +18,18 @@ export interface SshLab {
   readonly instance: () => InstanceRoot;
 }
 
-export function useSshLab(projectName: string, extraEnv: Record<string, string> = {}): SshLab {
+export function useSshLab(
+  projectName: string,
+  extraEnv: Record<string, string> = {},
+  labOptions: FakeLinodeOptions = {},
+): SshLab {
   let lab: Lab;
   let sshd: TestSshd;
   let project: string;
   let env: Record<string, string>;
   const instance = () => instanceRoot(sshd.remoteRoot);
   beforeAll(async () => {
-    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50 });
+    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50, ...labOptions });
     sshd = await startTestSshd();
     project = await lab.project(projectName, 'embeddings-python');
     env = {
