@@ -129,3 +129,78 @@ describe('placement groups', () => {
     expect(fake.placementGroups.list().map((g) => g.label)).toContain('pg-dropped');
   });
 });
+
+describe('placement group compliance on a region of 2 hosts', () => {
+  let small: FakeLinode;
+  let smallApi: RawApi;
+  beforeAll(async () => {
+    small = await new FakeLinode({
+      token: 't',
+      provisionMs: 0,
+      bootMs: 0,
+      deleteMs: 0,
+      placementHosts: 2,
+    }).start();
+    smallApi = rawApi(small, 't');
+  });
+  afterAll(() => small.close());
+  const member = (groupId: number) =>
+    smallApi('POST', '/linode/instances', {
+      label: `pg-host-${++serial}`,
+      region: 'us-east',
+      type: 'g6-nanode-1',
+      image: 'linode/ubuntu24.04',
+      root_pass: 'Xy7!kP2#mQ9$wR4%tZ8^vB3&',
+      placement_group: { id: groupId },
+    });
+  const compliance = async (groupId: number) => {
+    const group = (await smallApi('GET', `/placement/groups/${groupId}`)).json;
+    return {
+      group: group.is_compliant as boolean,
+      members: (group.members as { linode_id: number; is_compliant: boolean }[]).map((m) => m.is_compliant),
+    };
+  };
+
+  it('anti-affinity, flexible: a third member shares a host, and the group is not compliant until one leaves', async () => {
+    const group = (
+      await smallApi('POST', '/placement/groups', groupBody({ placement_group_policy: 'flexible' }))
+    ).json;
+    const first = (await member(group.id)).json;
+    expect((await member(group.id)).status).toBe(200);
+    expect(await compliance(group.id)).toEqual({ group: true, members: [true, true] });
+    const third = await member(group.id);
+    expect(third.status).toBe(200);
+    // The third went to the least crowded host, with the first: those two are not compliant.
+    expect(await compliance(group.id)).toEqual({ group: false, members: [false, true, false] });
+    expect((await smallApi('GET', '/placement/groups')).json.data[0].is_compliant).toBe(false);
+    await smallApi('DELETE', `/linode/instances/${first.id}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await compliance(group.id)).toEqual({ group: true, members: [true, true] });
+  });
+
+  it('anti-affinity, strict: the member that cannot be placed apart is refused and not created', async () => {
+    const group = (
+      await smallApi('POST', '/placement/groups', groupBody({ placement_group_policy: 'strict' }))
+    ).json;
+    expect((await member(group.id)).status).toBe(200);
+    expect((await member(group.id)).status).toBe(200);
+    const before = small.listInstances().length;
+    const refused = await member(group.id);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('no host in us-east is free of its members');
+    expect(small.listInstances()).toHaveLength(before);
+    expect(await compliance(group.id)).toEqual({ group: true, members: [true, true] });
+  });
+
+  it('affinity: every member on one host, compliant', async () => {
+    const group = (
+      await smallApi(
+        'POST',
+        '/placement/groups',
+        groupBody({ placement_group_type: 'affinity:local', placement_group_policy: 'flexible' }),
+      )
+    ).json;
+    for (let i = 0; i < 3; i++) expect((await member(group.id)).status).toBe(200);
+    expect(await compliance(group.id)).toEqual({ group: true, members: [true, true, true] });
+  });
+});

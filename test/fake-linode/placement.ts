@@ -6,8 +6,14 @@
  * Bodies are validated with @linode/validation's schemas; beyond them the fake checks what the
  * API checks: the region has the Placement Group capability, labels are unique, an instance
  * joins a group of its own region, at most `maximum_linodes_per_pg` members (the region's
- * limit), one group per instance, and only an empty group can be deleted. Every group is
- * compliant: the fake has no hosts to be placed on. Deleted instances leave their group.
+ * limit), one group per instance, and only an empty group can be deleted. Deleted instances
+ * leave their group.
+ *
+ * Hosts: each region has `hostsPerRegion` hosts, and an instance is put on one when it joins a
+ * group. Anti-affinity takes a host no other member is on; when there is none, a `strict` group
+ * refuses the instance and a `flexible` one puts it with another member, and that member pair
+ * is not compliant (`is_compliant` false on them and on the group) until one leaves. Affinity
+ * puts every member on the first member's host. The fake never migrates anyone.
  */
 import type { Linode, PlacementGroup } from '@linode/api-v4';
 import { createPlacementGroupSchema, updatePlacementGroupSchema } from '@linode/validation';
@@ -18,6 +24,8 @@ type FieldError = { field?: string; reason: string };
 
 export interface PlacementWorld {
   liveInstances(): Linode[];
+  /** Hosts in each region that grouped instances can be placed on. */
+  hostsPerRegion(): number;
 }
 
 const groupFilterable = new Set(['id', 'label', 'region', 'placement_group_type', 'placement_group_policy']);
@@ -26,6 +34,8 @@ const groupPolicies = new Set(['strict', 'flexible']);
 
 export class FakePlacementGroups {
   private readonly groups = new Map<number, PlacementGroup>();
+  /** The host each grouped instance is on (by Linode id), 0 … hostsPerRegion − 1. */
+  private readonly hosts = new Map<number, number>();
   private nextId = 20_001;
 
   constructor(private readonly world: PlacementWorld) {}
@@ -55,14 +65,67 @@ export class FakePlacementGroups {
     );
     if (elsewhere)
       return [{ field, reason: `Linode ${linodeId} is already in placement group ${elsewhere.label}` }];
+    if (
+      group.placement_group_type === 'anti_affinity:local' &&
+      group.placement_group_policy === 'strict' &&
+      this.freeHost(group) === undefined
+    ) {
+      return [
+        {
+          field,
+          reason: `Placement group ${group.label} is strict and no host in ${region} is free of its members`,
+        },
+      ];
+    }
     return [];
+  }
+
+  /** A host of the region that no member of the group is on, if any. */
+  private freeHost(group: PlacementGroup): number | undefined {
+    const taken = new Set(group.members.map((member) => this.hosts.get(member.linode_id)));
+    for (let host = 0; host < this.world.hostsPerRegion(); host++) if (!taken.has(host)) return host;
+    return undefined;
+  }
+
+  /** Where a joining instance goes: apart from the members (anti-affinity) or with them (affinity). */
+  private placeOn(group: PlacementGroup): number {
+    const first = group.members[0] && this.hosts.get(group.members[0].linode_id);
+    if (group.placement_group_type === 'affinity:local') return first ?? 0;
+    // No free host (flexible): the least crowded one, so the fewest members share.
+    const free = this.freeHost(group);
+    if (free !== undefined) return free;
+    const load = new Map<number, number>();
+    for (const member of group.members) {
+      const host = this.hosts.get(member.linode_id) ?? 0;
+      load.set(host, (load.get(host) ?? 0) + 1);
+    }
+    return [...load.entries()].sort((a, b) => a[1] - b[1] || a[0] - b[0])[0]?.[0] ?? 0;
+  }
+
+  /** Compliance as the API reports it: members sharing a host (anti-affinity) or apart (affinity). */
+  private judge(group: PlacementGroup): void {
+    const hostOf = (linodeId: number) => this.hosts.get(linodeId);
+    const first = group.members[0] ? hostOf(group.members[0].linode_id) : undefined;
+    group.members = group.members.map((member) => ({
+      ...member,
+      is_compliant:
+        group.placement_group_type === 'affinity:local'
+          ? hostOf(member.linode_id) === first
+          : !group.members.some(
+              (other) =>
+                other.linode_id !== member.linode_id && hostOf(other.linode_id) === hostOf(member.linode_id),
+            ),
+    }));
+    group.is_compliant = group.members.every((member) => member.is_compliant);
   }
 
   /** Adds the instance to the group (after checkJoin passed) and shows it on the instance. */
   join(id: number, linode: Linode): void {
     const group = this.groups.get(id)!;
     if (!group.members.some((member) => member.linode_id === linode.id)) {
+      this.hosts.set(linode.id, this.placeOn(group));
       group.members.push({ linode_id: linode.id, is_compliant: true });
+      this.judge(group);
     }
     linode.placement_group = {
       id: group.id,
@@ -115,6 +178,7 @@ export class FakePlacementGroups {
           ]);
         }
         group.members = group.members.filter((member) => !linodes.includes(member.linode_id));
+        this.judge(group);
         for (const linodeId of linodes) {
           const linode = live.get(linodeId);
           if (linode) linode.placement_group = null;
@@ -198,6 +262,7 @@ export class FakePlacementGroups {
     const live = new Set(this.world.liveInstances().map((linode) => linode.id));
     for (const group of this.groups.values()) {
       group.members = group.members.filter((member) => live.has(member.linode_id));
+      this.judge(group);
     }
   }
 }

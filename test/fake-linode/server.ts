@@ -87,6 +87,12 @@ export interface FakeLinodeOptions {
   readonly latencyMs?: number;
   readonly faults?: RandomFaults;
   readonly seed?: number;
+  /**
+   * Hosts per region that placement group members are put on (default 100: every group can be
+   * compliant). Fewer hosts than an anti-affinity group's members make a flexible group
+   * non-compliant and a strict one refuse the next member.
+   */
+  readonly placementHosts?: number;
   /** Account instance limit: creates beyond it fail like the real quota error. */
   readonly instanceLimit?: number;
   /**
@@ -192,7 +198,10 @@ export class FakeLinode {
     this.options = options;
     this.random = seededRandom(options.seed ?? 1);
     this.vpcs = new FakeVpcs({ liveInstances: () => this.listInstances() });
-    this.placementGroups = new FakePlacementGroups({ liveInstances: () => this.listInstances() });
+    this.placementGroups = new FakePlacementGroups({
+      liveInstances: () => this.listInstances(),
+      hostsPerRegion: () => this.options.placementHosts ?? 100,
+    });
     this.nodeBalancers = new FakeNodeBalancers(
       {
         liveInstances: () => this.listInstances(),
