@@ -152,6 +152,7 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
       changes: outcome.changes,
       ...(outcome.health ? { healthy: outcome.health.result.ok, health: outcome.health.result.detail } : {}),
       ...(outcome.leftRunning ? { leftRunning: outcome.leftRunning.id } : {}),
+      ...(outcome.addressChange ? { addressChange: outcome.addressChange } : {}),
     });
     return 0;
   }
@@ -167,11 +168,17 @@ export async function deploy(args: Args, context: CommandContext): Promise<numbe
     case 'updated':
       out.line(`Updated ${record?.id} in place in ${progress.elapsed()}: ${url}`);
       break;
-    case 'scaled':
-      out.line(
-        `Scaled ${record?.id} to ${record?.scale?.replicas} replicas in ${progress.elapsed()}: ${url}`,
-      );
+    case 'scaled': {
+      const count = record?.scale ? `${record.scale.replicas} replicas` : 'one instance';
+      out.line(`Scaled ${record?.id} to ${count} in ${progress.elapsed()}: ${url}`);
+      const moved = outcome.addressChange;
+      if (moved) {
+        out.line(
+          `The public address changed from ${moved.from ?? '?'} to ${moved.to ?? '?'}; ${moved.replaced} (the old deployment) was deleted. Point DNS and clients at the new address.`,
+        );
+      }
       break;
+    }
     case 'replaced':
       out.line(
         `Replaced: ${record?.id} serves ${url} (${progress.elapsed()}); the old instance${record?.scale ? 's were' : ' was'} deleted.`,

@@ -11,6 +11,7 @@ import { redactedCreateRequest, userDataPayloadOf } from '../plan/redact.js';
 import type { DeployPlan } from '../plan/types.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { scrubJsonValue } from '../util/redact.js';
+import { replicaChange } from './changes-text.js';
 import { preparePlan } from './prepare.js';
 import { jsonText, planDocument, printPlanSummary } from './print.js';
 import { planCost } from './scale-prices.js';
@@ -55,8 +56,10 @@ export async function showPlan(options: PlanOptions, context: CommandContext): P
   const result = prepared.plan;
   for (const secret of result.secretValues) out.redact(secret);
   const written = options.out ? await writeOut(path.resolve(context.cwd, options.out), result) : [];
-  // Replicas are priced from the API's public lists; one replica reads nothing, as before.
-  const cost = prepared.scale ? await planCost(prepared, context.env) : undefined;
+  // Replicas are priced from the API's public lists; one replica reads nothing, as before,
+  // unless it replaces a deployment of replicas (then the new total is worth the request).
+  const priced = prepared.scale !== undefined || replicaChange(prepared)?.kind === 'to-single';
+  const cost = priced ? await planCost(prepared, context.env) : undefined;
   if (options.json) {
     out.json({ ...planDocument(prepared, cost), written });
     return 0;

@@ -84,6 +84,12 @@ export interface PlanRequest {
   readonly noSsh?: boolean;
   /** Plan a new deployment even when the project has one in this env (`deploy --new`). */
   readonly fresh?: boolean;
+  /**
+   * Plan for this recorded deployment (its id and secrets) rather than the project's: a
+   * transition between one instance and replicas that was interrupted is finished under the id
+   * it began with.
+   */
+  readonly continuing?: string;
   readonly now: Date;
 }
 
@@ -273,9 +279,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   }
 
   const existingRecord =
-    projectDir !== undefined && !request.fresh
-      ? await findExisting(request, projectDir, target.appName, target.envName)
-      : undefined;
+    request.continuing !== undefined
+      ? (await readRegistry(request.env)).deployments.find((record) => record.id === request.continuing)
+      : projectDir !== undefined && !request.fresh
+        ? await findExisting(request, projectDir, target.appName, target.envName)
+        : undefined;
   // What the resolved capabilities declare they need, known before the plan is built.
   const resolution = resolvePlanCapabilities(template, target);
   const declaredSecrets = resolution.capabilities.flatMap(

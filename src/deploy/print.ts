@@ -10,7 +10,7 @@ import type { DeploymentRecord } from '../state/types.js';
 import { appUrl } from '../status/endpoint.js';
 import { formatDiagnostic } from '../template/diagnostics.js';
 import type { Template } from '../template/types.js';
-import { changeLines } from './changes-text.js';
+import { changeLines, replicaChange } from './changes-text.js';
 import type { PreparedPlan } from './prepare.js';
 import type { PlanCost } from './scale-prices.js';
 import { printScale, scaleDocument } from './scale-text.js';
@@ -59,6 +59,7 @@ export function planDocument(prepared: PreparedPlan, cost?: PlanCost) {
           status: prepared.existing.record.status,
           action: prepared.action,
           changes: prepared.changes ?? [],
+          replicas: replicaChange(prepared) ?? null,
         }
       : null,
   };

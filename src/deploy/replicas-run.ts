@@ -38,11 +38,23 @@ function backendWait(run: Run, scale: ScalePlan, record: DeploymentRecord): Back
   };
 }
 
+/** How a new deployment of replicas is asked for and recorded when it takes over from another. */
+export interface ReplicasCreation {
+  /** The question before anything billed is made, given the total price text. */
+  readonly question?: (total: string) => string;
+  /**
+   * The single-instance deployment these replicas take over from (transition.ts): recorded in
+   * the new record, which the project names only once the replicas serve.
+   */
+  readonly replaces?: string;
+}
+
 /** A new deployment of `scale.replicas` instances (or the rest of an interrupted one). */
 export async function createReplicas(
   run: Run,
   prepared: PreparedPlan,
   scale: ScalePlan,
+  creation: ReplicasCreation = {},
 ): Promise<DeployOutcome> {
   const { client, hooks } = run;
   const { plan } = prepared;
@@ -71,12 +83,14 @@ export async function createReplicas(
   );
   await confirmOrCancel(
     run,
-    `Create ${scale.replicas} × ${type} in ${region} behind a NodeBalancer for ${appName} (${envName}) at ${totalText(cost)}?`,
+    creation.question?.(totalText(cost)) ??
+      `Create ${scale.replicas} × ${type} in ${region} behind a NodeBalancer for ${appName} (${envName}) at ${totalText(cost)}?`,
     'create billed Linode instances and a NodeBalancer',
   );
   hooks.onEvent({ kind: 'stage', id: 'create', label: 'Creating firewalls, NodeBalancer and replicas' });
   const { record, instances } = await createReplicated({
-    ...createInput(run, prepared, true),
+    ...createInput(run, prepared, creation.replaces === undefined),
+    ...(creation.replaces !== undefined ? { replaces: creation.replaces } : {}),
     scale,
     placementGroup: grouped,
   });
@@ -137,17 +151,9 @@ export async function convergeReplicas(
   existing: DeploymentRecord,
 ): Promise<DeployOutcome> {
   const scale = prepared.scale;
-  if (!existing.scale) {
-    throw new CliError(
-      `${existing.id} is a single instance; it cannot become ${prepared.replicas} replicas in place (it has no private address and no NodeBalancer).`,
-      `Deploy the replicas as a new deployment with 'linode-build deploy --new --replicas ${prepared.replicas}', then 'linode-build destroy ${existing.id}'; or keep replicas: 1.`,
-    );
-  }
-  if (!scale) {
-    throw new CliError(
-      `${existing.id} runs ${existing.scale.replicas} replicas behind a NodeBalancer; one replica would be a single instance without it.`,
-      `Keep at least 2 replicas (--replicas 2), or make a single-instance deployment with 'linode-build deploy --new --replicas 1' and then 'linode-build destroy ${existing.id}'.`,
-    );
+  if (!existing.scale || !scale) {
+    // runDeployment sends a change between one instance and replicas to transition.ts first.
+    throw new Error(`convergeReplicas: ${existing.id} and the plan differ in shape`);
   }
   if (existing.status !== 'active') {
     run.step(`Resuming the interrupted deploy of ${existing.id}`);

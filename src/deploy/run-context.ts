@@ -69,6 +69,11 @@ export interface DeployOutcome {
   readonly changes: readonly FieldChange[];
   /** With --new: the deployment this env had before, left running. */
   readonly leftRunning?: DeploymentRecord;
+  /**
+   * One instance became replicas or back (transition.ts): the deployment taken over from,
+   * now deleted, and the public address before and after.
+   */
+  readonly addressChange?: { readonly replaced: string; readonly from?: string; readonly to?: string };
 }
 
 export interface Run {

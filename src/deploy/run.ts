@@ -12,6 +12,9 @@
  *   machine-level changes           → refused, unless --replace: a new instance is made
  *                                     healthy, the public address moved to it (same region),
  *                                     and only then the old one deleted
+ *   one instance ↔ replicas         → a new deployment in the other shape, serving before
+ *                                     the old one is destroyed (transition.ts)
+ *   replicas                        → replicas-run.ts (scale, roll, both)
  *
  * Nothing billed is ever created without a registry record first, so an interrupted run is
  * always found again by the next one.
@@ -26,9 +29,9 @@ import { readRegistry, removeDeployment, upsertDeployment } from '../state/regis
 import { removeSecrets } from '../state/secrets.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { linodeHostname } from '../status/endpoint.js';
-import { pollInterval } from '../util/poll.js';
 import { recordConverged, refuseUnupdatable, runAppUpdate } from './app-update.js';
 import { createDeployment, recordInProject } from './create.js';
+import { followUntilHealthy, waitContext } from './follow-health.js';
 import { type PreflightFacts, preflight } from './preflight.js';
 import { type PreparedPlan, preparePlan } from './prepare.js';
 import { convergeReplicas, createReplicas } from './replicas-run.js';
@@ -40,7 +43,8 @@ import {
   type DeployRequest,
   type Run,
 } from './run-context.js';
-import { type HealthOutcome, waitUntilHealthy, waitUntilRunning } from './wait.js';
+import { convergeShape, removeReplaced } from './transition.js';
+import { type HealthOutcome, waitUntilRunning } from './wait.js';
 
 export async function runDeployment(request: DeployRequest, hooks: DeployHooks): Promise<DeployOutcome> {
   const now = hooks.now ?? Date.now;
@@ -51,7 +55,7 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
   const client = await hooks.connect();
   const run: Run = { request, hooks, client, step, now };
 
-  const existing = prepared.existing?.record;
+  let existing = prepared.existing?.record;
   const others = existing ? [] : await otherDeployments(run, prepared);
   let leftRunning: DeploymentRecord | undefined;
   if (request.fresh) {
@@ -68,6 +72,13 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
     const created = await createNew(run, prepared);
     return { ...created, ...(leftRunning ? { leftRunning } : {}) };
   }
+
+  // A transition between one instance and replicas: the last step of one a killed deploy left
+  // (the project already names the new deployment), the rest of one, or a new one (transition.ts).
+  if (existing.replaces !== undefined && existing.status === 'active')
+    existing = await removeReplaced(run, existing);
+  const transition = await convergeShape(run, prepared, existing);
+  if (transition) return transition;
 
   // Replicas behind a NodeBalancer converge in their own branch (replicas-run.ts).
   if (existing.scale || prepared.scale) return convergeReplicas(run, prepared, existing);
@@ -305,50 +316,6 @@ async function createNew(run: Run, prepared: PreparedPlan): Promise<DeployOutcom
 function creationQuestion(plan: DeployPlan, facts: PreflightFacts): string {
   const price = facts.hourlyPrice !== undefined ? ` at $${facts.hourlyPrice}/hour` : '';
   return `Create ${plan.context.type} in ${plan.context.region}${price} for ${plan.context.appName} (${plan.context.envName})?`;
-}
-
-export function waitContext(run: Pick<Run, 'client' | 'hooks' | 'request' | 'step' | 'now'>) {
-  return {
-    client: run.client,
-    env: run.request.env,
-    step: run.step,
-    deadline: run.now() + run.request.timeoutSeconds * 1000,
-    pollMs: pollInterval(run.request.env),
-    now: run.now,
-    onStatus: (status: string) => run.hooks.onEvent({ kind: 'instance-status', status }),
-  };
-}
-
-/** Running, then (with a health check) healthy; boot steps from the watcher meanwhile. */
-export async function followUntilHealthy(
-  run: Pick<Run, 'client' | 'hooks' | 'request' | 'step' | 'now'>,
-  record: DeploymentRecord,
-  linodeId: number,
-  plan: DeployPlan,
-): Promise<HealthOutcome | undefined> {
-  const { request, hooks } = run;
-  const context = { ...waitContext(run), ...(hooks.boot ? { boot: await hooks.boot(record) } : {}) };
-  try {
-    await waitUntilRunning(context, record, linodeId);
-    const check = plan.template.deploy.linode.container?.health;
-    if (!check) {
-      run.step('The template has no health check; the instance is running');
-      return undefined;
-    }
-    hooks.onEvent({ kind: 'stage', id: 'health', label: 'Health check' });
-    const outcome = await waitUntilHealthy(context, record, check);
-    const at = new Date(run.now()).toISOString();
-    // healthyAt: from now on a failing probe is `unhealthy`, no longer `starting` (status/health.ts).
-    await upsertDeployment(request.env, {
-      ...record,
-      ...(outcome?.result.ok ? { healthyAt: record.healthyAt ?? at } : {}),
-      updatedAt: at,
-    });
-    return outcome;
-  } finally {
-    // Stops the boot reporter's background reads and its SSH tunnel.
-    context.boot?.close?.();
-  }
 }
 
 async function replaceDeployment(

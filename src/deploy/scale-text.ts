@@ -89,11 +89,18 @@ export function scaleDocument(scale: ScalePlan) {
   };
 }
 
-/** The replicas' resources and their cost, in `plan`'s summary (nothing for one replica). */
+/** The replicas' resources and their cost in `plan`'s summary; for one replica only the cost, when it replaces replicas. */
 export function printScale(out: Output, prepared: PreparedPlan, cost: PlanCost | undefined): void {
   const { scale } = prepared;
-  if (!scale) return;
   const bold = (text: string) => out.style('bold', text);
+  if (!scale) {
+    // Replicas becoming one instance: what the one instance will cost (plan asks only then).
+    if (cost) {
+      out.line();
+      printCost(out, prepared, cost);
+    }
+    return;
+  }
   out.line();
   out.line(
     `${bold(`Replicas: ${scale.replicas} behind a NodeBalancer`)} (backends join once healthy; app changes roll one replica at a time)`,
@@ -103,6 +110,11 @@ export function printScale(out: Output, prepared: PreparedPlan, cost: PlanCost |
     { header: 'WHAT', value: (row) => row.detail },
   ]);
   out.line();
+  printCost(out, prepared, cost);
+}
+
+function printCost(out: Output, prepared: PreparedPlan, cost: PlanCost | undefined): void {
+  const bold = (text: string) => out.style('bold', text);
   const sheet = cost?.sheet;
   if (!sheet) {
     out.line(`${bold('Cost')}: unknown (${cost?.unavailable ?? 'no price list'})`);
