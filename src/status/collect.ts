@@ -9,7 +9,7 @@ import { healthAddress } from './endpoint.js';
 import { healthVerdict, probeHealth } from './health.js';
 import { deploymentIdOf, type InstanceFacts, mergeDeployments, type TypePrice } from './merge.js';
 import { recordFirstHealthy } from './reconcile.js';
-import { type BackendFacts, isReplicated, type NodeBalancerFacts } from './replicas.js';
+import { type BackendFacts, isReplicated, type NodeBalancerFacts, type PlacementFacts } from './replicas.js';
 import type { DeploymentView, Health } from './types.js';
 
 export interface StatusFilters {
@@ -36,6 +36,8 @@ export interface CollectOptions {
    * (two without a recorded config id), so only for the deployments shown in detail.
    */
   readonly backends?: boolean;
+  /** Read each replicated deployment's placement group (its compliance): one request each, for `status ID`. */
+  readonly placement?: boolean;
 }
 
 export interface Collected {
@@ -81,12 +83,16 @@ export async function collectDeploymentsWithRecords(options: CollectOptions): Pr
   ]);
   const ours: InstanceFacts[] = instances.filter((instance) => deploymentIdOf(instance) !== undefined);
   const scaled = await scaleFacts(client, filters, registry.deployments, ours, options.backends === true);
+  const placementGroups = options.placement
+    ? await placementFacts(client, registry.deployments, filters)
+    : undefined;
   const views = mergeDeployments({
     records: registry.deployments,
     instances: ours,
     types,
     now: options.now ?? new Date(),
     ...scaled,
+    ...(placementGroups ? { placementGroups } : {}),
   }).filter((view) => matchesFilters(view, filters));
   const now = options.now ?? new Date();
   const checked = options.checkHealth
@@ -141,6 +147,24 @@ async function scaleFacts(
     }),
   );
   return { nodeBalancers, nodeBalancerTypes, backends: byDeployment };
+}
+
+/** The placement group deploy recorded for each replicated deployment shown (gone ones are left out). */
+async function placementFacts(
+  client: LinodeClient,
+  records: readonly DeploymentRecord[],
+  filters: StatusFilters,
+): Promise<Map<string, PlacementFacts>> {
+  const found = new Map<string, PlacementFacts>();
+  await Promise.all(
+    records.map(async (record) => {
+      const id = record.scale?.placementGroupId;
+      if (id === undefined || !matchesFilters(record, filters)) return;
+      const group = await client.placementGroups.get(id);
+      if (group) found.set(record.id, group);
+    }),
+  );
+  return found;
 }
 
 /** One request with the config id deploy recorded; otherwise the configs first (two). */

@@ -13,6 +13,8 @@ import {
   type NodeBalancerFacts,
   nodeBalancerView,
   overallStatus,
+  type PlacementFacts,
+  placementView,
   replicatedCost,
   replicaViews,
 } from './replicas.js';
@@ -40,6 +42,8 @@ export interface MergeInput {
   readonly nodeBalancerTypes?: readonly TypePrice[];
   /** Backends of each detailed deployment's NodeBalancer, by deployment id. */
   readonly backends?: ReadonlyMap<string, readonly BackendFacts[]>;
+  /** Placement group of each detailed deployment, by deployment id. */
+  readonly placementGroups?: ReadonlyMap<string, PlacementFacts>;
 }
 
 export function mergeDeployments(input: MergeInput): DeploymentView[] {
@@ -167,6 +171,9 @@ function replicatedViewOf(
     ...(cost && instances.length > 0 ? { accruedCost: cost.accrued } : {}),
     replicas,
     ...(nodeBalancer ? { nodeBalancer, nodeBalancerId: nodeBalancer.id } : {}),
+    ...(input.placementGroups?.has(id)
+      ? { placementGroup: placementView(input.placementGroups.get(id)!) }
+      : {}),
     ...(record?.scale?.rollStartedAt ? { unfinishedRollSince: record.scale.rollStartedAt } : {}),
     ...(record?.scale?.rollStartedAt && record.scale.rollStopped
       ? { rollStopped: record.scale.rollStopped }

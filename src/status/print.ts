@@ -55,6 +55,12 @@ function replicaLines(view: DeploymentView): string[] {
   ];
   if (view.replicas.length > 0)
     lines.push(...renderTable(view.replicas, replicaColumns).map((line) => `    ${line}`));
+  const group = view.placementGroup;
+  if (group && !group.compliant) {
+    const sharing =
+      group.sharingHost > 2 ? `${group.sharingHost} replicas share hosts` : '2 replicas share a host';
+    lines.push(`  Placement group: not compliant (${sharing}); Linode moves them when it can`);
+  }
   return lines;
 }
 

@@ -8,7 +8,7 @@ import { privateIpv4Of } from '../linode/nodebalancers.js';
 import { replicaIndexOf } from '../plan/scale.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { accruedCost, type InstanceFacts, parseApiTime, priceOf, type TypePrice } from './prices.js';
-import type { Health, NodeBalancerView, ReplicaView } from './types.js';
+import type { Health, NodeBalancerView, PlacementGroupView, ReplicaView } from './types.js';
 
 /** The fields of an API NodeBalancer that status needs (a structural subset of api-v4's). */
 export interface NodeBalancerFacts {
@@ -27,6 +27,24 @@ export interface BackendFacts {
   readonly address: string;
   readonly mode: string;
   readonly status: string;
+}
+
+/** The fields of an API placement group that status needs (a structural subset of api-v4's). */
+export interface PlacementFacts {
+  readonly id: number;
+  readonly label: string;
+  readonly is_compliant: boolean;
+  readonly members: readonly { readonly linode_id: number; readonly is_compliant: boolean }[];
+}
+
+/** Whether the replicas are spread as asked, and how many share a host when not. */
+export function placementView(group: PlacementFacts): PlacementGroupView {
+  return {
+    id: group.id,
+    label: group.label,
+    compliant: group.is_compliant,
+    sharingHost: group.members.filter((member) => !member.is_compliant).length,
+  };
 }
 
 /** A deployment is replicated when its record says so or any of its instances is a replica. */

@@ -56,6 +56,8 @@ export async function status(
     checkHealth: !options['no-health'],
     // One deployment's detail (or a project's few) lists its replicas' backends (+1 request per NodeBalancer).
     backends: id !== undefined || projectIds !== undefined,
+    // …and whether its placement group holds (+1 request per deployment with one).
+    placement: id !== undefined || projectIds !== undefined,
     onRetry: (message) => out.info(message),
     ...(args.debug ? { trace: (line: string) => out.info(line) } : {}),
   });

@@ -58,6 +58,8 @@ export interface DeploymentView {
   readonly nodeBalancer?: NodeBalancerView;
   /** Its id again (`nodeBalancer.id`), kept for scripts written against the first replicas output. */
   readonly nodeBalancerId?: number;
+  /** The replicas' anti-affinity placement group, when it was read (`status ID`). */
+  readonly placementGroup?: PlacementGroupView;
   /** When a roll began that no deploy has finished (killed, or stopped by an unhealthy replica): ISO. */
   readonly unfinishedRollSince?: string;
   /** With unfinishedRollSince: the roll stopped on its own (not cut short), where and why. */
@@ -86,4 +88,13 @@ export interface NodeBalancerView {
   /** The port it listens on (the app's published port). */
   readonly port?: number;
   readonly hourlyPrice?: number;
+}
+
+export interface PlacementGroupView {
+  readonly id: number;
+  readonly label: string;
+  /** False while Linode has some replicas on one host (flexible policy); it moves them when it can. */
+  readonly compliant: boolean;
+  /** Replicas on a host with another replica. */
+  readonly sharingHost: number;
 }

@@ -129,11 +129,13 @@ describe('status of a deployment with 3 replicas', () => {
     lab.fake.clearLog();
     const detail = await lab.run(['status', id, '--no-health']);
     expect(detail.code, detail.stderr).toBe(0);
-    // Instances of this deployment, its NodeBalancer, and its backends with the recorded config id.
+    // Instances of this deployment, its NodeBalancer, its backends with the recorded config id,
+    // and its placement group (whether the replicas are on different hosts).
     expect(requestShape().sort()).toEqual([
       'GET /linode/instances',
       'GET /nodebalancers',
       'GET /nodebalancers/N/configs/N/nodes',
+      'GET /placement/groups/N',
     ]);
     expect(detail.stdout).toMatch(/Status:\s+3\/3 running, 2\/3 UP/);
     expect(detail.stdout).toContain(`NodeBalancer ${balancer!.id} "${balancer!.label}"`);

@@ -272,8 +272,9 @@ describe('replicas', () => {
     ).toEqual(['r1', 'r2']);
     expect(serving()).toBe(2);
 
-    // status: the NodeBalancer's address and each replica with its backend, in 3 requests
-    // (instances, types, the backends of the one NodeBalancer), valid against the schema.
+    // status: the NodeBalancer's address and each replica with its backend, in 4 requests
+    // (instances, NodeBalancers, the backends of the one NodeBalancer, its placement group;
+    // prices cached), valid against the schema.
     lab.fake.clearLog();
     const status = await lab.run(['status', '--json', '--no-health'], { cwd: project });
     expect(status.code, status.stderr).toBe(0);
@@ -287,7 +288,7 @@ describe('replicas', () => {
         { index: 2, instanceStatus: 'running', backend: { mode: 'accept', status: 'UP' } },
       ],
     });
-    expect(lab.fake.requests.filter((entry) => entry.method === 'GET').length).toBeLessThanOrEqual(3);
+    expect(lab.fake.requests.filter((entry) => entry.method === 'GET').length).toBeLessThanOrEqual(4);
     const text = await lab.run(['status', '--no-health'], { cwd: project });
     expect(text.stdout).toContain(`NodeBalancer ${balancer!.id} "${balancer!.label}"`);
     expect(text.stdout).toContain(`${balancer!.ipv4}, port 8080`);
