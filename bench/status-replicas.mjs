@@ -2,6 +2,7 @@
 // the fake Linode API (seeded without logged requests), with the built CLI. Counts, not times:
 //   overview  `status --all --json`   every deployment, its NodeBalancer address, every replica
 //   detail    `status ID --json`      one deployment with each replica's backend mode and UP/DOWN
+//                                     and whether its placement group holds
 // cold = the price lists not cached yet (first run of the day), warm = cached (every other run).
 // Target (issue 17): <= 4 requests. Per-backend state of ALL deployments at once is not a
 // command: the API lists nodes per NodeBalancer config only, so it would cost 2 + 50.
@@ -94,10 +95,39 @@ async function seed(fake, home) {
       },
     });
   }
+  // Deploy puts the replicas in an anti-affinity placement group where the region has them
+  // (us-ord does); status ID reads it to say whether the replicas are on different hosts. One
+  // group, for the deployment shown in detail (a listing never reads groups). Made through the
+  // API (the fake has no unlogged seed for groups); the log is cleared after.
+  const group = await seedPlacementGroup(fake, records[0]);
+  records[0].scale.placementGroupId = group.id;
+  fake.clearLog();
   const stateDir = path.join(home, '.local/state/linode-build');
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(path.join(stateDir, 'registry.json'), JSON.stringify({ version: 1, deployments: records }));
   return records;
+}
+
+async function seedPlacementGroup(fake, record) {
+  const call = async (method, route, body) => {
+    const response = await fetch(`${fake.url}/v4${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const group = await call('POST', '/placement/groups', {
+    label: `pg-${record.id}`,
+    region: 'us-ord',
+    placement_group_type: 'anti_affinity:local',
+    placement_group_policy: 'flexible',
+  });
+  await call('POST', `/placement/groups/${group.id}/assign`, {
+    linodes: record.scale.members.map((member) => member.linodeId),
+  });
+  return group;
 }
 
 /**
@@ -159,6 +189,8 @@ export async function statusReplicasMeasure() {
     const backends = detail.json[0].replicas.filter((replica) => replica.backend?.status === 'UP').length;
     if (!complete) throw new Error('status did not list every deployment with its replicas and NodeBalancer');
     if (backends !== REPLICAS) throw new Error(`status ID showed ${backends} UP backends, not ${REPLICAS}`);
+    if (detail.json[0].placementGroup?.compliant !== true)
+      throw new Error('status ID did not show the placement group as compliant');
     return {
       cold: cold.requests,
       warm: warm.requests,
@@ -182,7 +214,7 @@ export async function statusReplicasRows() {
       m.cold.length <= TARGET && m.warm.length <= TARGET,
     ],
     [
-      `status ID requests, one of ${what} (each replica's backend mode and UP/DOWN)`,
+      `status ID requests, one of ${what} (each replica's backend mode and UP/DOWN, placement group)`,
       `${m.detailCold.length} cold cache / ${m.detail.length} warm`,
       `<= ${TARGET}`,
       // Cold adds the two price lists (cached a day): reported, not hidden.
