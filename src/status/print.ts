@@ -97,15 +97,6 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
     ...replicaLines(view),
     ...(rollMark(view) ? [`  Roll:      ${rollDetail(view)}`] : []),
   ];
-  if (view.replicas) {
-    lines.push(
-      `  Replicas:  ${view.replicas.length}${view.nodeBalancerId !== undefined ? ` behind NodeBalancer ${view.nodeBalancerId}${view.ipv4 ? ` (${view.ipv4})` : ''}` : ''}`,
-    );
-    for (const replica of view.replicas) {
-      const backend = replica.backend ? `, backend ${replica.backend.mode} ${replica.backend.status}` : '';
-      lines.push(`    ${replica.index}: Linode ${replica.linodeId} ${replica.instanceStatus}${backend}`);
-    }
-  }
   if (view.url) lines.push(`  URL:       ${view.url}`);
   // The tool's own ssh pins the host key per deployment and uses the key the deploy recorded.
   if (view.ipv4) lines.push(`  Connect:   linode-build ssh ${view.id}`);

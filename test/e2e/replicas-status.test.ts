@@ -145,6 +145,11 @@ describe('status of a deployment with 3 replicas', () => {
     expect(replicaRow(1)).toMatch(new RegExp(`${replicaIds[0]}\\s+running\\s+healthy\\s+accept UP`));
     expect(replicaRow(2)).toMatch(new RegExp(`${replicaIds[1]}\\s+running\\s+unhealthy\\s+accept DOWN`));
     expect(replicaRow(3)).toMatch(new RegExp(`${replicaIds[2]}\\s+running\\s+healthy\\s+accept UP`));
+    // Each replica once: the table is the one list of them.
+    for (const linodeId of replicaIds) {
+      expect(detail.stdout.split('\n').filter((line) => line.includes(String(linodeId)))).toHaveLength(1);
+    }
+    expect(detail.stdout.match(/^ {2}Replicas: /gm)).toHaveLength(1);
 
     const [one] = views((await lab.run(['status', id, '--json', '--no-health'])).stdout);
     expect(one!.replicas!.map((replica) => [replica.health, replica.backend])).toEqual([
