@@ -79,18 +79,9 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
     await lab?.close();
   });
 
-  it('shows (roll stopped) and (roll interrupted) in the rows, and where and why in the detail view', async () => {
-    writeFileSync(path.join(project, '.env'), "GREETING='second'\n", { mode: 0o600 });
-    // prod: the roll stops on its own at replica 1.
-    const stopped = await lab.run(['deploy', '--yes', '--env', 'prod'], {
-      cwd: project,
-      env: { LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '0' },
-    });
-    expect(stopped.code).toBe(1);
-    expect(stopped.stderr).toContain('the roll stopped at replica 1/2');
-
-    // staging: the deploy is killed while replica 1 is drained.
-    const child = spawn(process.execPath, [bin, 'deploy', '--yes', '--env', 'staging'], {
+  /** Runs `deploy --env ENV` (the built CLI) and kills it (SIGKILL) once replica 1 is drained. */
+  async function killedAtDrain(env: string): Promise<string> {
+    const child = spawn(process.execPath, [bin, 'deploy', '--yes', '--env', env], {
       cwd: project,
       env: { ...process.env, ...lab.env, LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '120' },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -104,6 +95,21 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
     while (!stderr.includes('draining for') && Date.now() < deadline) await sleep(50);
     child.kill('SIGKILL');
     await exited;
+    return stderr;
+  }
+
+  it('shows (roll stopped) and (roll interrupted) in the rows, and where and why in the detail view', async () => {
+    writeFileSync(path.join(project, '.env'), "GREETING='second'\n", { mode: 0o600 });
+    // prod: the roll stops on its own at replica 1.
+    const stopped = await lab.run(['deploy', '--yes', '--env', 'prod'], {
+      cwd: project,
+      env: { LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '0' },
+    });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('the roll stopped at replica 1/2');
+
+    // staging: the deploy is killed while replica 1 is drained.
+    const stderr = await killedAtDrain('staging');
     expect(stderr).toContain('replica 1/2: draining for 120s');
 
     launchInTerminal({
@@ -147,4 +153,15 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
     await keys('q');
     await waitForScreen((t) => t.includes('EXITED:0'), 'the TUI to exit');
   }, 180_000);
+
+  it('a roll that starts after a stop forgets it: killed, it reads as interrupted', async () => {
+    const stderr = await killedAtDrain('prod');
+    expect(stderr).toContain('replica 1/2: draining for 120s');
+    const json = await lab.run(['status', ids.prod, '--json', '--no-health'], { cwd: project });
+    const [view] = JSON.parse(json.stdout);
+    expect(view.unfinishedRollSince).toMatch(/^\d{4}-/);
+    expect(view.rollStopped).toBeUndefined();
+    const text = await lab.run(['status', ids.prod, '--no-health'], { cwd: project });
+    expect(text.stdout).toContain('Roll:      interrupted (the deploy was cut short)');
+  }, 120_000);
 });
