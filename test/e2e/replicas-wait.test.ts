@@ -208,4 +208,41 @@ exec "${sshd.sshProgram}" -i "${sshd.clientKey}" "$@"
     const id = stateOf(directory).deploymentId;
     expect((await lab.run(['destroy', id, '--yes'])).code).toBe(0);
   });
+
+  it('a scale-up with --wait follows only the new replicas’ boots', { timeout: 120_000 }, async () => {
+    const directory = await project('wait-scale');
+    lab.fake.nodeBalancers.setBackendHealth(undefined);
+    const done = bootProgress([dockerStep('ok'), appStep('ok')], 'done');
+    for (const watcher of watchers) watcher.setBoot(done);
+    const env = { LINODE_BUILD_SSH: ssh, LINODE_BUILD_POLL_MS: '200' };
+    const two = await lab.run(['deploy', '--yes', '--replicas', '2'], { cwd: directory, env });
+    expect(two.code, two.stderr).toBe(0);
+    // Without --wait no boot is read.
+    expect(two.stderr).not.toContain('boot step');
+    const seen = watchers.map((watcher) => watcher.arrivals.length);
+    watchers[2]!.setBoot(bootProgress([dockerStep('running'), appStep('pending')]));
+    // Replica 3 passes the NodeBalancer's check only once its boot is done.
+    let booted = false;
+    lab.fake.nodeBalancers.setBackendHealth((instance) => !/-3$/.test(instance.label) || booted);
+    const scaling = lab.run(['deploy', '--yes', '--wait', '--replicas', '3'], { cwd: directory, env });
+    const deadline = Date.now() + 60_000;
+    while (!watchers[2]!.arrivals.slice(seen[2]).some((arrival) => arrival.path === '/status')) {
+      if (Date.now() > deadline) throw new Error('replica 3’s watcher was never read');
+      await sleep(50);
+    }
+    await sleep(500);
+    watchers[2]!.setBoot(done);
+    await sleep(700);
+    booted = true;
+    const three = await scaling;
+    expect(three.code, three.stderr).toBe(0);
+    expect(three.stderr).toContain('replica 3/3: boot step docker: Install Docker: running');
+    expect(three.stderr).toContain('replica 3/3: boot step app: Start the app: ok');
+    expect(three.stderr).not.toMatch(/replica [12]\/3: boot step/);
+    // Replicas 1 and 2 (already serving) were not read at all.
+    expect(watchers[0]!.arrivals.length).toBe(seen[0]);
+    expect(watchers[1]!.arrivals.length).toBe(seen[1]);
+    lab.fake.nodeBalancers.setBackendHealth(undefined);
+    expect((await lab.run(['destroy', stateOf(directory).deploymentId, '--yes'])).code).toBe(0);
+  });
 });
