@@ -13,9 +13,9 @@ import { type Lab, startLab } from '../fake-linode/harness.js';
 import { readRegistry } from '../reliability/support.js';
 import { appTemplateYml } from '../support/app-template.js';
 
-function deployYml(type: string): string {
+function deployYml(type: string, replicas = 3): string {
   return appTemplateYml({ name: 'replace-replicas', greeting: false })
-    .replace('    region_default: us-ord\n', '    region_default: us-ord\n    replicas: 3\n')
+    .replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${replicas}\n`)
     .replace('type_default: g6-standard-2', `type_default: ${type}`);
 }
 
@@ -182,5 +182,36 @@ describe('deploy --replace on 3 replicas', () => {
     expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
     expect(lab.fake.listInstances().filter((instance) => instance.status !== 'deleting')).toEqual([]);
     expect(lab.fake.nodeBalancers.list()).toEqual([]);
+  });
+
+  it('--max-unavailable 2 replaces two at a time; new instances beside a full placement group join it afterwards', async () => {
+    // 5 replicas fill us-ord's placement group (5 per group in the fake, as on Linode), so the
+    // two new instances of each round are made outside it and assigned once the old ones left.
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-2', 5));
+    const created = await deploy();
+    expect(created.code, created.stderr).toBe(0);
+    expect(live()).toHaveLength(5);
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-4', 5));
+    const low: number[] = [];
+    const counts: number[] = [];
+    const watch = setInterval(() => {
+      low.push(serving());
+      counts.push(live().length);
+    }, 10);
+    const replaced = await deploy('--replace', '--max-unavailable', '2');
+    clearInterval(watch);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(Math.min(...low)).toBeGreaterThanOrEqual(5);
+    // Two new instances beside the five at the peak, never more.
+    expect(Math.max(...counts)).toBe(7);
+    const after = live();
+    expect(after.map((instance) => instance.type)).toEqual(Array(5).fill('g6-standard-4'));
+    const [group] = lab.fake.placementGroups.list();
+    expect(group!.members.map((member) => member.linode_id).sort()).toEqual(
+      after.map((instance) => instance.id).sort(),
+    );
+    expect(serving()).toBe(5);
+    expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
+    expect(live()).toEqual([]);
   });
 });
