@@ -74,6 +74,8 @@ function replicaLine(change: ReplicaChange, id: string, width: number): string {
 
 function resultText(prepared: PreparedPlan, change: ReplicaChange | undefined): string {
   const action = prepared.action ?? 'unchanged';
+  const replicas = prepared.existing?.record.scale?.replicas;
+  if (!change && action === 'replace' && replicas !== undefined) return replicasReplaceText(replicas);
   if (!change) return ACTION_TEXT[action];
   if (change.kind !== 'scale') {
     return `± new deployment in the other shape (${change.to === 1 ? 'one instance' : `${change.to} replicas behind a NodeBalancer`}, new public address), built from deploy.yml and .env as they are now; the old one is deleted once it serves`;
@@ -105,9 +107,19 @@ export function changeLines(prepared: PreparedPlan): string[] {
   if (!existing.fingerprint) {
     lines.push('  no record of what it was deployed from (adopted or older): the app files are rewritten');
   }
+  const replacing = record.scale?.replacing;
+  if (replacing) {
+    lines.push(
+      `  a replace did not finish: ${replacing.done.length === 1 ? `replica ${replacing.done[0]} of ${record.scale?.replicas} runs` : `replicas ${replacing.done.join(', ') || 'none'} of ${record.scale?.replicas} run`} ${replacing.type}; 'deploy --replace' finishes or undoes it`,
+    );
+  }
   lines.push(
     `  ${changes.length === 0 && !replicas ? '= everything unchanged' : '= everything else unchanged'}`,
   );
   lines.push(`Result: ${resultText(prepared, replicas)}`);
   return lines;
+}
+
+function replicasReplaceText(replicas: number): string {
+  return `± replace: each of the ${replicas} replicas gets a new instance, serving behind the NodeBalancer before the old one is drained and deleted (deploy --replace)`;
 }

@@ -63,6 +63,9 @@ describe('deploy --replace on 3 replicas', () => {
 
     writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-4'));
     lab.fake.clearLog();
+    const planned = await lab.run(['plan'], { cwd: project, env });
+    expect(planned.stdout).toMatch(/± type\s+g6-standard-2 → g6-standard-4/);
+    expect(planned.stdout).toContain('Result: ± replace: each of the 3 replicas gets a new instance');
     const refused = await deploy();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('(type)');
@@ -163,6 +166,9 @@ describe('deploy --replace on 3 replicas', () => {
     const record = readRegistry(lab.home).find((item) => item.id === id)!;
     expect(record.type).toBe('g6-standard-4');
     expect(record.scale?.replacing?.done).toEqual([1]);
+
+    const planned = await lab.run(['plan'], { cwd: project, env });
+    expect(planned.stdout).toContain('a replace did not finish: replica 1 of 3 runs g6-standard-2');
 
     // Without --replace the next deploy says what runs where; with it, it finishes 2 and 3 only.
     const refused = await deploy();
