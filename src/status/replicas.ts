@@ -90,10 +90,13 @@ export function replicaViews(input: ReplicasInput): ReplicaView[] {
     );
   for (const instance of input.instances) {
     const index = replicaIndexOf(instance.tags) ?? 0;
+    // Instances without a replica tag (a replica's new instance during deploy --replace) are
+    // each listed, never folded into one another: every billed instance shows.
+    const key = index > 0 ? index : -instance.id;
     const privateIpv4 = privateIpv4Of(instance);
     const publicIpv4 = instance.ipv4.find((address) => address !== privateIpv4);
     const backend = backendOf(`${input.id}-r${index}`, privateIpv4);
-    byIndex.set(index, {
+    byIndex.set(key, {
       index,
       label: instance.label,
       linodeId: instance.id,
@@ -116,7 +119,7 @@ export function replicaViews(input: ReplicasInput): ReplicaView[] {
       ...(input.backends ? { health: 'not-checked' as const } : {}),
     });
   }
-  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+  return [...byIndex.values()].sort((a, b) => a.index - b.index || a.linodeId - b.linodeId);
 }
 
 /** The deployment's instance status in one word: the replicas' when they agree, else the first that differs from running. */

@@ -70,6 +70,13 @@ describe('deploy --replace on replicas killed at any step', () => {
       if (index < 6)
         expect(killed.scale?.members.find((member) => member.index === 1)?.replacement).toBeDefined();
       expect(onLinode(name).instances.every((instance) => buildIdOf(instance.tags) === id)).toBe(true);
+      if (index >= 1 && index <= 4) {
+        // status lists the new instance beside the 3 replicas (billed, so shown and priced).
+        const status = await lab.run(['status', id, '--json', '--no-health'], { cwd: project, env });
+        const [view] = JSON.parse(status.stdout) as { replicas: { index: number; label: string }[] }[];
+        expect(view!.replicas.map((replica) => replica.index)).toEqual([0, 1, 2, 3]);
+        expect(view!.replicas[0]!.label).toMatch(new RegExp(`-${id}-1-new$`));
+      }
 
       const next = await lab.run([...deploy, '--replace'], { cwd: project, env });
       expect(next.code, next.stderr).toBe(0);
