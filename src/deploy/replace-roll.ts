@@ -25,7 +25,7 @@
 import { CliError } from '../errors.js';
 import type { Instance, LinodeClient } from '../linode/client.js';
 import { type NodeBalancerNode, privateIpv4Of } from '../linode/nodebalancers.js';
-import { placementGroupsIn } from '../linode/placement.js';
+import { groupedScaleUp } from '../linode/placement.js';
 import type { FieldChange } from '../plan/fingerprint.js';
 import {
   batchesOf,
@@ -63,8 +63,8 @@ interface Roll {
   readonly configId: number;
   /** The replicas' firewall, for the new instances. */
   readonly firewallId: number | undefined;
-  /** Join the placement group at create (false: the group has no room for the overlap; join after). */
-  readonly joinGroupAtCreate: boolean;
+  /** The placement group, if any, and which replicas belong in it (as a fresh deployment places them). */
+  readonly placement: GroupPlacement;
 }
 
 /** A replica's new instance did not serve: it was removed, the old one serves on. */
@@ -161,7 +161,7 @@ export async function replaceReplicas(
     nodeBalancerId,
     configId,
     firewallId: existing.firewallId,
-    joinGroupAtCreate: await groupHasRoom(run, existing, state, maxUnavailable(run, scale)),
+    placement: await groupPlacement(run, existing, state, maxUnavailable(run, scale)),
   };
 
   const continuing = run.request.replace && continuesReplace(state.replacing, prepared.fingerprint);
@@ -269,12 +269,33 @@ function maxUnavailable(run: Run, scale: ScalePlan): number {
   return Math.max(1, Math.min(run.request.maxUnavailable ?? 1, scale.replicas - 1));
 }
 
-/** Whether the placement group holds the replicas and `surge` new ones at once. */
-async function groupHasRoom(run: Run, record: DeploymentRecord, state: ScaleState, surge: number) {
-  if (state.placementGroupId === undefined) return false;
-  const region = (await run.client.listRegions()).find((item) => item.id === record.region);
-  const limits = region ? placementGroupsIn(region) : undefined;
-  return limits?.available === true && state.replicas + surge <= limits.maxInstances;
+interface GroupPlacement {
+  readonly groupId?: number;
+  /** Replicas numbered up to this are members (those above were made outside a full group). */
+  readonly groupedUpTo: number;
+  /** The group has room for the new instances beside its members: they join at create, else once the old one left. */
+  readonly joinAtCreate: boolean;
+}
+
+async function groupPlacement(
+  run: Run,
+  record: DeploymentRecord,
+  state: ScaleState,
+  surge: number,
+): Promise<GroupPlacement> {
+  const groupId = state.placementGroupId;
+  if (groupId === undefined) return { groupedUpTo: 0, joinAtCreate: false };
+  const layout = groupedScaleUp(await run.client.listRegions(), record.region, state.replicas);
+  const joinAtCreate = layout.groupedUpTo + surge <= (layout.maxInstances ?? Number.POSITIVE_INFINITY);
+  return { groupId, groupedUpTo: layout.groupedUpTo, joinAtCreate };
+}
+
+/** Whether replica `index`'s new instance belongs in the group (its old one was a member). */
+function inGroup(
+  placement: GroupPlacement,
+  index: number,
+): placement is GroupPlacement & { groupId: number } {
+  return placement.groupId !== undefined && index <= placement.groupedUpTo;
 }
 
 /** Every replica runs the new plan: the record says so (fingerprint, type, image), the mark goes. */
@@ -449,8 +470,8 @@ async function replaceOne(roll: Roll, index: number): Promise<void> {
       {
         ...body,
         ...(roll.firewallId !== undefined ? { firewall_id: roll.firewallId } : {}),
-        ...(roll.joinGroupAtCreate && keeper.get().scale?.placementGroupId !== undefined
-          ? { placement_group: { id: keeper.get().scale!.placementGroupId! } }
+        ...(inGroup(roll.placement, index) && roll.placement.joinAtCreate
+          ? { placement_group: { id: roll.placement.groupId } }
           : {}),
       },
       surgeTag(id, index),
@@ -549,11 +570,12 @@ async function takeOver(roll: Roll, index: number, surge: Instance): Promise<voi
       ...(node.weight !== undefined ? { weight: node.weight } : {}),
     });
   }
-  const groupId = keeper.get().scale?.placementGroupId;
   // Made beside a full group (or by a run that had to): it joins now that the old one left.
-  const current = live(await client.getInstance(surge.id)) ?? surge;
-  if (groupId !== undefined && current.placement_group?.id !== groupId)
-    await client.placementGroups.assign(groupId, surge.id);
+  if (inGroup(roll.placement, index)) {
+    const current = live(await client.getInstance(surge.id)) ?? surge;
+    if (current.placement_group?.id !== roll.placement.groupId)
+      await client.placementGroups.assign(roll.placement.groupId, surge.id);
+  }
   await forgetHostKey(run.request.env, hostKeyAlias(canonical));
   const publicIpv4 = surge.ipv4.find((address) => address !== privateIpv4);
   await keeper.update((record) => {

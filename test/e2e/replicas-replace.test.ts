@@ -190,14 +190,17 @@ describe('deploy --replace on 3 replicas', () => {
     expect(lab.fake.nodeBalancers.list()).toEqual([]);
   });
 
-  it('--max-unavailable 2 replaces two at a time; new instances beside a full placement group join it afterwards', async () => {
-    // 5 replicas fill us-ord's placement group (5 per group in the fake, as on Linode), so the
-    // two new instances of each round are made outside it and assigned once the old ones left.
+  it('--max-unavailable 2 replaces two at a time; each new instance takes its replica’s place in the placement group', async () => {
+    // us-ord holds 5 instances per group (in the fake, as on Linode): 5 replicas fill it and a 6th,
+    // added by a scale-up, lives outside. The new instances of replicas 1–5 are made outside
+    // the full group and assigned once their old ones left; replica 6's stays outside.
     writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-2', 5));
-    const created = await deploy();
-    expect(created.code, created.stderr).toBe(0);
-    expect(live()).toHaveLength(5);
-    writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-4', 5));
+    expect((await deploy()).code).toBe(0);
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-2', 6));
+    const scaled = await deploy();
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(live()).toHaveLength(6);
+    writeFileSync(path.join(project, 'deploy.yml'), deployYml('g6-standard-4', 6));
     const low: number[] = [];
     const counts: number[] = [];
     const watch = setInterval(() => {
@@ -207,16 +210,19 @@ describe('deploy --replace on 3 replicas', () => {
     const replaced = await deploy('--replace', '--max-unavailable', '2');
     clearInterval(watch);
     expect(replaced.code, replaced.stderr).toBe(0);
-    expect(Math.min(...low)).toBeGreaterThanOrEqual(5);
-    // Two new instances beside the five at the peak, never more.
-    expect(Math.max(...counts)).toBe(7);
+    expect(Math.min(...low)).toBeGreaterThanOrEqual(6);
+    // Two new instances beside the six at the peak, never more.
+    expect(Math.max(...counts)).toBe(8);
     const after = live();
-    expect(after.map((instance) => instance.type)).toEqual(Array(5).fill('g6-standard-4'));
+    expect(after.map((instance) => instance.type)).toEqual(Array(6).fill('g6-standard-4'));
     const [group] = lab.fake.placementGroups.list();
     expect(group!.members.map((member) => member.linode_id).sort()).toEqual(
-      after.map((instance) => instance.id).sort(),
+      after
+        .filter((instance) => !instance.label.endsWith('-6'))
+        .map((instance) => instance.id)
+        .sort(),
     );
-    expect(serving()).toBe(5);
+    expect(serving()).toBe(6);
     expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
     expect(live()).toEqual([]);
   });
