@@ -187,6 +187,14 @@ export async function convergeReplicas(
     run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
     return { result: 'unchanged', prepared, record, changes };
   }
+  if (action === 'unchanged' && existing.scale.rollStartedAt) {
+    // The same with a new count: scaled first, then the files rolled over the replicas that stay.
+    run.step(
+      `A roll of ${existing.id} was interrupted: after the scale, deploy.yml and .env are rolled over the replicas that stay`,
+    );
+    const complete = await completeScale(run, prepared, existing, scale);
+    return scaleAndRoll(run, { ...prepared, action: 'app' }, complete, scale);
+  }
   if (action === 'unchanged')
     return scaleReplicas(run, prepared, await completeScale(run, prepared, existing, scale), scale);
   // What an interrupted scale left (replicas not yet added, or surplus not yet deleted) is
@@ -215,7 +223,8 @@ async function scaleAndRoll(
   const app = prepared.action === 'app';
   if (app) refuseUnupdatable(prepared, existing);
   const cost = await costOf(run, prepared, to);
-  const fields = (prepared.changes ?? []).map((change) => change.field).join(', ');
+  const fields =
+    (prepared.changes ?? []).map((change) => change.field).join(', ') || 'deploy.yml and .env again';
   const kept = Math.min(from, to);
   const batch = rollBatch(run, to);
   const change = app

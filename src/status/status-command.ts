@@ -147,8 +147,13 @@ export async function status(
   // A replacement that did not finish bills a second instance until it is finished or removed.
   for (const record of records) {
     if (record.replaces === undefined || !shown.some((view) => view.id === record.id)) continue;
+    // One instance ↔ replicas (deploy/transition.ts) is finished by a plain deploy.
+    const replaced = records.find((item) => item.id === record.replaces);
+    const transition =
+      replaced !== undefined && (replaced.scale === undefined) !== (record.scale === undefined);
+    const finish = transition ? 'linode-build deploy' : 'linode-build deploy --replace';
     out.info(
-      `${record.id} is an unfinished replacement of ${record.replaces}: finish it with 'linode-build deploy --replace' in ${record.projectDir ?? 'its project'}, or remove it with 'linode-build destroy ${record.id}'.`,
+      `${record.id} is an unfinished replacement of ${record.replaces}: finish it with '${finish}' in ${record.projectDir ?? 'its project'}, or remove it with 'linode-build destroy ${record.id}'.`,
     );
   }
   out.info(

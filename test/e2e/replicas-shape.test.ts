@@ -130,6 +130,18 @@ describe('one instance ↔ replicas', () => {
     expect(JSON.parse(same.stdout)).toMatchObject({ result: 'unchanged', id: replicated.id });
     expect(lab.fake.mutatingRequests()).toEqual([]);
 
+    // A new count and an API-level change (the --ttl expiry tag) in one deploy: the new replica
+    // is created with the tag, the others get it through the API (the NodeBalancer and the
+    // firewalls carry only the deployment's first four tags, as a single instance's firewall).
+    const tagged = await deploy('--replicas', '4', '--ttl', '5h');
+    expect(tagged.code, tagged.stderr).toBe(0);
+    expect(JSON.parse(tagged.stdout)).toMatchObject({ result: 'scaled', replicas: 4, id: replicated.id });
+    expect(live()).toHaveLength(4);
+    for (const item of live()) expect(item.tags.some((tag) => tag.startsWith('build-expires:'))).toBe(true);
+    const settledPlan = await plan('--replicas', '4', '--ttl', '5h');
+    expect(settledPlan.json.deployment).toMatchObject({ action: 'unchanged', replicas: null });
+    expect((await deploy('--replicas', '3', '--ttl', '5h')).code).toBe(0);
+
     // plan of a scale within replicas, and of the way back to one instance (priced: one instance).
     const planScale = await plan('--replicas', '5');
     expect(planScale.json.deployment.replicas).toEqual({ from: 3, to: 5, kind: 'scale' });

@@ -41,7 +41,7 @@ describe.runIf(sshdAvailable())('a replica count and an app change in one deploy
       .systemctlCalls()
       .filter((call) => call === 'restart linode-build-app.service').length;
 
-  it('scales 3 → 5 and rolls the change over the old 3; 5 → 2 drains the surplus first and rolls the 2; a failed roll after a scale-up keeps the count, not the fingerprint', {
+  it('scales 3 → 5 and rolls the change over the old 3; 5 → 2 drains the surplus first and rolls the 2; a failed roll after a scale-up keeps the count, not the fingerprint, and a new count finishes it', {
     timeout: 240_000,
   }, async () => {
     const lab = ssh.lab();
@@ -168,15 +168,23 @@ describe.runIf(sshdAvailable())('a replica count and an app change in one deploy
       env: ssh.env(),
     });
     expect(JSON.parse(stillToRoll.stdout).deployment.action).toBe('app');
-    // Undone: the next deploy of 3 finds the files match the fingerprint, and the interrupted
-    // roll's mark makes it roll them back over every replica.
+    // Undone, and back to 2 in the same deploy: the files match the fingerprint, but the stopped
+    // roll's mark makes deploy scale down first and then roll them over the 2 that stay.
     write(port, 'third');
-    const fixed = await deploy('--replicas', '3');
-    expect(fixed.code, fixed.stderr).toBe(0);
-    expect(serving()).toBe(3);
+    const beforeUndo = restarts();
+    const undone = await deploy('--replicas', '2');
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(JSON.parse(undone.stdout)).toMatchObject({ result: 'scaled', replicas: 2 });
+    expect(undone.stderr).toContain('after the scale, deploy.yml and .env are rolled over the replicas that stay');
+    expect(restarts() - beforeUndo).toBe(2);
+    expect(root.image()).toBe('registry.example.com/app:good');
+    expect(serving()).toBe(2);
+    const after = JSON.parse(
+      readFileSync(path.join(lab.home, '.local/state/linode-build/registry.json'), 'utf8'),
+    ).deployments[0];
+    expect(after.scale.rollStartedAt, 'the roll mark is gone').toBeUndefined();
 
-    // Back to 2; nothing else left billed, and the next deploy changes nothing.
-    expect((await deploy('--replicas', '2')).code).toBe(0);
+    // Nothing else left billed, and the next deploy changes nothing.
     expect(lab.fake.nodeBalancers.list()).toHaveLength(1);
     expect(lab.fake.listFirewalls()).toHaveLength(2);
     expect(lab.fake.placementGroups.list()[0]!.members).toHaveLength(2);

@@ -94,6 +94,13 @@ describe('one instance → 3 replicas killed at any step converges on the next d
       const deploy = [...base, '--replicas', '3'];
       await killAt(lab, step, deploy, project, env);
       everythingRecorded(envName);
+      if (index < toReplicas.findIndex((item) => item.name === 'delete the old instance')) {
+        // The unfinished new deployment is listed, with the command that finishes it.
+        const status = await lab.run(['status', '--no-health', '--env', envName], { cwd: project, env });
+        expect(status.stdout + status.stderr).toContain(
+          `is an unfinished replacement of ${oldId}: finish it with 'linode-build deploy' in`,
+        );
+      }
 
       const next = await lab.run(deploy, { cwd: project, env });
       expect(next.code, next.stderr).toBe(0);
