@@ -175,7 +175,9 @@ describe.runIf(sshdAvailable())('a replica count and an app change in one deploy
     const undone = await deploy('--replicas', '2');
     expect(undone.code, undone.stderr).toBe(0);
     expect(JSON.parse(undone.stdout)).toMatchObject({ result: 'scaled', replicas: 2 });
-    expect(undone.stderr).toContain('after the scale, deploy.yml and .env are rolled over the replicas that stay');
+    expect(undone.stderr).toContain(
+      'after the scale, deploy.yml and .env are rolled over the replicas that stay',
+    );
     expect(restarts() - beforeUndo).toBe(2);
     expect(root.image()).toBe('registry.example.com/app:good');
     expect(serving()).toBe(2);
