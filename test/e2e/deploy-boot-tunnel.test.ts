@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { binPath } from '../support/cli.js';
+import { processesMentioning } from '../support/processes.js';
 import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
 import {
   appStep,
@@ -22,20 +23,6 @@ import {
 } from '../support/watcher-standin.js';
 
 const HEARTBEAT_MS = 1500;
-
-/** PIDs whose command line mentions `text` (e.g. an ssh forwarding into a directory). */
-function processesMentioning(text: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

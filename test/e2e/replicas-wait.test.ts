@@ -6,11 +6,14 @@
  * `…-rk`) to stand-in k, so each replica reports its own boot, and which address each tunnel
  * went to is checked against the replicas' recorded public addresses.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
+import { binPath } from '../support/cli.js';
+import { processesMentioning } from '../support/processes.js';
 import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
 import {
   appStep,
@@ -245,4 +248,44 @@ exec "${sshd.sshProgram}" -i "${sshd.clientKey}" "$@"
     lab.fake.nodeBalancers.setBackendHealth(undefined);
     expect((await lab.run(['destroy', stateOf(directory).deploymentId, '--yes'])).code).toBe(0);
   });
+
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'a deploy --wait of replicas stopped by %s leaves no ssh and no tunnel directory behind',
+    async (signal) => {
+      const directory = await project(`wait-${signal.toLowerCase()}`);
+      for (const watcher of watchers)
+        watcher.setBoot(bootProgress([dockerStep('running'), appStep('pending')]));
+      lab.fake.nodeBalancers.setBackendHealth(() => false);
+      const tmp = mkdtempSync('/tmp/lb-replica-term-');
+      const seen = watchers.map((watcher) => watcher.arrivals.length);
+      const child = spawn(process.execPath, [binPath, 'deploy', '--wait', '--yes'], {
+        cwd: directory,
+        env: { ...process.env, ...lab.env, LINODE_BUILD_SSH: ssh, LINODE_BUILD_POLL_MS: '200', TMPDIR: tmp },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        await until(
+          () =>
+            watchers.every((watcher, k) => watcher.arrivals.slice(seen[k]).some((a) => a.path === '/status')),
+          60_000,
+          'every replica’s tunnel',
+        );
+        // One tunnel per replica, each an ssh of its own.
+        expect(readdirSync(tmp).filter((name) => name.startsWith('lb-tunnel-'))).toHaveLength(3);
+        expect(processesMentioning(tmp).length).toBeGreaterThanOrEqual(3);
+        child.kill(signal);
+        await until(() => child.exitCode !== null || child.signalCode !== null, 15_000, 'the CLI to stop');
+        await exited;
+        await until(() => processesMentioning(tmp).length === 0, 5000, 'every ssh to exit');
+        expect(readdirSync(tmp)).toEqual([]);
+      } finally {
+        lab.fake.nodeBalancers.setBackendHealth(undefined);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      const destroyed = await lab.run(['destroy', stateOf(directory).deploymentId, '--yes']);
+      expect(destroyed.code, destroyed.stderr).toBe(0);
+    },
+    120_000,
+  );
 });
