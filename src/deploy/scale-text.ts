@@ -53,7 +53,7 @@ export function scaleRows(scale: ScalePlan, type: string, placement?: PlacementL
   for (const replica of scale.instances) {
     rows.push({
       resource: `replica ${replica.index} ${replica.instance.label}`,
-      detail: `${type}, private IPv4; backend <private address>:${replica.backendPort} once booted and healthy`,
+      detail: `${type}, private IPv4; backend <private address>:${replica.backendPort} once booted and healthy${placement?.outside.includes(replica.index) ? '; outside the placement group (full)' : ''}`,
     });
   }
   return rows;

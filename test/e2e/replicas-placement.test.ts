@@ -63,6 +63,13 @@ describe('scale-up past the placement group limit', () => {
     expect(text.stdout).toMatch(
       /placement group \S+\s+anti-affinity for replicas 1–5 only: the region holds at most 5 per group, so replicas 6, 7 are created outside it/,
     );
+    const replicaRow = (k: number) =>
+      text.stdout.split('\n').find((line) => new RegExp(`replica ${k} \\S+-${k}\\s`).test(line)) ?? '';
+    for (const k of [6, 7]) expect(replicaRow(k)).toContain('outside the placement group (full)');
+    for (const k of [1, 5]) {
+      expect(replicaRow(k)).toContain('once booted and healthy');
+      expect(replicaRow(k)).not.toContain('outside');
+    }
     // Within the limit every replica is in the group, and the text says nothing of a limit.
     const within = await lab.run(['plan', '--replicas', '5', '--json'], { cwd: project, env: noToken });
     expect(JSON.parse(within.stdout).scale.placement).toMatchObject({ groupedUpTo: 5, outside: [] });
