@@ -151,6 +151,21 @@ export function interruptReport(
 ): [string, string] {
   if (!record)
     return ['Interrupted before anything was created.', "Run 'linode-build deploy' again to start over."];
+  const replacing = record.scale?.replacing;
+  if (replacing) {
+    // A replica's new instance may exist beside its old one: both are billed, and plain deploy
+    // would delete the new one rather than continue.
+    const inFlight = record.scale?.members.filter((member) => member.replacement) ?? [];
+    const news = inFlight.map((member) =>
+      member.replacement?.linodeId !== undefined
+        ? `Linode ${member.replacement.linodeId} (replica ${member.index})`
+        : `replica ${member.index}'s (maybe mid-create)`,
+    );
+    return [
+      `Interrupted: the replace of ${record.id}'s replicas with ${replacing.type} is recorded; ${replacing.done.length} of ${record.scale?.replicas} done${news.length > 0 ? `, new instance ${news.join(', ')} billed beside the old one` : ''}.`,
+      `Continue with 'linode-build deploy --replace' (it reuses what exists), undo the change and run 'linode-build deploy --replace' to go back, or remove everything with 'linode-build destroy ${record.id}'.`,
+    ];
+  }
   const instance =
     record.linodeId !== undefined
       ? `Linode ${record.linodeId}${record.ipv4 ? ` (${record.ipv4})` : ''} exists and is billed${hourlyPrice !== undefined ? ` at $${hourlyPrice}/hour` : ''} until destroyed`

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { buildIdOf, killAt, readRegistry, replicatedResources } from './support.js';
+import { buildIdOf, killAt, readRegistry, replicatedResources, startCli } from './support.js';
 
 function yml(type: string): string {
   return appTemplateYml({ name: 'killed-replace', greeting: false })
@@ -138,6 +138,30 @@ describe('deploy --replace on replicas killed at any step', () => {
     ]);
     expect(readRegistry(lab.home).find((record) => record.id === id)?.scale?.replacing).toBeUndefined();
     expect((await lab.run(['destroy', '--yes', '--env', 'rk-undo'], { cwd: project })).code).toBe(0);
+  });
+
+  it('Ctrl-C while a new instance is made says what is billed and how to continue', {
+    timeout: 90_000,
+  }, async () => {
+    const { project, deploy, id } = await deployed('rk-int');
+    // The new instance exists (its backend is being added) when the user presses Ctrl-C.
+    const held = lab.fake.holdResponse({ method: 'POST', path: steps[1]!.path });
+    const cli = startCli([...deploy, '--replace'], project, { ...lab.env, ...env });
+    await held;
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    const surge = onLinode('rk-int').instances.find((instance) => instance.label.endsWith('-1-new'))!;
+    expect(result.stderr).toContain(
+      `interrupted: the replace of ${id}'s replicas with g6-standard-4 is recorded; 0 of 3 done, new instance Linode ${surge.id} (replica 1) billed beside the old one.`,
+    );
+    expect(result.stderr).toContain("Continue with 'linode-build deploy --replace'");
+    const next = await lab.run([...deploy, '--replace'], { cwd: project, env });
+    expect(next.code, next.stderr).toBe(0);
+    expect(onLinode('rk-int').instances.map((instance) => instance.type)).toEqual(
+      Array(3).fill('g6-standard-4'),
+    );
+    expect((await lab.run(['destroy', '--yes', '--env', 'rk-int'], { cwd: project })).code).toBe(0);
   });
 
   it('destroy right after a kill removes the new instance too', { timeout: 90_000 }, async () => {
