@@ -90,6 +90,11 @@ export interface PlanRequest {
    * it began with.
    */
   readonly continuing?: string;
+  /**
+   * A new deployment taking over from this one (one instance ↔ replicas, --replace) keeps its
+   * lifetime: counted from its creation, with the --ttl expiry and --idle limit it was given.
+   */
+  readonly lifetimeOf?: DeploymentRecord;
   readonly now: Date;
 }
 
@@ -289,17 +294,17 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   const declaredSecrets = resolution.capabilities.flatMap(
     (capability) => capability.definition.secrets ?? [],
   );
-  if (existingRecord) {
+  const lifetime = existingRecord ?? request.lifetimeOf;
+  if (lifetime) {
     // A lifetime counts from the deployment's creation, so re-deploying does not move its expiry.
-    target = deploymentTarget(template, overrides, new Date(existingRecord.createdAt), source, fallbacks);
+    target = deploymentTarget(template, overrides, new Date(lifetime.createdAt), source, fallbacks);
     // And one given with --ttl at creation stays until a deploy names another (a re-deploy to
     // change an env value must not quietly make the deployment immortal).
-    if (!target.expiresAt && existingRecord.expiresAt) {
-      target = { ...target, expiresAt: new Date(existingRecord.expiresAt) };
+    if (!target.expiresAt && lifetime.expiresAt) {
+      target = { ...target, expiresAt: new Date(lifetime.expiresAt) };
     }
     // The same for the idle limit (--idle): its build-idle: tag stays until a deploy names another.
-    if (!target.idleLimit && existingRecord.idleLimit)
-      target = { ...target, idleLimit: existingRecord.idleLimit };
+    if (!target.idleLimit && lifetime.idleLimit) target = { ...target, idleLimit: lifetime.idleLimit };
   }
 
   let deploymentId: string;

@@ -325,7 +325,7 @@ async function replaceDeployment(
   changes: readonly FieldChange[],
 ): Promise<DeployOutcome> {
   const { request, hooks, client } = run;
-  const fresh = await preparePlan({ ...request, mode: 'deploy', fresh: true });
+  const fresh = await preparePlan({ ...request, mode: 'deploy', fresh: true, lifetimeOf: old });
   hooks.onEvent({ kind: 'prepared', prepared: fresh });
   hooks.onEvent({
     kind: 'stage',

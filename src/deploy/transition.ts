@@ -91,7 +91,7 @@ export async function convergeShape(
       `Finish it with 'linode-build deploy --replicas ${count}' and then change the count, or remove it with 'linode-build destroy ${existing.id}'.`,
     );
   }
-  const fresh = await preparePlan({ ...run.request, mode: 'deploy', fresh: true });
+  const fresh = await preparePlan({ ...run.request, mode: 'deploy', fresh: true, lifetimeOf: existing });
   run.hooks.onEvent({ kind: 'prepared', prepared: fresh });
   return buildAndSwitch(run, fresh, existing, prepared);
 }

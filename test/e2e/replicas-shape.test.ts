@@ -63,9 +63,10 @@ describe('one instance ↔ replicas', () => {
   it('1 → 3 → 1: the new shape serves before the old one goes; the address change is said; nothing leaks', {
     timeout: 120_000,
   }, async () => {
-    const first = await deploy();
+    const first = await deploy('--ttl', '5h');
     expect(first.code, first.stderr).toBe(0);
-    const single = JSON.parse(first.stdout) as { id: string; ipv4: string };
+    const single = JSON.parse(first.stdout) as { id: string; ipv4: string; expiresAt: string };
+    expect(single.expiresAt).toBeTruthy();
     expect(live()).toHaveLength(1);
 
     // plan says what changes: a new deployment in the other shape, at the new total.
@@ -104,6 +105,8 @@ describe('one instance ↔ replicas', () => {
     expect(replicated).toMatchObject({ result: 'scaled', replicas: 3, ipv4: balancer!.ipv4 });
     expect(replicated.id).not.toBe(single.id);
     expect(replicated.addressChange).toEqual({ replaced: single.id, from: single.ipv4, to: balancer!.ipv4 });
+    // The new deployment keeps the lifetime the old one was given (--ttl not repeated).
+    expect(JSON.parse(up.result.stdout).expiresAt).toBe(single.expiresAt);
     expect(Math.min(...up.seen), 'something served at every sample').toBeGreaterThanOrEqual(1);
     // Exactly what 3 replicas need, all the new deployment's.
     expect([...ids()]).toEqual([replicated.id]);
@@ -133,14 +136,19 @@ describe('one instance ↔ replicas', () => {
     // A new count and an API-level change (the --ttl expiry tag) in one deploy: the new replica
     // is created with the tag, the others get it through the API (the NodeBalancer and the
     // firewalls carry only the deployment's first four tags, as a single instance's firewall).
-    const tagged = await deploy('--replicas', '4', '--ttl', '5h');
+    const expiryTags = () =>
+      new Set(live().flatMap((item) => item.tags.filter((tag) => tag.startsWith('build-expires:'))));
+    expect(expiryTags().size, 'every replica carries the one inherited expiry').toBe(1);
+    const before = [...expiryTags()][0];
+    const tagged = await deploy('--replicas', '4', '--ttl', '9h');
     expect(tagged.code, tagged.stderr).toBe(0);
     expect(JSON.parse(tagged.stdout)).toMatchObject({ result: 'scaled', replicas: 4, id: replicated.id });
     expect(live()).toHaveLength(4);
-    for (const item of live()) expect(item.tags.some((tag) => tag.startsWith('build-expires:'))).toBe(true);
-    const settledPlan = await plan('--replicas', '4', '--ttl', '5h');
+    expect(expiryTags().size, 'all 4 carry the new expiry').toBe(1);
+    expect([...expiryTags()][0]).not.toBe(before);
+    const settledPlan = await plan('--replicas', '4', '--ttl', '9h');
     expect(settledPlan.json.deployment).toMatchObject({ action: 'unchanged', replicas: null });
-    expect((await deploy('--replicas', '3', '--ttl', '5h')).code).toBe(0);
+    expect((await deploy('--replicas', '3', '--ttl', '9h')).code).toBe(0);
 
     // plan of a scale within replicas, and of the way back to one instance (priced: one instance).
     const planScale = await plan('--replicas', '5');
@@ -183,5 +191,26 @@ describe('one instance ↔ replicas', () => {
     expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
     expect(live()).toEqual([]);
     expect(lab.fake.listFirewalls()).toEqual([]);
+  });
+  it('a new deployment taking over (--replace too) keeps the --ttl expiry the old one was given', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await lab.run(['deploy', '--yes', '--json', '--env', 'kept', '--ttl', '6h'], {
+      cwd: project,
+      env,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const expiresAt = JSON.parse(first.stdout).expiresAt as string;
+    expect(expiresAt).toBeTruthy();
+    const replaced = await lab.run(
+      ['deploy', '--yes', '--json', '--env', 'kept', '--replace', '--type', 'g6-standard-4'],
+      {
+        cwd: project,
+        env,
+      },
+    );
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ result: 'replaced', expiresAt });
+    expect((await lab.run(['destroy', '--yes', '--env', 'kept'], { cwd: project })).code).toBe(0);
   });
 });
