@@ -190,6 +190,10 @@ async function findExisting(
     entry && !entry.destroyedAt
       ? registry.deployments.find((record) => record.id === entry.deploymentId)
       : undefined;
+  // A replacement whose old deployment is already gone from the registry is the deployment: a
+  // replace killed after removing the old record, before dropping `replaces` and pointing the
+  // project at the new one. The run finishes that last step (run.ts, removeReplaced).
+  const known = new Set(registry.deployments.map((record) => record.id));
   const candidate =
     byProject ??
     registry.deployments.find(
@@ -198,7 +202,7 @@ async function findExisting(
         record.app === appName &&
         record.env === envName &&
         record.status !== 'destroying' &&
-        record.replaces === undefined,
+        (record.replaces === undefined || (record.status === 'active' && !known.has(record.replaces))),
     );
   // Another app name is another deployment (the project renamed its app).
   if (candidate && candidate.app !== appName) return undefined;

@@ -4,12 +4,12 @@
  * After each kill the registry parses, and the next deploy converges to exactly one healthy
  * deployment of the env: never a second billed instance, never a leaked firewall.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
-import { killAt, readRegistry, type KillStep as Step } from './support.js';
+import { killAt, readRegistry, registryFile, type KillStep as Step } from './support.js';
 
 const yml = (features: string) =>
   appTemplateYml({ name: 'killed-app', image: 'registry.example.com/app:1', features, greeting: false });
@@ -105,4 +105,35 @@ describe('a deploy killed at any step converges on the next one', () => {
       expect((await converge(deploy, project, envName)).result).toBe('unchanged');
     });
   }
+  // Between the last API step of a replace (the old firewall deleted) and its last local write,
+  // the old record is gone while the new one still says `replaces` and the project still names
+  // the old id: no request to kill at, so the state is written as such a kill leaves it.
+  it('replace, killed after the old record went and before the project named the new one', {
+    timeout: 60_000,
+  }, async () => {
+    const envName = 'replace-window';
+    const project = await lab.project('replace-window', 'embeddings-python');
+    writeFileSync(path.join(project, 'deploy.yml'), yml(''));
+    const deploy = ['deploy', '--yes', '--json', '--env', envName];
+    const first = await converge(deploy, project, envName);
+    writeFileSync(path.join(project, 'deploy.yml'), yml('redis'));
+    const replaced = await converge([...deploy, '--replace'], project, envName);
+    expect(replaced.result).toBe('replaced');
+
+    const registry = JSON.parse(readFileSync(registryFile(lab.home), 'utf8')) as {
+      deployments: Record<string, unknown>[];
+    };
+    for (const record of registry.deployments) {
+      if (record.id === replaced.id) Object.assign(record, { replaces: first.id, replaceStage: 'rebooted' });
+    }
+    writeFileSync(registryFile(lab.home), JSON.stringify(registry));
+    const stateFile = path.join(project, '.linode', 'state.json');
+    writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replaceAll(replaced.id, first.id));
+
+    const outcome = await converge(deploy, project, envName);
+    expect(outcome.id, 'the replacement is found, not a new deployment made').toBe(replaced.id);
+    expect(outcome.result).toBe('unchanged');
+    expect(readFileSync(stateFile, 'utf8')).toContain(replaced.id);
+    expect(readFileSync(stateFile, 'utf8')).not.toContain(first.id);
+  });
 });
