@@ -5,38 +5,21 @@
  * was drained. Both marks come from real deploys, not from an edited registry: the row's STATUS
  * says `(roll stopped)` / `(roll interrupted)` and the detail view where, why and what next.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
+import { killedOnStderr } from '../support/processes.js';
 import { snapshotBuild } from '../support/snapshot.js';
-import { launchInTerminal, tmux } from '../support/tmux.js';
+import { detailOfBothRows, launchDashboard, sendKeys, waitForScreen } from '../support/tmux.js';
 import { toolsAvailable } from '../support/tools.js';
 
 const haveTmux = toolsAvailable('tmux');
 const session = `lb-tui-roll-${process.pid}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const screen = () => tmux('capture-pane', '-p', '-t', session);
-
-async function waitForScreen(predicate: (text: string) => boolean, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = screen();
-    if (predicate(text)) return text;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-}
-
-async function keys(...names: string[]): Promise<void> {
-  for (const name of names) {
-    tmux('send-keys', '-t', session, name);
-    await sleep(250);
-  }
-}
+const waitFor = (predicate: (text: string) => boolean, what: string) =>
+  waitForScreen(session, predicate, what);
 
 describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut short', () => {
   let lab: Lab;
@@ -80,23 +63,16 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
   });
 
   /** Runs `deploy --env ENV` (the built CLI) and kills it (SIGKILL) once replica 1 is drained. */
-  async function killedAtDrain(env: string): Promise<string> {
-    const child = spawn(process.execPath, [bin, 'deploy', '--yes', '--env', env], {
-      cwd: project,
-      env: { ...process.env, ...lab.env, LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '120' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + 60_000;
-    while (!stderr.includes('draining for') && Date.now() < deadline) await sleep(50);
-    child.kill('SIGKILL');
-    await exited;
-    return stderr;
-  }
+  const killedAtDrain = (env: string) =>
+    killedOnStderr(
+      bin,
+      ['deploy', '--yes', '--env', env],
+      {
+        cwd: project,
+        env: { ...process.env, ...lab.env, LINODE_BUILD_SSH: failingSsh, LINODE_BUILD_DRAIN_SECONDS: '120' },
+      },
+      'draining for',
+    );
 
   it('shows (roll stopped) and (roll interrupted) in the rows, and where and why in the detail view', async () => {
     writeFileSync(path.join(project, '.env'), "GREETING='second'\n", { mode: 0o600 });
@@ -112,15 +88,8 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
     const stderr = await killedAtDrain('staging');
     expect(stderr).toContain('replica 1/2: draining for 120s');
 
-    launchInTerminal({
-      session,
-      cwd: lab.home,
-      env: lab.env,
-      argv: [process.execPath, bin, 'tui', '--interval', '2', '--no-health'],
-      columns: 120,
-      rows: 30,
-    });
-    const list = await waitForScreen(
+    launchDashboard(session, bin, lab.home, lab.env);
+    const list = await waitFor(
       (t) => t.includes(ids.prod) && t.includes(ids.staging) && t.includes('(roll'),
       'both deployments with their roll marks',
     );
@@ -130,28 +99,15 @@ describe.skipIf(!haveTmux)('tui marks a roll that stopped apart from one cut sho
     expect(list.split('\n').every((line) => line.length <= 120)).toBe(true);
 
     // Each detail view: the selection starts on the first row; open whichever it is, then the other.
-    const selected = (text: string) => text.split('\n').find((line) => line.startsWith('▶')) ?? '';
-    const details: Record<string, string> = {};
-    for (let turn = 0; turn < 2; turn++) {
-      const current = await waitForScreen((t) => selected(t) !== '', 'a selected row');
-      const id = selected(current).includes(ids.prod) ? ids.prod : ids.staging;
-      await keys('Enter');
-      details[id] = await waitForScreen((t) => /roll {5}\S/.test(t), `the detail view of ${id}`);
-      await keys('Escape');
-      await waitForScreen((t) => t.includes('STATUS'), 'the list again');
-      if (turn === 0) {
-        await keys('j');
-        await waitForScreen((t) => !selected(t).includes(id), 'the other row');
-      }
-    }
+    const details = await detailOfBothRows(session, [ids.prod, ids.staging], (t) => /roll {5}\S/.test(t));
     expect(details[ids.prod]).toMatch(/roll {5}stopped at replica 1 \(update over SSH failed, exit 255\)/);
     expect(details[ids.prod]).toContain('no replica runs the new version; deploy rolls again');
     expect(details[ids.prod]).not.toContain('interrupted');
     expect(details[ids.staging]).toMatch(/roll {5}interrupted \(the deploy was cut short\)/);
     expect(details[ids.staging]).toContain('some replicas may be drained; deploy finishes it');
     expect(details[ids.staging]).not.toContain('stopped at');
-    await keys('q');
-    await waitForScreen((t) => t.includes('EXITED:0'), 'the TUI to exit');
+    await sendKeys(session, 'q');
+    await waitFor((t) => t.includes('EXITED:0'), 'the TUI to exit');
   }, 180_000);
 
   it('a roll that starts after a stop forgets it: killed, it reads as interrupted', async () => {
