@@ -72,6 +72,8 @@ class ReplicaNotHealthy extends Error {
   constructor(
     readonly index: number,
     readonly detail: string,
+    /** Short, for the record's stop (what `status` shows): `its new instance did not pass …`. */
+    readonly reason: string,
   ) {
     super(detail);
   }
@@ -253,6 +255,25 @@ export async function replaceReplicas(
     );
     if (unhealthy.length !== failed.length)
       throw failed.find((error) => !(error instanceof ReplicaNotHealthy));
+    // Stopped on its own (not cut short): status says where and why until a deploy goes on.
+    const first = [...unhealthy].sort((a, b) => a.index - b.index)[0]!;
+    await keeper.update((record) =>
+      withScale(record, (scaleState) =>
+        scaleState.replacing
+          ? {
+              ...scaleState,
+              replacing: {
+                ...scaleState.replacing,
+                stopped: {
+                  at: new Date(run.now()).toISOString(),
+                  replica: first.index,
+                  reason: first.reason,
+                },
+              },
+            }
+          : scaleState,
+      ),
+    );
     throw new CliError(
       `the replace stopped: ${unhealthy.map((error) => error.detail).join('; ')}. ${capitalized(whoRunsWhat(keeper.get(), newType))}.`,
       `Fix deploy.yml and run 'linode-build deploy --replace' again (replicas already replaced are kept), or undo the change and run it to put them back on the previous plan.`,
@@ -501,6 +522,9 @@ async function replaceOne(roll: Roll, index: number): Promise<void> {
       privateIpv4 === undefined
         ? `${name}'s new instance ${created.id} got no private IPv4 address, so the NodeBalancer could not reach it; it was deleted and Linode ${old.linodeId} serves on`
         : `${name}'s new instance ${created.id} did not pass the NodeBalancer's check on ${scale.nodeBalancerConfig.check_path} within ${run.request.timeoutSeconds}s; it was deleted and Linode ${old.linodeId} serves on`,
+      privateIpv4 === undefined
+        ? 'its new instance got no private IPv4 address; it was deleted'
+        : `its new instance failed the NodeBalancer's check on ${scale.nodeBalancerConfig.check_path} for ${run.request.timeoutSeconds}s; it was deleted`,
     );
   }
   const nodes = await client.nodeBalancers.nodes(nodeBalancerId, configId);

@@ -104,6 +104,20 @@ export interface ReplaceMark {
   readonly image: string;
   /** Replicas whose instance was replaced by one of that plan (the others run the record's). */
   readonly done: readonly number[];
+  /**
+   * The replace stopped on its own: a replica's new instance never became healthy (it was
+   * deleted; the old one serves on). Absent while it runs and when a deploy was cut short;
+   * the next `deploy --replace` writes a new mark without it.
+   */
+  readonly stopped?: ReplaceStop;
+}
+
+/** Where a replace stopped, and why (short: `its new instance did not pass …`). */
+export interface ReplaceStop {
+  /** ISO. */
+  readonly at: string;
+  readonly replica: number;
+  readonly reason: string;
 }
 
 export interface ReplicaMember {

@@ -7,6 +7,7 @@ import { expiryFromTags } from '../reap/expiry-tag.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { appUrl, linodeHostname } from './endpoint.js';
 import { accruedCost, type InstanceFacts, parseApiTime, priceOf, type TypePrice } from './prices.js';
+import { replaceView } from './replace.js';
 import {
   type BackendFacts,
   isReplicated,
@@ -159,6 +160,7 @@ function replicatedViewOf(
     ...rest
   } = base;
   const linodeId = record?.linodeId ?? replicaOne?.linodeId;
+  const unfinishedReplace = replaceView(record, instances);
   const label = record?.label ?? replicaOne?.label;
   return {
     ...rest,
@@ -178,5 +180,6 @@ function replicatedViewOf(
     ...(record?.scale?.rollStartedAt && record.scale.rollStopped
       ? { rollStopped: record.scale.rollStopped }
       : {}),
+    ...(unfinishedReplace ? { unfinishedReplace } : {}),
   };
 }

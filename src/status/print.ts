@@ -2,6 +2,7 @@
 
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
 import { type Column, renderTable } from '../util/table.js';
+import { replaceDetail, replaceMark } from './replace.js';
 import { replicaCountText } from './replicas.js';
 import { rollDetail, rollMark } from './roll.js';
 import type { DeploymentView, ReplicaView } from './types.js';
@@ -23,8 +24,11 @@ export function statusText(view: DeploymentView): string {
   const status = view.replicas ? replicaCountText(view.replicas) : view.instanceStatus;
   if (view.recordStatus === 'untracked') return `${status} (untracked)`;
   if (view.recordStatus !== 'active') return `${status} (${view.recordStatus})`;
-  const roll = rollMark(view);
-  return roll ? `${status} (roll ${roll})` : status;
+  const marks = [
+    ...(rollMark(view) ? [`roll ${rollMark(view)}`] : []),
+    ...(replaceMark(view) ? [`replace ${replaceMark(view)}`] : []),
+  ];
+  return marks.length > 0 ? `${status} (${marks.join(', ')})` : status;
 }
 
 /** The replica table of `status ID`: each replica and its backend on the NodeBalancer. */
@@ -96,6 +100,7 @@ export function detailLines(view: DeploymentView, now: Date): string[] {
     `  Health:    ${view.health}${view.replicas ? ' (through the NodeBalancer)' : ''}`,
     ...replicaLines(view),
     ...(rollMark(view) ? [`  Roll:      ${rollDetail(view)}`] : []),
+    ...(replaceMark(view) ? [`  Replace:   ${replaceDetail(view)}`] : []),
   ];
   if (view.url) lines.push(`  URL:       ${view.url}`);
   // The tool's own ssh pins the host key per deployment and uses the key the deploy recorded.

@@ -3,7 +3,7 @@
  * instance found by tags. Unknown facts are `undefined`/'unknown', never invented.
  */
 
-import type { RollStop } from '../state/types.js';
+import type { ReplaceStop, RollStop } from '../state/types.js';
 
 /**
  * `starting`: the app has not answered its health check successfully yet and nothing says the
@@ -64,6 +64,27 @@ export interface DeploymentView {
   readonly unfinishedRollSince?: string;
   /** With unfinishedRollSince: the roll stopped on its own (not cut short), where and why. */
   readonly rollStopped?: RollStop;
+  /** A `deploy --replace` of the replicas that no deploy finished (stopped or cut short). */
+  readonly unfinishedReplace?: ReplaceView;
+}
+
+/** An unfinished replace: which replicas run which plan, and what is billed twice meanwhile. */
+export interface ReplaceView {
+  /** When it began (ISO). */
+  readonly since: string;
+  /** The plan the new instances run. */
+  readonly type: string;
+  readonly image: string;
+  /** The plan the other replicas still run (the record's). */
+  readonly previousType: string;
+  /** Replicas that run the new plan. */
+  readonly replaced: readonly number[];
+  /** Replicas that still run the previous one. */
+  readonly remaining: readonly number[];
+  /** New instances that exist beside the old instance they are to replace (both billed). */
+  readonly newInstances: readonly { readonly replica: number; readonly linodeId: number }[];
+  /** It stopped on its own (a new instance never became healthy); absent when it was cut short. */
+  readonly stopped?: ReplaceStop;
 }
 
 export interface ReplicaView {

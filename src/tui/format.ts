@@ -1,6 +1,7 @@
 /** Pure formatting for the dashboard: ages, prices, totals and the column layout for a width. */
 
 import { isExpired, timeLeftText } from '../reap/lifetime.js';
+import { replaceMark } from '../status/replace.js';
 import { replicaRunningText } from '../status/replicas.js';
 import { rollMark } from '../status/roll.js';
 import type { DeploymentView } from '../status/types.js';
@@ -106,7 +107,7 @@ const RULES: readonly ColumnRule[] = [
   { key: 'region', header: 'REGION', min: 9, grow: 3, align: 'left', priority: 4 },
   { key: 'type', header: 'TYPE', min: 13, grow: 5, align: 'left', priority: 2 },
   // Grows past `10/12 running` only for a roll mark (`2/3 running (roll interrupted)`).
-  { key: 'status', header: 'STATUS', min: 9, grow: 21, align: 'left', priority: 9 },
+  { key: 'status', header: 'STATUS', min: 9, grow: 24, align: 'left', priority: 9 },
   { key: 'health', header: 'HEALTH', min: 9, grow: 0, align: 'left', priority: 8 },
   { key: 'issues', header: 'ISS', min: 3, grow: 0, align: 'right', priority: 6 },
   { key: 'price', header: '$/H', min: 6, grow: 0, align: 'right', priority: 5 },
@@ -150,6 +151,15 @@ export function layoutColumns(
   }));
 }
 
+/** ` (roll stopped)`, ` (replace interrupted)`, both, or nothing. */
+function unfinishedText(deployment: DeploymentView): string {
+  const marks = [
+    ...(rollMark(deployment) ? [`roll ${rollMark(deployment)}`] : []),
+    ...(replaceMark(deployment) ? [`replace ${replaceMark(deployment)}`] : []),
+  ];
+  return marks.length > 0 ? ` (${marks.join(', ')})` : '';
+}
+
 /** The text of one cell (already display-safe: callers sanitize untrusted fields). */
 export function cellText(deployment: DeploymentView, key: ColumnKey, now: number): string {
   switch (key) {
@@ -165,9 +175,9 @@ export function cellText(deployment: DeploymentView, key: ColumnKey, now: number
       return deployment.type || UNKNOWN;
     case 'status':
       // A deployment with replicas is one row: how many of them run (the detail view says which are UP).
-      // A roll no deploy finished is flagged here too (the detail view says where and why).
+      // A roll or replace no deploy finished is flagged here too (the detail view says where and why).
       return deployment.replicas
-        ? `${replicaRunningText(deployment.replicas)}${rollMark(deployment) ? ` (roll ${rollMark(deployment)})` : ''}`
+        ? `${replicaRunningText(deployment.replicas)}${unfinishedText(deployment)}`
         : deployment.instanceStatus || UNKNOWN;
     case 'health':
       return formatHealth(deployment.health);

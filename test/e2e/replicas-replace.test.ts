@@ -8,10 +8,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import statusSchema from '../../schema/status.schema.json';
 import { type Lab, startLab } from '../fake-linode/harness.js';
 import { readRegistry } from '../reliability/support.js';
 import { appTemplateYml } from '../support/app-template.js';
+
+const validateStatus = new Ajv({ strict: true, allErrors: true }).compile(statusSchema);
 
 function deployYml(type: string, replicas = 3): string {
   return appTemplateYml({ name: 'replace-replicas', greeting: false })
@@ -167,6 +171,31 @@ describe('deploy --replace on 3 replicas', () => {
     expect(record.type).toBe('g6-standard-4');
     expect(record.scale?.replacing?.done).toEqual([1]);
 
+    // status tells the stop apart from a cut-short run, and says who runs what and what finishes it.
+    const listing = await lab.run(['status', '--all'], { cwd: project, env });
+    expect(listing.stdout.split('\n').find((line) => line.includes(id))).toContain('(replace stopped)');
+    const detail = await lab.run(['status', id], { cwd: project, env });
+    const replaceLine = detail.stdout.split('\n').find((line) => line.startsWith('  Replace:')) ?? '';
+    expect(replaceLine).toContain(
+      "stopped at replica 2 (its new instance failed the NodeBalancer's check on /health for 3s; it was deleted)",
+    );
+    expect(replaceLine).toContain(
+      'replica 1 runs the new plan (g6-standard-2), replicas 2, 3 the previous one (g6-standard-4)',
+    );
+    expect(replaceLine).toContain('No new instance is billed beside an old one.');
+    expect(replaceLine).toContain("Run 'linode-build deploy --replace' to finish");
+    const json = JSON.parse((await lab.run(['status', id, '--json'], { cwd: project, env })).stdout);
+    expect(validateStatus(json), JSON.stringify(validateStatus.errors)).toBe(true);
+    expect(json[0].unfinishedReplace).toMatchObject({
+      type: 'g6-standard-2',
+      previousType: 'g6-standard-4',
+      replaced: [1],
+      remaining: [2, 3],
+      newInstances: [],
+      stopped: { replica: 2 },
+    });
+    expect(json[0].unfinishedRollSince).toBeUndefined();
+
     const planned = await lab.run(['plan'], { cwd: project, env });
     expect(planned.stdout).toContain('a replace did not finish: replica 1 of 3 runs g6-standard-2');
 
@@ -184,6 +213,9 @@ describe('deploy --replace on 3 replicas', () => {
       'g6-standard-2',
     ]);
     expect(readRegistry(lab.home).find((item) => item.id === id)?.scale?.replacing).toBeUndefined();
+    const done = await lab.run(['status', id], { cwd: project, env });
+    expect(done.stdout).not.toContain('Replace:');
+    expect(done.stdout).not.toContain('(replace');
 
     expect((await lab.run(['destroy', '--yes'], { cwd: project })).code).toBe(0);
     expect(lab.fake.listInstances().filter((instance) => instance.status !== 'deleting')).toEqual([]);

@@ -77,6 +77,24 @@ describe('deploy --replace on replicas killed at any step', () => {
         expect(view!.replicas.map((replica) => replica.index)).toEqual([0, 1, 2, 3]);
         expect(view!.replicas[0]!.label).toMatch(new RegExp(`-${id}-1-new$`));
       }
+      // status says the replace was cut short, who runs what, and which new instance is billed
+      // beside its old one (found by its tag even when the create answer was never recorded).
+      const surge = onLinode(name).instances.find((instance) => instance.label.endsWith('-1-new'));
+      const json = await lab.run(['status', id, '--json', '--no-health'], { cwd: project, env });
+      const [shown] = JSON.parse(json.stdout) as { unfinishedReplace?: Record<string, unknown> }[];
+      expect(shown!.unfinishedReplace).toMatchObject({
+        type: 'g6-standard-4',
+        previousType: 'g6-standard-2',
+        replaced: [],
+        remaining: [1, 2, 3],
+        newInstances: index <= 5 ? [{ replica: 1, linodeId: surge!.id }] : [],
+      });
+      expect(shown!.unfinishedReplace!.stopped).toBeUndefined();
+      const text = (await lab.run(['status', id, '--no-health'], { cwd: project, env })).stdout;
+      expect(text).toContain('(replace interrupted)');
+      expect(text).toContain("Run 'linode-build deploy --replace' to finish");
+      if (index <= 5)
+        expect(text).toContain(`New instance Linode ${surge!.id} (replica 1) is billed beside the old one.`);
 
       const next = await lab.run([...deploy, '--replace'], { cwd: project, env });
       expect(next.code, next.stderr).toBe(0);

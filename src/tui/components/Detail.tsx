@@ -4,6 +4,7 @@
  * is empty) rather than showing made-up values; stage times appear only when measured.
  */
 import { Box, Text } from 'ink';
+import { replaceLines, replaceMark } from '../../status/replace.js';
 import { replicaCountText } from '../../status/replicas.js';
 import { rollLines, rollMark } from '../../status/roll.js';
 import type { DeploymentView } from '../../status/types.js';
@@ -119,6 +120,7 @@ export function replicaRows(d: DeploymentView, tone: ReturnType<typeof useTone>)
       </Text>
     )),
     ...rollRows(d, tone),
+    ...replaceRows(d, tone),
   ];
 }
 
@@ -137,6 +139,27 @@ function rollRows(d: DeploymentView, tone: ReturnType<typeof useTone>): React.Re
       {' '.repeat(9)}
       {then}
     </Text>,
+  ];
+}
+
+/** A `deploy --replace` no deploy finished: stopped or cut short, who runs what, what is billed twice. */
+function replaceRows(d: DeploymentView, tone: ReturnType<typeof useTone>): React.ReactNode[] {
+  const lines = replaceLines(d);
+  if (!lines) return [];
+  const color = tone(replaceMark(d) === 'stopped' ? 'red' : 'yellow');
+  const [what, ...rest] = lines;
+  return [
+    <Text key="replace-what" wrap="truncate-end">
+      <Text dimColor>{'replace'.padEnd(9)}</Text>
+      <Text color={color}>{what}</Text>
+    </Text>,
+    // The lines differ from one another, so each is its own key.
+    ...rest.map((line) => (
+      <Text key={`replace-${line}`} wrap="truncate-end">
+        {' '.repeat(9)}
+        {line}
+      </Text>
+    )),
   ];
 }
 
