@@ -277,6 +277,36 @@ describe('NodeBalancer nodes', () => {
     const nodes = await api('GET', `/nodebalancers/${nbId}/configs/${config.json.id}/nodes`);
     expect(nodes.json.data[0].status).toBe('unknown');
   });
+
+  it('switches a config to a connection check (no path) and back to HTTP, the nodes kept', async () => {
+    const b = await backend();
+    const created = await api(
+      'POST',
+      `/nodebalancers/${nbId}/configs`,
+      httpConfig([{ address: `${b.privateIp}:7100`, label: 'tcp-checked' }], 7100),
+    );
+    const configPath = `/nodebalancers/${nbId}/configs/${created.json.id}`;
+    // The app answers only /ready on the port; a connection check asks for no path at all.
+    const asked: (string | undefined)[] = [];
+    fake.nodeBalancers.setBackendHealth((_instance, _port, checkPath) => {
+      asked.push(checkPath);
+      return checkPath === undefined || checkPath === '/ready';
+    });
+    const status = async () => (await api('GET', `${configPath}/nodes`)).json.data[0].status as string;
+    expect(await status()).toBe('DOWN');
+    const tcp = await api('PUT', configPath, { check: 'connection' });
+    expect(tcp.status).toBe(200);
+    expect(tcp.json).toMatchObject({ check: 'connection', port: 7100, check_interval: 10 });
+    expect(await status()).toBe('UP');
+    expect(asked.at(-1)).toBeUndefined();
+    const bad = await api('PUT', configPath, { check: 'tcp-ish' });
+    expect(bad.status).toBe(400);
+    const back = await api('PUT', configPath, { check: 'http', check_path: '/ready' });
+    expect(back.json).toMatchObject({ check: 'http', check_path: '/ready' });
+    expect(await status()).toBe('UP');
+    expect(asked.at(-1)).toBe('/ready');
+    expect((await api('GET', `${configPath}/nodes`)).json.results).toBe(1);
+  });
 });
 
 describe('NodeBalancer lists, firewalls, prices and faults', () => {

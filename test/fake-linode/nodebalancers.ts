@@ -59,8 +59,11 @@ import { NodeBalancerTraffic } from './nodebalancer-traffic.js';
 /** A config as the API returns it: without `nodes` (api-v4's type adds them for Cloud Manager). */
 export type FakeNodeBalancerConfig = Omit<NodeBalancerConfig, 'nodes'>;
 
-/** Whether a backend's app answers `GET checkPath` on `port` (the simulated machine's health). */
-export type BackendHealth = (instance: Linode, port: number, checkPath: string) => boolean;
+/**
+ * Whether a backend's app answers `GET checkPath` on `port` (the simulated machine's health);
+ * `checkPath` undefined: a `connection` check, which only opens a TCP connection to the port.
+ */
+export type BackendHealth = (instance: Linode, port: number, checkPath: string | undefined) => boolean;
 
 /** What the NodeBalancer routes need from the rest of the fake. */
 export interface NodeBalancerWorld {
@@ -627,7 +630,7 @@ export class FakeNodeBalancers {
     if (backend?.status !== 'running') return false;
     const forced = this.nodeHealth.get(backend.id);
     if (forced !== undefined) return forced;
-    const path = entry.config.check === 'connection' ? '/' : entry.config.check_path || '/';
+    const path = entry.config.check === 'connection' ? undefined : entry.config.check_path || '/';
     return this.backendHealth ? this.backendHealth(backend, port, path) : true;
   }
 
