@@ -11,10 +11,12 @@ import { writeSecret } from '../state/secrets.js';
 import type { DeploymentRecord, ScaleState } from '../state/types.js';
 import { appUpdateFiles, appUpdateScript, updateOutcome } from '../update/script.js';
 import { recordInProject } from './create.js';
+import { refusePublicPortChange } from './nodebalancer-config.js';
 import type { PreparedPlan } from './prepare.js';
 import type { Run } from './run-context.js';
 
 export function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentRecord): void {
+  refusePublicPortChange(prepared.changes ?? [], record);
   if (record.noSsh) {
     throw new CliError(
       `${record.id} was deployed with --no-ssh, so nothing can log in to update it in place.`,
@@ -30,7 +32,7 @@ export function refuseUnupdatable(prepared: PreparedPlan, record: DeploymentReco
 }
 
 function withoutRollMark(scale: ScaleState): ScaleState {
-  const { rollStartedAt: _started, rollStopped: _stopped, ...rest } = scale;
+  const { rollStartedAt: _started, rollStopped: _stopped, checkRelaxedAt: _relaxed, ...rest } = scale;
   return rest;
 }
 

@@ -21,6 +21,7 @@ import { writeSecret } from '../state/secrets.js';
 import type { DeploymentRecord, ReplicaMember, ScaleState } from '../state/types.js';
 import type { BootStepFailure } from './boot-watch.js';
 import { type CreateInput, initialRecord, recordInProject } from './create.js';
+import { httpCheckOf } from './nodebalancer-config.js';
 import { WaitFailure } from './wait.js';
 
 /** Replicas created or waited for at once: enough to overlap boots, few enough for API limits. */
@@ -283,12 +284,7 @@ async function registerBackend(
       port: config.port,
       protocol: config.protocol,
       algorithm: config.algorithm,
-      check: {
-        path: config.check_path,
-        intervalSeconds: config.check_interval,
-        timeoutSeconds: config.check_timeout,
-        attempts: config.check_attempts,
-      },
+      check: httpCheckOf(config),
       backends: [backend],
     });
     await keeper.update((record) => withScale(record, (state) => ({ ...state, configId: created.id })));

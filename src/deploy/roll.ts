@@ -20,6 +20,7 @@ import { upsertDeployment } from '../state/registry.js';
 import type { DeploymentRecord, ReplicaMember, RollStop } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import { recordConverged, refuseUnupdatable, runAppUpdate } from './app-update.js';
+import { relaxCheck, restoreCheck, rollRelaxesCheck } from './nodebalancer-config.js';
 import type { PreparedPlan } from './prepare.js';
 import { boundedAll, drainSeconds } from './replicas.js';
 import { confirmOrCancel, type DeployOutcome, type Run } from './run-context.js';
@@ -94,11 +95,15 @@ export async function rollReplicas(
       `--max-unavailable ${asked} with ${scale.replicas} replicas: ${maxUnavailable} at a time, so one keeps serving`,
     );
   }
+  const relaxed = rollRelaxesCheck(changes, existing);
   if (!options.confirmed) {
+    const check = relaxed
+      ? ` The NodeBalancer checks only connections during the roll, then GET ${scale.nodeBalancerConfig.check_path}.`
+      : '';
     await confirmOrCancel(
       run,
       app
-        ? `Roll the change over ${existing.id}'s ${scale.replicas} replicas, ${maxUnavailable} at a time (each drained, updated in place, back in rotation once healthy)?`
+        ? `Roll the change over ${existing.id}'s ${scale.replicas} replicas, ${maxUnavailable} at a time (each drained, updated in place, back in rotation once healthy)?${check}`
         : `Update ${existing.id} (${changes.map((change) => change.field).join(', ')})?`,
       `update deployment ${existing.id}`,
     );
@@ -120,11 +125,14 @@ export async function rollReplicas(
     // Marked before the first drain: a roll killed part-way is visible in `status`. A new
     // roll forgets where the previous one stopped.
     const { rollStopped: _previous, ...unmarked } = state;
-    const rolling: DeploymentRecord = {
+    let rolling: DeploymentRecord = {
       ...existing,
       scale: { ...unmarked, rollStartedAt: new Date(run.now()).toISOString() },
     };
     await upsertDeployment(run.request.env, rolling);
+    // Old and new versions may answer different health checks: the NodeBalancer checks only
+    // connections until every replica runs the new one.
+    if (relaxed) rolling = await relaxCheck(run, rolling, scale, nodeBalancerId, configId);
     const rolled = options.only ? state.members.filter(options.only) : state.members;
     const members = await rollOrder(run, existing.id, rolled, nodeBalancerId, configId);
     const done: number[] = [];
@@ -150,6 +158,9 @@ export async function rollReplicas(
       throw error;
     }
   }
+  // Also without a roll: an API-level deploy after a stopped one must not leave the relaxed check.
+  if (relaxed && state?.nodeBalancerId !== undefined && state.configId !== undefined)
+    await restoreCheck(run, scale, state.nodeBalancerId, state.configId);
   const record = await recordConverged(run, prepared, existing);
   return { result: 'updated', prepared, record, changes };
 }

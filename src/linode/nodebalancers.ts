@@ -46,9 +46,13 @@ export interface Backend {
   readonly weight?: number;
 }
 
-/** The NodeBalancer's HTTP health check: GET `path` on each backend. */
+/**
+ * The NodeBalancer's health check: GET `path` on each backend (`http`, the default), or only a
+ * TCP connection to its port (`connection`: no path).
+ */
 export interface HealthCheck {
-  readonly path: string;
+  readonly type?: 'http' | 'connection';
+  readonly path?: string;
   /** Seconds between checks, 2–3600; must exceed the timeout. Default 10. */
   readonly intervalSeconds?: number;
   /** Seconds to wait for an answer, 1–30. Default 5. */
@@ -119,8 +123,9 @@ function nodeInput(backend: Backend): ApiNodeInput {
 
 function checkFields(check: HealthCheck) {
   return {
-    check: 'http' as const,
-    check_path: check.path,
+    ...(check.type === 'connection'
+      ? { check: 'connection' as const }
+      : { check: 'http' as const, check_path: check.path ?? '/' }),
     check_interval: check.intervalSeconds ?? 10,
     check_timeout: check.timeoutSeconds ?? 5,
     check_attempts: check.attempts ?? 3,

@@ -75,6 +75,12 @@ export interface ScaleState {
    */
   readonly rollStopped?: RollStop;
   /**
+   * When a roll relaxed the NodeBalancer's health check to `connection` (ISO), because it
+   * changes the template's health check (src/deploy/nodebalancer-config.ts): until a roll
+   * finishes and sets the HTTP check again. Set before the config changes.
+   */
+  readonly checkRelaxedAt?: string;
+  /**
    * While `deploy --replace` rolls new instances in (src/deploy/replace-roll.ts), until every
    * replica runs the new plan: a roll that was killed or stopped leaves it, so the next deploy
    * knows which replicas already run what.

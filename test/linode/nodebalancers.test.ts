@@ -94,6 +94,18 @@ describe('NodeBalancers through the client', () => {
     expect(nodes.map((node) => node.label)).toEqual(['rep-1', 'rep-2']);
     const updated = await client.nodeBalancers.updateConfig(nb.id, config.id, { check: { path: '/ready' } });
     expect(updated.check_path).toBe('/ready');
+    // A connection check sends no path; the API keeps the last one.
+    const tcp = await client.nodeBalancers.updateConfig(nb.id, config.id, {
+      check: { type: 'connection', intervalSeconds: 4, timeoutSeconds: 2, attempts: 2 },
+    });
+    expect(tcp).toMatchObject({
+      check: 'connection',
+      check_interval: 4,
+      check_timeout: 2,
+      check_attempts: 2,
+    });
+    const put = fake.mutatingRequests().at(-1);
+    expect(put?.body).not.toHaveProperty('check_path');
   });
 
   it('refuses a port without backends before sending anything (api-v4 validates it)', async () => {
