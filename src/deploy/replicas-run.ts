@@ -319,19 +319,39 @@ async function completeScale(
   let record = await removeSurplus(run, existing, count);
   const { nodeBalancerId, configId } = state;
   const members = state.members.filter((member) => member.index <= count);
-  let missing = members.length < count;
-  if (!missing && nodeBalancerId !== undefined && configId !== undefined) {
+  const short = members.length < count;
+  let unregistered: number[] = [];
+  if (!short && nodeBalancerId !== undefined && configId !== undefined) {
     const labels = new Set(
       (await run.client.nodeBalancers.nodes(nodeBalancerId, configId)).map((node) => node.label),
     );
-    missing = members.some((member) => !labels.has(replicaHostKeyId(existing.id, member.index)));
+    unregistered = members
+      .filter((member) => !labels.has(replicaHostKeyId(existing.id, member.index)))
+      .map((member) => member.index);
   }
-  if (!missing) return record;
-  run.step(`Adding the replicas an interrupted scale-up of ${existing.id} did not finish`);
+  if (!short && unregistered.length === 0) return record;
+  run.step(
+    short
+      ? `Adding the replicas an interrupted scale-up of ${existing.id} did not finish`
+      : unregisteredText(existing, unregistered),
+  );
   const recorded = count === scale.replicas ? scale : scalePlan(prepared.plan, count);
   if (!recorded) return record;
   record = await addReplicas(run, prepared, record, recorded);
   return record;
+}
+
+/**
+ * Every replica is recorded but some have no backend: a roll removes a replica's backend to
+ * register it anew once updated (so it is judged on fresh checks), and one cut short in
+ * between leaves it out; otherwise a create or scale-up was cut short before registering it.
+ */
+function unregisteredText(existing: DeploymentRecord, indexes: readonly number[]): string {
+  const which = `replica${indexes.length === 1 ? '' : 's'} ${indexes.join(', ')}`;
+  const own = indexes.length === 1 ? 'its backend' : 'their backends';
+  return existing.scale?.rollStartedAt
+    ? `Registering ${which} again on the NodeBalancer: a roll of ${existing.id} that was cut short had removed ${own}`
+    : `Registering ${which} on the NodeBalancer: an interrupted deploy of ${existing.id} did not add ${own}`;
 }
 
 /** Changing N: new replicas join like at creation; surplus ones are drained, then deleted. */

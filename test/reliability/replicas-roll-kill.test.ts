@@ -71,7 +71,7 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
         drained: [],
         first: [1],
         // Its backend is missing, so the deploy registers it again before it rolls (completeScale).
-        resumed: 'Adding the replicas an interrupted',
+        resumed: `Registering replica 1 again on the NodeBalancer: a roll of ${id} that was cut short had removed its backend`,
       },
       // Replica 1 drained and re-admitted (2 PUTs), then replica 2 drained.
       { name: 'replica 2 drained', step: { method: 'PUT', path: /\/nodes\/\d+$/, skip: 2 }, drained: [2] },
