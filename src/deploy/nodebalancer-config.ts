@@ -109,3 +109,39 @@ export function refusePublicPortChange(changes: readonly FieldChange[], record: 
     `Keep external_port ${from ?? 'as deployed'} (internal_port can change), or deploy the new port beside it with 'linode-build deploy --new', move the clients, then 'linode-build destroy ${record.id}'.`,
   );
 }
+
+/**
+ * Before a scale-up that also changes the health check: the new replicas start on the new
+ * version, so they would never pass the old HTTP check; the check is relaxed before they join
+ * (the roll of the old replicas that follows keeps it so and sets the new one at the end).
+ */
+export async function relaxBeforeScaleUp(
+  run: Run,
+  changes: readonly FieldChange[],
+  record: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeploymentRecord> {
+  const state = record.scale;
+  if (state?.nodeBalancerId === undefined || state.configId === undefined) return record;
+  if (!rollRelaxesCheck(changes, record)) return record;
+  return relaxCheck(run, record, scale, state.nodeBalancerId, state.configId);
+}
+
+/**
+ * Up to date, yet a deploy cut short before its roll began (or a roll undone meanwhile) left the
+ * check relaxed: the planned HTTP check is set and the mark cleared.
+ */
+export async function settleRelaxedCheck(
+  run: Run,
+  record: DeploymentRecord,
+  scale: ScalePlan,
+): Promise<DeploymentRecord> {
+  const state = record.scale;
+  if (state?.checkRelaxedAt === undefined) return record;
+  if (state.nodeBalancerId !== undefined && state.configId !== undefined)
+    await restoreCheck(run, scale, state.nodeBalancerId, state.configId);
+  const { checkRelaxedAt: _relaxed, ...rest } = state;
+  const settled: DeploymentRecord = { ...record, scale: rest };
+  await upsertDeployment(run.request.env, settled);
+  return settled;
+}

@@ -12,6 +12,7 @@ import { replicaHostKeyId } from '../ssh/replica.js';
 import type { DeploymentRecord } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import { refuseUnupdatable } from './app-update.js';
+import { relaxBeforeScaleUp, settleRelaxedCheck } from './nodebalancer-config.js';
 import type { PreparedPlan } from './prepare.js';
 import { replaceReplicas } from './replace-roll.js';
 import { followReplicaBoots } from './replica-boots.js';
@@ -181,9 +182,10 @@ export async function convergeReplicas(
     // An interrupted scale-down recorded the new count before its surplus instances were gone
     // (the instances' tags, not the record, say what is still billed); an interrupted scale-up
     // recorded it before every new replica was a backend.
-    const record = await completeScale(run, prepared, existing, scale);
-    const wait = backendWait(run, scale, record);
+    const completed = await completeScale(run, prepared, existing, scale);
+    const wait = backendWait(run, scale, completed);
     if (wait) await acceptWhenHealthy(wait);
+    const record = await settleRelaxedCheck(run, completed, scale);
     run.step(`${existing.id} is up to date: ${scale.replicas} replicas serve, deploy.yml and .env match`);
     return { result: 'unchanged', prepared, record, changes };
   }
@@ -238,7 +240,14 @@ async function scaleAndRoll(
     `scale ${existing.id} from ${from} to ${to} replicas and ${app ? 'roll' : 'apply'} the change in one deploy`,
   );
   const scaled =
-    to > from ? await addReplicas(run, prepared, existing, scale) : await removeReplicas(run, existing, to);
+    to > from
+      ? await addReplicas(
+          run,
+          prepared,
+          app ? await relaxBeforeScaleUp(run, prepared.changes ?? [], existing, scale) : existing,
+          scale,
+        )
+      : await removeReplicas(run, existing, to);
   const rolled = await rollReplicas(run, prepared, scaled, scale, {
     confirmed: true,
     only: (member) => member.index <= from,

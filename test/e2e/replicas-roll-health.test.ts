@@ -8,7 +8,7 @@
  * answers only the new path. Whichever HTTP check the NodeBalancer kept during the roll, one
  * group would go DOWN; a TCP `connection` check is passed by both.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRegistry } from '../reliability/support.js';
@@ -123,6 +123,36 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
     expect(finished.code, finished.stderr).toBe(0);
     expect(config()).toMatchObject({ check: 'http', check_path: '/ready' });
     expect(readRegistry(lab.home).find((record) => record.id === id)?.scale?.checkRelaxedAt).toBeUndefined();
+  });
+
+  it('a scale-up with a health path change: the new replicas join under the relaxed check, the old ones roll, the new check at the end', {
+    timeout: 180_000,
+  }, async () => {
+    const lab = ssh.lab();
+    write(port, { path: '/ready' });
+    const [balancer] = lab.fake.nodeBalancers.list();
+    const nodes = () => lab.fake.nodeBalancers.configsOf(balancer!.id).flatMap((item) => item.nodes);
+    const config = () => lab.fake.nodeBalancers.configsOf(balancer!.id)[0]!;
+    const before = new Set(nodes().map((node) => node.id));
+    lab.fake.nodeBalancers.setBackendHealth((instance, _port, checkPath) => {
+      const node = nodes().find((item) => instance.ipv4.includes(item.address.replace(/:\d+$/, '')));
+      if (checkPath === undefined) return true;
+      return checkPath === (node && before.has(node.id) ? '/ready' : '/up');
+    });
+    const yml = path.join(ssh.project(), 'deploy.yml');
+    writeFileSync(
+      yml,
+      readFileSync(yml, 'utf8').replace('replicas: 3', 'replicas: 4').replace('path: /ready', 'path: /up'),
+    );
+    const scaled = await deploy('--timeout', '30');
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(JSON.parse(scaled.stdout).result).toBe('scaled');
+    expect(config()).toMatchObject({ check: 'http', check_path: '/up' });
+    expect(nodes().map((node) => node.mode)).toEqual(['accept', 'accept', 'accept', 'accept']);
+    lab.fake.nodeBalancers.setBackendHealth(undefined);
+    writeFileSync(yml, readFileSync(yml, 'utf8').replace('replicas: 4', 'replicas: 3'));
+    const down = await deploy();
+    expect(down.code, down.stderr).toBe(0);
   });
 
   it('internal_port rolls with the backends on the unchanged public port; a new external_port is refused before any change', {

@@ -2,7 +2,8 @@
  * A roll of a health check change killed with SIGKILL at the NodeBalancer config's two updates
  * (the built CLI, the fake API, a real sshd on loopback playing every replica, as in
  * replicas-roll-kill.test.ts): right after the check was relaxed to `connection`, and right
- * after the new HTTP check was set at the end. Each time the record still says the check was
+ * after the new HTTP check was set at the end; and right after it was relaxed before a scale-up,
+ * with both changes undone before the next deploy. Each time the record still says the check was
  * relaxed, and the next deploy ends with the config on the new HTTP check, every backend
  * accepting, and the mark gone; one more deploy changes nothing.
  */
@@ -24,11 +25,11 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
     const lab = ssh.lab();
     const project = ssh.project();
     const port = await freePort();
-    const write = (checkPath: string) =>
+    const write = (checkPath: string, replicas = 3) =>
       writeFileSync(
         path.join(project, 'deploy.yml'),
         appTemplateYml({ image: 'registry.example.com/app:good', port })
-          .replace('    region_default: us-ord\n', '    region_default: us-ord\n    replicas: 3\n')
+          .replace('    region_default: us-ord\n', `    region_default: us-ord\n    replicas: ${replicas}\n`)
           .replace('        path: /health\n', `        path: ${checkPath}\n`),
       );
     writeFileSync(path.join(project, '.env'), "GREETING='hi'\n", { mode: 0o600 });
@@ -47,9 +48,19 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
     const cases = [
       { name: 'check relaxed', checkPath: '/ready', skip: 0, left: 'connection' },
       { name: 'new check set', checkPath: '/live', skip: 1, left: 'http' },
+      // A scale-up with a check change relaxes the check before the new replicas join; killed
+      // there and both undone, the files match the record: the next deploy sets the check back.
+      {
+        name: 'relaxed before a scale-up, undone',
+        checkPath: '/up',
+        replicas: 4,
+        skip: 0,
+        left: 'connection',
+        undo: '/live',
+      },
     ];
     for (const entry of cases) {
-      write(entry.checkPath);
+      write(entry.checkPath, entry.replicas);
       await killAt(
         lab,
         { name: entry.name, method: 'PUT', path: configPath, skip: entry.skip },
@@ -60,9 +71,13 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
       expect(config().check, entry.name).toBe(entry.left);
       expect(relaxedAt(), entry.name).toMatch(/^\d{4}-/);
 
+      if (entry.undo) write(entry.undo);
       const next = await deploy();
       expect(next.code, next.stderr).toBe(0);
-      expect(config(), entry.name).toMatchObject({ check: 'http', check_path: entry.checkPath });
+      expect(config(), entry.name).toMatchObject({
+        check: 'http',
+        check_path: entry.undo ?? entry.checkPath,
+      });
       expect(relaxedAt(), entry.name).toBeUndefined();
       expect(nodes().map((node) => node.mode)).toEqual(['accept', 'accept', 'accept']);
       const before = lab.fake.mutatingRequests().length;
