@@ -10,65 +10,30 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, startLab } from '../fake-linode/harness.js';
+import type { Lab } from '../fake-linode/harness.js';
 import { appTemplateYml } from '../support/app-template.js';
+import { type BootLab, startBootLab, until } from '../support/boot-tunnels.js';
 import { binPath } from '../support/cli.js';
 import { processesMentioning } from '../support/processes.js';
-import { sshdAvailable, startTestSshd, type TestSshd } from '../support/sshd.js';
-import {
-  appStep,
-  bootProgress,
-  dockerStep,
-  startWatcherStandin,
-  type WatcherStandin,
-} from '../support/watcher-standin.js';
+import { sshdAvailable } from '../support/sshd.js';
+import { appStep, bootProgress, dockerStep, type WatcherStandin } from '../support/watcher-standin.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe.skipIf(!sshdAvailable())('deploy --wait with replicas shows each replica’s boot', () => {
+  let boot: BootLab;
   let lab: Lab;
-  let sshd: TestSshd;
-  const watchers: WatcherStandin[] = [];
+  let watchers: readonly WatcherStandin[];
   let ssh: string;
   let sshLog: string;
 
   beforeAll(async () => {
-    sshd = await startTestSshd();
-    for (let k = 0; k < 3; k++) watchers.push(await startWatcherStandin(undefined));
-    lab = await startLab({ provisionMs: 50, bootMs: 50, deleteMs: 50 });
-    sshLog = path.join(sshd.directory, 'ssh-argv.log');
-    // Replica k's tunnel (`-L socket:127.0.0.1:PORT`, HostKeyAlias …-rk) goes to stand-in k.
-    const [one, two, three] = watchers.map((watcher) => watcher.port);
-    ssh = path.join(sshd.directory, 'ssh-per-replica');
-    writeFileSync(
-      ssh,
-      `#!/bin/sh
-printf '%s\\n' "$*" >> "${sshLog}"
-replica=$(printf '%s\\n' "$@" | sed -n 's/^HostKeyAlias=.*-r\\([0-9]*\\)$/\\1/p')
-case "$replica" in 1) port=${one};; 2) port=${two};; 3) port=${three};; *) port=;; esac
-for argument do
-  shift
-  case "$argument" in *:127.0.0.1:${one}) [ -n "$port" ] && argument="\${argument%:*}:$port";; esac
-  set -- "$@" "$argument"
-done
-exec "${sshd.sshProgram}" -i "${sshd.clientKey}" "$@"
-`,
-      { mode: 0o700 },
-    );
+    // The tunnel of replica k (HostKeyAlias …-rk) goes to stand-in k.
+    boot = await startBootLab(3, 'r');
+    ({ lab, watchers, ssh, sshLog } = boot);
   });
   afterAll(async () => {
-    lab?.fake.nodeBalancers.setBackendHealth(undefined);
-    await lab?.close();
-    for (const watcher of watchers) await watcher.close();
-    await sshd?.stop();
+    await boot?.close();
   });
 
   async function project(name: string): Promise<string> {
