@@ -31,6 +31,7 @@ import {
   batchesOf,
   continuesReplace,
   replicasToReplace,
+  surgeHostKeyId,
   surgeInstance,
   surgeNodeLabel,
   surgeTag,
@@ -42,7 +43,9 @@ import { replicaHostKeyId } from '../ssh/replica.js';
 import type { DeploymentRecord, ReplicaMember, ScaleState } from '../state/types.js';
 import { pollInterval } from '../util/poll.js';
 import { recordConverged } from './app-update.js';
+import type { BootStepFailure } from './boot-watch.js';
 import type { PreparedPlan } from './prepare.js';
+import { followNewInstanceBoot } from './replica-boots.js';
 import { drainSeconds, recordKeeper, withScale } from './replicas.js';
 import { applyApiChanges } from './roll.js';
 import { confirmOrCancel, type DeployOutcome, outcomeWith, type Run } from './run-context.js';
@@ -443,11 +446,22 @@ async function dropSurge(roll: Roll, index: number, surge: Instance | undefined)
     await waitGone(roll, surge.id);
     run.step(`replica ${index}: new instance ${surge.id} deleted; Linode ${member.linodeId} serves`);
   }
+  // A pin a --wait took of it would refuse the next replace's new instance under that alias.
+  await forgetHostKey(run.request.env, hostKeyAlias(surgeHostKeyId(record.id, index)));
   await keeper.update((current) => withMemberChange(current, index, withoutReplacement));
 }
 
-/** Until the backend labelled `label` is UP in the NodeBalancer's check, or the deadline passes. */
-async function untilUp(roll: Roll, label: string, deadline: number, name: string): Promise<boolean> {
+/**
+ * Until the backend labelled `label` is UP in the NodeBalancer's check (true), the deadline
+ * passes (false), or the new instance's boot, when followed (--wait), fails (its failure).
+ */
+async function untilUp(
+  roll: Roll,
+  label: string,
+  deadline: number,
+  name: string,
+  bootFailure: () => BootStepFailure | undefined,
+): Promise<boolean | BootStepFailure> {
   const { run, nodeBalancerId, configId, scale } = roll;
   let last: string | undefined;
   for (;;) {
@@ -455,6 +469,8 @@ async function untilUp(roll: Roll, label: string, deadline: number, name: string
       (item) => item.label === label,
     );
     if (node?.status === 'UP') return true;
+    const failure = bootFailure();
+    if (failure) return failure;
     if (node && node.status !== last) {
       last = node.status;
       run.step(
@@ -513,10 +529,30 @@ async function replaceOne(roll: Roll, index: number): Promise<void> {
   );
   const nodeLabel = surgeNodeLabel(id, index);
   const deadline = run.now() + run.request.timeoutSeconds * 1000;
-  if (privateIpv4 !== undefined) await registerSurge(roll, nodeLabel, privateIpv4, replica);
-  const healthy = privateIpv4 !== undefined && (await untilUp(roll, nodeLabel, deadline, name));
-  if (!healthy) {
+  // --wait: its boot steps, on its own address; a failed boot ends the wait for its check.
+  const boot = followNewInstanceBoot(
+    run,
+    keeper.get(),
+    { index, linodeId: created.id, ...(publicIpv4 ? { ipv4: publicIpv4 } : {}) },
+    surgeHostKeyId(id, index),
+  );
+  let healthy: boolean | BootStepFailure = false;
+  try {
+    if (privateIpv4 !== undefined) await registerSurge(roll, nodeLabel, privateIpv4, replica);
+    healthy =
+      privateIpv4 !== undefined &&
+      (await untilUp(roll, nodeLabel, deadline, name, () => boot?.failures.get(index)));
+  } finally {
+    boot?.close();
+  }
+  if (healthy !== true) {
     await dropSurge(roll, index, created);
+    if (healthy !== false)
+      throw new ReplicaNotHealthy(
+        index,
+        `${name}'s new instance ${created.id}: ${healthy.message} It was deleted and Linode ${old.linodeId} serves on`,
+        `its new instance's boot failed (${healthy.message.replace(/\.$/, '')}); it was deleted`,
+      );
     throw new ReplicaNotHealthy(
       index,
       privateIpv4 === undefined
@@ -601,6 +637,7 @@ async function takeOver(roll: Roll, index: number, surge: Instance): Promise<voi
       await client.placementGroups.assign(roll.placement.groupId, surge.id);
   }
   await forgetHostKey(run.request.env, hostKeyAlias(canonical));
+  await forgetHostKey(run.request.env, hostKeyAlias(surgeHostKeyId(id, index)));
   const publicIpv4 = surge.ipv4.find((address) => address !== privateIpv4);
   await keeper.update((record) => {
     const next = withMemberChange(record, index, () => ({

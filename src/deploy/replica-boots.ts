@@ -113,18 +113,42 @@ export function followReplicaBoots(
   record: DeploymentRecord,
   after: number,
 ): ReplicaBootWatch | undefined {
+  const members = (record.scale?.members ?? []).filter((member) => member.index > after && member.ipv4);
+  return followBoots(run, record, members, REPLICA_CONCURRENCY, (member) =>
+    replicaHostKeyId(record.id, member.index),
+  );
+}
+
+/**
+ * `deploy --replace --wait`: the boot of replica `member.index`'s new instance, read on the new
+ * instance's own public address under its own host-key alias (`hostKeyId`): the replica's alias
+ * still pins the old machine, which serves beside it. Undefined without --wait.
+ */
+export function followNewInstanceBoot(
+  run: Pick<Run, 'request' | 'hooks' | 'step'>,
+  record: DeploymentRecord,
+  member: ReplicaMember,
+  hostKeyId: string,
+): ReplicaBootWatch | undefined {
+  return followBoots(run, record, member.ipv4 ? [member] : [], 1, () => hostKeyId);
+}
+
+function followBoots(
+  run: Pick<Run, 'request' | 'hooks' | 'step'>,
+  record: DeploymentRecord,
+  members: readonly ReplicaMember[],
+  limit: number,
+  hostKeyIdOf: (member: ReplicaMember) => string,
+): ReplicaBootWatch | undefined {
   const boot = run.hooks.boot;
   const scale = record.scale;
-  if (!run.request.wait || !boot || !scale || !record.watcherPort) return undefined;
+  if (!run.request.wait || !boot || !scale || !record.watcherPort || members.length === 0) return undefined;
   return watchReplicaBoots({
-    members: scale.members.filter((member) => member.index > after && member.ipv4),
+    members,
     total: scale.replicas,
-    limit: REPLICA_CONCURRENCY,
+    limit,
     open: (member, step) =>
-      boot(record, {
-        host: { ipv4: member.ipv4!, hostKeyId: replicaHostKeyId(record.id, member.index) },
-        step,
-      }),
+      boot(record, { host: { ipv4: member.ipv4!, hostKeyId: hostKeyIdOf(member) }, step }),
     step: run.step,
   });
 }

@@ -33,6 +33,14 @@ export function surgeNodeLabel(deploymentId: string, index: number): string {
 }
 
 /**
+ * The host-key alias id of replica `index`'s new instance while both exist (`deploy --replace
+ * --wait` reads its boot over SSH): the replica's own alias still pins the old machine.
+ */
+export function surgeHostKeyId(deploymentId: string, index: number): string {
+  return `${deploymentId}-n${index}`;
+}
+
+/**
  * The create body of replica `replica.index`'s new instance: the replica's own body (the new
  * plan's type, image, user data, private IPv4) under the surge label and tag.
  */
