@@ -197,8 +197,11 @@ export async function convergeReplicas(
     const complete = await completeScale(run, prepared, existing, scale);
     return scaleAndRoll(run, { ...prepared, action: 'app' }, complete, scale);
   }
-  if (action === 'unchanged')
-    return scaleReplicas(run, prepared, await completeScale(run, prepared, existing, scale), scale);
+  if (action === 'unchanged') {
+    // A check relaxed by a scale-up cut short before its roll: set back first, the files match the record.
+    const settled = await settleRelaxedCheck(run, await completeScale(run, prepared, existing, scale), scale);
+    return scaleReplicas(run, prepared, settled, scale);
+  }
   // What an interrupted scale left (replicas not yet added, or surplus not yet deleted) is
   // finished before a roll, so the roll sees exactly the replicas the record names.
   const complete = await completeScale(run, prepared, existing, scale);

@@ -58,6 +58,16 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
         left: 'connection',
         undo: '/live',
       },
+      // The same with only the check undone: the next deploy scales to 4 under the recorded check.
+      {
+        name: 'relaxed before a scale-up, check undone',
+        checkPath: '/up',
+        replicas: 4,
+        skip: 0,
+        left: 'connection',
+        undo: '/live',
+        keep: 4,
+      },
     ];
     for (const entry of cases) {
       write(entry.checkPath, entry.replicas);
@@ -71,7 +81,7 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
       expect(config().check, entry.name).toBe(entry.left);
       expect(relaxedAt(), entry.name).toMatch(/^\d{4}-/);
 
-      if (entry.undo) write(entry.undo);
+      if (entry.undo) write(entry.undo, entry.keep);
       const next = await deploy();
       expect(next.code, next.stderr).toBe(0);
       expect(config(), entry.name).toMatchObject({
@@ -79,7 +89,7 @@ describe.runIf(sshdAvailable())('a health check roll killed at the NodeBalancer 
         check_path: entry.undo ?? entry.checkPath,
       });
       expect(relaxedAt(), entry.name).toBeUndefined();
-      expect(nodes().map((node) => node.mode)).toEqual(['accept', 'accept', 'accept']);
+      expect(nodes().map((node) => node.mode)).toEqual(Array(entry.keep ?? 3).fill('accept'));
       const before = lab.fake.mutatingRequests().length;
       const again = await deploy();
       expect(again.code, again.stderr).toBe(0);
