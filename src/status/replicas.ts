@@ -181,14 +181,22 @@ export function replicatedCost(input: {
 
 /** `3/3 running`, `2/3 running`: the listing's one-row summary of the replicas. */
 export function replicaCountText(replicas: readonly ReplicaView[]): string {
-  const up = replicas.filter((replica) => replica.backend?.status === 'UP').length;
+  const members = replicas.filter((replica) => replica.index > 0);
+  const up = members.filter((replica) => replica.backend?.status === 'UP').length;
   const known = replicas.some((replica) => replica.backend !== undefined);
   const running = replicaRunningText(replicas);
-  return known ? `${running}, ${up}/${replicas.length} UP` : running;
+  return known ? `${running}, ${up}/${members.length} UP` : running;
 }
 
-/** `2/3 running`: how many replicas' instances run (the dashboard's narrow status cell). */
-export function replicaRunningText(replicas: readonly ReplicaView[]): string {
-  const running = replicas.filter((replica) => replica.instanceStatus === 'running').length;
-  return `${running}/${replicas.length} running`;
+/**
+ * `2/3 running`: how many replicas' instances run (the dashboard's narrow status cell). An
+ * instance without a replica number (a replica's new instance while deploy --replace brings it
+ * in) is not one of the replicas: it is counted apart, `3/3 running +1 new`, so the replica
+ * count stays true and the extra billed instance still shows.
+ */
+export function replicaRunningText(replicas: readonly ReplicaView[], showExtra = true): string {
+  const members = replicas.filter((replica) => replica.index > 0);
+  const running = members.filter((replica) => replica.instanceStatus === 'running').length;
+  const extra = replicas.length - members.length;
+  return `${running}/${members.length} running${showExtra && extra > 0 ? ` +${extra} new` : ''}`;
 }

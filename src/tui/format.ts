@@ -177,7 +177,8 @@ export function cellText(deployment: DeploymentView, key: ColumnKey, now: number
       // A deployment with replicas is one row: how many of them run (the detail view says which are UP).
       // A roll or replace no deploy finished is flagged here too (the detail view says where and why).
       return deployment.replicas
-        ? `${replicaRunningText(deployment.replicas)}${unfinishedText(deployment)}`
+        ? // The narrow cell leaves the new instances out when a replace mark stands for them (the detail view lists them).
+          `${replicaRunningText(deployment.replicas, !replaceMark(deployment))}${unfinishedText(deployment)}`
         : deployment.instanceStatus || UNKNOWN;
     case 'health':
       return formatHealth(deployment.health);

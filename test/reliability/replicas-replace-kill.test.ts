@@ -92,6 +92,8 @@ describe('deploy --replace on replicas killed at any step', () => {
       expect(shown!.unfinishedReplace!.stopped).toBeUndefined();
       const text = (await lab.run(['status', id, '--no-health'], { cwd: project, env })).stdout;
       expect(text).toContain('(replace interrupted)');
+      // The new instance is shown apart from the replicas, not counted as a fourth one.
+      if (index >= 1 && index <= 4) expect(text).toContain('Status:    3/3 running +1 new');
       expect(text).toContain("Run 'linode-build deploy --replace' to finish");
       if (index <= 5)
         expect(text).toContain(`New instance Linode ${surge!.id} (replica 1) is billed beside the old one.`);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/state/types.js';
 import { mergeDeployments } from '../../src/status/merge.js';
 import { replaceDetail, replaceLines, replaceMark, replaceView } from '../../src/status/replace.js';
+import { replicaCountText } from '../../src/status/replicas.js';
 
 const started = '2026-12-02T10:00:00.000Z';
 const id = 'abcd1234';
@@ -107,6 +108,9 @@ describe('unfinished replace', () => {
       now: new Date(started),
     });
     expect(view?.unfinishedReplace?.newInstances).toEqual([{ replica: 3, linodeId: 202 }]);
+    // The new instance is billed and shown, but not counted as a replica; replicas 2 and 3 are
+    // recorded without an instance in this listing, so they are missing.
+    expect(replicaCountText(view!.replicas!)).toBe('1/3 running +1 new');
     const [plain] = mergeDeployments({
       records: [record(undefined)],
       instances: [],
