@@ -44,9 +44,34 @@ export function rollRelaxesCheck(changes: readonly FieldChange[], record: Deploy
   );
 }
 
+/** The record marked as having the check relaxed (kept from an earlier mark). */
+export function markRelaxed(record: DeploymentRecord, now: number): DeploymentRecord {
+  const state = record.scale;
+  if (!state) return record;
+  return {
+    ...record,
+    scale: { ...state, checkRelaxedAt: state.checkRelaxedAt ?? new Date(now).toISOString() },
+  };
+}
+
+/** The config's check relaxed to `connection` (same interval, timeout and attempts). */
+export async function relaxConfig(
+  run: Run,
+  scale: ScalePlan,
+  nodeBalancerId: number,
+  configId: number,
+): Promise<void> {
+  run.step(
+    `NodeBalancer ${nodeBalancerId}: checking only that each backend accepts connections during the roll (the health check changes to ${scale.nodeBalancerConfig.check_path})`,
+  );
+  await run.client.nodeBalancers.updateConfig(nodeBalancerId, configId, {
+    check: { ...httpCheckOf(scale.nodeBalancerConfig), type: 'connection' },
+  });
+}
+
 /**
- * Before the first drain: the record marked, then the config's check relaxed to `connection`
- * (same interval, timeout and attempts). Returns the marked record.
+ * Before the first drain: the record marked, then the config's check relaxed to `connection`.
+ * Returns the marked record.
  */
 export async function relaxCheck(
   run: Run,
@@ -55,19 +80,10 @@ export async function relaxCheck(
   nodeBalancerId: number,
   configId: number,
 ): Promise<DeploymentRecord> {
-  const state = record.scale;
-  if (!state) return record;
-  const marked: DeploymentRecord = {
-    ...record,
-    scale: { ...state, checkRelaxedAt: state.checkRelaxedAt ?? new Date(run.now()).toISOString() },
-  };
+  if (!record.scale) return record;
+  const marked = markRelaxed(record, run.now());
   await upsertDeployment(run.request.env, marked);
-  run.step(
-    `NodeBalancer ${nodeBalancerId}: checking only that each backend accepts connections during the roll (the health check changes to ${scale.nodeBalancerConfig.check_path})`,
-  );
-  await run.client.nodeBalancers.updateConfig(nodeBalancerId, configId, {
-    check: { ...httpCheckOf(scale.nodeBalancerConfig), type: 'connection' },
-  });
+  await relaxConfig(run, scale, nodeBalancerId, configId);
   return marked;
 }
 

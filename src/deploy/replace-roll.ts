@@ -44,6 +44,7 @@ import type { DeploymentRecord, ReplicaMember, ScaleState } from '../state/types
 import { pollInterval } from '../util/poll.js';
 import { recordConverged } from './app-update.js';
 import type { BootStepFailure } from './boot-watch.js';
+import { markRelaxed, relaxConfig, restoreCheck, rollRelaxesCheck } from './nodebalancer-config.js';
 import type { PreparedPlan } from './prepare.js';
 import { followNewInstanceBoot } from './replica-boots.js';
 import { drainSeconds, recordKeeper, withScale } from './replicas.js';
@@ -244,6 +245,13 @@ export async function replaceReplicas(
       },
     })),
   );
+  // The new instances run the new health check, the old ones the old: the NodeBalancer checks
+  // only connections until every replica is new (nodebalancer-config.ts), or the new instances
+  // would never pass the old check.
+  if (rollRelaxesCheck(changes, keeper.get())) {
+    await keeper.update((record) => markRelaxed(record, run.now()));
+    await relaxConfig(run, scale, nodeBalancerId, configId);
+  }
   run.hooks.onEvent({
     kind: 'stage',
     id: 'replace',
@@ -327,7 +335,8 @@ async function finish(roll: Roll, result: 'replaced'): Promise<DeployOutcome> {
   const { run, prepared, keeper } = roll;
   const current = keeper.get();
   const state = current.scale!;
-  const { replacing: _mark, ...scale } = state;
+  const { replacing: _mark, checkRelaxedAt, ...scale } = state;
+  if (checkRelaxedAt !== undefined) await restoreCheck(run, roll.scale, roll.nodeBalancerId, roll.configId);
   const first = state.members.find((member) => member.index === 1);
   const record = await recordConverged(run, prepared, {
     ...current,

@@ -38,19 +38,13 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
       env: ssh.env(),
     });
 
-  it('a health path change rolls with every backend but one serving and ends on the new check; a stopped roll is finished by the next deploy', {
-    timeout: 180_000,
-  }, async () => {
+  /** The lab's NodeBalancer: its backends, its config, and checks answered per version. */
+  const probe = () => {
     const lab = ssh.lab();
-    port = await freePort();
-    write(port);
-    const created = await deploy();
-    expect(created.code, created.stderr).toBe(0);
-    const id = JSON.parse(created.stdout).id as string;
-    const { nodes, balancer } = bootReplicaRoot(ssh);
-    const config = () => lab.fake.nodeBalancers.configsOf(balancer.id)[0]!;
-    expect(config()).toMatchObject({ check: 'http', check_path: '/health' });
-
+    const [balancer] = lab.fake.nodeBalancers.list();
+    const nodes = () => lab.fake.nodeBalancers.configsOf(balancer!.id).flatMap((item) => item.nodes);
+    const config = () => lab.fake.nodeBalancers.configsOf(balancer!.id)[0]!;
+    const serving = () => nodes().filter((node) => node.mode === 'accept' && node.status === 'UP').length;
     // Versions by registration: nodes present now run the old app, nodes added later the new one.
     const versionedChecks = (oldPath: string, newPath: string) => {
       const before = new Set(nodes().map((node) => node.id));
@@ -59,8 +53,9 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
         if (checkPath === undefined) return true; // a TCP connection: both versions listen
         return checkPath === (node && before.has(node.id) ? oldPath : newPath);
       });
+      return before;
     };
-    const serving = () => nodes().filter((node) => node.mode === 'accept' && node.status === 'UP').length;
+    /** Backends serving and the config's check type every 10 ms while `run` runs. */
     const sample = async (run: () => Promise<{ code: number; stdout: string; stderr: string }>) => {
       const seen: number[] = [];
       const checks = new Set<string>();
@@ -74,6 +69,21 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
         clearInterval(timer);
       }
     };
+    return { nodes, config, serving, versionedChecks, sample };
+  };
+
+  it('a health path change rolls with every backend but one serving and ends on the new check; a stopped roll is finished by the next deploy', {
+    timeout: 180_000,
+  }, async () => {
+    const lab = ssh.lab();
+    port = await freePort();
+    write(port);
+    const created = await deploy();
+    expect(created.code, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    bootReplicaRoot(ssh);
+    const { config, serving, versionedChecks, sample } = probe();
+    expect(config()).toMatchObject({ check: 'http', check_path: '/health' });
 
     versionedChecks('/health', '/ready');
     write(port, { path: '/ready' });
@@ -192,5 +202,33 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
     expect(refused.stderr).toContain('--new');
     expect(lab.fake.mutatingRequests().length).toBe(before);
     expect(config().port).toBe(port);
+  });
+  it('deploy --replace with a health path change: the new instances join under the relaxed check, the new check at the end', {
+    timeout: 180_000,
+  }, async () => {
+    const lab = ssh.lab();
+    // The deployment as the test before left it (its refused port change undone).
+    write(port, { internal: 8001 });
+    const { nodes, config, versionedChecks, sample } = probe();
+    // The old instances answer only /health, the new ones (registered from now on) only /ready.
+    const before = versionedChecks('/health', '/ready');
+    write(port, { internal: 8001, path: '/ready' });
+    const yml = path.join(ssh.project(), 'deploy.yml');
+    writeFileSync(
+      yml,
+      readFileSync(yml, 'utf8').replace('type_default: g6-standard-2', 'type_default: g6-standard-4'),
+    );
+    const { result: replaced, seen, checks } = await sample(() => deploy('--replace', '--timeout', '60'));
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(replaced.stdout).result).toBe('replaced');
+    expect([...checks]).toContain('connection');
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(2);
+    expect(config()).toMatchObject({ check: 'http', check_path: '/ready' });
+    expect(nodes().some((node) => before.has(node.id))).toBe(false);
+    const [balancer] = lab.fake.nodeBalancers.list();
+    const record = readRegistry(lab.home).find((item) => item.scale?.nodeBalancerId === balancer!.id);
+    expect(record?.scale?.checkRelaxedAt).toBeUndefined();
+    expect(record?.type).toBe('g6-standard-4');
+    lab.fake.nodeBalancers.setBackendHealth(undefined);
   });
 });
