@@ -44,7 +44,13 @@ import type { DeploymentRecord, ReplicaMember, ScaleState } from '../state/types
 import { pollInterval } from '../util/poll.js';
 import { recordConverged } from './app-update.js';
 import type { BootStepFailure } from './boot-watch.js';
-import { markRelaxed, relaxConfig, restoreCheck, rollRelaxesCheck } from './nodebalancer-config.js';
+import {
+  markRelaxed,
+  refusePublicPortChange,
+  relaxConfig,
+  restoreCheck,
+  rollRelaxesCheck,
+} from './nodebalancer-config.js';
 import type { PreparedPlan } from './prepare.js';
 import { followNewInstanceBoot } from './replica-boots.js';
 import { drainSeconds, recordKeeper, withScale } from './replicas.js';
@@ -151,6 +157,9 @@ export async function replaceReplicas(
       `Deploy the other region with 'linode-build deploy --new --region ${prepared.plan.context.region}', then 'linode-build destroy ${existing.id}'; or keep the region.`,
     );
   }
+  // New instances would publish the new port while the NodeBalancer and its firewall serve the
+  // old one: refused as for an in-place roll, before anything changes.
+  refusePublicPortChange(changes, existing);
   const keeper = recordKeeper(
     {
       env: run.request.env,

@@ -202,6 +202,19 @@ describe.runIf(sshdAvailable())('the NodeBalancer config follows the template', 
     expect(refused.stderr).toContain('--new');
     expect(lab.fake.mutatingRequests().length).toBe(before);
     expect(config().port).toBe(port);
+
+    // The same with a machine-level change and --replace: new instances on the new port would
+    // sit behind a NodeBalancer and firewalls of the old one.
+    const yml = path.join(ssh.project(), 'deploy.yml');
+    writeFileSync(
+      yml,
+      readFileSync(yml, 'utf8').replace('type_default: g6-standard-2', 'type_default: g6-standard-4'),
+    );
+    const replaceRefused = await deploy('--replace');
+    expect(replaceRefused.code).toBe(1);
+    expect(replaceRefused.stderr).toContain(`external_port ${port} → ${other}`);
+    expect(lab.fake.mutatingRequests().length).toBe(before);
+    expect(lab.fake.listInstances().filter((instance) => instance.type === 'g6-standard-4')).toEqual([]);
   });
   it('deploy --replace with a health path change: the new instances join under the relaxed check, the new check at the end', {
     timeout: 180_000,
