@@ -58,6 +58,7 @@ import { applyApiChanges } from './roll.js';
 import { confirmOrCancel, type DeployOutcome, outcomeWith, type Run } from './run-context.js';
 import { deploymentCost } from './scale-prices.js';
 import { totalText } from './scale-text.js';
+import { WaitFailure } from './wait.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,6 +85,8 @@ class ReplicaNotHealthy extends Error {
     readonly detail: string,
     /** Short, for the record's stop (what `status` shows): `its new instance did not pass …`. */
     readonly reason: string,
+    /** The failed boot step's last output lines, when its boot was followed (--wait). */
+    readonly lastLines: readonly string[] = [],
   ) {
     super(detail);
   }
@@ -294,9 +297,11 @@ export async function replaceReplicas(
           : scaleState,
       ),
     );
-    throw new CliError(
+    // A failed boot's last lines are printed as for a create (deploy-command.ts prints them).
+    throw new WaitFailure(
       `the replace stopped: ${unhealthy.map((error) => error.detail).join('; ')}. ${capitalized(whoRunsWhat(keeper.get(), newType))}.`,
       `Fix deploy.yml and run 'linode-build deploy --replace' again (replicas already replaced are kept), or undo the change and run it to put them back on the previous plan.`,
+      unhealthy.flatMap((error) => error.lastLines),
     );
   }
   return finish(roll, 'replaced');
@@ -570,6 +575,7 @@ async function replaceOne(roll: Roll, index: number): Promise<void> {
         index,
         `${name}'s new instance ${created.id}: ${healthy.message} It was deleted and Linode ${old.linodeId} serves on`,
         `its new instance's boot failed (${healthy.message.replace(/\.$/, '')}); it was deleted`,
+        healthy.lastLines,
       );
     throw new ReplicaNotHealthy(
       index,

@@ -159,6 +159,8 @@ describe.skipIf(!sshdAvailable())('deploy --replace --wait shows each new instan
       /the replace stopped: replica 1\/2's new instance \d+: boot step app: Start the app failed with exit code 7\. It was deleted and Linode \d+ serves on/,
     );
     expect(result.stderr).not.toContain('did not pass the NodeBalancer');
+    // The failed step's output, as a create prints it.
+    expect(result.stderr).toMatch(/Last observations:\n.*manifest unknown/);
     // The new instance is gone; the 2 old ones serve on.
     expect(
       lab.fake
