@@ -9,6 +9,8 @@
  * backend ends `accept` on the new version, nothing is created or left over, and the mark is
  * gone. Last, the change is undone after the kill: the files match the record, and that deploy
  * still rolls (replica 1 runs the cut-short version, replica 2 is drained) back to the recorded one.
+ * Then a scale to 4 with an env change in one deploy, killed in its roll after the new replica
+ * joined: the next deploy rolls the rest and creates nothing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ import { killAt, readRegistry } from './support.js';
 describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next deploy', () => {
   const ssh = useSshLab('roll-kill', { LINODE_BUILD_DRAIN_SECONDS: '0' });
 
-  it('killed at: drain of replica 1, replica 1 updated, its backend removed, drain of replica 2 (then also with the change undone)', {
+  it('killed at: drain of replica 1, replica 1 updated, its backend removed, drain of replica 2 (then also with the change undone), and the roll after a scale-up in the same deploy', {
     timeout: 240_000,
   }, async () => {
     const lab = ssh.lab();
@@ -139,5 +141,41 @@ describe.runIf(sshdAvailable())('a roll killed part-way is finished by the next 
       expect(again.code, again.stderr).toBe(0);
       expect(mutating()).toBe(before);
     }
+
+    // A new count and an env change in one deploy: replica 4 is added (on the new version) and
+    // serves, then the roll over replicas 1-3 is killed at replica 1's drain. The next deploy
+    // rolls the rest with no new instance, and the mark goes.
+    const yml = path.join(project, 'deploy.yml');
+    writeFileSync(yml, readFileSync(yml, 'utf8').replace('replicas: 3', 'replicas: 4'));
+    greet('v9');
+    await killAt(
+      lab,
+      { name: 'scale + roll: replica 1 drained', method: 'PUT', path: nodePath(1) },
+      deployArgs,
+      project,
+      ssh.env(),
+    );
+    const killed = readRegistry(lab.home).find((record) => record.id === id);
+    expect(killed?.scale?.replicas).toBe(4);
+    expect(killed?.scale?.rollStartedAt).toBeDefined();
+    expect(lab.fake.listInstances()).toHaveLength(4);
+    expect(
+      nodes()
+        .filter((node) => node.mode !== 'accept')
+        .map((node) => node.label),
+    ).toEqual([`${id}-r1`]);
+    const seen: number[] = [];
+    const timer = setInterval(() => seen.push(nodes().filter((node) => node.mode !== 'accept').length), 20);
+    const finished = await deploy().finally(() => clearInterval(timer));
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(Math.max(...seen)).toBe(1);
+    expect(finished.stderr).toContain('Replica 1 left out of rotation by an unfinished roll: updated first');
+    expect(readFileSync(path.join(root.root, 'etc/linode-build/app.env'), 'utf8')).toContain('GREETING=v9\n');
+    expect(nodes().map((node) => node.mode)).toEqual(['accept', 'accept', 'accept', 'accept']);
+    expect(lab.fake.listInstances()).toHaveLength(4);
+    expect(readRegistry(lab.home).find((record) => record.id === id)?.scale?.rollStartedAt).toBeUndefined();
+    const settled = mutating();
+    expect((await deploy()).code).toBe(0);
+    expect(mutating()).toBe(settled);
   });
 });
