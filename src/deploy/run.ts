@@ -20,7 +20,7 @@
  * always found again by the next one.
  */
 
-import { destroyDeployment } from '../destroy/destroy.js';
+import { destroyDeployment, destroyTargetOf } from '../destroy/destroy.js';
 import { CliError } from '../errors.js';
 import type { Instance } from '../linode/client.js';
 import type { FieldChange } from '../plan/fingerprint.js';
@@ -104,7 +104,7 @@ export async function runDeployment(request: DeployRequest, hooks: DeployHooks):
     await destroyDeployment({
       env: request.env,
       client,
-      target: { id: pending.id, app: pending.app, env: pending.env },
+      target: destroyTargetOf(pending),
       onProgress: step,
     });
   }
@@ -419,13 +419,7 @@ async function finishReplace(
   await destroyDeployment({
     env: request.env,
     client,
-    target: {
-      id: old.id,
-      app: old.app,
-      env: old.env,
-      ...(old.linodeId !== undefined ? { linodeId: old.linodeId } : {}),
-      ...(old.firewallId !== undefined ? { firewallId: old.firewallId } : {}),
-    },
+    target: destroyTargetOf(old),
     onProgress: run.step,
   });
   const { replaces: _replaces, replaceStage: _stage, ...finished } = record;

@@ -29,7 +29,7 @@
  * the output say so. No `--replace` is needed: asking for another replica count is the explicit
  * request, and deploy asks (or takes `--yes`) before anything billed is made.
  */
-import { destroyDeployment, recordedIds } from '../destroy/destroy.js';
+import { destroyDeployment, destroyTargetOf, recordedIds } from '../destroy/destroy.js';
 import { CliError } from '../errors.js';
 import { readRegistry, upsertDeployment } from '../state/registry.js';
 import type { DeploymentRecord } from '../state/types.js';
@@ -73,13 +73,7 @@ export async function convergeShape(
     await destroyDeployment({
       env: run.request.env,
       client: run.client,
-      target: {
-        id: pending.id,
-        app: pending.app,
-        env: pending.env,
-        ...(pending.linodeId !== undefined ? { linodeId: pending.linodeId } : {}),
-        ...recordedIds(pending),
-      },
+      target: destroyTargetOf(pending),
       onProgress: run.step,
     });
   }

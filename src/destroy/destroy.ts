@@ -38,6 +38,17 @@ export function recordedIds(
   };
 }
 
+/** What destroy needs of a deployment the registry holds: its names and every recorded id. */
+export function destroyTargetOf(record: DeploymentRecord): DestroyTarget {
+  return {
+    id: record.id,
+    app: record.app,
+    env: record.env,
+    ...(record.linodeId !== undefined ? { linodeId: record.linodeId } : {}),
+    ...recordedIds(record),
+  };
+}
+
 export interface DestroyOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly target: DestroyTarget;
